@@ -1,0 +1,11 @@
+export type {
+  Bus,
+  BusHandler,
+  BusMsg,
+  Headers,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from './types.ts';
+export { BusClosedError, BusError, BusNoRespondersError, BusTimeoutError } from './types.ts';

@@ -1,0 +1,234 @@
+import type {
+  Attachment,
+  ConvSummary,
+  HistoryResult,
+  MessageView,
+  PresenceView,
+  SendResult,
+} from '@natter/protocol';
+
+/**
+ * Internal payloads between services. Every payload is JSON with `v: 1`. The bus is inside
+ * the trust boundary: the gateway has already authenticated the user and validated the
+ * frame, and services authorize against their own state (membership, DM participants).
+ */
+
+/** Who sent a stored message, so the gateway can skip the sending session. */
+export interface Origin {
+  gw: string;
+  session: string;
+}
+
+// ---- history ----
+
+export interface SendRequest {
+  v: 1;
+  from: string;
+  /** `room:<room>` or `user:<user>`, already validated. */
+  to: string;
+  cid: string;
+  text?: string;
+  attachments?: Attachment[];
+  origin?: Origin;
+  /** Server API (POST /v1/messages): no membership check. */
+  system?: boolean;
+}
+export type SendReply = SendResult & { duplicate?: boolean };
+
+/** Published by history after commit: on `room(<room>)` for rooms, `msgStoredDm` for DMs. */
+export interface StoredMessage {
+  v: 1;
+  msg: MessageView;
+  origin?: Origin;
+}
+
+export interface HistoryQueryRequest {
+  v: 1;
+  /** The requesting user (authorized against membership); absent for a gateway's own gap fill. */
+  user?: string;
+  conv: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+export type HistoryQueryReply = HistoryResult;
+
+export interface ConvsRequest {
+  v: 1;
+  user: string;
+  /** Rooms the user is in (from the rooms service); their seq and read marker are listed. */
+  rooms: string[];
+  /** Also list the user's DM conversations with at least one message. */
+  dms: boolean;
+}
+export interface ConvsReply {
+  convs: ConvSummary[];
+}
+
+export interface ReadRequest {
+  v: 1;
+  user: string;
+  conv: string;
+  seq: number;
+}
+/** `read` is the marker after the update (it never moves back). */
+export interface ReadReply {
+  read: number;
+}
+
+// ---- presence ----
+
+export interface SessionRef {
+  session: string;
+  user: string;
+}
+
+export interface ConnectRequest {
+  v: 1;
+  gw: string;
+  sessions: SessionRef[];
+}
+export type ConnectReply = Record<string, never>;
+
+export interface DisconnectEvent {
+  v: 1;
+  gw: string;
+  sessions: SessionRef[];
+}
+
+export interface HeartbeatEvent {
+  v: 1;
+  gw: string;
+  sessions: number;
+  /** Interval in ms the gateway promises to keep; presence expires it after 3 of them. */
+  interval: number;
+}
+
+export interface PresenceQueryRequest {
+  v: 1;
+  users: string[];
+}
+export interface PresenceQueryReply {
+  presence: PresenceView[];
+}
+
+export interface PresenceChangedEvent {
+  v: 1;
+  user: string;
+  online: boolean;
+  lastSeen?: string;
+}
+
+/** An event for every live session of some users, routed by presence to their gateways. */
+export interface RouteEvent {
+  v: 1;
+  users: string[];
+  event: UserEvent;
+  origin?: Origin;
+}
+
+// ---- deliveries to a gateway ----
+
+/**
+ * What a gateway receives for its sessions. `message` carries a stored message (DMs via
+ * presence; rooms on the room subject), the others are ephemeral or control events.
+ */
+export type UserEvent =
+  | { kind: 'message'; msg: MessageView }
+  | { kind: 'typing'; conv: string; user: string }
+  | { kind: 'read'; conv: string; user: string; seq: number }
+  /** The user joined or left a room (from any session): gateways update membership. */
+  | { kind: 'membership'; room: string; member: boolean; seq?: number };
+
+export interface GatewayDelivery {
+  v: 1;
+  users: string[];
+  event: UserEvent;
+  origin?: Origin;
+}
+
+export type RoomEvent =
+  | { v: 1; kind: 'message'; msg: MessageView; origin?: Origin }
+  | { v: 1; kind: 'joined' | 'left'; room: string; user: string }
+  | { v: 1; kind: 'typing'; conv: string; user: string; origin?: Origin }
+  | { v: 1; kind: 'read'; conv: string; user: string; seq: number; origin?: Origin };
+
+// ---- rooms ----
+
+export interface RoomJoinRequest {
+  v: 1;
+  user: string;
+  room: string;
+}
+export interface RoomJoinReply {
+  room: string;
+  /** False when the user was already a member (joining twice is not an error). */
+  joined: boolean;
+}
+export interface RoomCreateRequest {
+  v: 1;
+  user: string;
+  room: string;
+  private: boolean;
+}
+export interface RoomInviteRequest {
+  v: 1;
+  user: string;
+  room: string;
+  invitee: string;
+}
+export interface RoomLeaveRequest {
+  v: 1;
+  user: string;
+  room: string;
+}
+export interface RoomListRequest {
+  v: 1;
+  user: string;
+  /** List public rooms (by prefix) instead of the user's own. */
+  public?: boolean;
+  prefix?: string;
+  limit?: number;
+}
+export interface RoomListReply {
+  rooms: { room: string; members: number; private: boolean }[];
+}
+export interface RoomMembersRequest {
+  v: 1;
+  user: string;
+  room: string;
+}
+export interface RoomMembersReply {
+  members: PresenceView[];
+}
+/** Membership of a room for caches (history's authorization). */
+export interface RoomRosterRequest {
+  v: 1;
+  room: string;
+}
+export interface RoomRosterReply {
+  exists: boolean;
+  private: boolean;
+  members: string[];
+}
+export interface RoomsChangedEvent {
+  v: 1;
+  room: string;
+}
+
+/** Request subjects and their payload types, for typed `call` and `serve`. */
+export interface Rpc {
+  msgSend: [SendRequest, SendReply];
+  historyQuery: [HistoryQueryRequest, HistoryQueryReply];
+  historyConvs: [ConvsRequest, ConvsReply];
+  historyRead: [ReadRequest, ReadReply];
+  presenceConnect: [ConnectRequest, ConnectReply];
+  presenceQuery: [PresenceQueryRequest, PresenceQueryReply];
+  'rooms.join': [RoomJoinRequest, RoomJoinReply];
+  'rooms.create': [RoomCreateRequest, RoomJoinReply];
+  'rooms.invite': [RoomInviteRequest, Record<string, never>];
+  'rooms.leave': [RoomLeaveRequest, Record<string, never>];
+  'rooms.list': [RoomListRequest, RoomListReply];
+  'rooms.members': [RoomMembersRequest, RoomMembersReply];
+  'rooms.roster': [RoomRosterRequest, RoomRosterReply];
+}

@@ -1,0 +1,129 @@
+import { type Bus, BusError, type Headers, type Subscription } from '@natter/bus';
+import type { Logger } from '@natter/log';
+import { newTraceId, TRACE_HEADER } from '@natter/log';
+import { type ErrorBody, isErrorCode, NatterError } from '@natter/protocol';
+import type { Rpc } from './payloads.ts';
+import type { Subjects } from './subjects.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encode(value: unknown): Uint8Array {
+  return enc.encode(JSON.stringify(value));
+}
+
+export function decode<T>(data: Uint8Array): T {
+  return JSON.parse(dec.decode(data)) as T;
+}
+
+export type RpcKey = keyof Rpc;
+type Reply<T> = { ok: T } | { err: ErrorBody };
+
+export function rpcSubject(s: Subjects, key: RpcKey): string {
+  if (key.startsWith('rooms.')) return s.rooms(key.slice(6) as Parameters<Subjects['rooms']>[0]);
+  return s[key as Exclude<RpcKey, `rooms.${string}`>] as string;
+}
+
+export interface CallOptions {
+  trace?: string;
+  timeout?: number;
+}
+
+/**
+ * Typed request/reply over the bus. A timeout, no responder or a closed bus becomes
+ * NatterError('unavailable'); an error reply becomes a NatterError with its code.
+ */
+export class RpcClient {
+  constructor(
+    private readonly bus: Bus,
+    private readonly subjects: Subjects,
+    private readonly timeout: number,
+  ) {}
+
+  async call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
+    const headers: Headers = { [TRACE_HEADER]: opts.trace ?? newTraceId() };
+    let reply: Reply<Rpc[K][1]>;
+    try {
+      const msg = await this.bus.request(rpcSubject(this.subjects, key), encode(req), {
+        timeout: opts.timeout ?? this.timeout,
+        headers,
+      });
+      reply = decode(msg.data);
+    } catch (err) {
+      if (err instanceof BusError) {
+        throw new NatterError('unavailable', `${key} is unavailable, try again`, 1000, { cause: err });
+      }
+      throw err;
+    }
+    if ('ok' in reply) return reply.ok;
+    const code = isErrorCode(reply.err?.code) ? reply.err.code : 'internal';
+    throw new NatterError(code, reply.err?.message ?? 'internal error', reply.err?.retryAfter);
+  }
+}
+
+export interface ServeContext {
+  trace: string;
+  log: Logger;
+}
+
+/**
+ * Answers requests for one RPC key in a queue group. A NatterError thrown by the handler
+ * is returned to the caller as is; anything else is logged with the trace id and returned
+ * as `internal`, so no stack or internal message ever leaves the service.
+ */
+export function serve<K extends RpcKey>(
+  bus: Bus,
+  subjects: Subjects,
+  key: K,
+  queue: string,
+  log: Logger,
+  handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>,
+): Subscription {
+  return bus.subscribe(
+    rpcSubject(subjects, key),
+    async (msg) => {
+      const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
+      const ctx: ServeContext = { trace, log: log.child({ trace }) };
+      let reply: Reply<Rpc[K][1]>;
+      try {
+        reply = { ok: await handler(decode<Rpc[K][0]>(msg.data), ctx) };
+      } catch (err) {
+        if (err instanceof NatterError) {
+          reply = { err: err.toBody() };
+        } else {
+          ctx.log.error({ err, rpc: key }, 'request failed; answered internal');
+          reply = { err: { code: 'internal', message: `internal error (trace ${trace})` } };
+        }
+      }
+      msg.respond(encode(reply), { headers: { [TRACE_HEADER]: trace } });
+    },
+    { queue },
+  );
+}
+
+/** Subscribes to an event subject, decoding JSON; a handler error is logged, never thrown. */
+export function onEvent<T>(
+  bus: Bus,
+  subject: string,
+  log: Logger,
+  handler: (event: T, ctx: ServeContext) => void | Promise<void>,
+  opts: { queue?: string } = {},
+): Subscription {
+  return bus.subscribe(
+    subject,
+    async (msg) => {
+      const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
+      const ctx: ServeContext = { trace, log: log.child({ trace }) };
+      try {
+        await handler(decode<T>(msg.data), ctx);
+      } catch (err) {
+        ctx.log.error({ err, subject: msg.subject }, 'event handler failed; event dropped');
+      }
+    },
+    opts,
+  );
+}
+
+export function emit(bus: Bus, subject: string, event: unknown, trace?: string): void {
+  bus.publish(subject, encode(event), trace ? { headers: { [TRACE_HEADER]: trace } } : undefined);
+}

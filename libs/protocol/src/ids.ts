@@ -1,0 +1,60 @@
+/** Identifier grammar from docs/protocol.md ("Identifiers"). */
+export const USER_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+export const ROOM_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export type ConvId = `room:${string}` | `dm:${string}:${string}`;
+
+export function isUser(s: unknown): s is string {
+  return typeof s === 'string' && USER_RE.test(s);
+}
+
+export function isRoom(s: unknown): s is string {
+  return typeof s === 'string' && ROOM_RE.test(s);
+}
+
+/** The conversation id of a direct conversation: `dm:<a>:<b>` with a <= b in byte order. */
+export function dmConv(a: string, b: string): ConvId {
+  // User ids are ASCII, so UTF-16 comparison is byte order (no Buffer: this runs in browsers).
+  return a <= b ? `dm:${a}:${b}` : `dm:${b}:${a}`;
+}
+
+export function roomConv(room: string): ConvId {
+  return `room:${room}`;
+}
+
+export type ParsedConv = { kind: 'room'; room: string } | { kind: 'dm'; users: [string, string] };
+
+/** Parses and validates a conversation id; returns undefined when it is not well formed. */
+export function parseConv(conv: string): ParsedConv | undefined {
+  if (conv.startsWith('room:')) {
+    const room = conv.slice(5);
+    return isRoom(room) ? { kind: 'room', room } : undefined;
+  }
+  if (conv.startsWith('dm:')) {
+    // User names may not contain ':', so the split is unambiguous.
+    const parts = conv.slice(3).split(':');
+    if (parts.length !== 2 || !isUser(parts[0]) || !isUser(parts[1])) return undefined;
+    if (dmConv(parts[0], parts[1]) !== conv) return undefined;
+    return { kind: 'dm', users: [parts[0], parts[1]] };
+  }
+  return undefined;
+}
+
+export type ParsedTarget = { kind: 'room'; room: string } | { kind: 'user'; user: string };
+
+export function parseTarget(to: string): ParsedTarget | undefined {
+  if (to.startsWith('room:')) {
+    const room = to.slice(5);
+    return isRoom(room) ? { kind: 'room', room } : undefined;
+  }
+  if (to.startsWith('user:')) {
+    const user = to.slice(5);
+    return isUser(user) ? { kind: 'user', user } : undefined;
+  }
+  return undefined;
+}
+
+/** The members of a conversation that are implied by its id (the two users of a DM). */
+export function convOf(from: string, target: ParsedTarget): ConvId {
+  return target.kind === 'room' ? roomConv(target.room) : dmConv(from, target.user);
+}

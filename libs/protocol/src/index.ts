@@ -1,0 +1,20 @@
+export type { ErrorBody, ErrorCode } from './errors.ts';
+export { CloseCode, ERROR_CODES, HTTP_STATUS, isErrorCode, NatterError } from './errors.ts';
+export type {
+  ConvSummary,
+  HelloResult,
+  HistoryResult,
+  MessageView,
+  Op,
+  PresenceView,
+  RequestParams,
+  RoomView,
+  SendResult,
+  ServerEvent,
+} from './frames.ts';
+export { Attachment, describeIssue, Envelope, isOp, OPS, RequestId, RequestSchemas } from './frames.ts';
+export type { ConvId, ParsedConv, ParsedTarget } from './ids.ts';
+export { convOf, dmConv, isRoom, isUser, parseConv, parseTarget, ROOM_RE, roomConv, USER_RE } from './ids.ts';
+export type { Limits } from './limits.ts';
+export { charLength, DEFAULT_LIMITS } from './limits.ts';
+export { isoTime } from './time.ts';
