@@ -1,0 +1,32 @@
+import type { Bus } from '@natter/bus';
+import type { Config } from '@natter/config';
+import type { RpcClient, Subjects } from '@natter/contracts';
+import type { Logger } from '@natter/log';
+import type { Authenticator } from './auth.ts';
+import type { Metrics } from './metrics.ts';
+import type { Ordering } from './ordering.ts';
+import type { Registry } from './registry.ts';
+import type { Session } from './session.ts';
+
+/** The parts of a running gateway that request handlers use. */
+export interface GatewayContext {
+  readonly id: string;
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly subjects: Subjects;
+  readonly rpc: RpcClient;
+  readonly auth: Authenticator;
+  readonly registry: Registry;
+  readonly ordering: Ordering;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Registers an authenticated session with presence and this gateway. */
+  greet(s: Session, trace: string): Promise<void>;
+  /** Ensures the gateway receives the room's subject before a membership change. */
+  subscribeRoom(room: string): Promise<void>;
+}
+
+export interface RequestContext {
+  trace: string;
+  log: Logger;
+}

@@ -1,0 +1,424 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Bus, Subscription } from '@natter/bus';
+import type { Config } from '@natter/config';
+import {
+  emit,
+  type GatewayDelivery,
+  onEvent,
+  type PresenceChangedEvent,
+  type RoomEvent,
+  RpcClient,
+  type Subjects,
+  subjects,
+} from '@natter/contracts';
+import { type Logger, newTraceId } from '@natter/log';
+import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
+import type { Registry as PromRegistry } from 'prom-client';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { Authenticator } from './auth.ts';
+import type { GatewayContext, RequestContext } from './context.ts';
+import { FrameError, parseFrame, ProtocolViolation } from './frames.ts';
+import { gatewayMetrics, type Metrics } from './metrics.ts';
+import { handlerFor, listConvs } from './ops.ts';
+import { Ordering, toDelivery } from './ordering.ts';
+import { Registry } from './registry.ts';
+import { Session } from './session.ts';
+import { replaySince } from './sync.ts';
+
+export interface GatewayParts {
+  bus: Bus;
+  log: Logger;
+  registry: PromRegistry;
+}
+
+const REPLAY_PER_CONV = 500;
+const MAX_PENDING_EVENTS = 10_000;
+
+/**
+ * The WebSocket edge: sessions, the protocol, and delivery of bus events to sessions.
+ * HTTP routing lives in http.ts; this class owns everything behind `GET /ws`.
+ */
+export class Gateway implements GatewayContext {
+  readonly id: string;
+  readonly subjects: Subjects;
+  readonly rpc: RpcClient;
+  readonly auth: Authenticator;
+  readonly registry: Registry;
+  readonly ordering: Ordering;
+  readonly metrics: Metrics;
+  readonly wss: WebSocketServer;
+  readonly log: Logger;
+  readonly bus: Bus;
+  private readonly roomSubs = new Map<string, Subscription>();
+  private readonly subs: Subscription[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private inFlight = 0;
+  private draining = false;
+
+  constructor(
+    readonly config: Config,
+    parts: GatewayParts,
+  ) {
+    this.id = config.gatewayId ?? `gw-${randomBytes(4).toString('hex')}`;
+    this.bus = parts.bus;
+    this.log = parts.log.child({ gw: this.id });
+    this.subjects = subjects(config.namespace);
+    this.rpc = new RpcClient(this.bus, this.subjects, config.requestTimeoutMs);
+    this.auth = new Authenticator({
+      jwtSecret: config.jwtSecret,
+      jwtPublicKey: config.jwtPublicKey,
+      namespace: config.namespace,
+      tokenTtlSec: config.tokenTtlSec,
+    });
+    this.metrics = gatewayMetrics(parts.registry);
+    this.registry = new Registry((room, interested) => this.roomInterest(room, interested));
+    this.ordering = new Ordering({
+      reorderWaitMs: config.reorderWaitMs,
+      fetch: async (conv, after, upTo) =>
+        (await this.rpc.call('historyQuery', { v: 1, conv, after, limit: Math.min(200, upTo - after) })).messages,
+      sessionsOf: (conv) => this.sessionsOfConv(conv),
+      resync: (s, why) => this.closeSession(s, CloseCode.Draining, `resync: ${why}`),
+      onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
+    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false });
+    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
+  }
+
+  async start(): Promise<void> {
+    await this.auth.ready();
+    const s = this.subjects;
+    this.subs.push(
+      onEvent<GatewayDelivery>(this.bus, s.gwDeliver(this.id), this.log, (d) => this.onDelivery(d)),
+      onEvent<PresenceChangedEvent>(this.bus, s.presenceChanged, this.log, (e) => this.onPresence(e)),
+      onEvent(this.bus, s.presenceResync, this.log, () => this.reannounce()),
+    );
+    await this.bus.flush();
+    this.heartbeat();
+    this.timers.push(
+      setInterval(() => this.heartbeat(), this.config.gatewayHeartbeatMs),
+      setInterval(() => this.checkConnections(), this.config.heartbeatSec * 1000),
+      setInterval(() => this.ordering.sweep(60_000), 30_000),
+    );
+    if (this.auth.openMode) {
+      this.log.warn('OPEN MODE: no NATTER_JWT_SECRET or NATTER_JWT_PUBLIC_KEY; anyone can sign in as anyone');
+    }
+  }
+
+  get sessionCount(): number {
+    return this.registry.sessions.size;
+  }
+
+  // ---- connections ----
+
+  handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+    if (this.draining) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const s = new Session(
+      `s_${randomBytes(12).toString('base64url')}`,
+      ws,
+      req.socket.remoteAddress ?? '',
+      { maxBufferedBytes: this.config.maxBufferedBytes, maxPendingEvents: MAX_PENDING_EVENTS },
+      (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
+    );
+    this.metrics.connections.inc();
+    const helloTimer = setTimeout(() => {
+      if (s.state === 'greeting') this.closeSession(s, CloseCode.Unauthenticated, 'hello_timeout', false);
+    }, this.config.helloTimeoutMs);
+    ws.on('message', (data, isBinary) => this.onFrame(s, data, isBinary));
+    ws.on('pong', () => {
+      s.lastPong = Date.now();
+    });
+    ws.on('error', (err) => {
+      // ws reports 1009 (too large) and invalid frames here before closing.
+      this.log.debug({ err, session: s.id }, 'websocket error');
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      this.metrics.connections.dec();
+      this.forget(s);
+    });
+  }
+
+  private forget(s: Session): void {
+    const wasAuthenticated = this.registry.sessions.has(s.id);
+    s.state = 'closed';
+    this.registry.removeSession(s);
+    if (wasAuthenticated) {
+      this.metrics.sessions.dec();
+      emit(this.bus, this.subjects.presenceDisconnect, {
+        v: 1,
+        gw: this.id,
+        sessions: [{ session: s.id, user: s.user }],
+      });
+    }
+  }
+
+  closeSession(s: Session, code: CloseCode, reason: string, reconnect = true): void {
+    if (s.state === 'closed') return;
+    this.metrics.closes.inc({ code });
+    this.log.info({ session: s.id, user: s.user || undefined, code, reason }, 'closing connection');
+    s.close(code, reason, reconnect);
+    this.forget(s);
+  }
+
+  private onFrame(s: Session, data: RawData, isBinary: boolean): void {
+    if (s.state === 'closed') return;
+    if (isBinary) {
+      this.closeSession(s, CloseCode.ProtocolViolation, 'binary frames are not allowed', false);
+      return;
+    }
+    let frame: ReturnType<typeof parseFrame>;
+    try {
+      frame = parseFrame(data);
+    } catch (err) {
+      if (err instanceof ProtocolViolation) {
+        this.closeSession(s, CloseCode.ProtocolViolation, err.message, false);
+      } else if (err instanceof FrameError) {
+        this.metrics.errors.inc({ code: err.error.code });
+        s.fail(err.id, err.op, err.error.toBody());
+      }
+      return;
+    }
+    this.metrics.framesIn.inc({ op: frame.op });
+    void this.dispatch(s, frame.id, frame.op, frame.params);
+  }
+
+  private async dispatch(s: Session, id: number | string | undefined, op: Op, params: Record<string, unknown>) {
+    const trace = newTraceId();
+    const rc: RequestContext = { trace, log: this.log.child({ trace, session: s.id }) };
+    const end = this.metrics.requestSeconds.startTimer({ op });
+    this.inFlight++;
+    try {
+      if (s.state === 'greeting') {
+        if (op !== 'hello') throw new NatterError('unauthenticated', `op: send hello before ${op}`);
+        await this.hello(s, id, params as RequestParams<'hello'>, rc);
+        return;
+      }
+      const result = await handlerFor(op)(this, s, params as never, rc);
+      s.reply(id, result);
+    } catch (err) {
+      const body = this.errorBody(err, rc, op);
+      this.metrics.errors.inc({ code: body.code });
+      s.fail(id, op, body);
+    } finally {
+      this.inFlight--;
+      end();
+    }
+  }
+
+  private errorBody(err: unknown, rc: RequestContext, op: string): ErrorBody {
+    if (err instanceof NatterError) return err.toBody();
+    rc.log.error({ err, op }, 'request failed with an unexpected error; answered internal');
+    return { code: 'internal', message: `internal error (trace ${rc.trace})` };
+  }
+
+  // ---- hello ----
+
+  private async hello(s: Session, id: number | string | undefined, p: RequestParams<'hello'>, rc: RequestContext) {
+    let identity: Awaited<ReturnType<Authenticator['verify']>>;
+    if (p.token) identity = await this.auth.verify(p.token);
+    else if (p.user && this.auth.openMode) identity = await this.auth.issue(p.user);
+    else if (p.user) throw new NatterError('unauthenticated', 'token: this server requires a token');
+    else throw new NatterError('bad_request', 'token: hello needs a token (or user, in open mode)');
+    if (s.state !== 'greeting') throw new NatterError('bad_request', 'op: hello was already sent on this connection');
+    s.user = identity.user;
+    s.tokenExp = identity.exp;
+    s.state = 'syncing';
+    this.registry.addSession(s);
+    this.metrics.sessions.inc();
+    let convs: Awaited<ReturnType<typeof listConvs>>['convs'];
+    try {
+      await this.greet(s, rc.trace);
+      const mine = await this.rpc.call('rooms.list', { v: 1, user: s.user }, { trace: rc.trace });
+      const rooms = mine.rooms.map((r) => r.room);
+      this.registry.setRooms(s.user, rooms);
+      await this.bus.flush();
+      ({ convs } = await this.rpc.call('historyConvs', { v: 1, user: s.user, rooms, dms: true }, { trace: rc.trace }));
+    } catch (err) {
+      this.forget(s);
+      s.state = 'greeting';
+      s.user = '';
+      throw err;
+    }
+    s.reply(id, {
+      user: s.user,
+      session: s.id,
+      gateway: this.id,
+      heartbeat: this.config.heartbeatSec,
+      token: identity.token,
+      convs,
+    });
+    try {
+      await replaySince(this, s, p.since ?? {}, convs, rc.trace, REPLAY_PER_CONV);
+    } catch (err) {
+      rc.log.warn({ err }, 'could not replay since; closing so the client resumes');
+      this.closeSession(s, CloseCode.Draining, 'resync: history unavailable');
+      return;
+    }
+    if (s.state !== 'syncing') return;
+    s.state = 'live';
+    const pending = s.pending;
+    s.pending = [];
+    for (const d of pending) this.ordering.deliverTo(s, d);
+    s.event({ ev: 'synced' });
+  }
+
+  async greet(s: Session, trace: string): Promise<void> {
+    await this.rpc.call('presenceConnect', { v: 1, gw: this.id, sessions: [{ session: s.id, user: s.user }] }, { trace });
+  }
+
+  // ---- bus events ----
+
+  private sessionsOfConv(conv: string): Iterable<Session> {
+    if (conv.startsWith('room:')) return this.registry.sessionsInRoom(conv.slice(5));
+    const [a, b] = conv.slice(3).split(':');
+    return a === b ? this.registry.sessionsOfUser(a) : [...this.registry.sessionsOfUser(a), ...this.registry.sessionsOfUser(b)];
+  }
+
+  private roomInterest(room: string, interested: boolean): void {
+    if (interested && !this.roomSubs.has(room)) {
+      this.roomSubs.set(
+        room,
+        onEvent<RoomEvent>(this.bus, this.subjects.room(room), this.log, (e) => this.onRoomEvent(room, e)),
+      );
+    } else if (!interested) {
+      this.roomSubs.get(room)?.unsubscribe();
+      this.roomSubs.delete(room);
+    }
+  }
+
+  async subscribeRoom(room: string): Promise<void> {
+    if (!this.roomSubs.has(room)) this.roomInterest(room, true);
+    await this.bus.flush();
+  }
+
+  private onRoomEvent(room: string, e: RoomEvent): void {
+    switch (e.kind) {
+      case 'message':
+        this.metrics.deliveries.inc({ kind: 'room' });
+        this.ordering.push(toDelivery(e.msg, e.origin?.session));
+        return;
+      case 'joined':
+      case 'left': {
+        const frame = JSON.stringify({ ev: e.kind, room: e.room, user: e.user });
+        for (const s of this.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+        return;
+      }
+      case 'typing': {
+        const frame = JSON.stringify({ ev: 'typing', conv: e.conv, user: e.user });
+        for (const s of this.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+        return;
+      }
+      case 'read': {
+        const frame = JSON.stringify({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
+        for (const s of this.registry.sessionsInRoom(room)) if (s.id !== e.origin?.session) s.sendRaw(frame);
+        return;
+      }
+    }
+  }
+
+  private onDelivery(d: GatewayDelivery): void {
+    const e = d.event;
+    switch (e.kind) {
+      case 'message':
+        this.metrics.deliveries.inc({ kind: 'dm' });
+        this.ordering.push(toDelivery(e.msg, d.origin?.session));
+        return;
+      case 'typing': {
+        const frame = JSON.stringify({ ev: 'typing', conv: e.conv, user: e.user });
+        for (const u of d.users) {
+          if (u === e.user) continue;
+          for (const s of this.registry.sessionsOfUser(u)) s.sendRaw(frame);
+        }
+        return;
+      }
+      case 'read': {
+        const frame = JSON.stringify({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
+        for (const u of new Set(d.users)) {
+          for (const s of this.registry.sessionsOfUser(u)) if (s.id !== d.origin?.session) s.sendRaw(frame);
+        }
+        return;
+      }
+      case 'membership': {
+        for (const u of d.users) {
+          if (!this.registry.hasUser(u)) continue;
+          if (e.member) this.registry.addMember(u, e.room);
+          else this.registry.removeMember(u, e.room);
+          const frame = JSON.stringify({ ev: e.member ? 'joined' : 'left', room: e.room, user: u });
+          for (const s of this.registry.sessionsOfUser(u)) s.sendRaw(frame);
+        }
+        return;
+      }
+    }
+  }
+
+  private onPresence(e: PresenceChangedEvent): void {
+    const ev = e.online
+      ? { ev: 'presence', user: e.user, online: true }
+      : { ev: 'presence', user: e.user, online: false, lastSeen: e.lastSeen };
+    const frame = JSON.stringify(ev);
+    for (const s of this.registry.watchersOf(e.user)) s.sendRaw(frame);
+  }
+
+  /** Presence lost its state (Redis restarted empty): announce every session again. */
+  private async reannounce(): Promise<void> {
+    const all = [...this.registry.sessions.values()].map((s) => ({ session: s.id, user: s.user }));
+    this.log.warn({ sessions: all.length }, 'presence asked for a resync; re-announcing sessions');
+    this.heartbeat();
+    for (let i = 0; i < all.length; i += 500) {
+      await this.rpc.call('presenceConnect', { v: 1, gw: this.id, sessions: all.slice(i, i + 500) });
+    }
+  }
+
+  private heartbeat(): void {
+    emit(this.bus, this.subjects.gwHeartbeat, {
+      v: 1,
+      gw: this.id,
+      sessions: this.registry.sessions.size,
+      interval: this.config.gatewayHeartbeatMs,
+    });
+  }
+
+  /** WebSocket pings, dead-peer detection and token expiry, once per heartbeat interval. */
+  private checkConnections(): void {
+    const now = Date.now();
+    const deadline = 2 * this.config.heartbeatSec * 1000;
+    for (const ws of this.wss.clients) {
+      ws.ping();
+    }
+    for (const s of this.registry.sessions.values()) {
+      if (now - s.lastPong > deadline + 1000) {
+        s.ws.terminate();
+      } else if (s.tokenExp !== undefined && s.tokenExp * 1000 <= now) {
+        this.closeSession(s, CloseCode.Unauthenticated, 'token_expired');
+      }
+    }
+  }
+
+  get ready(): boolean {
+    return this.bus.ready && !this.draining;
+  }
+
+  /** Stops accepting, says bye to every session (4010), waits for in-flight requests. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    this.draining = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const s of [...this.registry.sessions.values()]) this.closeSession(s, CloseCode.Draining, 'draining');
+    for (const ws of this.wss.clients) ws.close(CloseCode.Draining, 'draining');
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const sub of this.subs) sub.unsubscribe();
+    for (const sub of this.roomSubs.values()) sub.unsubscribe();
+    this.roomSubs.clear();
+    this.ordering.stop();
+    await this.bus.flush().catch(() => undefined);
+    this.wss.close();
+  }
+}

@@ -1,0 +1,133 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  charLength,
+  describeIssue,
+  HTTP_STATUS,
+  NatterError,
+  parseConv,
+  parseTarget,
+  RequestSchemas,
+  USER_RE,
+} from '@natter/protocol';
+import { newTraceId } from '@natter/log';
+import { z } from 'zod';
+import type { Gateway } from './gateway.ts';
+import { listConvs } from './ops.ts';
+
+const MAX_BODY = 256 * 1024;
+
+const ServerMessage = z.object({
+  from: z.string().regex(USER_RE, 'must match ^[A-Za-z0-9_.-]{1,64}$'),
+  to: RequestSchemas.send.shape.to,
+  cid: RequestSchemas.send.shape.cid,
+  text: z.string().optional(),
+  attachments: RequestSchemas.send.shape.attachments,
+});
+
+const seqParam = z.coerce.number().int().nonnegative().optional();
+const HistoryParams = z.object({
+  before: seqParam,
+  after: seqParam,
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+function sendError(res: ServerResponse, err: NatterError): void {
+  sendJson(res, HTTP_STATUS[err.code], { error: err.toBody() });
+}
+
+function bearer(req: IncomingMessage): string {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  if (!m) throw new NatterError('unauthenticated', 'Authorization: send "Bearer <token>"');
+  return m[1];
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new NatterError('too_large', `body: larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new NatterError('bad_request', 'body: not JSON');
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The `/v1` HTTP API (docs/protocol.md, "HTTP API"). Returns false when the path is not
+ * one of its routes, so the server can try the next handler.
+ */
+export function apiRoutes(gw: Gateway) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/v1/')) return false;
+    const trace = newTraceId();
+    try {
+      if (url.pathname === '/v1/conversations' && req.method === 'GET') {
+        const { user } = await gw.auth.verify(bearer(req));
+        const { convs } = await listConvs(gw, user, trace);
+        sendJson(res, 200, { convs });
+        return true;
+      }
+      const m = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
+      if (m && req.method === 'GET') {
+        const { user } = await gw.auth.verify(bearer(req));
+        const conv = decodeURIComponent(m[1]);
+        if (!parseConv(conv)) throw new NatterError('bad_request', `conv: ${JSON.stringify(conv)} is not room:<room> or dm:<a>:<b>`);
+        const q = HistoryParams.safeParse(Object.fromEntries(url.searchParams));
+        if (!q.success) throw new NatterError('bad_request', describeIssue(q.error));
+        if (q.data.before !== undefined && q.data.after !== undefined) {
+          throw new NatterError('bad_request', 'before: give before or after, not both');
+        }
+        const page = await gw.rpc.call('historyQuery', { v: 1, user, conv, ...q.data, limit: q.data.limit ?? 50 }, { trace });
+        sendJson(res, 200, page);
+        return true;
+      }
+      if (url.pathname === '/v1/messages' && req.method === 'POST') {
+        const key = gw.config.apiKey;
+        if (!key) throw new NatterError('forbidden', 'the server API is off (set NATTER_API_KEY)');
+        if (!sameSecret(bearer(req), key)) throw new NatterError('unauthenticated', 'Authorization: not the server API key');
+        const body = ServerMessage.safeParse(await readJson(req));
+        if (!body.success) throw new NatterError('bad_request', describeIssue(body.error));
+        const p = body.data;
+        if (!parseTarget(p.to)) throw new NatterError('bad_request', `to: ${JSON.stringify(p.to)} is not room:<room> or user:<user>`);
+        if (p.text === undefined && p.attachments === undefined) throw new NatterError('bad_request', 'text: a message needs text or attachments');
+        if (p.text !== undefined && charLength(p.text) > gw.config.maxTextChars) {
+          throw new NatterError('too_large', `text: longer than ${gw.config.maxTextChars} characters`);
+        }
+        const result = await gw.rpc.call(
+          'msgSend',
+          { v: 1, from: p.from, to: p.to, cid: p.cid, text: p.text, attachments: p.attachments as never, system: true },
+          { trace },
+        );
+        sendJson(res, 200, { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts });
+        return true;
+      }
+      throw new NatterError('not_found', `no route ${req.method} ${url.pathname}`);
+    } catch (err) {
+      if (err instanceof NatterError) sendError(res, err);
+      else {
+        gw.log.error({ err, trace, path: url.pathname }, 'HTTP request failed; answered internal');
+        sendError(res, new NatterError('internal', `internal error (trace ${trace})`));
+      }
+      return true;
+    }
+  };
+}

@@ -1,0 +1,242 @@
+import {
+  Attachment,
+  charLength,
+  type ConvSummary,
+  convOf,
+  describeIssue,
+
+  NatterError,
+  type Op,
+  parseConv,
+  parseTarget,
+  type RequestParams,
+  type RoomView,
+} from '@natter/protocol';
+import { emit } from '@natter/contracts';
+import type { GatewayContext, RequestContext } from './context.ts';
+import type { Session } from './session.ts';
+
+type Handler<O extends Op> = (
+  gw: GatewayContext,
+  s: Session,
+  p: RequestParams<O>,
+  rc: RequestContext,
+) => Promise<unknown>;
+
+const MAX_ATTACHMENTS = 10;
+
+function target(to: string) {
+  const t = parseTarget(to);
+  if (!t) throw new NatterError('bad_request', `to: ${JSON.stringify(to)} is not room:<room> or user:<user>`);
+  return t;
+}
+
+function conv(c: string) {
+  const parsed = parseConv(c);
+  if (!parsed) throw new NatterError('bad_request', `conv: ${JSON.stringify(c)} is not room:<room> or dm:<a>:<b> (a < b)`);
+  return parsed;
+}
+
+/** Membership as this gateway knows it (kept current by membership events). */
+function requireMember(gw: GatewayContext, s: Session, room: string): void {
+  if (!gw.registry.isMember(s.user, room)) throw new NatterError('forbidden', `not a member of room:${room}`);
+}
+
+export async function listConvs(gw: GatewayContext, user: string, trace: string): Promise<{ rooms: string[]; convs: ConvSummary[] }> {
+  const mine = await gw.rpc.call('rooms.list', { v: 1, user }, { trace });
+  const rooms = mine.rooms.map((r) => r.room);
+  const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms, dms: true }, { trace });
+  return { rooms, convs };
+}
+
+async function roomSeq(gw: GatewayContext, user: string, room: string, trace: string): Promise<number> {
+  const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms: [room], dms: false }, { trace });
+  return convs.find((c) => c.conv === `room:${room}`)?.seq ?? 0;
+}
+
+/** Joins (or creates) with the room subject already subscribed, so nothing after is missed. */
+async function enterRoom(
+  gw: GatewayContext,
+  s: Session,
+  room: string,
+  rc: RequestContext,
+  call: () => Promise<unknown>,
+): Promise<{ room: string; seq: number }> {
+  const wasMember = gw.registry.isMember(s.user, room);
+  gw.registry.addMember(s.user, room);
+  try {
+    await gw.subscribeRoom(room);
+    await call();
+  } catch (err) {
+    if (!wasMember) gw.registry.removeMember(s.user, room);
+    throw err;
+  }
+  const seq = await roomSeq(gw, s.user, room, rc.trace);
+  const conv = `room:${room}`;
+  for (const other of gw.registry.sessionsOfUser(s.user)) {
+    if (!other.lastSeq.has(conv)) other.lastSeq.set(conv, seq);
+  }
+  return { room, seq };
+}
+
+function checkContent(gw: GatewayContext, p: RequestParams<'send'>) {
+  if (p.text === undefined && p.attachments === undefined) {
+    throw new NatterError('bad_request', 'text: a message needs text or attachments');
+  }
+  if (p.text !== undefined && charLength(p.text) > gw.config.maxTextChars) {
+    throw new NatterError('too_large', `text: longer than ${gw.config.maxTextChars} characters`);
+  }
+  if (p.text !== undefined && p.attachments === undefined && p.text.trim() === '') {
+    throw new NatterError('bad_request', 'text: must not be empty');
+  }
+  if (p.attachments === undefined) return undefined;
+  if (p.attachments.length > MAX_ATTACHMENTS) {
+    throw new NatterError('too_large', `attachments: more than ${MAX_ATTACHMENTS}`);
+  }
+  return p.attachments.map((a, i) => {
+    const r = Attachment.safeParse(a);
+    if (!r.success) throw new NatterError('bad_request', `attachments.${i}.${describeIssue(r.error)}`);
+    return r.data;
+  });
+}
+
+const handlers: { [O in Op]: Handler<O> } = {
+  async hello(gw, s) {
+    // `hello` is answered by the session layer (session-ops.ts); reaching here is a second hello.
+    throw new NatterError('bad_request', `op: hello was already sent on this connection (as ${s.user})`);
+  },
+
+  async refresh(gw, s, p) {
+    const id = await gw.auth.verify(p.token);
+    if (id.user !== s.user) throw new NatterError('forbidden', `token: sub ${id.user} is not this session's user`);
+    s.tokenExp = id.exp;
+    return {};
+  },
+
+  async ping() {
+    return {};
+  },
+
+  async send(gw, s, p, rc) {
+    const to = target(p.to);
+    const attachments = checkContent(gw, p);
+    if (to.kind === 'room') requireMember(gw, s, to.room);
+    const result = await gw.rpc.call(
+      'msgSend',
+      { v: 1, from: s.user, to: p.to, cid: p.cid, text: p.text, attachments, origin: { gw: gw.id, session: s.id } },
+      { trace: rc.trace },
+    );
+    s.markOwn(result.conv, result.seq);
+    gw.metrics.sends.inc({ kind: to.kind });
+    return { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts };
+  },
+
+  async history(gw, s, p, rc) {
+    conv(p.conv);
+    if (p.before !== undefined && p.after !== undefined) {
+      throw new NatterError('bad_request', 'before: give before or after, not both');
+    }
+    return gw.rpc.call(
+      'historyQuery',
+      { v: 1, user: s.user, conv: p.conv, before: p.before, after: p.after, limit: p.limit ?? 50 },
+      { trace: rc.trace },
+    );
+  },
+
+  async join(gw, s, p, rc) {
+    return enterRoom(gw, s, p.room, rc, () => gw.rpc.call('rooms.join', { v: 1, user: s.user, room: p.room }, { trace: rc.trace }));
+  },
+
+  async create(gw, s, p, rc) {
+    return enterRoom(gw, s, p.room, rc, () =>
+      gw.rpc.call('rooms.create', { v: 1, user: s.user, room: p.room, private: p.private ?? false }, { trace: rc.trace }),
+    );
+  },
+
+  async invite(gw, s, p, rc) {
+    await gw.rpc.call('rooms.invite', { v: 1, user: s.user, room: p.room, invitee: p.user }, { trace: rc.trace });
+    return {};
+  },
+
+  async leave(gw, s, p, rc) {
+    await gw.rpc.call('rooms.leave', { v: 1, user: s.user, room: p.room }, { trace: rc.trace });
+    gw.registry.removeMember(s.user, p.room);
+    return {};
+  },
+
+  async rooms(gw, s, p, rc) {
+    const list = await gw.rpc.call(
+      'rooms.list',
+      { v: 1, user: s.user, public: p.public, prefix: p.prefix, limit: p.limit },
+      { trace: rc.trace },
+    );
+    const { convs } = await gw.rpc.call(
+      'historyConvs',
+      { v: 1, user: s.user, rooms: list.rooms.map((r) => r.room), dms: false },
+      { trace: rc.trace },
+    );
+    const seqs = new Map(convs.map((c) => [c.conv, c.seq]));
+    const rooms: RoomView[] = list.rooms.map((r) => ({ ...r, seq: seqs.get(`room:${r.room}`) ?? 0 }));
+    return { rooms };
+  },
+
+  async members(gw, s, p, rc) {
+    return gw.rpc.call('rooms.members', { v: 1, user: s.user, room: p.room }, { trace: rc.trace });
+  },
+
+  async watch(gw, s, p, rc) {
+    const users = [...new Set(p.users)];
+    const added = users.filter((u) => !s.watching.has(u));
+    if (s.watching.size + added.length > 1000) {
+      throw new NatterError('too_large', `users: a session watches at most 1000 users (${s.watching.size} already)`);
+    }
+    for (const u of added) gw.registry.watch(s, u);
+    if (users.length === 0) return { presence: [] };
+    return gw.rpc.call('presenceQuery', { v: 1, users }, { trace: rc.trace });
+  },
+
+  async unwatch(gw, s, p) {
+    for (const u of p.users) gw.registry.unwatch(s, u);
+    return {};
+  },
+
+  async typing(gw, s, p, rc) {
+    const to = target(p.to);
+    const origin = { gw: gw.id, session: s.id };
+    if (to.kind === 'room') {
+      requireMember(gw, s, to.room);
+      emit(gw.bus, gw.subjects.room(to.room), { v: 1, kind: 'typing', conv: `room:${to.room}`, user: s.user, origin }, rc.trace);
+    } else {
+      const c = convOf(s.user, to);
+      emit(
+        gw.bus,
+        gw.subjects.presenceRoute,
+        { v: 1, users: [...new Set([s.user, to.user])], event: { kind: 'typing', conv: c, user: s.user }, origin },
+        rc.trace,
+      );
+    }
+    return {};
+  },
+
+  async read(gw, s, p, rc) {
+    const c = conv(p.conv);
+    const { read } = await gw.rpc.call('historyRead', { v: 1, user: s.user, conv: p.conv, seq: p.seq }, { trace: rc.trace });
+    const origin = { gw: gw.id, session: s.id };
+    if (c.kind === 'room') {
+      emit(gw.bus, gw.subjects.room(c.room), { v: 1, kind: 'read', conv: p.conv, user: s.user, seq: read, origin }, rc.trace);
+    } else {
+      emit(
+        gw.bus,
+        gw.subjects.presenceRoute,
+        { v: 1, users: [...new Set(c.users)], event: { kind: 'read', conv: p.conv, user: s.user, seq: read }, origin },
+        rc.trace,
+      );
+    }
+    return {};
+  },
+};
+
+export function handlerFor(op: Op): Handler<Op> {
+  return handlers[op] as Handler<Op>;
+}
+

@@ -1,0 +1,105 @@
+import type { WebSocket } from 'ws';
+import { CloseCode, type ErrorBody, type ServerEvent } from '@natter/protocol';
+
+export type SessionState = 'greeting' | 'syncing' | 'live' | 'closed';
+
+/** A frame already encoded once, shareable by every session it goes to. */
+export type Encoded = Buffer;
+
+export function encodeFrame(frame: unknown): Encoded {
+  return Buffer.from(JSON.stringify(frame));
+}
+
+export interface SessionLimits {
+  maxBufferedBytes: number;
+  /** Live events held while the session syncs; past it the session is closed as slow. */
+  maxPendingEvents: number;
+}
+
+/** A stored message on its way to sessions, with its frame encoded once per gateway. */
+export interface Delivery {
+  conv: string;
+  seq: number;
+  frame: Encoded;
+  originSession?: string;
+}
+
+/**
+ * One authenticated (or greeting) WebSocket connection. It owns the per-conversation
+ * cursor that makes delivery exactly-once and in order for this session: `lastSeq` is the
+ * highest seq the client has (sent to it, sent by it, or known at hello).
+ */
+export class Session {
+  state: SessionState = 'greeting';
+  user = '';
+  tokenExp: number | undefined;
+  readonly lastSeq = new Map<string, number>();
+  /** Seqs this session sent itself and must never receive back. */
+  readonly ownSeqs = new Map<string, Set<number>>();
+  readonly watching = new Set<string>();
+  /** Live deliveries that arrived while syncing; replayed after `since`. */
+  pending: Delivery[] = [];
+  /** Conversations whose missing range is being fetched for this session. */
+  readonly catchingUp = new Map<string, Delivery[]>();
+  lastPong = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    readonly ip: string,
+    private readonly limits: SessionLimits,
+    private readonly onSlow: (s: Session) => void,
+  ) {}
+
+  get open(): boolean {
+    return this.state !== 'closed' && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Sends an encoded frame; closes the session with 4009 when its buffer is over the limit. */
+  sendRaw(frame: Encoded | string): void {
+    if (!this.open) return;
+    this.ws.send(frame, { binary: false });
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlow(this);
+  }
+
+  event(ev: ServerEvent): void {
+    this.sendRaw(JSON.stringify(ev));
+  }
+
+  reply(id: number | string | undefined, result: unknown): void {
+    if (id === undefined) return;
+    this.sendRaw(JSON.stringify({ re: id, result }));
+  }
+
+  fail(id: number | string | undefined, op: string, error: ErrorBody): void {
+    if (id === undefined) this.sendRaw(JSON.stringify({ ev: 'error', op, error }));
+    else this.sendRaw(JSON.stringify({ re: id, error }));
+  }
+
+  /** Sends `bye` (when the socket can still take it) and closes with `code`. */
+  close(code: CloseCode, reason: string, reconnect = true): void {
+    if (this.state === 'closed') return;
+    if (this.ws.readyState === this.ws.OPEN) {
+      if (code !== CloseCode.SlowConsumer) this.event({ ev: 'bye', reason, reconnect });
+      this.ws.close(code, reason.slice(0, 120));
+    }
+    this.state = 'closed';
+  }
+
+  markOwn(conv: string, seq: number): void {
+    const last = this.lastSeq.get(conv) ?? 0;
+    if (seq <= last) return;
+    let own = this.ownSeqs.get(conv);
+    if (!own) {
+      own = new Set();
+      this.ownSeqs.set(conv, own);
+    }
+    own.add(seq);
+  }
+
+  /** Holds a live delivery while syncing; false when the session must be closed as slow. */
+  hold(d: Delivery): boolean {
+    this.pending.push(d);
+    return this.pending.length <= this.limits.maxPendingEvents;
+  }
+}

@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Bus } from '@natter/bus';
+import type { Config } from '@natter/config';
+import type { Logger } from '@natter/log';
+import { healthRoutes } from '@natter/service';
+import type { Registry } from 'prom-client';
+import { Gateway } from './gateway.ts';
+import { apiRoutes, sendJson } from './http-api.ts';
+import { staticRoutes } from './static-files.ts';
+
+export interface GatewayStartParts {
+  bus: Bus;
+  log: Logger;
+  registry: Registry;
+  /** The built web client to serve at `/` (web/dist), if any. */
+  webDir?: string;
+  /** Extra readiness checks (single-node mode adds the embedded parts). */
+  checks?: Record<string, () => boolean>;
+}
+
+export interface RunningGateway {
+  readonly id: string;
+  readonly port: number;
+  readonly gateway: Gateway;
+  ready(): boolean;
+  /** Drains: bye + 4010 to every client, in-flight requests finish, the listener closes. */
+  stop(): Promise<void>;
+}
+
+export async function start(config: Config, parts: GatewayStartParts): Promise<RunningGateway> {
+  const gateway = new Gateway(config, parts);
+  await gateway.start();
+  const health = healthRoutes({
+    checks: { bus: () => parts.bus.ready, gateway: () => gateway.ready, ...parts.checks },
+    registry: parts.registry,
+  });
+  const api = apiRoutes(gateway);
+  const web = staticRoutes(parts.webDir);
+  const server: Server = createServer((req, res) => {
+    if (health(req, res) || web(req, res)) return;
+    api(req, res)
+      .then((handled) => {
+        if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
+      })
+      .catch((err) => {
+        parts.log.error({ err }, 'HTTP handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+      });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    gateway.handleUpgrade(req, socket, head);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  parts.log.info({ gw: gateway.id, port }, `gateway listening on http://localhost:${port} (WebSocket at /ws)`);
+  return {
+    id: gateway.id,
+    port,
+    gateway,
+    ready: () => gateway.ready,
+    async stop() {
+      server.close();
+      await gateway.drain();
+      server.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import type { MessageView } from '@natter/protocol';
+import { describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { Ordering, toDelivery } from '../src/ordering.ts';
+import { Session } from '../src/session.ts';
+
+/** A socket that records what the session sends (the unit under test is the ordering). */
+function fakeSocket(sent: string[]): WebSocket {
+  return { readyState: 1, OPEN: 1, bufferedAmount: 0, send: (d: Buffer | string) => sent.push(String(d)) } as never;
+}
+
+function msg(conv: string, seq: number, from = 'bob'): MessageView {
+  return { conv, seq, mid: `m_${seq}`, from, ts: new Date(0).toISOString(), text: `#${seq}` };
+}
+
+function setup(opts: { history: MessageView[]; sessions: number; startAt?: number }) {
+  const sessions: { s: Session; sent: string[] }[] = [];
+  for (let i = 0; i < opts.sessions; i++) {
+    const sent: string[] = [];
+    const s = new Session(`s${i}`, fakeSocket(sent), '', { maxBufferedBytes: 1e9, maxPendingEvents: 1e6 }, () => {});
+    s.user = 'alice';
+    s.state = 'live';
+    if (opts.startAt !== undefined) s.lastSeq.set('dm:alice:bob', opts.startAt);
+    sessions.push({ s, sent });
+  }
+  let fetches = 0;
+  const ordering = new Ordering({
+    reorderWaitMs: 5,
+    fetch: async (conv, after, upTo) => {
+      fetches++;
+      return opts.history.filter((m) => m.conv === conv && m.seq > after && m.seq <= upTo);
+    },
+    sessionsOf: () => sessions.map((x) => x.s),
+    resync: () => {
+      throw new Error('unexpected resync');
+    },
+    onError: (err) => {
+      throw err;
+    },
+  });
+  const received = (i: number) => sessions[i].sent.map((f) => JSON.parse(f).seq as number);
+  return { ordering, sessions, received, fetches: () => fetches };
+}
+
+const until = async (cond: () => boolean) => {
+  const deadline = Date.now() + 2000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe('gateway ordering', () => {
+  it('delivers any reordering, duplication and loss of 1..n exactly once and in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 40 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.shuffledSubarray(
+              Array.from({ length: n * 2 }, (_, i) => (i % n) + 1),
+              { minLength: 0 },
+            ),
+          ),
+        ),
+        async ([n, arrivals]) => {
+          const history = Array.from({ length: n }, (_, i) => msg('dm:alice:bob', i + 1));
+          const t = setup({ history, sessions: 2, startAt: 0 });
+          for (const seq of arrivals) t.ordering.push(toDelivery(history[seq - 1]));
+          // The last message always arrives eventually (or a later one reveals the gap).
+          t.ordering.push(toDelivery(history[n - 1]));
+          const want = Array.from({ length: n }, (_, i) => i + 1);
+          await until(() => t.received(0).length >= n && t.received(1).length >= n);
+          expect(t.received(0)).toEqual(want);
+          expect(t.received(1)).toEqual(want);
+          t.ordering.stop();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('fetches a gap once per gateway, not once per session', async () => {
+    const history = Array.from({ length: 5 }, (_, i) => msg('dm:alice:bob', i + 1));
+    const t = setup({ history, sessions: 50, startAt: 0 });
+    t.ordering.push(toDelivery(history[0]));
+    t.ordering.push(toDelivery(history[4]));
+    await until(() => t.received(49).length === 5);
+    expect(t.fetches()).toBe(1);
+    expect(t.received(0)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('skips the sending session and the seqs a session sent itself', async () => {
+    const history = Array.from({ length: 3 }, (_, i) => msg('dm:alice:bob', i + 1, 'alice'));
+    const t = setup({ history, sessions: 2, startAt: 0 });
+    t.sessions[1].s.markOwn('dm:alice:bob', 3);
+    t.ordering.push(toDelivery(history[0], 's0'));
+    t.ordering.push(toDelivery(history[1]));
+    t.ordering.push(toDelivery(history[2]));
+    await until(() => t.received(1).length === 2);
+    expect(t.received(0)).toEqual([2, 3]);
+    expect(t.received(1)).toEqual([1, 2]);
+    expect(t.sessions[1].s.lastSeq.get('dm:alice:bob')).toBe(3);
+  });
+
+  it('holds live messages while a session syncs and drops what it already has', async () => {
+    const history = Array.from({ length: 4 }, (_, i) => msg('dm:alice:bob', i + 1));
+    const t = setup({ history, sessions: 1 });
+    const { s } = t.sessions[0];
+    s.state = 'syncing';
+    t.ordering.push(toDelivery(history[2]));
+    t.ordering.push(toDelivery(history[3]));
+    expect(t.received(0)).toEqual([]);
+    // The replay brought the session to seq 3; then it goes live and the held ones flow.
+    s.lastSeq.set('dm:alice:bob', 3);
+    s.state = 'live';
+    for (const d of s.pending.splice(0)) t.ordering.deliverTo(s, d);
+    expect(t.received(0)).toEqual([4]);
+  });
+
+  it('lets a session that is behind the stream catch up from history alone', async () => {
+    const history = Array.from({ length: 6 }, (_, i) => msg('room:x', i + 1));
+    const t = setup({ history, sessions: 1 });
+    const { s } = t.sessions[0];
+    s.lastSeq.set('room:x', 2);
+    t.ordering.deliverTo(s, toDelivery(history[5]));
+    await until(() => t.received(0).length === 4);
+    expect(t.received(0)).toEqual([3, 4, 5, 6]);
+  });
+});

@@ -1,0 +1,99 @@
+import { SignJWT } from 'jose';
+import {
+  freePort,
+  type NatsHandle,
+  type PostgresHandle,
+  type ProcHandle,
+  type RedisHandle,
+  startNats,
+  startPostgres,
+  startProcess,
+  startRedis,
+} from '@natter/testkit';
+
+export const JWT_SECRET = 'test-secret-0123456789abcdef0123456789';
+export const API_KEY = 'test-api-key';
+
+export async function token(user: string, opts: { expSec?: number; secret?: string; alg?: string } = {}) {
+  const exp = Math.floor(Date.now() / 1000) + (opts.expSec ?? 3600);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user)
+    .setIssuedAt()
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
+}
+
+export interface Cluster {
+  nats: NatsHandle;
+  redis: RedisHandle;
+  pg: PostgresHandle;
+  databaseUrl: string;
+  gateways: { id: string; port: number; url: string; http: string; proc: ProcHandle }[];
+  services: Record<'history' | 'rooms' | 'presence', ProcHandle[]>;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * The distributed topology as separate processes on real parts: nats-server, redis-server,
+ * Postgres, `instances` of each service and `gateways` gateways.
+ */
+export async function startCluster(opts: { gateways?: number; instances?: number; env?: Record<string, string> } = {}) {
+  const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
+  const databaseUrl = await pg.createDatabase();
+  const env: Record<string, string> = {
+    NATS_URL: nats.url,
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrl,
+    NATTER_JWT_SECRET: JWT_SECRET,
+    NATTER_API_KEY: API_KEY,
+    NATTER_GATEWAY_HEARTBEAT_MS: '500',
+    NATTER_REQUEST_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'warn',
+    ...opts.env,
+  };
+  const services: Cluster['services'] = { history: [], rooms: [], presence: [] };
+  for (const name of ['history', 'rooms', 'presence'] as const) {
+    for (let i = 0; i < (opts.instances ?? 1); i++) {
+      const httpPort = await freePort();
+      services[name].push(
+        await startProcess({
+          name: `${name}-${i + 1}`,
+          entry: `${ROOT}services/${name}/src/main.ts`,
+          env: { ...env, HTTP_PORT: String(httpPort) },
+          readyUrl: `http://127.0.0.1:${httpPort}/readyz`,
+        }),
+      );
+    }
+  }
+  const gateways: Cluster['gateways'] = [];
+  for (let i = 0; i < (opts.gateways ?? 2); i++) {
+    const port = await freePort();
+    const id = `gw-${i + 1}`;
+    const proc = await startProcess({
+      name: id,
+      entry: `${ROOT}services/gateway/src/main.ts`,
+      env: { ...env, PORT: String(port), GATEWAY_ID: id },
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+    });
+    gateways.push({ id, port, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}`, proc });
+  }
+  const cluster: Cluster = {
+    nats,
+    redis,
+    pg,
+    databaseUrl,
+    gateways,
+    services,
+    env,
+    async stop() {
+      await Promise.allSettled([...gateways.map((g) => g.proc.kill('SIGTERM'))]);
+      await Promise.allSettled(Object.values(services).flat().map((p) => p.kill('SIGTERM')));
+      await Promise.allSettled([nats.stop(), redis.stop(), pg.stop()]);
+    },
+  };
+  return cluster;
+}
