@@ -1,3 +1,5 @@
+export { MemoryBus } from './memory.ts';
+export { connectNatsBus, type NatsBusOptions } from './nats.ts';
 export type {
   Bus,
   BusHandler,

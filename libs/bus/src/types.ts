@@ -16,9 +16,14 @@
  *   requests at once, e.g. for group commit). A handler's exceptions and rejections are
  *   swallowed: the bus logs nothing itself and keeps delivering to the subscription.
  * - `unsubscribe` stops delivery at once.
+ * - A subscription is certainly in effect for other connections once this connection's
+ *   `flush()` resolves (over NATS the SUB travels to the server like a publish): a test or
+ *   a service that subscribes and then has another process publish should await `flush()`.
  * - `drain` stops accepting new messages on every subscription, waits for the promises of
  *   handlers already running, flushes what was published, and closes. After it, calls reject with
- *   `BusClosedError`.
+ *   `BusClosedError`. While draining, handlers still running may publish, respond and
+ *   request; only `subscribe` is refused. Calling `drain` again returns the same promise
+ *   (resolved at once when already closed), so shutdown paths need not coordinate.
  */
 export type Headers = Record<string, string>;
 

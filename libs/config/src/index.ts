@@ -1,7 +1,8 @@
 /**
  * Configuration from the environment, parsed once at start. Every default lives in
- * DEFAULTS below (and in the README's table, which a test keeps in step with it). A bad
- * value throws ConfigError naming the variable; main.ts prints it and exits.
+ * DEFAULTS below (and in docs/configuration.md, which test/config-docs.test.ts keeps in
+ * step with it). A bad value throws ConfigError naming the variable; main.ts prints it
+ * and exits.
  */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -35,6 +36,10 @@ export interface Config {
   maxBufferedBytes: number;
   /** Lifetime of tokens issued in open mode. */
   tokenTtlSec: number;
+  /** Rooms one user may be a member of; a join or create past it is `forbidden`. */
+  maxRoomsPerUser: number;
+  /** Members one room may have; a join past it is `forbidden`. */
+  maxRoomMembers: number;
 }
 
 export const DEFAULTS = {
@@ -51,6 +56,8 @@ export const DEFAULTS = {
   NATTER_REORDER_WAIT_MS: '250',
   NATTER_MAX_BUFFERED_BYTES: '4194304',
   NATTER_TOKEN_TTL_SEC: '86400',
+  NATTER_MAX_ROOMS_PER_USER: '1000',
+  NATTER_MAX_ROOM_MEMBERS: '100000',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -131,6 +138,8 @@ export function loadConfig(env: Env = process.env): Config {
     reorderWaitMs: int(env, 'NATTER_REORDER_WAIT_MS', 1, 60_000),
     maxBufferedBytes: int(env, 'NATTER_MAX_BUFFERED_BYTES', 1024, 1024 * 1024 * 1024),
     tokenTtlSec: int(env, 'NATTER_TOKEN_TTL_SEC', 60, 365 * 86400),
+    maxRoomsPerUser: int(env, 'NATTER_MAX_ROOMS_PER_USER', 1, 1_000_000),
+    maxRoomMembers: int(env, 'NATTER_MAX_ROOM_MEMBERS', 1, 100_000_000),
   };
 }
 

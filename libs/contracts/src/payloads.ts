@@ -112,6 +112,16 @@ export interface PresenceQueryReply {
   presence: PresenceView[];
 }
 
+/**
+ * On `presenceResync`: presence lost its session registry (Redis restarted empty) or, with
+ * `gw`, that one gateway's part of it (swept while still alive). The gateways concerned
+ * (every gateway when `gw` is absent) re-send presenceConnect with all their sessions.
+ */
+export interface PresenceResyncEvent {
+  v: 1;
+  gw?: string;
+}
+
 export interface PresenceChangedEvent {
   v: 1;
   user: string;

@@ -7,6 +7,7 @@ import {
   type GatewayDelivery,
   onEvent,
   type PresenceChangedEvent,
+  type PresenceResyncEvent,
   type RoomEvent,
   RpcClient,
   type Subjects,
@@ -91,7 +92,9 @@ export class Gateway implements GatewayContext {
     this.subs.push(
       onEvent<GatewayDelivery>(this.bus, s.gwDeliver(this.id), this.log, (d) => this.onDelivery(d)),
       onEvent<PresenceChangedEvent>(this.bus, s.presenceChanged, this.log, (e) => this.onPresence(e)),
-      onEvent(this.bus, s.presenceResync, this.log, () => this.reannounce()),
+      onEvent<PresenceResyncEvent>(this.bus, s.presenceResync, this.log, (e) => {
+        if (!e.gw || e.gw === this.id) return this.reannounce();
+      }),
     );
     await this.bus.flush();
     this.heartbeat();

@@ -1,0 +1,251 @@
+import {
+  connect,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription as NatsSubscription,
+  headers as natsHeaders,
+  type Status,
+} from '@nats-io/transport-node';
+import type { Logger } from '@natter/log';
+import { HandlerTracker } from './handler-tracker.ts';
+import { toBusError } from './nats-errors.ts';
+import {
+  type Bus,
+  BusClosedError,
+  BusError,
+  type BusHandler,
+  type BusMsg,
+  type Headers,
+  type PublishOptions,
+  type RequestOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from './types.ts';
+
+export interface NatsBusOptions {
+  /** One server or several of one cluster: `nats://host:4222`, or `host:4222`. */
+  servers: string | string[];
+  /** The connection name the server shows in its monitoring (e.g. `history`). */
+  name: string;
+  /** Connection state changes are logged here: a disconnect is news for whoever is on call. */
+  log: Logger;
+}
+
+function toNatsHeaders(h: Headers | undefined): MsgHdrs | undefined {
+  if (!h) return undefined;
+  const out = natsHeaders();
+  for (const [k, v] of Object.entries(h)) out.set(k, v);
+  return out;
+}
+
+class NatsBusMsg implements BusMsg {
+  private converted: Headers | undefined;
+
+  constructor(
+    private readonly msg: Msg,
+    private readonly bus: NatsBus,
+  ) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+  get data(): Uint8Array {
+    return this.msg.data;
+  }
+  get reply(): string | undefined {
+    return this.msg.reply || undefined;
+  }
+  /** Converted on first read: most handlers never look at headers. */
+  get headers(): Headers | undefined {
+    if (this.converted === undefined && this.msg.headers) {
+      const out: Headers = {};
+      for (const [k, values] of this.msg.headers) if (values.length) out[k] = values[0];
+      this.converted = out;
+    }
+    return this.converted;
+  }
+
+  respond(data: Uint8Array, opts?: { headers?: Headers }): void {
+    if (this.msg.reply) this.bus.publish(this.msg.reply, data, opts);
+  }
+}
+
+/** Bus over core NATS (nats.js v3). Reconnects forever; `ready` says whether it is connected. */
+class NatsBus implements Bus {
+  private readonly subs = new Set<NatsSubscription>();
+  private readonly handlers = new HandlerTracker();
+  private connected = true;
+  private draining: Promise<void> | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {
+    this.watchStatus().catch((err: unknown) =>
+      this.log.error({ err }, 'stopped watching NATS connection status'),
+    );
+  }
+
+  get ready(): boolean {
+    return this.connected && !this.draining && !this.nc.isClosed();
+  }
+
+  publish(subject: string, data: Uint8Array, opts?: PublishOptions): void {
+    try {
+      // While disconnected nats.js buffers this and sends it on reconnect.
+      this.nc.publish(subject, data, { headers: toNatsHeaders(opts?.headers) });
+    } catch (err) {
+      throw toBusError(err, `publish to ${subject}`);
+    }
+  }
+
+  subscribe(subject: string, handler: BusHandler, opts?: SubscribeOptions): Subscription {
+    if (this.draining) throw new BusClosedError(`subscribe to ${subject}: the bus is draining`);
+    let sub: NatsSubscription;
+    try {
+      sub = this.nc.subscribe(subject, {
+        queue: opts?.queue,
+        // A callback subscription gets messages in order as they are parsed, and we do not
+        // await the handler: the contract lets a service work on many messages at once.
+        callback: (err, msg) => {
+          if (err) {
+            this.log.warn({ err, subject }, 'NATS ended a subscription; its messages are no longer received');
+            this.subs.delete(sub);
+            return;
+          }
+          this.handlers.run(handler, new NatsBusMsg(msg, this));
+        },
+      });
+    } catch (err) {
+      throw toBusError(err, `subscribe to ${subject}`);
+    }
+    this.subs.add(sub);
+    return {
+      subject,
+      unsubscribe: () => {
+        this.subs.delete(sub);
+        try {
+          sub.unsubscribe();
+        } catch {
+          // Already gone with its connection: nothing more can be delivered.
+        }
+      },
+    };
+  }
+
+  async request(subject: string, data: Uint8Array, opts: RequestOptions): Promise<BusMsg> {
+    try {
+      const msg = await this.nc.request(subject, data, {
+        timeout: opts.timeout,
+        headers: toNatsHeaders(opts.headers),
+      });
+      return new NatsBusMsg(msg, this);
+    } catch (err) {
+      throw toBusError(err, `request to ${subject}`);
+    }
+  }
+
+  async flush(): Promise<void> {
+    try {
+      await this.nc.flush();
+    } catch (err) {
+      throw toBusError(err, 'flush');
+    }
+  }
+
+  drain(): Promise<void> {
+    if (this.nc.isClosed()) return Promise.resolve();
+    this.draining ??= this.doDrain();
+    return this.draining;
+  }
+
+  private async doDrain(): Promise<void> {
+    const subs = [...this.subs];
+    this.subs.clear();
+    if (this.connected) {
+      // Stops new messages at the server and delivers those already received.
+      await Promise.all(subs.map((s) => s.drain().catch(() => undefined)));
+    } else {
+      // A drain needs a round trip to the server; with none, waiting could last forever.
+      for (const s of subs) s.unsubscribe();
+    }
+    // Handlers still running may answer requests or publish: the connection stays up for them.
+    await this.handlers.idle();
+    try {
+      if (this.connected) await this.nc.drain();
+      else await this.nc.close();
+    } catch (err) {
+      if (!this.nc.isClosed()) throw toBusError(err, 'drain');
+    }
+    this.log.info('NATS connection drained and closed');
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) this.onStatus(s);
+  }
+
+  private onStatus(s: Status): void {
+    switch (s.type) {
+      case 'disconnect':
+        this.connected = false;
+        this.log.warn(
+          { server: s.server },
+          'disconnected from NATS; reconnecting, requests fail until then and publishes are buffered',
+        );
+        break;
+      case 'reconnecting':
+        this.connected = false;
+        this.log.debug('trying to reconnect to NATS');
+        break;
+      case 'reconnect':
+        this.connected = true;
+        this.log.info({ server: s.server }, 'reconnected to NATS');
+        break;
+      case 'staleConnection':
+        this.log.warn('NATS connection is stale (no pong); reconnecting');
+        break;
+      case 'ldm':
+        this.log.warn({ server: s.server }, 'NATS server is entering lame duck mode; will move to another');
+        break;
+      case 'slowConsumer':
+        this.log.warn(
+          { subject: s.sub.getSubject(), pending: s.pending },
+          'slow consumer: NATS messages are piling up for this subscription',
+        );
+        break;
+      case 'error':
+        this.log.error({ err: s.error }, 'NATS reported an error');
+        break;
+      case 'close':
+        this.connected = false;
+        if (!this.draining) this.log.error('NATS connection closed; this process can no longer use the bus');
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * Connects to NATS and waits (retrying) until the first connection succeeds; after that it
+ * reconnects forever, resubscribing and sending what was published meanwhile.
+ */
+export async function connectNatsBus(opts: NatsBusOptions): Promise<Bus> {
+  const servers = Array.isArray(opts.servers) ? opts.servers : [opts.servers];
+  opts.log.info({ servers }, 'connecting to NATS (waiting until it is reachable)');
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: opts.name,
+      maxReconnectAttempts: -1,
+      waitOnFirstConnect: true,
+      reconnectTimeWait: 500,
+    });
+  } catch (err) {
+    throw new BusError(`could not connect to NATS at ${servers.join(',')}`, { cause: err });
+  }
+  opts.log.info({ server: nc.getServer() }, 'connected to NATS');
+  return new NatsBus(nc, opts.log);
+}

@@ -1,0 +1,75 @@
+import { createLogger } from '@natter/log';
+import { type NatsHandle, startNats } from '@natter/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bus, BusNoRespondersError, BusTimeoutError, connectNatsBus } from '../src/index.ts';
+import { busContract, waitFor } from './contract.ts';
+
+const log = createLogger({ name: 'bus-test', level: 'silent' });
+let nats: NatsHandle;
+
+beforeAll(async () => {
+  nats = await startNats();
+});
+afterAll(async () => {
+  await nats?.stop();
+});
+
+busContract('NATS', async () => {
+  const a = await connectNatsBus({ servers: nats.url, name: 'contract-a', log });
+  const b = await connectNatsBus({ servers: [nats.url], name: 'contract-b', log });
+  return {
+    a,
+    b,
+    cleanup: async () => {
+      await Promise.all([a.drain(), b.drain()]);
+    },
+  };
+});
+
+describe('NATS bus across a server restart', () => {
+  let a: Bus;
+  let b: Bus;
+  const enc = new TextEncoder();
+
+  afterAll(async () => {
+    await Promise.all([a?.drain(), b?.drain()]);
+  });
+
+  it('turns not ready, fails requests fast, and recovers with its subscriptions', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const watched = createLogger({
+      name: 'bus-test',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
+    a = await connectNatsBus({ servers: nats.url, name: 'restart-a', log: watched });
+    b = await connectNatsBus({ servers: nats.url, name: 'restart-b', log });
+    const got: string[] = [];
+    a.subscribe('restart.x', (m) => void got.push(new TextDecoder().decode(m.data)));
+    await a.flush();
+    b.publish('restart.x', enc.encode('before'));
+    await waitFor(() => got.length === 1, 'the message before the restart');
+
+    await nats.kill();
+    await waitFor(() => !a.ready && !b.ready, 'both buses to notice the server is gone');
+
+    const started = Date.now();
+    const err = await b.request('restart.x', enc.encode('?'), { timeout: 300 }).catch((e: unknown) => e);
+    expect(err instanceof BusTimeoutError || err instanceof BusNoRespondersError).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+    // Publishing while disconnected is buffered, not an error.
+    expect(() => b.publish('restart.buffered', enc.encode('x'))).not.toThrow();
+
+    await nats.restart();
+    await waitFor(() => a.ready && b.ready, 'both buses to reconnect', 15_000);
+    // The subscription was re-sent on reconnect; the flush makes sure the server has it.
+    await a.flush();
+    b.publish('restart.x', enc.encode('after'));
+    await waitFor(() => got.includes('after'), 'the message after the restart');
+    expect(got).toEqual(['before', 'after']);
+    // The on-call person sees the outage and the recovery in the logs.
+    const said = (level: number, start: string) =>
+      lines.some((l) => l.level === level && l.msg.startsWith(start));
+    expect(said(40, 'disconnected from NATS')).toBe(true);
+    expect(said(30, 'reconnected to NATS')).toBe(true);
+  });
+});

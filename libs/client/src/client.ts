@@ -1,0 +1,258 @@
+import type { HelloResult, HistoryResult, PresenceView, RoomView, SendResult } from '@natter/protocol';
+import { newCid } from './cid.ts';
+import type { Listener } from './emitter.ts';
+import { Emitter } from './emitter.ts';
+import { closedError, wrap } from './errors.ts';
+import type { ClientEvents, ConnectionState } from './events.ts';
+import type {
+  CreateResult,
+  HistoryOptions,
+  JoinResult,
+  MemberView,
+  OpName,
+  OpParams,
+  OpResult,
+  RoomsOptions,
+  SendBody,
+} from './ops.ts';
+import type { NatterClientOptions, ResolvedOptions } from './options.ts';
+import { resolveOptions } from './options.ts';
+import { Outbox } from './outbox.ts';
+import { SeqTracker } from './seq-tracker.ts';
+import { Session } from './session.ts';
+import type { Target } from './targets.ts';
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Overrides the client's `requestTimeoutMs` for this request. */
+  timeoutMs?: number;
+}
+
+/**
+ * A Natter client: one logical session that survives reconnects.
+ *
+ * - Requests made while not connected wait for the connection (within their timeout).
+ * - `message` events come once per `seq` and in order per conversation; after a reconnect
+ *   the `hello` carries `since`, so the server replays what was missed (`gap` where it
+ *   could not, for the app to page with `history`).
+ * - `send` goes through an outbox: it survives disconnects and `unavailable`, retried with
+ *   the same `cid` (the server stores it once), in order per target.
+ *
+ * @example
+ * const client = new NatterClient({ url: 'wss://chat.example.com/ws', token: getToken });
+ * client.on('message', (m) => render(m));
+ * await client.connect();
+ * await client.send('room:general', { text: 'hi' });
+ */
+export class NatterClient {
+  private readonly opts: ResolvedOptions;
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly seqs: SeqTracker;
+  private readonly outbox: Outbox;
+  private readonly session: Session;
+  /** Users watched with `watch`, watched again on every new session. */
+  private readonly watched = new Set<string>();
+
+  /** Throws TypeError for bad options (no WebSocket constructor, a URL that is not ws:// or wss://, ...). */
+  constructor(options: NatterClientOptions) {
+    this.opts = resolveOptions(options);
+    this.seqs = new SeqTracker(this.opts.since);
+    this.outbox = new Outbox({
+      transmit: (params) => this.session.requestNow('send', params, this.opts.requestTimeoutMs),
+      isOpen: () => this.session.isLive(),
+      onChange: (event) => this.events.emit('outbox', event),
+      backoff: this.opts.reconnect,
+    });
+    this.session = new Session(this.opts, this.events, this.seqs, {
+      onOpen: (reconnected) => {
+        this.outbox.resume();
+        if (reconnected && this.watched.size > 0) this.rewatch();
+      },
+      onShutdown: (makeError) => this.outbox.failAll(makeError('send')),
+    });
+  }
+
+  // ---- state ----
+
+  /** `connecting`, `open`, `reconnecting` or `closed`. */
+  get state(): ConnectionState {
+    return this.session.state;
+  }
+
+  /** The user of the session (from hello's result; the open-mode name before it). */
+  get user(): string | undefined {
+    return this.session.hello?.user ?? this.opts.user;
+  }
+
+  /** The HTTP API credential: hello's `token`, or the last one sent with `refresh`. */
+  get token(): string | undefined {
+    return this.session.token;
+  }
+
+  /** The latest hello result (session id, gateway, conversations with their latest seq and read marker). */
+  get helloResult(): HelloResult | undefined {
+    return this.session.hello;
+  }
+
+  /** Number of sends without a result yet (the outbox). */
+  get pending(): number {
+    return this.outbox.size;
+  }
+
+  /** The highest seq delivered (or declared with `advanceSeq`) for `conv`. */
+  lastSeq(conv: string): number | undefined {
+    return this.seqs.get(conv);
+  }
+
+  /**
+   * Declares that the app holds every message of `conv` up to `seq` (e.g. after loading
+   * `history`): the next reconnect asks only for later ones, and `message` events at or
+   * below it are dropped. Never lowers the mark.
+   */
+  advanceSeq(conv: string, seq: number): void {
+    this.seqs.advance(conv, seq);
+  }
+
+  // ---- events ----
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Subscribes to the next occurrence of an event only. */
+  once<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.events.once(event, listener);
+  }
+
+  off<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): void {
+    this.events.off(event, listener);
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Starts connecting (and reconnecting, for as long as the client runs). Resolves with
+   * the hello result once a session is open; rejects if the client is closed first or
+   * the server refuses for good (e.g. `unauthenticated` with a fixed token). With
+   * `timeoutMs`, a client that has no session by then is closed and the promise rejects
+   * with `timeout`. Calling it again after `close()` starts over.
+   */
+  connect(options: { timeoutMs?: number } = {}): Promise<HelloResult> {
+    return this.session.connect(options);
+  }
+
+  /**
+   * Closes the connection and stops reconnecting. Every pending request and outbox send
+   * fails with `closed`; later requests fail at once until `connect()` is called again.
+   */
+  close(): void {
+    this.session.close();
+  }
+
+  // ---- requests ----
+
+  /** Sends a message (an outbox entry: see the class comment); resolves with its stored seq. */
+  send(to: Target, body: SendBody): Promise<SendResult> {
+    if (this.session.closed) return Promise.reject(closedError('send'));
+    const params: OpParams<'send'> = { to, cid: body.cid ?? newCid() };
+    if (body.text !== undefined) params.text = body.text;
+    if (body.attachments !== undefined) params.attachments = body.attachments;
+    return this.outbox.add(params);
+  }
+
+  /** Joins a room (creating it, public, if it does not exist). */
+  join(room: string, options?: RequestOptions): Promise<JoinResult> {
+    return this.request('join', { room }, options);
+  }
+
+  /** Creates a room; `conflict` if the name is taken. */
+  create(
+    room: string,
+    settings: { private?: boolean } = {},
+    options?: RequestOptions,
+  ): Promise<CreateResult> {
+    return this.request('create', { room, ...settings }, options);
+  }
+
+  /** Invites a user into a (private) room you are a member of. */
+  async invite(room: string, user: string, options?: RequestOptions): Promise<void> {
+    await this.request('invite', { room, user }, options);
+  }
+
+  async leave(room: string, options?: RequestOptions): Promise<void> {
+    await this.request('leave', { room }, options);
+  }
+
+  /** The rooms you are in; with `{ public: true }` the public rooms instead. */
+  async rooms(query: RoomsOptions = {}, options?: RequestOptions): Promise<RoomView[]> {
+    return (await this.request('rooms', query, options)).rooms;
+  }
+
+  async members(room: string, options?: RequestOptions): Promise<MemberView[]> {
+    return (await this.request('members', { room }, options)).members;
+  }
+
+  /** A page of a conversation's messages, oldest first. Does not change `lastSeq`. */
+  history(conv: string, query: HistoryOptions = {}, options?: RequestOptions): Promise<HistoryResult> {
+    return this.request('history', { conv, ...query }, options);
+  }
+
+  /** Starts presence events for these users (kept across reconnects); resolves with their presence now. */
+  async watch(users: string[], options?: RequestOptions): Promise<PresenceView[]> {
+    const { presence } = await this.request('watch', { users }, options);
+    for (const u of users) this.watched.add(u);
+    return presence;
+  }
+
+  async unwatch(users: string[], options?: RequestOptions): Promise<void> {
+    for (const u of users) this.watched.delete(u);
+    await this.request('unwatch', { users }, options);
+  }
+
+  /** Tells the others in the conversation that you are typing. Fire and forget: dropped while disconnected. */
+  typing(to: Target): void {
+    this.session.notify({ op: 'typing', to });
+  }
+
+  /** Moves your read marker of `conv` to `seq` (it never moves back). */
+  async read(conv: string, seq: number, options?: RequestOptions): Promise<void> {
+    await this.request('read', { conv, seq }, options);
+  }
+
+  /** One round trip; resolves with its duration in ms. */
+  async ping(options?: RequestOptions): Promise<number> {
+    const start = Date.now();
+    await this.request('ping', {}, options);
+    return Date.now() - start;
+  }
+
+  /**
+   * Any request by op, typed: the escape hatch for ops the SDK has no method for. It
+   * waits for a session like every request; `send` here bypasses the outbox.
+   */
+  request<O extends Exclude<OpName, 'hello'>>(
+    op: O,
+    params: OpParams<O>,
+    options: RequestOptions = {},
+  ): Promise<OpResult<O>> {
+    return this.session.request(op, params, options.timeoutMs ?? this.opts.requestTimeoutMs);
+  }
+
+  /** Watches every watched user again on a new session, and reports their presence now. */
+  private rewatch(): void {
+    this.session.requestNow('watch', { users: [...this.watched] }, this.opts.requestTimeoutMs).then(
+      ({ presence }) => {
+        for (const p of presence) this.events.emit('presence', p);
+      },
+      (cause: unknown) => {
+        if (!this.session.closed) {
+          this.events.emit(
+            'error',
+            wrap('unavailable', 'watching again after reconnect failed', cause, 'watch'),
+          );
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,63 @@
+import type { MessageView, PresenceView } from '@natter/protocol';
+import type { EventFrame } from './connection.ts';
+import type { Emitter } from './emitter.ts';
+import { NatterClientError } from './errors.ts';
+import type { ByeEvent, ClientEvents } from './events.ts';
+import type { SeqTracker } from './seq-tracker.ts';
+
+export interface DispatchTarget {
+  events: Emitter<ClientEvents>;
+  /** Decides which `message` events are new. */
+  seqs: SeqTracker;
+  /** Remembered by the client: it decides how to reconnect after the close that follows. */
+  onBye(bye: ByeEvent): void;
+}
+
+/**
+ * Turns one server event frame into a client event. Fields are passed on as the server
+ * sent them (the server is trusted; unknown fields are kept), except that a `message`
+ * without a usable `conv`/`seq` is ignored, and one whose seq was already delivered is
+ * dropped. Unknown events are ignored: the protocol grows by adding.
+ */
+export function dispatchEvent(frame: EventFrame, { events, seqs, onBye }: DispatchTarget): void {
+  const { ev, ...fields } = frame;
+  switch (ev) {
+    case 'message': {
+      const m = fields as unknown as MessageView;
+      if (typeof m.conv !== 'string' || !Number.isSafeInteger(m.seq)) return;
+      if (seqs.accept(m.conv, m.seq)) events.emit('message', m);
+      return;
+    }
+    case 'gap':
+      events.emit('gap', fields as unknown as ClientEvents['gap']);
+      return;
+    case 'synced':
+      events.emit('synced', undefined);
+      return;
+    case 'joined':
+    case 'left':
+      events.emit(ev, fields as unknown as ClientEvents['joined']);
+      return;
+    case 'presence':
+      events.emit('presence', fields as unknown as PresenceView);
+      return;
+    case 'typing':
+      events.emit('typing', fields as unknown as ClientEvents['typing']);
+      return;
+    case 'read':
+      events.emit('read', fields as unknown as ClientEvents['read']);
+      return;
+    case 'bye': {
+      const bye: ByeEvent = { reason: String(fields.reason ?? ''), reconnect: fields.reconnect === true };
+      onBye(bye);
+      events.emit('bye', bye);
+      return;
+    }
+    case 'error': {
+      const op = typeof fields.op === 'string' ? fields.op : undefined;
+      events.emit('error', NatterClientError.fromBody(fields.error, op));
+      return;
+    }
+    default:
+  }
+}

@@ -1,0 +1,83 @@
+import type { HelloResult, MessageView, PresenceView } from '@natter/protocol';
+import type { NatterClientError } from './errors.ts';
+import type { Target } from './targets.ts';
+
+/**
+ * `connecting`: before the first successful hello; `open`: a session is live;
+ * `reconnecting`: the connection dropped and the client is getting a new one;
+ * `closed`: not connected and not trying (before `connect()`, after `close()`, or after
+ * an error that retrying cannot fix).
+ */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Messages between `after` and `before` (both exclusive) that replay did not push; page them with `history`. */
+export interface GapEvent {
+  conv: string;
+  after: number;
+  before: number;
+}
+
+export interface MembershipEvent {
+  room: string;
+  user: string;
+}
+
+export interface TypingEvent {
+  conv: string;
+  user: string;
+}
+
+export interface ReadEvent {
+  conv: string;
+  user: string;
+  seq: number;
+}
+
+export interface ByeEvent {
+  reason: string;
+  reconnect: boolean;
+}
+
+/** A connection ended; `reconnectInMs` is absent when the client will not reconnect. */
+export interface DisconnectEvent {
+  code: number;
+  reason: string;
+  reconnectInMs?: number;
+}
+
+/** A change in the outbox of sends that have no result yet. */
+export interface OutboxEvent {
+  change: 'queued' | 'retrying' | 'sent' | 'failed';
+  to: Target;
+  cid: string;
+  /** Sends still without a result, after this change. */
+  pending: number;
+  /** Why the send is retried (`retrying`) or given up (`failed`). */
+  error?: NatterClientError;
+}
+
+/** Every event a NatterClient emits, with its payload. */
+export interface ClientEvents {
+  /** A new message, each `seq` once and in order per conversation (duplicates after a reconnect are dropped). */
+  message: MessageView;
+  gap: GapEvent;
+  /** Replay after a (re)connect is complete: the client is up to date. */
+  synced: undefined;
+  joined: MembershipEvent;
+  left: MembershipEvent;
+  presence: PresenceView;
+  typing: TypingEvent;
+  read: ReadEvent;
+  /** The server is about to close the connection; the client reconnects if `reconnect`. */
+  bye: ByeEvent;
+  /** A server `error` event (a failed request without id) or a failure of the SDK's own work (token hook, refresh, giving up). */
+  error: NatterClientError;
+  state: ConnectionState;
+  outbox: OutboxEvent;
+  /** Every successful hello, the first and each reconnect's (fresh `convs`). */
+  hello: HelloResult;
+  /** A connection ended. */
+  disconnect: DisconnectEvent;
+  /** The HTTP credential changed (a hello or a refresh): `client.token`. */
+  token: string;
+}

@@ -1,0 +1,52 @@
+// The public surface of @natter/client. Browser-safe: no node: imports anywhere below.
+export type {
+  Attachment,
+  ConvSummary,
+  HelloResult,
+  HistoryResult,
+  MessageView,
+  PresenceView,
+  RoomView,
+  SendResult,
+} from '@natter/protocol';
+export type { BackoffOptions } from './backoff.ts';
+export { backoffCap, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+export { newCid } from './cid.ts';
+export type { RequestOptions } from './client.ts';
+export { NatterClient } from './client.ts';
+export type { Listener } from './emitter.ts';
+export { Emitter } from './emitter.ts';
+export type { ClientErrorCode, NatterClientErrorOptions } from './errors.ts';
+export { NatterClientError } from './errors.ts';
+export type {
+  ByeEvent,
+  ClientEvents,
+  ConnectionState,
+  DisconnectEvent,
+  GapEvent,
+  MembershipEvent,
+  OutboxEvent,
+  ReadEvent,
+  TypingEvent,
+} from './events.ts';
+export type {
+  CreateResult,
+  EmptyResult,
+  HistoryOptions,
+  JoinResult,
+  MemberView,
+  OpName,
+  OpParams,
+  OpResult,
+  Ops,
+  RoomsOptions,
+  SendBody,
+} from './ops.ts';
+export type { NatterClientOptions } from './options.ts';
+export { DEFAULT_REQUEST_TIMEOUT_MS } from './options.ts';
+export { SeqTracker } from './seq-tracker.ts';
+export type { Target } from './targets.ts';
+export { targetOf } from './targets.ts';
+export type { TokenSource } from './token.ts';
+export { decodeJwtTimes, refreshDelayMs } from './token.ts';
+export type { WebSocketConstructor, WebSocketLike } from './websocket.ts';

@@ -1,0 +1,79 @@
+import type { BackoffOptions } from './backoff.ts';
+import { DEFAULT_BACKOFF } from './backoff.ts';
+import type { TokenSource } from './token.ts';
+import type { WebSocketConstructor } from './websocket.ts';
+
+export interface NatterClientOptions {
+  /** The gateway's WebSocket URL, e.g. `ws://localhost:8080/ws` or `wss://chat.example.com/ws`. */
+  url: string;
+  /** A WebSocket constructor. Default: `globalThis.WebSocket` (browsers, React Native, Node 22+); in older Node pass `ws`. */
+  WebSocket?: WebSocketConstructor;
+  /** A JWT, or a hook returning a fresh one: called at every (re)connect and to refresh before expiry. */
+  token?: TokenSource;
+  /** Open mode (development servers only): the user to be, instead of a token. */
+  user?: string;
+  /** A short label for this device (`web`, `ios`, `cli`), sent in `hello`. */
+  device?: string;
+  /** Reconnect backoff: exponential from `initialDelayMs` up to `maxDelayMs`, with full jitter. */
+  reconnect?: Partial<BackoffOptions>;
+  /** How long any request may wait for its reply, including time spent waiting for a connection. Default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** Send `ping` requests every `heartbeat` seconds of the hello result and reconnect after 2 missed replies. Default true. */
+  heartbeat?: boolean;
+  /** Highest seqs the app already holds (e.g. restored from storage): sent as `since` on the first hello. */
+  since?: Record<string, number>;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  url: string;
+  WebSocket: WebSocketConstructor;
+  token: TokenSource | undefined;
+  user: string | undefined;
+  device: string | undefined;
+  reconnect: BackoffOptions;
+  requestTimeoutMs: number;
+  heartbeat: boolean;
+  since: Record<string, number>;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Applies defaults and checks the options; throws TypeError naming the bad option. */
+export function resolveOptions(opts: NatterClientOptions): ResolvedOptions {
+  if (typeof opts?.url !== 'string' || !/^wss?:\/\//.test(opts.url)) {
+    throw new TypeError(`NatterClient: url must be a ws:// or wss:// URL, got ${JSON.stringify(opts?.url)}`);
+  }
+  const WebSocket =
+    opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined;
+  if (typeof WebSocket !== 'function') {
+    throw new TypeError(
+      "NatterClient: no WebSocket constructor; pass { WebSocket } (in Node: import WebSocket from 'ws')",
+    );
+  }
+  const reconnect = { ...DEFAULT_BACKOFF, ...opts.reconnect };
+  positive('reconnect.initialDelayMs', reconnect.initialDelayMs);
+  positive('reconnect.maxDelayMs', reconnect.maxDelayMs);
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  positive('requestTimeoutMs', requestTimeoutMs);
+  if (opts.token !== undefined && typeof opts.token !== 'string' && typeof opts.token !== 'function') {
+    throw new TypeError('NatterClient: token must be a string or a function returning a Promise<string>');
+  }
+  return {
+    url: opts.url,
+    WebSocket,
+    token: opts.token,
+    user: opts.user,
+    device: opts.device,
+    reconnect,
+    requestTimeoutMs,
+    heartbeat: opts.heartbeat ?? true,
+    since: { ...opts.since },
+  };
+}
+
+function positive(name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`NatterClient: ${name} must be a positive number of ms, got ${String(value)}`);
+  }
+}

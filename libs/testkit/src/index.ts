@@ -1,0 +1,14 @@
+export { StartError, WaitTimeoutError } from './errors.ts';
+export { freePort } from './free-port.ts';
+export type { NatsHandle, NatsOptions, NatsVarz } from './nats.ts';
+export { startNats } from './nats.ts';
+export type { PostgresHandle, PostgresOptions } from './postgres.ts';
+export { startPostgres } from './postgres.ts';
+export type { ProcessOptions, ProcHandle } from './process.ts';
+export { startProcess } from './process.ts';
+export type { RedisHandle, RedisOptions } from './redis.ts';
+export { startRedis } from './redis.ts';
+export { stopAll } from './registry.ts';
+export type { ServerHandle } from './server.ts';
+export type { WaitForOptions } from './wait-for.ts';
+export { waitFor } from './wait-for.ts';

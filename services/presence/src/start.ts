@@ -1,0 +1,221 @@
+import type { Bus, Subscription } from '@natter/bus';
+import type { Config } from '@natter/config';
+import {
+  type ConnectRequest,
+  type DisconnectEvent,
+  emit,
+  GATEWAY_ID_RE,
+  type HeartbeatEvent,
+  onEvent,
+  type PresenceResyncEvent,
+  QUEUE,
+  type RouteEvent,
+  type ServeContext,
+  type SessionRef,
+  type StoredMessage,
+  serve,
+  subjects,
+} from '@natter/contracts';
+import type { Logger } from '@natter/log';
+import { DEFAULT_LIMITS, NatterError, parseConv } from '@natter/protocol';
+import type { Registry } from 'prom-client';
+import { presenceMetrics } from './metrics.ts';
+import { routeToGateways } from './router.ts';
+import type { PresenceStore } from './store.ts';
+import { StoreHealth } from './store-health.ts';
+import { Sweeper } from './sweeper.ts';
+import { Transitions } from './transitions.ts';
+import { toNatterError } from './unavailable.ts';
+
+export interface PresenceParts {
+  bus: Bus;
+  log: Logger;
+  /** MemoryPresenceStore (single node) or RedisPresenceStore; the caller owns its client. */
+  store: PresenceStore;
+  registry?: Registry;
+}
+
+export interface RunningService {
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Added to 3 heartbeat intervals before a silent gateway counts as dead (network and GC jitter). */
+const LIVENESS_SLACK_MS = 500;
+/** At most one targeted resync per gateway in this period, so a slow re-announce is not asked twice. */
+const RESYNC_GW_EVERY_MS = 10_000;
+
+/**
+ * Starts one presence instance on the bus (queue group `presence`; run as many as needed).
+ * Redis data loss: the sweeper notices the missing marker within a second and emits
+ * presenceResync; gateways answer by re-sending presenceConnect with all their sessions.
+ * A gateway whose heartbeat claims sessions the store does not hold (it was swept while
+ * still alive) gets a presenceResync naming it.
+ */
+export async function start(config: Config, parts: PresenceParts): Promise<RunningService> {
+  const { bus, store } = parts;
+  const log = parts.log.child({ module: 'presence' });
+  const s = subjects(config.namespace);
+  const metrics = presenceMetrics(parts.registry);
+  const health = new StoreHealth(log);
+  const transitions = new Transitions(bus, s, metrics);
+  const sweeper = new Sweeper({ bus, s, store, log, health, metrics, transitions });
+  const connectTtl = 3 * config.gatewayHeartbeatMs + LIVENESS_SLACK_MS;
+  const lastGwResync = new Map<string, number>();
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  /** Runs a store-backed handler: counts it for stop(), records store health, maps store errors. */
+  const work = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = fn();
+    inFlight.add(p);
+    try {
+      const value = await p;
+      health.succeeded();
+      return value;
+    } catch (err) {
+      const mapped = toNatterError(err);
+      if (mapped !== err) health.failed(err);
+      throw mapped;
+    } finally {
+      inFlight.delete(p);
+    }
+  };
+
+  /** Events have nobody to answer: log a failure once, with what it costs, and drop the event. */
+  const event =
+    <T>(what: string, fn: (ev: T, ctx: ServeContext) => Promise<void>) =>
+    async (ev: T, ctx: ServeContext): Promise<void> => {
+      try {
+        await work(() => fn(ev, ctx));
+      } catch (err) {
+        metrics.droppedEvents.inc();
+        // During a store outage StoreHealth has already said so once; one line per event would flood.
+        const outage = err instanceof NatterError && err.code === 'unavailable';
+        ctx.log[outage ? 'debug' : 'warn']({ err }, `${what} dropped`);
+      }
+    };
+
+  const subs: Subscription[] = [
+    serve(bus, s, 'presenceConnect', QUEUE.presence, log, async (req, ctx) => {
+      const sessions = checkSessions(req);
+      const online = await work(() => store.connect(req.gw, sessions, connectTtl));
+      transitions.online(online, ctx.trace);
+      return {};
+    }),
+
+    serve(bus, s, 'presenceQuery', QUEUE.presence, log, async (req) => {
+      if (!Array.isArray(req.users) || req.users.length > DEFAULT_LIMITS.maxWatch) {
+        throw new NatterError(
+          'bad_request',
+          `users: expected an array of at most ${DEFAULT_LIMITS.maxWatch}`,
+        );
+      }
+      return { presence: await work(() => store.query(req.users)) };
+    }),
+
+    onEvent<DisconnectEvent>(
+      bus,
+      s.presenceDisconnect,
+      log,
+      event('disconnect (its users may show online until their gateway is swept)', async (ev, ctx) => {
+        const gone = await store.disconnect(ev.gw, checkSessions(ev));
+        transitions.offline(gone, ctx.trace);
+      }),
+      { queue: QUEUE.presence },
+    ),
+
+    onEvent<HeartbeatEvent>(
+      bus,
+      s.gwHeartbeat,
+      log,
+      event('gateway heartbeat (the gateway may be swept if the next ones fail too)', async (hb, ctx) => {
+        if (!GATEWAY_ID_RE.test(hb.gw))
+          throw new NatterError('bad_request', `gw: ${JSON.stringify(hb.gw)} is not a gateway id`);
+        const interval =
+          Number.isFinite(hb.interval) && hb.interval > 0 ? hb.interval : config.gatewayHeartbeatMs;
+        const held = await store.heartbeat(hb.gw, 3 * interval + LIVENESS_SLACK_MS);
+        if (held === 0 && hb.sessions > 0) resyncGateway(hb.gw, ctx.trace);
+      }),
+      { queue: QUEUE.presence },
+    ),
+
+    onEvent<StoredMessage>(
+      bus,
+      s.msgStoredDm,
+      log,
+      event('DM delivery (recipients get it from history on their next sync)', async (ev, ctx) => {
+        const conv = parseConv(ev.msg?.conv ?? '');
+        if (conv?.kind !== 'dm')
+          throw new NatterError('bad_request', `msg.conv: ${JSON.stringify(ev.msg?.conv)} is not a DM`);
+        const n = await routeToGateways(
+          bus,
+          s,
+          store,
+          conv.users,
+          { kind: 'message', msg: ev.msg },
+          ev.origin,
+          ctx.trace,
+        );
+        metrics.deliveries.inc(n);
+      }),
+      { queue: QUEUE.presence },
+    ),
+
+    onEvent<RouteEvent>(
+      bus,
+      s.presenceRoute,
+      log,
+      event('routed user event', async (ev, ctx) => {
+        if (!Array.isArray(ev.users)) throw new NatterError('bad_request', 'users: expected an array');
+        const n = await routeToGateways(bus, s, store, ev.users, ev.event, ev.origin, ctx.trace);
+        metrics.deliveries.inc(n);
+      }),
+      { queue: QUEUE.presence },
+    ),
+  ];
+
+  function resyncGateway(gw: string, trace: string): void {
+    const now = Date.now();
+    if ((lastGwResync.get(gw) ?? 0) > now - RESYNC_GW_EVERY_MS) return;
+    for (const [g, at] of lastGwResync) if (at <= now - RESYNC_GW_EVERY_MS) lastGwResync.delete(g);
+    lastGwResync.set(gw, now);
+    log.warn(
+      { gw, trace },
+      'gateway reports sessions the store does not hold; asking it to re-announce them',
+    );
+    const ev: PresenceResyncEvent = { v: 1, gw };
+    emit(bus, s.presenceResync, ev, trace);
+    metrics.resyncs.inc({ scope: 'gateway' });
+  }
+
+  await sweeper.tick();
+  const timer = setInterval(() => void sweeper.tick(), Math.min(1000, config.gatewayHeartbeatMs));
+  timer.unref();
+  log.info({ ready: health.ok }, 'presence started');
+
+  return {
+    ready: () => !stopped && health.ok,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      for (const sub of subs) sub.unsubscribe();
+      await Promise.allSettled([sweeper.idle(), ...inFlight]);
+    },
+  };
+}
+
+/** The bus is trusted, but a malformed payload must fail loudly rather than corrupt the registry. */
+function checkSessions(req: ConnectRequest | DisconnectEvent): SessionRef[] {
+  if (typeof req.gw !== 'string' || !GATEWAY_ID_RE.test(req.gw)) {
+    throw new NatterError('bad_request', `gw: ${JSON.stringify(req.gw)} is not a gateway id`);
+  }
+  if (!Array.isArray(req.sessions)) throw new NatterError('bad_request', 'sessions: expected an array');
+  for (const ref of req.sessions) {
+    if (typeof ref?.session !== 'string' || typeof ref.user !== 'string' || ref.session === '') {
+      throw new NatterError('bad_request', 'sessions: each needs a session id and a user');
+    }
+  }
+  return req.sessions;
+}

@@ -1,0 +1,30 @@
+import type { Bus } from '@natter/bus';
+import { emit, type PresenceChangedEvent, type Subjects } from '@natter/contracts';
+import { isoTime } from '@natter/protocol';
+import type { PresenceMetrics } from './metrics.ts';
+import type { WentOffline } from './store.ts';
+
+/** Announces online/offline transitions to every gateway (they filter for their watchers). */
+export class Transitions {
+  constructor(
+    private readonly bus: Bus,
+    private readonly s: Subjects,
+    private readonly metrics: PresenceMetrics,
+  ) {}
+
+  online(users: string[], trace: string): void {
+    for (const user of users) {
+      const event: PresenceChangedEvent = { v: 1, user, online: true };
+      emit(this.bus, this.s.presenceChanged, event, trace);
+    }
+    this.metrics.transitions.inc({ online: 'true' }, users.length);
+  }
+
+  offline(gone: WentOffline[], trace: string): void {
+    for (const { user, lastSeen } of gone) {
+      const event: PresenceChangedEvent = { v: 1, user, online: false, lastSeen: isoTime(lastSeen) };
+      emit(this.bus, this.s.presenceChanged, event, trace);
+    }
+    this.metrics.transitions.inc({ online: 'false' }, gone.length);
+  }
+}

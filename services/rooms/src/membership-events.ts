@@ -1,0 +1,39 @@
+import type { Bus } from '@natter/bus';
+import {
+  emit,
+  type RoomEvent,
+  type RoomsChangedEvent,
+  type RouteEvent,
+  type Subjects,
+} from '@natter/contracts';
+
+/**
+ * Announces one membership change, in this order, before the caller gets its reply:
+ * 1. `roomsChanged`: caches (history's authorization, other rooms instances) drop the room.
+ *    It goes first so that history has it before the caller, answered, can send.
+ * 2. a `joined` / `left` RoomEvent on the room's subject: gateways with members online
+ *    deliver it to them.
+ * 3. a `membership` RouteEvent to presence: every gateway holding one of the user's sessions
+ *    updates its membership cache (and subscribes to / leaves the room subject).
+ * All three carry the request's trace id. Publishes from one connection arrive in order.
+ */
+export function announceMembership(
+  bus: Bus,
+  s: Subjects,
+  change: { room: string; user: string; kind: 'joined' | 'left' },
+  trace: string,
+): void {
+  const { room, user, kind } = change;
+  emit(bus, s.roomsChanged, { v: 1, room } satisfies RoomsChangedEvent, trace);
+  emit(bus, s.room(room), { v: 1, kind, room, user } satisfies RoomEvent, trace);
+  emit(
+    bus,
+    s.presenceRoute,
+    {
+      v: 1,
+      users: [user],
+      event: { kind: 'membership', room, member: kind === 'joined' },
+    } satisfies RouteEvent,
+    trace,
+  );
+}

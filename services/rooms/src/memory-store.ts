@@ -1,0 +1,125 @@
+import {
+  DEFAULT_ROOM_LIMITS,
+  type JoinResult,
+  noRoomError,
+  notMemberError,
+  privateRoomError,
+  type RoomLimits,
+  type RoomStore,
+  type RoomSummary,
+  type Roster,
+  roomExistsError,
+  roomFullError,
+  roomsPerUserError,
+} from './store.ts';
+
+interface Room {
+  private: boolean;
+  createdBy: string;
+  createdAt: Date;
+  members: Set<string>;
+  /** invitee -> inviter */
+  invites: Map<string, string>;
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * RoomStore in process memory, for unit tests and single-node mode without a database.
+ * Each operation runs to completion without awaiting anything, so each is atomic.
+ */
+export class MemoryRoomStore implements RoomStore {
+  private readonly rooms = new Map<string, Room>();
+  private readonly roomsOf = new Map<string, Set<string>>();
+
+  async join(room: string, user: string, limits: RoomLimits = DEFAULT_ROOM_LIMITS): Promise<JoinResult> {
+    const existing = this.rooms.get(room);
+    if (existing?.members.has(user)) return { joined: false, created: false };
+    if (existing?.private && !existing.invites.has(user)) throw privateRoomError(room);
+    if (existing && existing.members.size >= limits.maxRoomMembers) throw roomFullError(room, limits);
+    this.checkRoomsPerUser(user, limits);
+    const r = existing ?? this.newRoom(room, user, false);
+    r.invites.delete(user);
+    this.addMember(room, r, user);
+    return { joined: true, created: existing === undefined };
+  }
+
+  async create(
+    room: string,
+    user: string,
+    isPrivate: boolean,
+    limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+  ): Promise<void> {
+    if (this.rooms.has(room)) throw roomExistsError(room);
+    this.checkRoomsPerUser(user, limits);
+    this.addMember(room, this.newRoom(room, user, isPrivate), user);
+  }
+
+  async invite(room: string, by: string, user: string): Promise<void> {
+    const r = this.rooms.get(room);
+    if (!r) throw noRoomError(room);
+    if (!r.members.has(by)) throw notMemberError(room, by);
+    if (!r.members.has(user)) r.invites.set(user, by);
+  }
+
+  async leave(room: string, user: string): Promise<{ left: boolean }> {
+    const r = this.rooms.get(room);
+    if (!r) throw noRoomError(room);
+    if (!r.members.delete(user)) return { left: false };
+    const mine = this.roomsOf.get(user);
+    mine?.delete(room);
+    if (mine?.size === 0) this.roomsOf.delete(user);
+    return { left: true };
+  }
+
+  async listMine(user: string): Promise<RoomSummary[]> {
+    return [...(this.roomsOf.get(user) ?? [])].sort(byteOrder).map((name) => this.summary(name));
+  }
+
+  async listPublic(prefix: string, limit: number): Promise<RoomSummary[]> {
+    return [...this.rooms.entries()]
+      .filter(([name, r]) => !r.private && name.startsWith(prefix))
+      .map(([name]) => name)
+      .sort(byteOrder)
+      .slice(0, limit)
+      .map((name) => this.summary(name));
+  }
+
+  async roster(room: string): Promise<Roster> {
+    const r = this.rooms.get(room);
+    if (!r) return { exists: false, private: false, members: [] };
+    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder) };
+  }
+
+  async ping(): Promise<void> {}
+
+  private newRoom(name: string, createdBy: string, isPrivate: boolean): Room {
+    const r: Room = {
+      private: isPrivate,
+      createdBy,
+      createdAt: new Date(),
+      members: new Set(),
+      invites: new Map(),
+    };
+    this.rooms.set(name, r);
+    return r;
+  }
+
+  private addMember(name: string, r: Room, user: string): void {
+    r.members.add(user);
+    const mine = this.roomsOf.get(user) ?? new Set<string>();
+    mine.add(name);
+    this.roomsOf.set(user, mine);
+  }
+
+  private checkRoomsPerUser(user: string, limits: RoomLimits): void {
+    if ((this.roomsOf.get(user)?.size ?? 0) >= limits.maxRoomsPerUser) throw roomsPerUserError(user, limits);
+  }
+
+  private summary(name: string): RoomSummary {
+    const r = this.rooms.get(name)!;
+    return { room: name, private: r.private, members: r.members.size };
+  }
+}

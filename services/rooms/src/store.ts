@@ -1,0 +1,102 @@
+import { NatterError } from '@natter/protocol';
+
+/** Ceilings a join or create must stay under (config: NATTER_MAX_ROOMS_PER_USER, NATTER_MAX_ROOM_MEMBERS). */
+export interface RoomLimits {
+  maxRoomsPerUser: number;
+  maxRoomMembers: number;
+}
+
+export const DEFAULT_ROOM_LIMITS: RoomLimits = { maxRoomsPerUser: 1000, maxRoomMembers: 100_000 };
+
+export interface RoomSummary {
+  room: string;
+  private: boolean;
+  /** Member count at the time of the listing. */
+  members: number;
+}
+
+export interface Roster {
+  exists: boolean;
+  private: boolean;
+  /** Every member, sorted by user id (byte order). Empty when the room does not exist. */
+  members: string[];
+}
+
+export interface JoinResult {
+  /** False when the user was already a member. */
+  joined: boolean;
+  /** True for exactly one caller: the join that created the (public) room. */
+  created: boolean;
+}
+
+/**
+ * Rooms, their members and pending invitations. Every operation is atomic: it either
+ * happens whole or not at all, and concurrent operations (from any number of service
+ * instances sharing the backend) behave as if run one after another.
+ *
+ * Errors are NatterErrors the service passes to callers as they are:
+ * - `forbidden`: a private room without an invitation, an inviter who is not a member, or a
+ *   limit reached (the message names the limit);
+ * - `conflict`: `create` of a name that exists;
+ * - `not_found`: `invite` / `leave` of a room that does not exist;
+ * - `unavailable`: the backend cannot be reached (nothing was changed).
+ *
+ * Invitations: an invitation lets exactly one join through and is consumed by it, so a
+ * member who leaves a private room needs a new invitation to come back. Inviting a member
+ * records nothing. Rooms are never deleted, even when their last member leaves (the name
+ * and its history stay reserved).
+ */
+export interface RoomStore {
+  /**
+   * Makes `user` a member, creating `room` as public when it does not exist. A private room
+   * needs an invitation (`forbidden` otherwise); joining twice is `{ joined: false }`.
+   * Limits are checked only when the user is not already a member.
+   */
+  join(room: string, user: string, limits?: RoomLimits): Promise<JoinResult>;
+  /** Creates `room` with `user` as its only member; `conflict` when the name exists. */
+  create(room: string, user: string, isPrivate: boolean, limits?: RoomLimits): Promise<void>;
+  /** `by` (a member, else `forbidden`) invites `user`; a no-op when `user` is a member. */
+  invite(room: string, by: string, user: string): Promise<void>;
+  /** Removes `user`; `left: false` when it was not a member (not an error). */
+  leave(room: string, user: string): Promise<{ left: boolean }>;
+  /** The user's rooms, sorted by name. */
+  listMine(user: string): Promise<RoomSummary[]>;
+  /** Public rooms whose name starts with `prefix` (taken literally), sorted by name, at most `limit`. */
+  listPublic(prefix: string, limit: number): Promise<RoomSummary[]>;
+  /** One consistent snapshot of a room's privacy and members. */
+  roster(room: string): Promise<Roster>;
+  /** Resolves when the backend answers; rejects with `unavailable` when it does not. */
+  ping(): Promise<void>;
+}
+
+// One wording for both implementations, so the contract suite can hold them to it.
+
+export function privateRoomError(room: string): NatterError {
+  return new NatterError('forbidden', `room: "${room}" is private; ask a member for an invitation`);
+}
+
+export function roomExistsError(room: string): NatterError {
+  return new NatterError('conflict', `room: "${room}" already exists`);
+}
+
+export function noRoomError(room: string): NatterError {
+  return new NatterError('not_found', `room: "${room}" does not exist`);
+}
+
+export function notMemberError(room: string, user: string): NatterError {
+  return new NatterError('forbidden', `room: "${user}" is not a member of "${room}"`);
+}
+
+export function roomsPerUserError(user: string, limits: RoomLimits): NatterError {
+  return new NatterError(
+    'forbidden',
+    `room: "${user}" is in ${limits.maxRoomsPerUser} rooms, the rooms-per-user limit; leave one first`,
+  );
+}
+
+export function roomFullError(room: string, limits: RoomLimits): NatterError {
+  return new NatterError(
+    'forbidden',
+    `room: "${room}" has ${limits.maxRoomMembers} members, the members-per-room limit`,
+  );
+}

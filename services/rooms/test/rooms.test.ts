@@ -1,0 +1,297 @@
+import { MemoryBus } from '@natter/bus';
+import { loadConfig } from '@natter/config';
+import { RpcClient, serve, subjects } from '@natter/contracts';
+import { createLogger } from '@natter/log';
+import { NatterError } from '@natter/protocol';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryRoomStore } from '../src/memory-store.ts';
+import { type RunningService, start } from '../src/start.ts';
+import { eventually, expectCode, record, type Seen } from './helpers.ts';
+
+const NS = 'rt';
+const s = subjects(NS);
+const log = createLogger({ name: 'rooms-test', level: 'silent' });
+
+/** A MemoryRoomStore that counts roster reads and can pretend its database is down. */
+class ProbedStore extends MemoryRoomStore {
+  rosterReads = 0;
+  down = false;
+  override async roster(room: string) {
+    if (this.down) throw new NatterError('unavailable', 'rooms database is unavailable');
+    this.rosterReads++;
+    return super.roster(room);
+  }
+  override async ping() {
+    if (this.down) throw new NatterError('unavailable', 'rooms database is unavailable');
+  }
+}
+
+describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
+  let bus: MemoryBus;
+  let client: MemoryBus;
+  let rpc: RpcClient;
+  let store: ProbedStore;
+  let svc: RunningService;
+  let events: Seen[];
+
+  async function boot(env: Record<string, string> = {}, extra: { probeMs?: number } = {}) {
+    const config = loadConfig({ NATTER_NAMESPACE: NS, ...env });
+    svc = await start(config, { bus, log, store, registry: new Registry(), ...extra });
+  }
+
+  beforeEach(async () => {
+    bus = new MemoryBus();
+    client = bus.connect();
+    rpc = new RpcClient(client, s, 1000);
+    store = new ProbedStore();
+    // Three subscriptions of one connection: the bus keeps a publisher's order across them.
+    events = [];
+    for (const subject of [s.roomsChanged, s.room('*'), s.presenceRoute]) record(client, subject, events);
+  });
+
+  afterEach(async () => {
+    await svc?.stop();
+    await client.drain();
+    await bus.drain();
+  });
+
+  it('join creates the room and announces roomsChanged, joined, then the membership route', async () => {
+    await boot();
+    expect(await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' }, { trace: 'tr-1' })).toEqual(
+      {
+        room: 'general',
+        joined: true,
+      },
+    );
+    await eventually(() => expect(events).toHaveLength(3));
+    expect(events).toEqual([
+      { subject: s.roomsChanged, trace: 'tr-1', body: { v: 1, room: 'general' } },
+      {
+        subject: s.room('general'),
+        trace: 'tr-1',
+        body: { v: 1, kind: 'joined', room: 'general', user: 'alice' },
+      },
+      {
+        subject: s.presenceRoute,
+        trace: 'tr-1',
+        body: { v: 1, users: ['alice'], event: { kind: 'membership', room: 'general', member: true } },
+      },
+    ]);
+    expect(await rpc.call('rooms.roster', { v: 1, room: 'general' })).toEqual({
+      exists: true,
+      private: false,
+      members: ['alice'],
+    });
+  });
+
+  it('joining twice answers joined:false and announces nothing', async () => {
+    await boot();
+    await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
+    await eventually(() => expect(events).toHaveLength(3));
+    expect(await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' })).toEqual({
+      room: 'general',
+      joined: false,
+    });
+    // A later change proves the bus delivered everything published before it.
+    await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'marker' });
+    await eventually(() => expect(events).toHaveLength(6));
+    expect(events.filter((e) => e.subject === s.room('general'))).toHaveLength(1);
+  });
+
+  it('a private room is forbidden without an invitation and open after one', async () => {
+    await boot();
+    expect(await rpc.call('rooms.create', { v: 1, user: 'alice', room: 'ops', private: true })).toEqual({
+      room: 'ops',
+      joined: true,
+    });
+    await expectCode(rpc.call('rooms.join', { v: 1, user: 'bob', room: 'ops' }), 'forbidden', /private/);
+    await expectCode(
+      rpc.call('rooms.invite', { v: 1, user: 'mallory', room: 'ops', invitee: 'bob' }),
+      'forbidden',
+      /not a member/,
+    );
+    expect(await rpc.call('rooms.invite', { v: 1, user: 'alice', room: 'ops', invitee: 'bob' })).toEqual({});
+    expect(await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'ops' })).toEqual({
+      room: 'ops',
+      joined: true,
+    });
+    await expectCode(
+      rpc.call('rooms.create', { v: 1, user: 'carol', room: 'ops', private: false }),
+      'conflict',
+    );
+    await expectCode(
+      rpc.call('rooms.invite', { v: 1, user: 'alice', room: 'nope', invitee: 'bob' }),
+      'not_found',
+    );
+    await eventually(() =>
+      expect(events.filter((e) => e.subject === s.room('ops')).map((e) => e.body)).toEqual([
+        { v: 1, kind: 'joined', room: 'ops', user: 'alice' },
+        { v: 1, kind: 'joined', room: 'ops', user: 'bob' },
+      ]),
+    );
+  });
+
+  it('members is for members only and carries presence', async () => {
+    await boot();
+    await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
+    await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'general' });
+    await expectCode(rpc.call('rooms.members', { v: 1, user: 'eve', room: 'general' }), 'forbidden');
+    await expectCode(rpc.call('rooms.members', { v: 1, user: 'eve', room: 'nowhere' }), 'not_found');
+    // No presence service: members are listed as offline rather than failing.
+    expect(await rpc.call('rooms.members', { v: 1, user: 'alice', room: 'general' })).toEqual({
+      members: [
+        { user: 'alice', online: false },
+        { user: 'bob', online: false },
+      ],
+    });
+    const presence = serve(client, s, 'presenceQuery', 'presence', log, async (req) => ({
+      presence: req.users.map((user) =>
+        user === 'alice'
+          ? { user, online: true }
+          : { user, online: false, lastSeen: '2026-01-01T00:00:00.000Z' },
+      ),
+    }));
+    expect(await rpc.call('rooms.members', { v: 1, user: 'bob', room: 'general' })).toEqual({
+      members: [
+        { user: 'alice', online: true },
+        { user: 'bob', online: false, lastSeen: '2026-01-01T00:00:00.000Z' },
+      ],
+    });
+    presence.unsubscribe();
+  });
+
+  it('lists the caller’s rooms, and public rooms by prefix', async () => {
+    await boot();
+    for (const room of ['general', 'games', 'random'])
+      await rpc.call('rooms.join', { v: 1, user: 'alice', room });
+    await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'general' });
+    await rpc.call('rooms.create', { v: 1, user: 'alice', room: 'gsecret', private: true });
+    expect(await rpc.call('rooms.list', { v: 1, user: 'alice', public: true, prefix: 'g' })).toEqual({
+      rooms: [
+        { room: 'games', private: false, members: 1 },
+        { room: 'general', private: false, members: 2 },
+      ],
+    });
+    expect(await rpc.call('rooms.list', { v: 1, user: 'bob', public: true, limit: 1 })).toEqual({
+      rooms: [{ room: 'games', private: false, members: 1 }],
+    });
+    expect(await rpc.call('rooms.list', { v: 1, user: 'bob' })).toEqual({
+      rooms: [{ room: 'general', private: false, members: 2 }],
+    });
+    await expectCode(
+      rpc.call('rooms.list', { v: 1, user: 'bob', public: true, limit: 201 }),
+      'bad_request',
+      /limit/,
+    );
+  });
+
+  it('leave announces left and a membership route with member:false, once', async () => {
+    await boot();
+    await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
+    await rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'general' }, { trace: 'tr-leave' });
+    expect(await rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'general' })).toEqual({});
+    await expectCode(rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'nowhere' }), 'not_found');
+    await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'marker' });
+    await eventually(() => expect(events).toHaveLength(9));
+    expect(events.slice(3, 6)).toEqual([
+      { subject: s.roomsChanged, trace: 'tr-leave', body: { v: 1, room: 'general' } },
+      {
+        subject: s.room('general'),
+        trace: 'tr-leave',
+        body: { v: 1, kind: 'left', room: 'general', user: 'alice' },
+      },
+      {
+        subject: s.presenceRoute,
+        trace: 'tr-leave',
+        body: { v: 1, users: ['alice'], event: { kind: 'membership', room: 'general', member: false } },
+      },
+    ]);
+    expect(await rpc.call('rooms.roster', { v: 1, room: 'general' })).toEqual({
+      exists: true,
+      private: false,
+      members: [],
+    });
+  });
+
+  it('serves rosters from its cache, dropped by its own changes and by roomsChanged', async () => {
+    await boot();
+    await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
+    for (let i = 0; i < 5; i++) await rpc.call('rooms.roster', { v: 1, room: 'general' });
+    await rpc.call('rooms.members', { v: 1, user: 'alice', room: 'general' });
+    expect(store.rosterReads).toBe(1);
+    // Its own change drops the entry.
+    await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'general' });
+    expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
+    expect(store.rosterReads).toBe(2);
+    // Another instance's change: the store moved behind our back, then roomsChanged arrives.
+    await store.join('general', 'carol');
+    expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
+    client.publish(s.roomsChanged, new TextEncoder().encode(JSON.stringify({ v: 1, room: 'general' })));
+    await eventually(async () =>
+      expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual([
+        'alice',
+        'bob',
+        'carol',
+      ]),
+    );
+  });
+
+  it('enforces the configured limits with forbidden', async () => {
+    await boot({ NATTER_MAX_ROOMS_PER_USER: '1', NATTER_MAX_ROOM_MEMBERS: '2' });
+    await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'one' });
+    await expectCode(
+      rpc.call('rooms.join', { v: 1, user: 'alice', room: 'two' }),
+      'forbidden',
+      /rooms-per-user/,
+    );
+    await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'one' });
+    await expectCode(
+      rpc.call('rooms.join', { v: 1, user: 'carol', room: 'one' }),
+      'forbidden',
+      /members-per-room/,
+    );
+  });
+
+  it('rejects malformed ids with bad_request', async () => {
+    await boot();
+    await expectCode(
+      rpc.call('rooms.join', { v: 1, user: 'alice', room: 'Bad.Room' }),
+      'bad_request',
+      /room/,
+    );
+    await expectCode(rpc.call('rooms.join', { v: 1, user: 'a:b', room: 'ok' }), 'bad_request', /user/);
+  });
+
+  it('answers unavailable and is not ready while the database is down, and recovers', async () => {
+    await boot({}, { probeMs: 20 });
+    expect(svc.ready()).toBe(true);
+    store.down = true;
+    await expectCode(rpc.call('rooms.roster', { v: 1, room: 'general' }), 'unavailable');
+    expect(svc.ready()).toBe(false);
+    store.down = false;
+    await eventually(() => expect(svc.ready()).toBe(true));
+    expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).exists).toBe(false);
+  });
+
+  it('two instances on one bus answer each request once, and stop() leaves the bus usable', async () => {
+    await boot();
+    const other = await start(loadConfig({ NATTER_NAMESPACE: NS }), {
+      bus: bus.connect(),
+      log,
+      store,
+      registry: new Registry(),
+    });
+    const rooms = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const replies = await Promise.all(
+      rooms.map((room) => rpc.call('rooms.join', { v: 1, user: 'alice', room })),
+    );
+    expect(replies.every((r) => r.joined)).toBe(true);
+    await eventually(() =>
+      expect(events.filter((e) => e.subject.startsWith(`${NS}.room.`))).toHaveLength(20),
+    );
+    await other.stop();
+    expect(other.ready()).toBe(false);
+    expect((await rpc.call('rooms.list', { v: 1, user: 'alice' })).rooms).toHaveLength(20);
+  });
+});
