@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Bus, MemoryBus } from '@natter/bus';
+import type { Config } from '@natter/config';
+import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
+import { type RunningGateway, start as startGateway } from '@natter/gateway';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
+import type { Logger } from '@natter/log';
+import {
+  createPresenceRedis,
+  MemoryPresenceStore,
+  type PresenceStore,
+  RedisPresenceStore,
+  start as startPresence,
+} from '@natter/presence';
+import { migrateRooms, PgRoomStore, start as startRooms } from '@natter/rooms';
+import { connectBusFromConfig, createMetrics } from '@natter/service';
+
+export interface SingleNode {
+  gateway: RunningGateway;
+  stop(): Promise<void>;
+}
+
+const WEB_DIR = new URL('../../../web/dist', import.meta.url).pathname;
+
+/**
+ * The single-node composition root: the four services in one process. Each of NATS_URL,
+ * REDIS_URL, DATABASE_URL swaps its embedded part for the real one. Wiring only.
+ */
+export async function launch(config: Config, log: Logger): Promise<SingleNode> {
+  const metrics = createMetrics('natter');
+  const bus: Bus = config.natsUrl ? await connectBusFromConfig(config, 'natter', log) : new MemoryBus();
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), log: log.child({ module: 'postgres' }) });
+    databaseUrl = embedded.url;
+  }
+  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateRooms(databaseUrl, log);
+  const pool = createPool(databaseUrl, { log, name: 'natter', max: 20 });
+
+  const redis = config.redisUrl ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' })) : undefined;
+  const presenceStore: PresenceStore = redis
+    ? new RedisPresenceStore(redis, { namespace: config.namespace })
+    : new MemoryPresenceStore();
+
+  const parts = { bus, log, registry: metrics.registry };
+  const history = await startHistory(config, { ...parts, store: new PgMessageStore(pool) });
+  const rooms = await startRooms(config, { ...parts, store: new PgRoomStore(pool) });
+  const presence = await startPresence(config, { ...parts, store: presenceStore });
+  const gateway = await startGateway(config, {
+    ...parts,
+    webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+    checks: { history: () => history.ready(), rooms: () => rooms.ready(), presence: () => presence.ready() },
+  });
+  log.info(
+    {
+      bus: config.natsUrl ? 'nats' : 'in-process',
+      presence: redis ? 'redis' : 'in-memory',
+      database: embedded ? `embedded (${config.dataDir})` : 'DATABASE_URL',
+    },
+    `natter is up: open http://localhost:${gateway.port}`,
+  );
+  return {
+    gateway,
+    async stop() {
+      await gateway.stop();
+      await Promise.allSettled([presence.stop(), rooms.stop(), history.stop()]);
+      await bus.drain();
+      await pool.end();
+      redis?.disconnect();
+      await embedded?.stop();
+    },
+  };
+}
