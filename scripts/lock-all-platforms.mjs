@@ -14,7 +14,7 @@ for (const [path, meta] of Object.entries(pkgs)) {
   for (const [name, spec] of Object.entries(meta.optionalDependencies ?? {})) {
     const base = path === '' ? '' : `${path}/`;
     const candidates = [`${base}node_modules/${name}`, `node_modules/${name}`];
-    if (candidates.some((c) => pkgs[c])) continue;
+    if (candidates.some((c) => pkgs[c]?.version && /^\d/.test(pkgs[c].version))) continue;
     let v;
     try {
       const info = JSON.parse(
@@ -26,7 +26,7 @@ for (const [path, meta] of Object.entries(pkgs)) {
       v = Array.isArray(info) ? info[info.length - 1] : info;
     } catch {
       // The registry this machine reaches serves only its own platform's binaries.
-      v = { version: spec };
+      v = { version: String(spec).replace(/^[\^~>=<\s]+/, '') };
     }
     const entry = { version: v.version };
     if (v['dist.integrity']) entry.integrity = v['dist.integrity'];
