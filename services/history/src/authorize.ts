@@ -1,0 +1,45 @@
+import { NatterError, type ParsedConv, parseConv } from '@natter/protocol';
+import type { MembershipCache } from './membership.ts';
+
+/** Parses a conversation id from a request, or answers bad_request naming the field. */
+export function requireConv(conv: unknown): ParsedConv {
+  const parsed = typeof conv === 'string' ? parseConv(conv) : undefined;
+  if (!parsed) throw new NatterError('bad_request', 'conv: must be room:<room> or dm:<a>:<b> with a <= b');
+  return parsed;
+}
+
+/**
+ * A user may read a conversation they are in: a room they are a member of (private or
+ * public alike), or a DM they are one of the two users of.
+ */
+export async function authorizeConv(
+  membership: MembershipCache,
+  user: string,
+  conv: ParsedConv,
+  trace: string,
+): Promise<void> {
+  if (conv.kind === 'dm') {
+    if (!conv.users.includes(user)) {
+      throw new NatterError('forbidden', `not a participant of dm:${conv.users[0]}:${conv.users[1]}`);
+    }
+    return;
+  }
+  await authorizeRoom(membership, user, conv.room, trace);
+}
+
+export async function authorizeRoom(
+  membership: MembershipCache,
+  user: string,
+  room: string,
+  trace: string,
+): Promise<void> {
+  const access = await membership.access(room, user, trace);
+  if (access === 'no_room') throw new NatterError('not_found', `room:${room} does not exist`);
+  if (access === 'not_member') throw new NatterError('forbidden', `not a member of room:${room}`);
+}
+
+/** The room exists (server API posts need no membership). */
+export async function requireRoom(membership: MembershipCache, room: string, trace: string): Promise<void> {
+  if (!(await membership.exists(room, trace)))
+    throw new NatterError('not_found', `room:${room} does not exist`);
+}

@@ -1,0 +1,217 @@
+import { isoTime, type MessageView, parseConv } from '@natter/protocol';
+import type pg from 'pg';
+import type { Settled } from './group-commit.ts';
+import { newMid } from './ids.ts';
+import {
+  isStatementError,
+  isUniqueViolation,
+  MESSAGE_COLUMNS,
+  type MessageRow,
+  rowToView,
+} from './pg-rows.ts';
+import type { AppendInput, AppendResult } from './store.ts';
+
+/**
+ * Appends a batch of messages in one transaction (group commit). A repeated (from, cid)
+ * inside the batch answers like the first of them, with `duplicate: true`. If Postgres
+ * rejects the batch for something in it (bad data, a racing duplicate from another
+ * instance, a deadlock), the messages are appended again one by one so that only the
+ * culprit fails; that is safe because appends are idempotent on (from, cid). A lost
+ * connection rejects the whole batch (nothing or everything was committed; a retry with
+ * the same cid finds out which).
+ */
+export async function appendBatch(pool: pg.Pool, items: AppendInput[]): Promise<Settled<AppendResult>[]> {
+  const firstOf = new Map<string, number>();
+  const leaderIndex = items.map((item, i) => {
+    const key = `${item.from}\n${item.cid}`;
+    const first = firstOf.get(key);
+    if (first !== undefined) return first;
+    firstOf.set(key, i);
+    return i;
+  });
+  const leaders = [...firstOf.values()];
+
+  let results: Settled<AppendResult>[];
+  try {
+    const values = await transaction(pool, async (c) => ({
+      value: await appendAll(
+        c,
+        leaders.map((i) => items[i]),
+      ),
+      commit: true,
+    }));
+    results = values.map((value) => ({ ok: true, value }));
+  } catch (err) {
+    if (!isStatementError(err)) throw err;
+    results = [];
+    for (const i of leaders) {
+      try {
+        results.push({ ok: true, value: await appendOne(pool, items[i]) });
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+  }
+
+  const byLeader = new Map(leaders.map((li, k) => [li, results[k]]));
+  return items.map((_, i) => {
+    const r = byLeader.get(leaderIndex[i])!;
+    if (leaderIndex[i] === i || !r.ok) return r;
+    return { ok: true, value: { stored: structuredClone(r.value.stored), duplicate: true } };
+  });
+}
+
+/** Appends one message in its own transaction. */
+export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<AppendResult> {
+  try {
+    return await transaction<AppendResult>(pool, async (c) => {
+      // Lock the conversation first: a racing append of the same (from, cid) to this
+      // conversation has then committed, and the lookup below sees it.
+      const { rows } = await c.query<{ last_seq: string }>(
+        `INSERT INTO conversations (conv, last_seq) VALUES ($1, 1)
+         ON CONFLICT (conv) DO UPDATE SET last_seq = conversations.last_seq + 1
+         RETURNING last_seq`,
+        [item.conv],
+      );
+      const first = await findByCid(c, item.from, item.cid);
+      if (first) return { value: { stored: first, duplicate: true }, commit: false };
+      const seq = Number(rows[0].last_seq);
+      if (seq === 1) await insertDmMembers(c, [item.conv]);
+      const stored = toView(item, seq, isoTime());
+      await insertMessages(c, [stored]);
+      return { value: { stored, duplicate: false }, commit: true };
+    });
+  } catch (err) {
+    // The same (from, cid) committed meanwhile to another conversation (a client reusing a
+    // cid across conversations): that first message is the answer.
+    if (!isUniqueViolation(err, 'messages_sender_cid_key')) throw err;
+    const first = await findByCid(pool, item.from, item.cid);
+    if (!first) throw err;
+    return { stored: first, duplicate: true };
+  }
+}
+
+/** The batch body: items have distinct (from, cid). Runs inside a transaction. */
+async function appendAll(c: pg.PoolClient, items: AppendInput[]): Promise<AppendResult[]> {
+  const { rows: existing } = await c.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages
+     WHERE (sender, cid) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [items.map((i) => i.from), items.map((i) => i.cid)],
+  );
+  const found = new Map(existing.map((r) => [`${r.sender}\n${r.cid}`, rowToView(r)]));
+  const fresh = items.filter((i) => !found.has(`${i.from}\n${i.cid}`));
+
+  const count = new Map<string, number>();
+  for (const i of fresh) count.set(i.conv, (count.get(i.conv) ?? 0) + 1);
+  const next = new Map<string, number>();
+  if (fresh.length > 0) {
+    // Rows are locked in conv order, so two instances' batches cannot deadlock on them.
+    const { rows } = await c.query<{ conv: string; last_seq: string }>(
+      `INSERT INTO conversations (conv, last_seq)
+       SELECT conv, n FROM unnest($1::text[], $2::bigint[]) AS t(conv, n) ORDER BY conv COLLATE "C"
+       ON CONFLICT (conv) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq
+       RETURNING conv, last_seq`,
+      [[...count.keys()], [...count.values()]],
+    );
+    for (const r of rows) next.set(r.conv, Number(r.last_seq) - count.get(r.conv)! + 1);
+    const started = [...next].filter(([, seq]) => seq === 1).map(([conv]) => conv);
+    await insertDmMembers(c, started);
+  }
+
+  const ts = isoTime();
+  const stored = new Map<AppendInput, MessageView>();
+  for (const i of fresh) {
+    const seq = next.get(i.conv)!;
+    next.set(i.conv, seq + 1);
+    stored.set(i, toView(i, seq, ts));
+  }
+  await insertMessages(c, [...stored.values()]);
+
+  return items.map((i) => {
+    const view = stored.get(i);
+    return view
+      ? { stored: view, duplicate: false }
+      : { stored: found.get(`${i.from}\n${i.cid}`)!, duplicate: true };
+  });
+}
+
+function toView(i: AppendInput, seq: number, ts: string): MessageView {
+  const view: MessageView = { conv: i.conv, seq, mid: newMid(), from: i.from, ts, cid: i.cid };
+  if (i.text !== undefined) view.text = i.text;
+  if (i.attachments !== undefined) view.attachments = i.attachments;
+  return view;
+}
+
+async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
+  if (msgs.length === 0) return;
+  await c.query(
+    `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+                          $6::timestamptz[], $7::text[], $8::jsonb[])`,
+    [
+      msgs.map((m) => m.conv),
+      msgs.map((m) => m.seq),
+      msgs.map((m) => m.mid),
+      msgs.map((m) => m.from),
+      msgs.map((m) => m.cid),
+      msgs.map((m) => m.ts),
+      msgs.map((m) => m.text ?? null),
+      msgs.map((m) => (m.attachments === undefined ? null : JSON.stringify(m.attachments))),
+    ],
+  );
+}
+
+/** Records the two users of DM conversations that just got their first message. */
+async function insertDmMembers(c: pg.PoolClient, convs: string[]): Promise<void> {
+  const users: string[] = [];
+  const dmConvs: string[] = [];
+  for (const conv of convs) {
+    const parsed = parseConv(conv);
+    if (parsed?.kind !== 'dm') continue;
+    for (const u of new Set(parsed.users)) {
+      users.push(u);
+      dmConvs.push(conv);
+    }
+  }
+  if (users.length === 0) return;
+  await c.query(
+    `INSERT INTO conv_members (user_id, conv) SELECT * FROM unnest($1::text[], $2::text[])
+     ON CONFLICT DO NOTHING`,
+    [users, dmConvs],
+  );
+}
+
+async function findByCid(
+  q: pg.Pool | pg.PoolClient,
+  from: string,
+  cid: string,
+): Promise<MessageView | undefined> {
+  const { rows } = await q.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = $1 AND cid = $2`,
+    [from, cid],
+  );
+  return rows[0] && rowToView(rows[0]);
+}
+
+/** Runs `fn` between BEGIN and COMMIT (or ROLLBACK when it says so or throws). */
+async function transaction<T>(
+  pool: pg.Pool,
+  fn: (c: pg.PoolClient) => Promise<{ value: T; commit: boolean }>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const { value, commit } = await fn(client);
+    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+    return value;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    // A client whose ROLLBACK failed is in an unknown state: the pool destroys it.
+    client.release(broken);
+  }
+}

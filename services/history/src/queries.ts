@@ -1,0 +1,73 @@
+import type {
+  ConvsReply,
+  ConvsRequest,
+  HistoryQueryReply,
+  HistoryQueryRequest,
+  ReadReply,
+  ReadRequest,
+  ServeContext,
+} from '@natter/contracts';
+import { isRoom, NatterError } from '@natter/protocol';
+import { authorizeConv, requireConv } from './authorize.ts';
+import type { MembershipCache } from './membership.ts';
+import type { MessageStore } from './store.ts';
+import type { StoreGuard } from './store-guard.ts';
+import { checkSeq, checkUser } from './validate.ts';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+
+export interface QueryDeps {
+  store: MessageStore;
+  guard: StoreGuard;
+  membership: MembershipCache;
+}
+
+type Handler<Req, Rep> = (req: Req, ctx: ServeContext) => Promise<Rep>;
+
+/**
+ * `historyQuery`: a page of one conversation. With `user`, only for a conversation the user
+ * is in; without, a gateway's own gap fill (trusted: the gateway already authorized the
+ * session that needs it).
+ */
+export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, HistoryQueryReply> {
+  return async (req, ctx) => {
+    const conv = requireConv(req.conv);
+    const before = req.before === undefined ? undefined : checkSeq(req.before, 'before');
+    const after = req.after === undefined ? undefined : checkSeq(req.after, 'after');
+    if (req.limit !== undefined && !Number.isSafeInteger(req.limit)) {
+      throw new NatterError('bad_request', `limit: must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    const limit = Math.min(Math.max(req.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
+    if (req.user !== undefined) await authorizeConv(deps.membership, checkUser(req.user), conv, ctx.trace);
+    return deps.guard.run('reading history', () => deps.store.query(req.conv, { before, after, limit }));
+  };
+}
+
+/** `historyConvs`: the rooms the rooms service listed for the user, and the user's DMs. */
+export function convsHandler(deps: QueryDeps): Handler<ConvsRequest, ConvsReply> {
+  return async (req) => {
+    const user = checkUser(req.user);
+    if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom)) {
+      throw new NatterError('bad_request', 'rooms: must be a list of room names');
+    }
+    const convs = await deps.guard.run('listing conversations', () =>
+      deps.store.convs(user, req.rooms, req.dms === true),
+    );
+    return { convs };
+  };
+}
+
+/** `historyRead`: moves the user's read marker of a conversation they are in. */
+export function readHandler(deps: QueryDeps): Handler<ReadRequest, ReadReply> {
+  return async (req, ctx) => {
+    const user = checkUser(req.user);
+    const conv = requireConv(req.conv);
+    const seq = checkSeq(req.seq, 'seq');
+    await authorizeConv(deps.membership, user, conv, ctx.trace);
+    const read = await deps.guard.run('storing a read marker', () =>
+      deps.store.markRead(user, req.conv, seq),
+    );
+    return { read };
+  };
+}

@@ -1,0 +1,60 @@
+import type { Bus } from '@natter/bus';
+import {
+  emit,
+  type RoomEvent,
+  type SendReply,
+  type SendRequest,
+  type ServeContext,
+  type StoredMessage,
+  type Subjects,
+} from '@natter/contracts';
+import { convOf } from '@natter/protocol';
+import { authorizeRoom, requireRoom } from './authorize.ts';
+import type { MembershipCache } from './membership.ts';
+import type { HistoryMetrics } from './metrics.ts';
+import type { MessageStore } from './store.ts';
+import type { StoreGuard } from './store-guard.ts';
+import { checkSend } from './validate.ts';
+
+export interface SendDeps {
+  bus: Bus;
+  subjects: Subjects;
+  store: MessageStore;
+  guard: StoreGuard;
+  membership: MembershipCache;
+  metrics: HistoryMetrics;
+  maxTextChars: number;
+}
+
+/**
+ * `msgSend`: authorize, store (the reply means committed), then announce the stored message
+ * once: a retry with the same cid gets the first result and announces nothing.
+ */
+export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContext) => Promise<SendReply> {
+  return async (req, ctx) => {
+    const { target, attachments } = checkSend(req, deps.maxTextChars);
+    if (target.kind === 'room') {
+      // Even the server API may only post to rooms that exist.
+      if (req.system) await requireRoom(deps.membership, target.room, ctx.trace);
+      else await authorizeRoom(deps.membership, req.from, target.room, ctx.trace);
+    }
+    const conv = convOf(req.from, target);
+    const { stored: msg, duplicate } = await deps.guard.run('storing a message', () =>
+      deps.store.append({ conv, from: req.from, cid: req.cid, text: req.text, attachments }),
+    );
+    deps.metrics.stored(target.kind === 'room' ? 'room' : 'dm', duplicate);
+    const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts };
+    if (duplicate) {
+      reply.duplicate = true;
+      return reply;
+    }
+    if (target.kind === 'room') {
+      const event: RoomEvent = { v: 1, kind: 'message', msg, origin: req.origin };
+      emit(deps.bus, deps.subjects.room(target.room), event, ctx.trace);
+    } else {
+      const event: StoredMessage = { v: 1, msg, origin: req.origin };
+      emit(deps.bus, deps.subjects.msgStoredDm, event, ctx.trace);
+    }
+    return reply;
+  };
+}

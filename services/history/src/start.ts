@@ -1,0 +1,95 @@
+import type { Bus, Subscription } from '@natter/bus';
+import type { Config } from '@natter/config';
+import { onEvent, QUEUE, type RoomsChangedEvent, RpcClient, serve, subjects } from '@natter/contracts';
+import { isConnectionError } from '@natter/db';
+import type { Logger } from '@natter/log';
+import type { Registry } from 'prom-client';
+import { InFlight } from './in-flight.ts';
+import { MembershipCache } from './membership.ts';
+import { historyMetrics } from './metrics.ts';
+import { convsHandler, queryHandler, readHandler } from './queries.ts';
+import { sendHandler } from './send.ts';
+import type { MessageStore } from './store.ts';
+import { StoreGuard } from './store-guard.ts';
+
+export interface HistoryParts {
+  bus: Bus;
+  log: Logger;
+  store: MessageStore;
+  registry?: Registry;
+  /** How long a cached room roster is trusted without a `roomsChanged` event (default 30 s). */
+  rosterTtlMs?: number;
+}
+
+export interface RunningService {
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+/** How often readiness is re-checked with a trivial query while no requests come. */
+const PING_INTERVAL_MS = 2000;
+
+/**
+ * Starts one history instance on the bus (a member of the `history` queue group; start it
+ * as many times as wanted). It does not own the bus or the store's database: stop() leaves
+ * them open.
+ */
+export async function start(config: Config, parts: HistoryParts): Promise<RunningService> {
+  const { bus, store } = parts;
+  const log = parts.log.child({ module: 'history' });
+  const s = subjects(config.namespace);
+  const membership = new MembershipCache(new RpcClient(bus, s, config.requestTimeoutMs), {
+    ttlMs: parts.rosterTtlMs,
+  });
+  const guard = new StoreGuard(isConnectionError, log);
+  const inFlight = new InFlight();
+  const deps = { store, guard, membership };
+
+  const subs: Subscription[] = [
+    serve(
+      bus,
+      s,
+      'msgSend',
+      QUEUE.history,
+      log,
+      inFlight.wrap(
+        sendHandler({
+          ...deps,
+          bus,
+          subjects: s,
+          metrics: historyMetrics(parts.registry),
+          maxTextChars: config.maxTextChars,
+        }),
+      ),
+    ),
+    serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap(queryHandler(deps))),
+    serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap(convsHandler(deps))),
+    serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap(readHandler(deps))),
+    // Every instance drops its own cache entry: no queue group.
+    onEvent<RoomsChangedEvent>(bus, s.roomsChanged, log, (e) => membership.drop(e.room)),
+  ];
+
+  let pinging = false;
+  const timer = setInterval(() => {
+    if (pinging) return;
+    pinging = true;
+    guard
+      .run('health check', () => store.ping())
+      .catch(() => {}) // the guard logged the transition; readiness carries the rest
+      .finally(() => {
+        pinging = false;
+      });
+  }, PING_INTERVAL_MS);
+  timer.unref();
+
+  log.info({ queue: QUEUE.history }, 'history service started');
+  return {
+    ready: () => guard.ready,
+    async stop() {
+      clearInterval(timer);
+      for (const sub of subs) sub.unsubscribe();
+      await inFlight.idle();
+      log.info('history service stopped');
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { MemoryMessageStore } from '../src/memory-store.ts';
+import { storeContract } from './store-contract.ts';
+
+const store = new MemoryMessageStore();
+storeContract('memory', () => store);

@@ -1,0 +1,92 @@
+import { createPool, migrate } from '@natter/db';
+import { createLogger } from '@natter/log';
+import { type PostgresHandle, startPostgres } from '@natter/testkit';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
+import { PgMessageStore } from '../src/pg-store.ts';
+import { storeContract } from './store-contract.ts';
+
+const log = createLogger({ name: 'history-pg-test', level: 'silent' });
+
+let postgres: PostgresHandle;
+let pool: pg.Pool;
+let store: PgMessageStore;
+const batches: number[] = [];
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  const databaseUrl = await postgres.createDatabase();
+  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  // Migrating twice is a no-op.
+  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  pool = createPool(databaseUrl, { max: 10 });
+  store = new PgMessageStore(pool, { onBatch: (n) => batches.push(n) });
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await postgres?.stop();
+});
+
+storeContract('postgres', () => store);
+
+describe('PgMessageStore group commit', () => {
+  it('commits concurrent appends in shared transactions of at most 200', async () => {
+    batches.length = 0;
+    await Promise.all(
+      Array.from({ length: 600 }, (_, i) =>
+        store.append({ conv: 'room:batched', from: 'u', cid: `b${i}`, text: 'x' }),
+      ),
+    );
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(200);
+    expect(batches.length).toBeLessThan(600 / 10);
+  });
+
+  it('fails only the bad message of a batch', async () => {
+    const sends = Array.from({ length: 20 }, (_, i) => ({
+      conv: 'room:mixed',
+      from: 'u2',
+      cid: `m${i}`,
+      // Postgres text cannot hold U+0000: this one makes the batch statement fail.
+      text: i === 7 ? 'bad\u0000' : `ok ${i}`,
+    }));
+    const results = await Promise.allSettled(sends.map((s) => store.append(s)));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[7].status).toBe('rejected');
+    const page = await store.query('room:mixed', { after: 0, limit: 50 });
+    expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    expect(page.messages.map((m) => m.cid)).toEqual(sends.filter((_, i) => i !== 7).map((s) => s.cid));
+  });
+
+  it('stays gap-free with two stores (two instances) on one database, retries included', async () => {
+    const other = new PgMessageStore(pool, { maxBatch: 50 });
+    const conv = 'dm:x:y';
+    const sends = Array.from({ length: 400 }, (_, i) => ({
+      conv,
+      from: i % 3 ? 'x' : 'y',
+      cid: `t${i % 300}`,
+      text: 'x',
+    }));
+    // A retry (i >= 300) goes to the other instance than its first attempt, at the same time.
+    const results = await Promise.all(
+      sends.map((s, i) => ((i % 300) % 2 === (i < 300 ? 0 : 1) ? store : other).append(s)),
+    );
+    expect(await store.latestSeq(conv)).toBe(300);
+    const seqByKey = new Map<string, number>();
+    for (const [i, r] of results.entries()) {
+      const key = `${sends[i].from}/${sends[i].cid}`;
+      const seen = seqByKey.get(key);
+      if (seen === undefined) seqByKey.set(key, r.stored.seq);
+      else expect(r.stored.seq).toBe(seen);
+    }
+    expect([...seqByKey.values()].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE conv = $1', [
+      conv,
+    ]);
+    expect(Number(rows[0].n)).toBe(300);
+  });
+});
