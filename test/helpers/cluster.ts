@@ -53,6 +53,8 @@ export async function startCluster(opts: { gateways?: number; instances?: number
     NATTER_GATEWAY_HEARTBEAT_MS: '500',
     NATTER_REQUEST_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'warn',
+    // Every test client comes from 127.0.0.1; the per-IP limit is tested on its own.
+    NATTER_MAX_CONNECTIONS_PER_IP: '100000',
     ...opts.env,
   };
   const services: Cluster['services'] = { history: [], rooms: [], presence: [] };
