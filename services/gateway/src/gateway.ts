@@ -20,7 +20,8 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import { FrameError, parseFrame, ProtocolViolation } from './frames.ts';
-import { gatewayMetrics, type Metrics } from './metrics.ts';
+import { Guard } from './limits/guard.ts';
+import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
 import { handlerFor, listConvs } from './ops.ts';
 import { Ordering, toDelivery } from './ordering.ts';
 import { Registry } from './registry.ts';
@@ -51,6 +52,7 @@ export class Gateway implements GatewayContext {
   readonly wss: WebSocketServer;
   readonly log: Logger;
   readonly bus: Bus;
+  readonly guard: Guard;
   private readonly roomSubs = new Map<string, Subscription>();
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -65,21 +67,27 @@ export class Gateway implements GatewayContext {
     this.bus = parts.bus;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
-    this.rpc = new RpcClient(this.bus, this.subjects, config.requestTimeoutMs);
+    this.metrics = gatewayMetrics(parts.registry);
+    this.rpc = new TimedRpcClient(this.bus, this.subjects, config.requestTimeoutMs, this.metrics.rpcSeconds);
     this.auth = new Authenticator({
       jwtSecret: config.jwtSecret,
       jwtPublicKey: config.jwtPublicKey,
+      jwksUrl: config.jwksUrl,
+      jwksCooldownMs: config.jwksCooldownMs,
+      audience: config.jwtAudience,
+      issuer: config.jwtIssuer,
       namespace: config.namespace,
       tokenTtlSec: config.tokenTtlSec,
+      log: this.log.child({ module: 'auth' }),
     });
-    this.metrics = gatewayMetrics(parts.registry);
+    this.guard = new Guard(config, { log: this.log, metrics: this.metrics, close: (s, code, why) => this.closeSession(s, code, why) });
     this.registry = new Registry((room, interested) => this.roomInterest(room, interested));
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
       fetch: async (conv, after, upTo) =>
         (await this.rpc.call('historyQuery', { v: 1, conv, after, limit: Math.min(200, upTo - after) })).messages,
       sessionsOf: (conv) => this.sessionsOfConv(conv),
-      resync: (s, why) => this.closeSession(s, CloseCode.Draining, `resync: ${why}`),
+      resync: (s, why) => this.closeSession(s, CloseCode.Draining, 'resync', true, why),
       onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false });
@@ -119,6 +127,8 @@ export class Gateway implements GatewayContext {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
+    const refused = this.guard.refuseUpgrade(req);
+    if (refused) return void socket.end(refused);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 
@@ -131,6 +141,7 @@ export class Gateway implements GatewayContext {
       (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
     );
     this.metrics.connections.inc();
+    this.guard.track(s, req);
     const helloTimer = setTimeout(() => {
       if (s.state === 'greeting') this.closeSession(s, CloseCode.Unauthenticated, 'hello_timeout', false);
     }, this.config.helloTimeoutMs);
@@ -152,6 +163,7 @@ export class Gateway implements GatewayContext {
   private forget(s: Session): void {
     const wasAuthenticated = this.registry.sessions.has(s.id);
     s.state = 'closed';
+    this.guard.forget(s);
     this.registry.removeSession(s);
     if (wasAuthenticated) {
       this.metrics.sessions.dec();
@@ -163,18 +175,19 @@ export class Gateway implements GatewayContext {
     }
   }
 
-  closeSession(s: Session, code: CloseCode, reason: string, reconnect = true): void {
+  /** `reason` is the `bye` reason (a stable token); `detail` goes in the close frame and log. */
+  closeSession(s: Session, code: CloseCode, reason: string, reconnect = true, detail?: string): void {
     if (s.state === 'closed') return;
     this.metrics.closes.inc({ code });
-    this.log.info({ session: s.id, user: s.user || undefined, code, reason }, 'closing connection');
-    s.close(code, reason, reconnect);
+    this.log.info({ session: s.id, user: s.user || undefined, code, reason, detail }, 'closing connection');
+    s.close(code, reason, reconnect, detail);
     this.forget(s);
   }
 
   private onFrame(s: Session, data: RawData, isBinary: boolean): void {
     if (s.state === 'closed') return;
     if (isBinary) {
-      this.closeSession(s, CloseCode.ProtocolViolation, 'binary frames are not allowed', false);
+      this.closeSession(s, CloseCode.ProtocolViolation, 'protocol_violation', false, 'binary frames are not allowed');
       return;
     }
     let frame: ReturnType<typeof parseFrame>;
@@ -182,8 +195,9 @@ export class Gateway implements GatewayContext {
       frame = parseFrame(data);
     } catch (err) {
       if (err instanceof ProtocolViolation) {
-        this.closeSession(s, CloseCode.ProtocolViolation, err.message, false);
+        this.closeSession(s, CloseCode.ProtocolViolation, 'protocol_violation', false, err.message);
       } else if (err instanceof FrameError) {
+        if (!this.guard.admit(s, err.id, err.op)) return;
         this.metrics.errors.inc({ code: err.error.code });
         s.fail(err.id, err.op, err.error.toBody());
       }
@@ -194,6 +208,7 @@ export class Gateway implements GatewayContext {
   }
 
   private async dispatch(s: Session, id: number | string | undefined, op: Op, params: Record<string, unknown>) {
+    if (!this.guard.admit(s, id, op)) return;
     const trace = newTraceId();
     const rc: RequestContext = { trace, log: this.log.child({ trace, session: s.id }) };
     const end = this.metrics.requestSeconds.startTimer({ op });
@@ -204,6 +219,7 @@ export class Gateway implements GatewayContext {
         await this.hello(s, id, params as RequestParams<'hello'>, rc);
         return;
       }
+      if (op === 'send') await this.guard.checkUserSend(s.user);
       const result = await handlerFor(op)(this, s, params as never, rc);
       s.reply(id, result);
     } catch (err) {
@@ -231,8 +247,10 @@ export class Gateway implements GatewayContext {
     else if (p.user) throw new NatterError('unauthenticated', 'token: this server requires a token');
     else throw new NatterError('bad_request', 'token: hello needs a token (or user, in open mode)');
     if (s.state !== 'greeting') throw new NatterError('bad_request', 'op: hello was already sent on this connection');
+    this.guard.checkSessions(identity.user, this.registry.sessionsOfUser(identity.user));
     s.user = identity.user;
     s.tokenExp = identity.exp;
+    this.guard.watchExpiry(s);
     s.state = 'syncing';
     this.registry.addSession(s);
     this.metrics.sessions.inc();
@@ -262,7 +280,7 @@ export class Gateway implements GatewayContext {
       await replaySince(this, s, p.since ?? {}, convs, rc.trace, REPLAY_PER_CONV);
     } catch (err) {
       rc.log.warn({ err }, 'could not replay since; closing so the client resumes');
-      this.closeSession(s, CloseCode.Draining, 'resync: history unavailable');
+      this.closeSession(s, CloseCode.Draining, 'resync', true, 'history unavailable during since');
       return;
     }
     if (s.state !== 'syncing') return;
@@ -421,6 +439,7 @@ export class Gateway implements GatewayContext {
     for (const sub of this.roomSubs.values()) sub.unsubscribe();
     this.roomSubs.clear();
     this.ordering.stop();
+    await this.guard.close();
     await this.bus.flush().catch(() => undefined);
     this.wss.close();
   }

@@ -77,11 +77,13 @@ export class Session {
   }
 
   /** Sends `bye` (when the socket can still take it) and closes with `code`. */
-  close(code: CloseCode, reason: string, reconnect = true): void {
+  close(code: CloseCode, reason: string, reconnect = true, detail?: string): void {
     if (this.state === 'closed') return;
     if (this.ws.readyState === this.ws.OPEN) {
+      // A slow consumer's buffer is full: a bye would only wait behind it.
       if (code !== CloseCode.SlowConsumer) this.event({ ev: 'bye', reason, reconnect });
-      this.ws.close(code, reason.slice(0, 120));
+      // Close reasons are limited to 123 bytes.
+      this.ws.close(code, Buffer.from(detail ?? reason).subarray(0, 120).toString());
     }
     this.state = 'closed';
   }
