@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newTraceId } from '@natter/log';
 import {
-  charLength,
   describeIssue,
   HTTP_STATUS,
   NatterError,
@@ -10,8 +10,8 @@ import {
   RequestSchemas,
   USER_RE,
 } from '@natter/protocol';
-import { newTraceId } from '@natter/log';
 import { z } from 'zod';
+import { checkContent } from './content.ts';
 import type { Gateway } from './gateway.ts';
 import { listConvs } from './ops.ts';
 
@@ -34,7 +34,10 @@ const HistoryParams = z.object({
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(data) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(data),
+  });
   res.end(data);
 }
 
@@ -90,31 +93,41 @@ export function apiRoutes(gw: Gateway) {
       if (m && req.method === 'GET') {
         const { user } = await gw.auth.verify(bearer(req));
         const conv = decodeURIComponent(m[1]);
-        if (!parseConv(conv)) throw new NatterError('bad_request', `conv: ${JSON.stringify(conv)} is not room:<room> or dm:<a>:<b>`);
+        if (!parseConv(conv))
+          throw new NatterError(
+            'bad_request',
+            `conv: ${JSON.stringify(conv)} is not room:<room> or dm:<a>:<b>`,
+          );
         const q = HistoryParams.safeParse(Object.fromEntries(url.searchParams));
         if (!q.success) throw new NatterError('bad_request', describeIssue(q.error));
         if (q.data.before !== undefined && q.data.after !== undefined) {
           throw new NatterError('bad_request', 'before: give before or after, not both');
         }
-        const page = await gw.rpc.call('historyQuery', { v: 1, user, conv, ...q.data, limit: q.data.limit ?? 50 }, { trace });
+        const page = await gw.rpc.call(
+          'historyQuery',
+          { v: 1, user, conv, ...q.data, limit: q.data.limit ?? 50 },
+          { trace },
+        );
         sendJson(res, 200, page);
         return true;
       }
       if (url.pathname === '/v1/messages' && req.method === 'POST') {
         const key = gw.config.apiKey;
         if (!key) throw new NatterError('forbidden', 'the server API is off (set NATTER_API_KEY)');
-        if (!sameSecret(bearer(req), key)) throw new NatterError('unauthenticated', 'Authorization: not the server API key');
+        if (!sameSecret(bearer(req), key))
+          throw new NatterError('unauthenticated', 'Authorization: not the server API key');
         const body = ServerMessage.safeParse(await readJson(req));
         if (!body.success) throw new NatterError('bad_request', describeIssue(body.error));
         const p = body.data;
-        if (!parseTarget(p.to)) throw new NatterError('bad_request', `to: ${JSON.stringify(p.to)} is not room:<room> or user:<user>`);
-        if (p.text === undefined && p.attachments === undefined) throw new NatterError('bad_request', 'text: a message needs text or attachments');
-        if (p.text !== undefined && charLength(p.text) > gw.config.maxTextChars) {
-          throw new NatterError('too_large', `text: longer than ${gw.config.maxTextChars} characters`);
-        }
+        if (!parseTarget(p.to))
+          throw new NatterError(
+            'bad_request',
+            `to: ${JSON.stringify(p.to)} is not room:<room> or user:<user>`,
+          );
+        const attachments = checkContent(p, gw.config.maxTextChars);
         const result = await gw.rpc.call(
           'msgSend',
-          { v: 1, from: p.from, to: p.to, cid: p.cid, text: p.text, attachments: p.attachments as never, system: true },
+          { v: 1, from: p.from, to: p.to, cid: p.cid, text: p.text, attachments, system: true },
           { trace },
         );
         sendJson(res, 200, { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts });

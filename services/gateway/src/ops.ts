@@ -1,10 +1,7 @@
+import { emit } from '@natter/contracts';
 import {
-  Attachment,
-  charLength,
   type ConvSummary,
   convOf,
-  describeIssue,
-
   NatterError,
   type Op,
   parseConv,
@@ -12,7 +9,7 @@ import {
   type RequestParams,
   type RoomView,
 } from '@natter/protocol';
-import { emit } from '@natter/contracts';
+import { checkContent } from './content.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import type { Session } from './session.ts';
 
@@ -23,8 +20,6 @@ type Handler<O extends Op> = (
   rc: RequestContext,
 ) => Promise<unknown>;
 
-const MAX_ATTACHMENTS = 10;
-
 function target(to: string) {
   const t = parseTarget(to);
   if (!t) throw new NatterError('bad_request', `to: ${JSON.stringify(to)} is not room:<room> or user:<user>`);
@@ -33,7 +28,11 @@ function target(to: string) {
 
 function conv(c: string) {
   const parsed = parseConv(c);
-  if (!parsed) throw new NatterError('bad_request', `conv: ${JSON.stringify(c)} is not room:<room> or dm:<a>:<b> (a < b)`);
+  if (!parsed)
+    throw new NatterError(
+      'bad_request',
+      `conv: ${JSON.stringify(c)} is not room:<room> or dm:<a>:<b> (a < b)`,
+    );
   return parsed;
 }
 
@@ -42,7 +41,11 @@ function requireMember(gw: GatewayContext, s: Session, room: string): void {
   if (!gw.registry.isMember(s.user, room)) throw new NatterError('forbidden', `not a member of room:${room}`);
 }
 
-export async function listConvs(gw: GatewayContext, user: string, trace: string): Promise<{ rooms: string[]; convs: ConvSummary[] }> {
+export async function listConvs(
+  gw: GatewayContext,
+  user: string,
+  trace: string,
+): Promise<{ rooms: string[]; convs: ConvSummary[] }> {
   const mine = await gw.rpc.call('rooms.list', { v: 1, user }, { trace });
   const rooms = mine.rooms.map((r) => r.room);
   const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms, dms: true }, { trace });
@@ -79,27 +82,6 @@ async function enterRoom(
   return { room, seq };
 }
 
-function checkContent(gw: GatewayContext, p: RequestParams<'send'>) {
-  if (p.text === undefined && p.attachments === undefined) {
-    throw new NatterError('bad_request', 'text: a message needs text or attachments');
-  }
-  if (p.text !== undefined && charLength(p.text) > gw.config.maxTextChars) {
-    throw new NatterError('too_large', `text: longer than ${gw.config.maxTextChars} characters`);
-  }
-  if (p.text !== undefined && p.attachments === undefined && p.text.trim() === '') {
-    throw new NatterError('bad_request', 'text: must not be empty');
-  }
-  if (p.attachments === undefined) return undefined;
-  if (p.attachments.length > MAX_ATTACHMENTS) {
-    throw new NatterError('too_large', `attachments: more than ${MAX_ATTACHMENTS}`);
-  }
-  return p.attachments.map((a, i) => {
-    const r = Attachment.safeParse(a);
-    if (!r.success) throw new NatterError('bad_request', `attachments.${i}.${describeIssue(r.error)}`);
-    return r.data;
-  });
-}
-
 const handlers: { [O in Op]: Handler<O> } = {
   async hello(gw, s) {
     // `hello` is answered by the session layer (session-ops.ts); reaching here is a second hello.
@@ -108,7 +90,8 @@ const handlers: { [O in Op]: Handler<O> } = {
 
   async refresh(gw, s, p) {
     const id = await gw.auth.verify(p.token);
-    if (id.user !== s.user) throw new NatterError('forbidden', `token: sub ${id.user} is not this session's user`);
+    if (id.user !== s.user)
+      throw new NatterError('forbidden', `token: sub ${id.user} is not this session's user`);
     s.tokenExp = id.exp;
     return {};
   },
@@ -119,11 +102,19 @@ const handlers: { [O in Op]: Handler<O> } = {
 
   async send(gw, s, p, rc) {
     const to = target(p.to);
-    const attachments = checkContent(gw, p);
+    const attachments = checkContent(p, gw.config.maxTextChars);
     if (to.kind === 'room') requireMember(gw, s, to.room);
     const result = await gw.rpc.call(
       'msgSend',
-      { v: 1, from: s.user, to: p.to, cid: p.cid, text: p.text, attachments, origin: { gw: gw.id, session: s.id } },
+      {
+        v: 1,
+        from: s.user,
+        to: p.to,
+        cid: p.cid,
+        text: p.text,
+        attachments,
+        origin: { gw: gw.id, session: s.id },
+      },
       { trace: rc.trace },
     );
     s.markOwn(result.conv, result.seq);
@@ -144,17 +135,27 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async join(gw, s, p, rc) {
-    return enterRoom(gw, s, p.room, rc, () => gw.rpc.call('rooms.join', { v: 1, user: s.user, room: p.room }, { trace: rc.trace }));
+    return enterRoom(gw, s, p.room, rc, () =>
+      gw.rpc.call('rooms.join', { v: 1, user: s.user, room: p.room }, { trace: rc.trace }),
+    );
   },
 
   async create(gw, s, p, rc) {
     return enterRoom(gw, s, p.room, rc, () =>
-      gw.rpc.call('rooms.create', { v: 1, user: s.user, room: p.room, private: p.private ?? false }, { trace: rc.trace }),
+      gw.rpc.call(
+        'rooms.create',
+        { v: 1, user: s.user, room: p.room, private: p.private ?? false },
+        { trace: rc.trace },
+      ),
     );
   },
 
   async invite(gw, s, p, rc) {
-    await gw.rpc.call('rooms.invite', { v: 1, user: s.user, room: p.room, invitee: p.user }, { trace: rc.trace });
+    await gw.rpc.call(
+      'rooms.invite',
+      { v: 1, user: s.user, room: p.room, invitee: p.user },
+      { trace: rc.trace },
+    );
     return {};
   },
 
@@ -188,7 +189,10 @@ const handlers: { [O in Op]: Handler<O> } = {
     const users = [...new Set(p.users)];
     const added = users.filter((u) => !s.watching.has(u));
     if (s.watching.size + added.length > 1000) {
-      throw new NatterError('too_large', `users: a session watches at most 1000 users (${s.watching.size} already)`);
+      throw new NatterError(
+        'too_large',
+        `users: a session watches at most 1000 users (${s.watching.size} already)`,
+      );
     }
     for (const u of added) gw.registry.watch(s, u);
     if (users.length === 0) return { presence: [] };
@@ -205,13 +209,23 @@ const handlers: { [O in Op]: Handler<O> } = {
     const origin = { gw: gw.id, session: s.id };
     if (to.kind === 'room') {
       requireMember(gw, s, to.room);
-      emit(gw.bus, gw.subjects.room(to.room), { v: 1, kind: 'typing', conv: `room:${to.room}`, user: s.user, origin }, rc.trace);
+      emit(
+        gw.bus,
+        gw.subjects.room(to.room),
+        { v: 1, kind: 'typing', conv: `room:${to.room}`, user: s.user, origin },
+        rc.trace,
+      );
     } else {
       const c = convOf(s.user, to);
       emit(
         gw.bus,
         gw.subjects.presenceRoute,
-        { v: 1, users: [...new Set([s.user, to.user])], event: { kind: 'typing', conv: c, user: s.user }, origin },
+        {
+          v: 1,
+          users: [...new Set([s.user, to.user])],
+          event: { kind: 'typing', conv: c, user: s.user },
+          origin,
+        },
         rc.trace,
       );
     }
@@ -220,15 +234,29 @@ const handlers: { [O in Op]: Handler<O> } = {
 
   async read(gw, s, p, rc) {
     const c = conv(p.conv);
-    const { read } = await gw.rpc.call('historyRead', { v: 1, user: s.user, conv: p.conv, seq: p.seq }, { trace: rc.trace });
+    const { read } = await gw.rpc.call(
+      'historyRead',
+      { v: 1, user: s.user, conv: p.conv, seq: p.seq },
+      { trace: rc.trace },
+    );
     const origin = { gw: gw.id, session: s.id };
     if (c.kind === 'room') {
-      emit(gw.bus, gw.subjects.room(c.room), { v: 1, kind: 'read', conv: p.conv, user: s.user, seq: read, origin }, rc.trace);
+      emit(
+        gw.bus,
+        gw.subjects.room(c.room),
+        { v: 1, kind: 'read', conv: p.conv, user: s.user, seq: read, origin },
+        rc.trace,
+      );
     } else {
       emit(
         gw.bus,
         gw.subjects.presenceRoute,
-        { v: 1, users: [...new Set(c.users)], event: { kind: 'read', conv: p.conv, user: s.user, seq: read }, origin },
+        {
+          v: 1,
+          users: [...new Set(c.users)],
+          event: { kind: 'read', conv: p.conv, user: s.user, seq: read },
+          origin,
+        },
         rc.trace,
       );
     }
@@ -239,4 +267,3 @@ const handlers: { [O in Op]: Handler<O> } = {
 export function handlerFor(op: Op): Handler<Op> {
   return handlers[op] as Handler<Op>;
 }
-
