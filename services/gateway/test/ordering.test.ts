@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import type { MessageView } from '@natter/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { Ordering, toDelivery } from '../src/ordering.ts';
@@ -7,7 +7,12 @@ import { Session } from '../src/session.ts';
 
 /** A socket that records what the session sends (the unit under test is the ordering). */
 function fakeSocket(sent: string[]): WebSocket {
-  return { readyState: 1, OPEN: 1, bufferedAmount: 0, send: (d: Buffer | string) => sent.push(String(d)) } as never;
+  return {
+    readyState: 1,
+    OPEN: 1,
+    bufferedAmount: 0,
+    send: (d: Buffer | string) => sent.push(String(d)),
+  } as never;
 }
 
 function msg(conv: string, seq: number, from = 'bob'): MessageView {
@@ -18,7 +23,13 @@ function setup(opts: { history: MessageView[]; sessions: number; startAt?: numbe
   const sessions: { s: Session; sent: string[] }[] = [];
   for (let i = 0; i < opts.sessions; i++) {
     const sent: string[] = [];
-    const s = new Session(`s${i}`, fakeSocket(sent), '', { maxBufferedBytes: 1e9, maxPendingEvents: 1e6 }, () => {});
+    const s = new Session(
+      `s${i}`,
+      fakeSocket(sent),
+      '',
+      { maxBufferedBytes: 1e9, maxPendingEvents: 1e6 },
+      () => {},
+    );
     s.user = 'alice';
     s.state = 'live';
     if (opts.startAt !== undefined) s.lastSeq.set('dm:alice:bob', opts.startAt);
