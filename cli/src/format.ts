@@ -1,0 +1,62 @@
+import type { Attachment, MessageView } from '@natter/client';
+import { escapeControls } from './escape.ts';
+import type { Style } from './style.ts';
+
+export interface FormatOptions {
+  style: Style;
+  /** The conversation's label (`#general`, `@bob`), printed before the sender; absent for the current one. */
+  label?: string;
+  /** The gateway's http(s) origin, to print attachment paths as URLs one can open. */
+  httpBase?: string;
+  /** Keep line breaks (continuation lines indented); otherwise they are shown escaped, one message per line. */
+  multiline?: boolean;
+}
+
+/** `12:01:09 alice: text`, with everything that came from the network escaped. */
+export function formatMessage(m: MessageView, o: FormatOptions): string {
+  const { style } = o;
+  const head = `${style.dim(clock(m.ts))} ${o.label ? `${style.dim(escapeControls(o.label))} ` : ''}${style.user(escapeControls(m.from))}:`;
+  const parts: string[] = [];
+  if (m.text !== undefined && m.text !== '')
+    parts.push(escapeControls(m.text, { keepNewlines: o.multiline }));
+  for (const a of m.attachments ?? []) parts.push(style.dim(attachmentText(a, o.httpBase)));
+  const body = parts.join(' ');
+  return `${head} ${o.multiline ? body.replace(/\n/g, '\n    ') : body}`;
+}
+
+/** `[image/png cat.png 12 KB http://host/v1/uploads/u_...]`, escaped. */
+export function attachmentText(a: Attachment, httpBase?: string): string {
+  const url = httpBase && a.url.startsWith('/') ? `${httpBase}${a.url}` : a.url;
+  const extra = a.duration !== undefined ? ` ${Math.round(a.duration / 1000)}s` : '';
+  return escapeControls(`[${a.type} ${a.name} ${formatSize(a.size)}${extra} ${url}]`);
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Local wall-clock time `HH:MM:SS` of an RFC 3339 time (the raw string when it is not one). */
+export function clock(ts: string): string {
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return escapeControls(ts);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** `#general` for `room:general`; `@bob` for `dm:alice:bob` seen by alice (`@alice` for notes to self). */
+export function convLabel(conv: string, me: string): string {
+  if (conv.startsWith('room:')) return `#${conv.slice(5)}`;
+  if (conv.startsWith('dm:')) {
+    const [a, b] = conv.slice(3).split(':');
+    return `@${a === me ? b : a}`;
+  }
+  return conv;
+}
+
+/** The http(s) origin of a gateway's ws(s) URL (uploads are served there). */
+export function httpBaseOf(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
+}

@@ -1,0 +1,69 @@
+import { DEFAULT_TIMEOUT_SEC, DEFAULT_URL } from './args.ts';
+import { CHAT_HELP } from './chat/chat-command.ts';
+import type { CommandName } from './commands.ts';
+
+const CONNECTION = `Connection (every command):
+  --url <url>        the gateway: ws://host:8080/ws, wss://..., or http(s)://host (env NATTER_URL;
+                     default ${DEFAULT_URL})
+  --user <name>      open mode (development servers): chat as this user (env NATTER_USER)
+  --token <jwt>      a JWT whose sub is you (env NATTER_TOKEN; wins over NATTER_USER)
+  --timeout <sec>    how long to wait for the server (default ${DEFAULT_TIMEOUT_SEC})
+  -h, --help         this help`;
+
+const GENERAL = `natter: the Natter terminal client
+
+Usage:
+  natter connect [options]                     interactive chat
+  natter send --to <target> [options] [text]   send one message (text from stdin if absent)
+  natter tail <conversation> [options]         print messages as they arrive
+  natter help <command>                        help on one command
+  natter --version
+
+Targets: room:<room> or user:<user>; tail also takes dm:<a>:<b>.
+Exit codes: 0 ok, 1 the server refused (code and message on stderr) or could not be
+reached, 2 wrong command line.
+
+${CONNECTION}`;
+
+const TOPICS: Record<CommandName, string> = {
+  connect: `Usage: natter connect [--url <url>] (--user <name> | --token <jwt>)
+
+An interactive chat. Lines you type go to the current room or user; messages from
+everywhere appear above your input. Colors only on a terminal and without NO_COLOR.
+Commands:
+${CHAT_HELP.map((l) => `  ${l}`).join('\n')}
+
+${CONNECTION}`,
+  send: `Usage: natter send --to <target> [--join] [--json] [--cid <id>] [options] [text...]
+
+Sends one message and exits once the server has stored it. The text is the remaining
+arguments joined by spaces, or stdin when there are none (echo hi | natter send --to ...).
+Use -- before text that starts with a dash.
+
+  -t, --to <target>  room:<room> or user:<user> (required)
+  --join             join the room first if you are not a member (else: exit 1)
+  --json             print the result as JSON: {"conv","seq","mid","ts"}
+  --cid <id>         your id for this message (1-64 chars): re-running with the same cid
+                     stores it once
+
+${CONNECTION}`,
+  tail: `Usage: natter tail <conversation> [--last <n> | --since <seq>] [--join] [--json] [options]
+
+Prints the messages of one conversation as they arrive, one per line
+("12:01:09 alice: text", control characters escaped), until Ctrl-C.
+<conversation> is room:<room>, user:<user> (your DM with them) or dm:<a>:<b>.
+
+  -n, --last <n>     print the last n stored messages first
+  --since <seq>      print the stored messages after seq first
+  --join             join the room first if you are not a member (else: exit 1)
+  --json             one JSON object per message: {"conv","seq","mid","from","ts","text",...}
+
+Notices (reconnecting, errors) go to stderr.
+
+${CONNECTION}`,
+};
+
+/** The help for `topic`, or the general help. */
+export function helpText(topic?: CommandName): string {
+  return topic ? TOPICS[topic] : GENERAL;
+}
