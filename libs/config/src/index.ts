@@ -40,6 +40,38 @@ export interface Config {
   maxRoomsPerUser: number;
   /** Members one room may have; a join past it is `forbidden`. */
   maxRoomMembers: number;
+  /** Largest upload (`POST /v1/uploads`) in bytes; a larger one is `too_large` (413). */
+  maxUploadBytes: number;
+  /** JWKS that verifies RS256/ES256 tokens: an http(s) URL, a file:// URL or a file path. */
+  jwksUrl: string | undefined;
+  /** How long an unknown `kid` waits before the remote JWKS is fetched again. */
+  jwksCooldownMs: number;
+  /** Required `aud` of client tokens, when set. */
+  jwtAudience: string | undefined;
+  /** Required `iss` of client tokens, when set. */
+  jwtIssuer: string | undefined;
+  /** Browser origins allowed to open a WebSocket; unset allows any. */
+  allowedOrigins: string[] | undefined;
+  /** Per-connection token bucket for every request: refill per second and size. */
+  rateRequestsPerSec: number;
+  rateRequestsBurst: number;
+  /** Per-connection token bucket for `send`. */
+  rateSendsPerSec: number;
+  rateSendsBurst: number;
+  /** Per-connection token bucket for `typing` (past it, typing without id is dropped). */
+  rateTypingPerSec: number;
+  rateTypingBurst: number;
+  /** This many rate-limit rejections within the window close the connection with 4008. */
+  rateAbuseRejections: number;
+  rateAbuseWindowMs: number;
+  /** `send`s one user may make per minute (across gateways when REDIS_URL is set). */
+  userSendsPerMin: number;
+  /** WebSocket connections one client address may hold on one gateway. */
+  maxConnectionsPerIp: number;
+  /** Sessions one user may hold on one gateway. */
+  maxSessionsPerUser: number;
+  /** Proxies in front of the gateway whose X-Forwarded-For entry is trusted (0: none). */
+  trustProxyHops: number;
 }
 
 export const DEFAULTS = {
@@ -58,6 +90,20 @@ export const DEFAULTS = {
   NATTER_TOKEN_TTL_SEC: '86400',
   NATTER_MAX_ROOMS_PER_USER: '1000',
   NATTER_MAX_ROOM_MEMBERS: '100000',
+  NATTER_MAX_UPLOAD_BYTES: '10485760',
+  NATTER_JWKS_COOLDOWN_MS: '30000',
+  NATTER_RATE_REQUESTS_PER_SEC: '50',
+  NATTER_RATE_REQUESTS_BURST: '1000',
+  NATTER_RATE_SENDS_PER_SEC: '10',
+  NATTER_RATE_SENDS_BURST: '500',
+  NATTER_RATE_TYPING_PER_SEC: '2',
+  NATTER_RATE_TYPING_BURST: '5',
+  NATTER_RATE_ABUSE_REJECTIONS: '50',
+  NATTER_RATE_ABUSE_WINDOW_MS: '10000',
+  NATTER_USER_SENDS_PER_MIN: '600',
+  NATTER_MAX_CONNECTIONS_PER_IP: '200',
+  NATTER_MAX_SESSIONS_PER_USER: '20',
+  NATTER_TRUST_PROXY_HOPS: '0',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -103,6 +149,48 @@ function url(env: Env, name: string, schemes: string[]): string | undefined {
   return raw;
 }
 
+/** A JWKS location: an http(s):// or file:// URL, or a file path. */
+function jwksLocation(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (/^https?:\/\//.test(raw) || raw.startsWith('file://')) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a URL`);
+    }
+    return raw;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} must be an http(s):// or file:// URL or a file path`,
+    );
+  }
+  return raw;
+}
+
+/** Comma-separated browser origins (`https://chat.example.com`), each a scheme and host. */
+function origins(name: string, raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  for (const o of list) {
+    let u: URL;
+    try {
+      u = new URL(o);
+    } catch {
+      throw new ConfigError(`${name}: ${JSON.stringify(o)} is not an origin like https://chat.example.com`);
+    }
+    if (u.origin !== o) {
+      throw new ConfigError(
+        `${name}: ${JSON.stringify(o)} is not an origin (write it as ${JSON.stringify(u.origin)})`,
+      );
+    }
+  }
+  return list;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const namespace = str(env, 'NATTER_NAMESPACE') ?? DEFAULTS.NATTER_NAMESPACE;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
@@ -140,6 +228,24 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtlSec: int(env, 'NATTER_TOKEN_TTL_SEC', 60, 365 * 86400),
     maxRoomsPerUser: int(env, 'NATTER_MAX_ROOMS_PER_USER', 1, 1_000_000),
     maxRoomMembers: int(env, 'NATTER_MAX_ROOM_MEMBERS', 1, 100_000_000),
+    maxUploadBytes: int(env, 'NATTER_MAX_UPLOAD_BYTES', 1, 1024 * 1024 * 1024),
+    jwksUrl: jwksLocation('NATTER_JWKS_URL', str(env, 'NATTER_JWKS_URL')),
+    jwksCooldownMs: int(env, 'NATTER_JWKS_COOLDOWN_MS', 0, 3_600_000),
+    jwtAudience: str(env, 'NATTER_JWT_AUDIENCE'),
+    jwtIssuer: str(env, 'NATTER_JWT_ISSUER'),
+    allowedOrigins: origins('NATTER_ALLOWED_ORIGINS', str(env, 'NATTER_ALLOWED_ORIGINS')),
+    rateRequestsPerSec: int(env, 'NATTER_RATE_REQUESTS_PER_SEC', 1, 1_000_000),
+    rateRequestsBurst: int(env, 'NATTER_RATE_REQUESTS_BURST', 1, 1_000_000),
+    rateSendsPerSec: int(env, 'NATTER_RATE_SENDS_PER_SEC', 1, 1_000_000),
+    rateSendsBurst: int(env, 'NATTER_RATE_SENDS_BURST', 1, 1_000_000),
+    rateTypingPerSec: int(env, 'NATTER_RATE_TYPING_PER_SEC', 1, 1_000_000),
+    rateTypingBurst: int(env, 'NATTER_RATE_TYPING_BURST', 1, 1_000_000),
+    rateAbuseRejections: int(env, 'NATTER_RATE_ABUSE_REJECTIONS', 1, 1_000_000),
+    rateAbuseWindowMs: int(env, 'NATTER_RATE_ABUSE_WINDOW_MS', 100, 3_600_000),
+    userSendsPerMin: int(env, 'NATTER_USER_SENDS_PER_MIN', 1, 100_000_000),
+    maxConnectionsPerIp: int(env, 'NATTER_MAX_CONNECTIONS_PER_IP', 1, 10_000_000),
+    maxSessionsPerUser: int(env, 'NATTER_MAX_SESSIONS_PER_USER', 1, 1_000_000),
+    trustProxyHops: int(env, 'NATTER_TRUST_PROXY_HOPS', 0, 10),
   };
 }
 

@@ -1,6 +1,8 @@
 import { loadConfig, requireUrls } from '@natter/config';
+import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, onShutdown, runMain } from '@natter/service';
+import { migrateUploads, PgUploadStore } from '@natter/uploads';
 import { start } from './start.ts';
 
 runMain('gateway', async () => {
@@ -9,9 +11,22 @@ runMain('gateway', async () => {
   const log = createLogger({ name: 'gateway', level: config.logLevel });
   const bus = await connectBusFromConfig(config, 'gateway', log);
   const metrics = createMetrics('gateway');
-  const gw = await start(config, { bus, log, registry: metrics.registry, webDir: process.env.NATTER_WEB_DIR });
+  // Uploads live in Postgres, shared by every gateway; without DATABASE_URL they answer 503.
+  if (config.databaseUrl) await migrateUploads(config.databaseUrl, log);
+  const pool = config.databaseUrl
+    ? createPool(config.databaseUrl, { log, name: 'natter-gateway', max: 5 })
+    : undefined;
+  const uploads = pool ? new PgUploadStore(pool) : undefined;
+  const gw = await start(config, {
+    bus,
+    log,
+    registry: metrics.registry,
+    webDir: process.env.NATTER_WEB_DIR,
+    uploads,
+  });
   onShutdown(log, async () => {
     await gw.stop();
     await bus.drain();
+    await pool?.end();
   });
 });

@@ -4,6 +4,7 @@ import type { Bus } from '@natter/bus';
 import type { Config } from '@natter/config';
 import type { Logger } from '@natter/log';
 import { healthRoutes } from '@natter/service';
+import { bearerToken, type UploadStore, uploadRoutes } from '@natter/uploads';
 import type { Registry } from 'prom-client';
 import { Gateway } from './gateway.ts';
 import { apiRoutes, sendJson } from './http-api.ts';
@@ -15,6 +16,8 @@ export interface GatewayStartParts {
   registry: Registry;
   /** The built web client to serve at `/` (web/dist), if any. */
   webDir?: string;
+  /** Where `POST /v1/uploads` stores bytes; without it the upload routes answer 503. */
+  uploads?: UploadStore;
   /** Extra readiness checks (single-node mode adds the embedded parts). */
   checks?: Record<string, () => boolean>;
 }
@@ -37,9 +40,18 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
   });
   const api = apiRoutes(gateway);
   const web = staticRoutes(parts.webDir);
+  const uploads = uploadRoutes({
+    store: parts.uploads,
+    auth: async (req) => (await gateway.auth.verify(bearerToken(req))).user,
+    maxBytes: config.maxUploadBytes,
+    log: parts.log.child({ module: 'uploads' }),
+  });
   const server: Server = createServer((req, res) => {
-    if (health(req, res) || web(req, res)) return;
-    api(req, res)
+    if (health(req, res)) return;
+    // /v1 routes before the web client, whose index.html fallback would answer their GETs.
+    uploads(req, res)
+      .then((done) => done || api(req, res))
+      .then((done) => done || web(req, res))
       .then((handled) => {
         if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
       })

@@ -15,6 +15,7 @@ import {
 } from '@natter/presence';
 import { migrateRooms, PgRoomStore, start as startRooms } from '@natter/rooms';
 import { connectBusFromConfig, createMetrics } from '@natter/service';
+import { migrateUploads, PgUploadStore } from '@natter/uploads';
 
 export interface SingleNode {
   gateway: RunningGateway;
@@ -39,6 +40,7 @@ export async function launch(config: Config, log: Logger): Promise<SingleNode> {
   }
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
   await migrateRooms(databaseUrl, log);
+  await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20 });
 
   const redis = config.redisUrl ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' })) : undefined;
@@ -53,6 +55,7 @@ export async function launch(config: Config, log: Logger): Promise<SingleNode> {
   const gateway = await startGateway(config, {
     ...parts,
     webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+    uploads: new PgUploadStore(pool),
     checks: { history: () => history.ready(), rooms: () => rooms.ready(), presence: () => presence.ready() },
   });
   log.info(

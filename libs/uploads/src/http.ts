@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HTTP_STATUS, NatterError } from '@natter/protocol';
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(data)),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(data);
+}
+
+/** `{"error":{"code","message"}}` with the code's status. */
+export function sendError(res: ServerResponse, err: NatterError, headers: Record<string, string> = {}): void {
+  sendJson(res, HTTP_STATUS[err.code], { error: err.toBody() }, headers);
+}
+
+/** The token of `Authorization: Bearer <token>`; `unauthenticated` when there is none. */
+export function bearerToken(req: IncomingMessage): string {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) throw new NatterError('unauthenticated', 'Authorization: send "Bearer <token>"');
+  return m[1]!;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { newUploadId, UploadConflictError, type UploadStore } from '../src/store.ts';
+import { PNG_1X1 } from './samples.ts';
+
+/** The UploadStore contract (src/store.ts), run against every implementation. */
+export function uploadStoreContract(name: string, getStore: () => UploadStore): void {
+  describe(`UploadStore contract: ${name}`, () => {
+    it('get returns exactly what put stored', async () => {
+      const store = getStore();
+      const id = newUploadId();
+      await store.put({ id, type: 'image/png', owner: 'alice', bytes: PNG_1X1 });
+      const got = await store.get(id);
+      expect(got).toMatchObject({ id, type: 'image/png', owner: 'alice', size: PNG_1X1.length });
+      expect(Buffer.compare(got!.bytes, PNG_1X1)).toBe(0);
+      expect(got!.createdAt).toBeInstanceOf(Date);
+    });
+
+    it('keeps every byte value, including zeros and high bytes', async () => {
+      const store = getStore();
+      const id = newUploadId();
+      const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+      await store.put({ id, type: 'audio/ogg', owner: 'bob', bytes });
+      expect(Buffer.compare((await store.get(id))!.bytes, bytes)).toBe(0);
+    });
+
+    it('an unknown id is undefined', async () => {
+      expect(await getStore().get(newUploadId())).toBeUndefined();
+    });
+
+    it('a put of an existing id is a conflict and changes nothing', async () => {
+      const store = getStore();
+      const id = newUploadId();
+      await store.put({ id, type: 'image/png', owner: 'alice', bytes: PNG_1X1 });
+      await expect(
+        store.put({ id, type: 'audio/ogg', owner: 'mallory', bytes: Buffer.from('OggS') }),
+      ).rejects.toBeInstanceOf(UploadConflictError);
+      expect(await store.get(id)).toMatchObject({ type: 'image/png', owner: 'alice' });
+    });
+
+    it('a stored upload does not change when the caller reuses its buffer', async () => {
+      const store = getStore();
+      const id = newUploadId();
+      const bytes = Buffer.from(PNG_1X1);
+      await store.put({ id, type: 'image/png', owner: 'alice', bytes });
+      bytes.fill(0);
+      expect(Buffer.compare((await store.get(id))!.bytes, PNG_1X1)).toBe(0);
+    });
+
+    it('handles concurrent puts of distinct ids', async () => {
+      const store = getStore();
+      const ids = Array.from({ length: 20 }, () => newUploadId());
+      await Promise.all(ids.map((id) => store.put({ id, type: 'image/png', owner: 'x', bytes: PNG_1X1 })));
+      const got = await Promise.all(ids.map((id) => store.get(id)));
+      expect(got.every((u) => u?.size === PNG_1X1.length)).toBe(true);
+    });
+  });
+}

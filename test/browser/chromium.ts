@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const WEB_DIST = new URL('../../web/dist', import.meta.url).pathname;
+const ENSURE_BUILT = new URL('../../web/ensure-built.mjs', import.meta.url).pathname;
+
+/** Builds web/dist if it is missing or older than its sources (the same check as `npm start`). */
+export function ensureWebBuilt(): void {
+  const r = spawnSync(process.execPath, [ENSURE_BUILT], { stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(`${WEB_DIST}/index.html`)) throw new Error('building web/dist failed');
+}
+
+/**
+ * Debian's Chromium, headless, never a downloaded browser. The fake media flags give
+ * MediaRecorder a microphone (a beep) without a prompt, for voice messages.
+ */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+}

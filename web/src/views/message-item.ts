@@ -1,0 +1,153 @@
+import type { Attachment } from '@natter/client';
+import { h } from '../dom.ts';
+import { renderText, safeHref } from '../linkify.ts';
+import type { ChatMessage } from '../store.ts';
+import { durationLabel, fullLabel, timeLabel } from '../time.ts';
+
+export interface ItemContext {
+  me: string;
+  onOpenImage(src: string, alt: string): void;
+  onRetry(key: string): void;
+  /** An image finished loading (the list keeps its scroll position pinned). */
+  onMediaLoad(): void;
+}
+
+/** A source for <img>/<audio>: an upload on this origin or an https URL, nothing else. */
+function mediaSrc(url: string): string | undefined {
+  if (/^\/v1\/uploads\/u_[A-Za-z0-9_-]{16,64}$/.test(url)) return url;
+  return url.startsWith('https://') ? safeHref(url) : undefined;
+}
+
+function initial(user: string): string {
+  return (user.match(/[A-Za-z0-9]/)?.[0] ?? '?').toUpperCase();
+}
+
+/** A stable hue per user, so the same person has the same colour everywhere. */
+export function hueOf(user: string): number {
+  let h = 0;
+  for (const ch of user) h = (h * 31 + ch.charCodeAt(0)) % 360;
+  return h;
+}
+
+export function avatar(user: string, cls = 'avatar'): HTMLElement {
+  const el = h('div', { class: cls, attrs: { 'aria-hidden': 'true' } }, initial(user));
+  el.style.setProperty('--hue', String(hueOf(user)));
+  return el;
+}
+
+function renderAttachment(a: Attachment, ctx: ItemContext): HTMLElement {
+  const src = mediaSrc(a.url);
+  const type = a.type.toLowerCase();
+  if (src && type.startsWith('image/')) {
+    const img = h('img', {
+      class: 'att-image',
+      attrs: {
+        src,
+        alt: a.name || 'image',
+        loading: 'lazy',
+        decoding: 'async',
+        width: a.width ? String(a.width) : undefined,
+        height: a.height ? String(a.height) : undefined,
+        referrerpolicy: 'no-referrer',
+      },
+      on: { load: () => ctx.onMediaLoad() },
+    });
+    return h(
+      'button',
+      {
+        class: 'att att-image-btn',
+        attrs: { type: 'button', 'aria-label': `Open image ${a.name || ''}`.trim() },
+        on: { click: () => ctx.onOpenImage(src, a.name || 'image') },
+      },
+      img,
+    );
+  }
+  if (src && type.startsWith('audio/')) {
+    return h(
+      'div',
+      { class: 'att att-audio' },
+      h('span', { class: 'att-audio-icon', attrs: { 'aria-hidden': 'true' } }, '🎤'),
+      h('audio', { attrs: { src, controls: '', preload: 'metadata', 'aria-label': 'Voice message' } }),
+      a.duration ? h('span', { class: 'att-duration' }, durationLabel(a.duration)) : null,
+    );
+  }
+  const href = src ?? (a.url.startsWith('https://') ? safeHref(a.url) : undefined);
+  return h(
+    'div',
+    { class: 'att att-file' },
+    href
+      ? h(
+          'a',
+          { attrs: { href, target: '_blank', rel: 'noopener noreferrer nofollow' } },
+          a.name || 'attachment',
+        )
+      : h('span', null, a.name || 'attachment'),
+  );
+}
+
+/** One message row: built once, `update`d in place when its status changes. */
+export class MessageItem {
+  readonly el: HTMLElement;
+  private readonly daySep: HTMLElement;
+  private readonly row: HTMLElement;
+  private readonly time: HTMLTimeElement;
+  private readonly status: HTMLElement;
+  message: ChatMessage;
+
+  constructor(m: ChatMessage, ctx: ItemContext) {
+    this.message = m;
+    this.daySep = h('div', { class: 'day-sep', attrs: { role: 'separator' } }, h('span'));
+    this.time = h('time', { class: 'time' });
+    this.status = h('div', { class: 'status', attrs: { 'aria-live': 'polite' } });
+    const text = m.text ? h('div', { class: 'text' }, renderText(m.text)) : null;
+    const atts = m.attachments?.length
+      ? h('div', { class: 'atts' }, ...m.attachments.map((a) => renderAttachment(a, ctx)))
+      : null;
+    this.row = h(
+      'div',
+      { class: 'msg' },
+      avatar(m.from),
+      h(
+        'div',
+        { class: 'msg-body' },
+        h('div', { class: 'meta' }, h('span', { class: 'from' }, m.from), this.time),
+        text,
+        atts,
+        this.status,
+      ),
+    );
+    this.status.addEventListener('click', () => {
+      if (this.message.status === 'failed') ctx.onRetry(this.message.key);
+    });
+    this.el = h('div', { class: 'item' }, this.daySep, this.row);
+    this.update(m, ctx.me);
+  }
+
+  update(m: ChatMessage, me: string): void {
+    this.message = m;
+    const d = new Date(m.ts);
+    this.time.textContent = timeLabel(d);
+    this.time.dateTime = m.ts;
+    this.time.title = fullLabel(d);
+    this.row.classList.toggle('mine', m.from === me);
+    this.row.classList.toggle('pending', m.status === 'pending');
+    this.row.classList.toggle('failed', m.status === 'failed');
+    if (m.seq !== undefined) this.el.dataset.seq = String(m.seq);
+    this.setStatus(
+      m.status === 'pending' ? 'sending…' : m.status === 'failed' ? 'not sent — tap to retry' : '',
+    );
+  }
+
+  setStatus(text: string): void {
+    if (this.status.textContent !== text) this.status.textContent = text;
+    this.status.classList.toggle('retry', this.message.status === 'failed');
+  }
+
+  /** `label` shows a day separator above this message; `compact` hides the sender line. */
+  setLayout(label: string | undefined, compact: boolean): void {
+    this.daySep.hidden = label === undefined;
+    const span = this.daySep.firstElementChild as HTMLElement;
+    if (label !== undefined && span.textContent !== label) span.textContent = label;
+    this.row.classList.toggle('compact', compact);
+  }
+}
