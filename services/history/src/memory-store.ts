@@ -40,6 +40,9 @@ export class MemoryMessageStore implements MessageStore {
     if (msg.attachments !== undefined) stored.attachments = structuredClone(msg.attachments);
     list.push(stored);
     this.byCid.set(key, stored);
+    // A sender has read what it sent.
+    const marker = `${msg.from}\n${msg.conv}`;
+    this.markers.set(marker, Math.max(this.markers.get(marker) ?? 0, stored.seq));
     return { stored: structuredClone(stored), duplicate: false };
   }
 

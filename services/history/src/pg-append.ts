@@ -79,6 +79,7 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
       if (seq === 1) await insertDmMembers(c, [item.conv]);
       const stored = toView(item, seq, isoTime());
       await insertMessages(c, [stored]);
+      await advanceSenderMarkers(c, [stored]);
       return { value: { stored, duplicate: false }, commit: true };
     });
   } catch (err) {
@@ -126,6 +127,7 @@ async function appendAll(c: pg.PoolClient, items: AppendInput[]): Promise<Append
     stored.set(i, toView(i, seq, ts));
   }
   await insertMessages(c, [...stored.values()]);
+  await advanceSenderMarkers(c, [...stored.values()]);
 
   return items.map((i) => {
     const view = stored.get(i);
@@ -158,6 +160,29 @@ async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<vo
       msgs.map((m) => m.text ?? null),
       msgs.map((m) => (m.attachments === undefined ? null : JSON.stringify(m.attachments))),
     ],
+  );
+}
+
+/**
+ * A sender has read what it sent: its read marker moves up to its own message, so its
+ * other devices do not count it as unread. One upsert per batch, rows in key order so two
+ * instances' batches cannot deadlock.
+ */
+async function advanceSenderMarkers(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
+  const top = new Map<string, { user: string; conv: string; seq: number }>();
+  for (const m of msgs) {
+    const key = `${m.from}\n${m.conv}`;
+    const cur = top.get(key);
+    if (!cur || m.seq > cur.seq) top.set(key, { user: m.from, conv: m.conv, seq: m.seq });
+  }
+  if (top.size === 0) return;
+  const rows = [...top.values()];
+  await c.query(
+    `INSERT INTO read_markers (user_id, conv, seq)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(user_id, conv, seq)
+     ORDER BY user_id COLLATE "C", conv COLLATE "C"
+     ON CONFLICT (user_id, conv) DO UPDATE SET seq = GREATEST(read_markers.seq, EXCLUDED.seq)`,
+    [rows.map((r) => r.user), rows.map((r) => r.conv), rows.map((r) => r.seq)],
   );
 }
 

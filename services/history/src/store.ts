@@ -44,7 +44,9 @@ export interface QueryResult {
  *   idempotent on (from, cid) across all conversations: a repeat resolves with the first
  *   stored message and `duplicate: true`, and stores nothing. A rejection means nothing was
  *   stored for that call (a retry with the same cid is always safe). The stored message
- *   carries `cid` so the sender's sessions can match it to their send.
+ *   carries `cid` so the sender's sessions can match it to their send. In the same
+ *   transaction the sender's read marker moves up to the new message (one has read what
+ *   one wrote; it never moves back).
  * - `query` pages through one conversation (see QueryOptions); `before` and `after` may be
  *   combined (seq strictly between them, oldest first from `after`). Unknown conversations
  *   give an empty page.

@@ -142,14 +142,14 @@ export function storeContract(name: string, getStore: () => MessageStore): void 
 
       const convs = await store.convs(a, [quiet, busy], true);
       const expected = [
-        { conv: dmConv(a, a), seq: 1, read: 0 },
+        { conv: dmConv(a, a), seq: 1, read: 1 },
         { conv: dmConv(a, b), seq: 1, read: 0 },
         { conv: `room:${busy}`, seq: 2, read: 1 },
         { conv: `room:${quiet}`, seq: 0, read: 0 },
       ].sort((x, y) => (x.conv < y.conv ? -1 : 1));
       expect(convs).toEqual(expected);
       expect(await store.convs(a, [busy], false)).toEqual([{ conv: `room:${busy}`, seq: 2, read: 1 }]);
-      expect(await store.convs(c, [], true)).toEqual([{ conv: dmConv(b, c), seq: 1, read: 0 }]);
+      expect(await store.convs(c, [], true)).toEqual([{ conv: dmConv(b, c), seq: 1, read: 1 }]);
       expect(await store.convs(uid('nobody'), [], true)).toEqual([]);
     });
 
@@ -162,9 +162,25 @@ export function storeContract(name: string, getStore: () => MessageStore): void 
       expect(await store.markRead(a, conv, 2)).toBe(3);
       expect(await store.markRead(a, conv, 99)).toBe(5);
       expect(await store.markRead(a, conv, 4)).toBe(5);
-      expect(await store.markRead(b, conv, 1)).toBe(1);
+      // b wrote all five, and one has read what one wrote.
+      expect(await store.markRead(b, conv, 1)).toBe(5);
       expect(await store.markRead(a, `room:${uid('empty')}`, 7)).toBe(0);
       expect((await store.convs(a, [], true)).find((c) => c.conv === conv)?.read).toBe(5);
+    });
+
+    it("moves the sender's read marker up to its own message, never back", async () => {
+      const store = getStore();
+      const [a, b] = [uid('a'), uid('b')];
+      const conv = dmConv(a, b);
+      await store.append({ conv, from: a, cid: 's1', text: 'x' });
+      await store.append({ conv, from: b, cid: 's2', text: 'x' });
+      await Promise.all([3, 4, 5].map((i) => store.append({ conv, from: a, cid: `s${i}`, text: 'x' })));
+      const read = (u: string) => store.convs(u, [], true).then((cs) => cs.find((c) => c.conv === conv)?.read);
+      expect(await read(a)).toBe(5);
+      expect(await read(b)).toBe(2);
+      expect(await store.markRead(b, conv, 4)).toBe(4);
+      await store.append({ conv, from: a, cid: 's1', text: 'x' });
+      expect(await read(a)).toBe(5);
     });
 
     it('answers ping', async () => {
