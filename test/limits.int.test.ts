@@ -43,7 +43,9 @@ async function pollStored(conv: string, user: string): Promise<number> {
   const auth = { authorization: `Bearer ${await token(user)}` };
   let last = -1;
   for (let i = 0; i < 50; i++) {
-    const res = await fetch(`${cluster.gateways[0].http}/v1/conversations/${conv}/messages?limit=200`, { headers: auth });
+    const res = await fetch(`${cluster.gateways[0].http}/v1/conversations/${conv}/messages?limit=200`, {
+      headers: auth,
+    });
     const n = ((await res.json()) as { messages: unknown[] }).messages.length;
     if (n === last && n > 0) return n;
     last = n;
@@ -75,7 +77,9 @@ describe('per-connection rate limits', () => {
       if (f.re !== undefined) replies.push(f);
     });
     for (let i = 0; i < 300; i++) {
-      mallory.sendRaw(JSON.stringify({ id: i + 1, op: 'send', to: 'user:victim', cid: `flood-${i}`, text: 'spam' }));
+      mallory.sendRaw(
+        JSON.stringify({ id: i + 1, op: 'send', to: 'user:victim', cid: `flood-${i}`, text: 'spam' }),
+      );
     }
 
     // Meanwhile alice and bob talk, within their own (independent) buckets.
@@ -118,10 +122,14 @@ describe('per-connection rate limits', () => {
     expect(alice.events.filter((e) => e.ev === 'error')).toEqual([]);
     expect(bob.events.filter((e) => e.ev === 'error')).toEqual([]);
     // Not slowed down by the flood next to them.
-    expect(Math.max(...latencies), `latencies ${latencies} (total ${Date.now() - started} ms)`).toBeLessThan(1000);
+    expect(Math.max(...latencies), `latencies ${latencies} (total ${Date.now() - started} ms)`).toBeLessThan(
+      1000,
+    );
 
     const http = cluster.gateways[0].http;
-    expect(await metric(http, /^natter_gateway_rate_limited_total\{.*bucket="send".*action="limited"/)).toBeGreaterThan(0);
+    expect(
+      await metric(http, /^natter_gateway_rate_limited_total\{.*bucket="send".*action="limited"/),
+    ).toBeGreaterThan(0);
     expect(await metric(http, /^natter_gateway_closes_total\{.*code="4008"/)).toBeGreaterThanOrEqual(1);
   });
 
@@ -253,7 +261,12 @@ describe('connection limits', () => {
       }
       expect(again.status).toBeUndefined();
       for (const h of [...held, other, again]) h.ws.close();
-      expect(await metric(`http://127.0.0.1:${port}`, /^natter_gateway_refused_connections_total\{.*reason="per_ip"/)).toBeGreaterThan(0);
+      expect(
+        await metric(
+          `http://127.0.0.1:${port}`,
+          /^natter_gateway_refused_connections_total\{.*reason="per_ip"/,
+        ),
+      ).toBeGreaterThan(0);
     });
   });
 });

@@ -9,7 +9,7 @@ import {
   type PresenceChangedEvent,
   type PresenceResyncEvent,
   type RoomEvent,
-  RpcClient,
+  type RpcClient,
   type Subjects,
   subjects,
 } from '@natter/contracts';
@@ -80,7 +80,11 @@ export class Gateway implements GatewayContext {
       tokenTtlSec: config.tokenTtlSec,
       log: this.log.child({ module: 'auth' }),
     });
-    this.guard = new Guard(config, { log: this.log, metrics: this.metrics, close: (s, code, why) => this.closeSession(s, code, why) });
+    this.guard = new Guard(config, {
+      log: this.log,
+      metrics: this.metrics,
+      close: (s, code, why) => this.closeSession(s, code, why),
+    });
     this.registry = new Registry((room, interested) => this.roomInterest(room, interested));
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,

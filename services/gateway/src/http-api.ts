@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 import { checkContent } from './content.ts';
 import type { Gateway } from './gateway.ts';
+import { openapiDocument } from './openapi.ts';
 import { listConvs } from './ops.ts';
 
 const MAX_BODY = 256 * 1024;
@@ -83,6 +84,10 @@ export function apiRoutes(gw: Gateway) {
     if (!url.pathname.startsWith('/v1/')) return false;
     const trace = newTraceId();
     try {
+      if (url.pathname === '/v1/openapi.json' && req.method === 'GET') {
+        sendJson(res, 200, openapiDocument());
+        return true;
+      }
       if (url.pathname === '/v1/conversations' && req.method === 'GET') {
         const { user } = await gw.auth.verify(bearer(req));
         const { convs } = await listConvs(gw, user, trace);

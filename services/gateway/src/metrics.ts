@@ -1,22 +1,227 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Bus } from '@natter/bus';
+import { type CallOptions, type Rpc, RpcClient, type RpcKey, type Subjects } from '@natter/contracts';
+import { NatterError } from '@natter/protocol';
+import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
+
+/** What the scrape-time gauges read: the live connections and what waits to go out to them. */
+export interface OutgoingSource {
+  /** Bytes queued in each socket that the kernel has not taken yet. */
+  bufferedBytes(): Iterable<number>;
+  /** Events held per session while it syncs (replayed after `since`). */
+  pendingEvents(): Iterable<number>;
+}
+
+// Per registry, so that gauges registered once read the sources of every gateway on it.
+const sourcesOf = new WeakMap<Registry, OutgoingSource[]>();
+
+// A registry shared by two gateways in one process (tests) gets each metric once.
+function reuse<M extends Metric>(registry: Registry, name: string, make: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? make();
+}
 
 /** The gateway's Prometheus metrics (names are part of the operator's contract). */
 export function gatewayMetrics(registry: Registry) {
+  let sources = sourcesOf.get(registry);
+  if (!sources) {
+    sources = [];
+    sourcesOf.set(registry, sources);
+  }
+  const all = sources;
+  const r = [registry];
+  const sumMax = (pick: (s: OutgoingSource) => Iterable<number>) => {
+    let sum = 0;
+    let max = 0;
+    for (const src of all) {
+      for (const n of pick(src)) {
+        sum += n;
+        if (n > max) max = n;
+      }
+    }
+    return { sum, max };
+  };
   return {
-    connections: new Gauge({ name: 'natter_gateway_connections', help: 'Open WebSocket connections', registers: [registry] }),
-    sessions: new Gauge({ name: 'natter_gateway_sessions', help: 'Authenticated sessions', registers: [registry] }),
-    framesIn: new Counter({ name: 'natter_gateway_frames_in_total', help: 'Frames received', labelNames: ['op'], registers: [registry] }),
-    errors: new Counter({ name: 'natter_gateway_errors_total', help: 'Error replies by code', labelNames: ['code'], registers: [registry] }),
-    sends: new Counter({ name: 'natter_gateway_sends_total', help: 'Messages accepted (stored)', labelNames: ['kind'], registers: [registry] }),
-    deliveries: new Counter({ name: 'natter_gateway_deliveries_total', help: 'Stored messages received for local sessions', labelNames: ['kind'], registers: [registry] }),
-    closes: new Counter({ name: 'natter_gateway_closes_total', help: 'Connections closed by the server', labelNames: ['code'], registers: [registry] }),
-    requestSeconds: new Histogram({
-      name: 'natter_gateway_request_seconds',
-      help: 'Time to answer a client request',
-      labelNames: ['op'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+    connections: reuse(
+      registry,
+      'natter_gateway_connections',
+      () =>
+        new Gauge({ name: 'natter_gateway_connections', help: 'Open WebSocket connections', registers: r }),
+    ),
+    sessions: reuse(
+      registry,
+      'natter_gateway_sessions',
+      () => new Gauge({ name: 'natter_gateway_sessions', help: 'Authenticated sessions', registers: r }),
+    ),
+    framesIn: reuse(
+      registry,
+      'natter_gateway_frames_in_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_frames_in_total',
+          help: 'Frames received, by op (valid frames only)',
+          labelNames: ['op'],
+          registers: r,
+        }),
+    ),
+    framesOut: reuse(
+      registry,
+      'natter_gateway_frames_out_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_frames_out_total',
+          help: 'Frames sent to clients (replies and events)',
+          registers: r,
+        }),
+    ),
+    errors: reuse(
+      registry,
+      'natter_gateway_errors_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_errors_total',
+          help: 'Error replies by code',
+          labelNames: ['code'],
+          registers: r,
+        }),
+    ),
+    sends: reuse(
+      registry,
+      'natter_gateway_sends_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_sends_total',
+          help: 'Messages accepted (stored)',
+          labelNames: ['kind'],
+          registers: r,
+        }),
+    ),
+    deliveries: reuse(
+      registry,
+      'natter_gateway_deliveries_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_deliveries_total',
+          help: 'Stored messages received for local sessions',
+          labelNames: ['kind'],
+          registers: r,
+        }),
+    ),
+    closes: reuse(
+      registry,
+      'natter_gateway_closes_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_closes_total',
+          help: 'Connections closed by the server, by close code (4009: slow client, 4008: rate limits)',
+          labelNames: ['code'],
+          registers: r,
+        }),
+    ),
+    rateLimited: reuse(
+      registry,
+      'natter_gateway_rate_limited_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_rate_limited_total',
+          help: 'Requests refused or dropped by a rate limit, by bucket (requests, send, typing, user_send) and action (limited, dropped, closed)',
+          labelNames: ['bucket', 'action'],
+          registers: r,
+        }),
+    ),
+    refusedConnections: reuse(
+      registry,
+      'natter_gateway_refused_connections_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_refused_connections_total',
+          help: 'WebSocket upgrades and hellos refused, by reason (origin, per_ip, per_user)',
+          labelNames: ['reason'],
+          registers: r,
+        }),
+    ),
+    requestSeconds: reuse(
+      registry,
+      'natter_gateway_request_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_request_seconds',
+          help: 'Time to answer a client request',
+          labelNames: ['op'],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          registers: r,
+        }),
+    ),
+    rpcSeconds: reuse(
+      registry,
+      'natter_gateway_rpc_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_rpc_seconds',
+          help: 'NATS request/reply latency from the gateway to a service, by rpc and outcome (ok or the error code)',
+          labelNames: ['rpc', 'outcome'],
+          buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+          registers: r,
+        }),
+    ),
+    outgoingBytes: reuse(
+      registry,
+      'natter_gateway_outgoing_buffered_bytes',
+      () =>
+        new Gauge({
+          name: 'natter_gateway_outgoing_buffered_bytes',
+          help: 'Bytes waiting in WebSocket send buffers at scrape time: sum over connections, and the largest one',
+          labelNames: ['stat'],
+          registers: r,
+          collect() {
+            const { sum, max } = sumMax((s) => s.bufferedBytes());
+            this.set({ stat: 'sum' }, sum);
+            this.set({ stat: 'max' }, max);
+          },
+        }),
+    ),
+    pendingEvents: reuse(
+      registry,
+      'natter_gateway_pending_events',
+      () =>
+        new Gauge({
+          name: 'natter_gateway_pending_events',
+          help: 'Events held for sessions still syncing at scrape time: sum over sessions, and the largest queue',
+          labelNames: ['stat'],
+          registers: r,
+          collect() {
+            const { sum, max } = sumMax((s) => s.pendingEvents());
+            this.set({ stat: 'sum' }, sum);
+            this.set({ stat: 'max' }, max);
+          },
+        }),
+    ),
+    /** Adds what the outgoing gauges read at scrape time. */
+    observe(source: OutgoingSource): void {
+      all.push(source);
+    },
   };
 }
 export type Metrics = ReturnType<typeof gatewayMetrics>;
+
+/** An RpcClient that records each call's latency and outcome in `natter_gateway_rpc_seconds`. */
+export class TimedRpcClient extends RpcClient {
+  constructor(
+    bus: Bus,
+    subjects: Subjects,
+    timeout: number,
+    private readonly seconds: Metrics['rpcSeconds'],
+  ) {
+    super(bus, subjects, timeout);
+  }
+
+  override async call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
+    const end = this.seconds.startTimer({ rpc: key });
+    try {
+      const result = await super.call(key, req, opts);
+      end({ outcome: 'ok' });
+      return result;
+    } catch (err) {
+      end({ outcome: err instanceof NatterError ? err.code : 'internal' });
+      throw err;
+    }
+  }
+}

@@ -12,9 +12,19 @@ export function encodeFrame(frame: unknown): Encoded {
 
 export interface SessionLimits {
   maxBufferedBytes: number;
+  /**
+   * Frames handed to the socket that the kernel has not taken yet; past it the session is
+   * closed as slow. Bounds the per-frame cost of a slow reader of many small frames, which
+   * the byte limit alone lets grow large. Default DEFAULT_MAX_QUEUED_FRAMES.
+   */
+  maxQueuedFrames?: number;
   /** Live events held while the session syncs; past it the session is closed as slow. */
   maxPendingEvents: number;
 }
+
+// Above the largest burst the gateway writes to one session in one go (10 000 held messages of a
+// conversation released at once), so only a client that stops reading reaches it.
+export const DEFAULT_MAX_QUEUED_FRAMES = 16_384;
 
 /** A stored message on its way to sessions, with its frame encoded once per gateway. */
 export interface Delivery {
@@ -42,6 +52,11 @@ export class Session {
   /** Conversations whose missing range is being fetched for this session. */
   readonly catchingUp = new Map<string, Delivery[]>();
   lastPong = Date.now();
+  /** Frames sent whose write has not completed (see SessionLimits.maxQueuedFrames). */
+  private queuedFrames = 0;
+  private readonly written = (): void => {
+    this.queuedFrames--;
+  };
 
   constructor(
     readonly id: string,
@@ -55,11 +70,17 @@ export class Session {
     return this.state !== 'closed' && this.ws.readyState === this.ws.OPEN;
   }
 
-  /** Sends an encoded frame; closes the session with 4009 when its buffer is over the limit. */
+  /** Sends an encoded frame; closes the session with 4009 when its queue is over a limit (bytes or frames). */
   sendRaw(frame: Encoded | string): void {
     if (!this.open) return;
-    this.ws.send(frame, { binary: false });
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlow(this);
+    this.queuedFrames++;
+    this.ws.send(frame, { binary: false }, this.written);
+    if (
+      this.ws.bufferedAmount > this.limits.maxBufferedBytes ||
+      this.queuedFrames > (this.limits.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES)
+    ) {
+      this.onSlow(this);
+    }
   }
 
   event(ev: ServerEvent): void {

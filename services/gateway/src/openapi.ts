@@ -1,0 +1,320 @@
+import { ERROR_CODES } from '@natter/protocol';
+
+/**
+ * The OpenAPI 3.1 description of the gateway's HTTP API (docs/protocol.md, "HTTP API"),
+ * served at `GET /v1/openapi.json`. It is written here, beside the routes, so a route that
+ * changes and this document are one review; test/openapi.int.test.ts validates real
+ * responses against it.
+ */
+
+const USER = '^[A-Za-z0-9_.-]{1,64}$';
+const CONV = '^(room:[a-z0-9][a-z0-9_-]{0,63}|dm:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64})$';
+const TARGET = '^(room:[a-z0-9][a-z0-9_-]{0,63}|user:[A-Za-z0-9_.-]{1,64})$';
+const UPLOAD_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'audio/webm',
+  'audio/ogg',
+  'audio/mpeg',
+  'audio/mp4',
+];
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const errorResponse = (description: string) => ({ description, content: json(ref('ErrorResponse')) });
+
+const schemas = {
+  Error: {
+    type: 'object',
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', enum: [...ERROR_CODES] },
+      message: { type: 'string', description: 'Human words naming the field and what was wrong' },
+      retryAfter: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Milliseconds to wait before a retry (only where waiting helps)',
+      },
+    },
+  },
+  ErrorResponse: {
+    type: 'object',
+    required: ['error'],
+    properties: { error: ref('Error') },
+  },
+  ConvSummary: {
+    type: 'object',
+    required: ['conv', 'seq', 'read'],
+    properties: {
+      conv: { type: 'string', pattern: CONV },
+      seq: { type: 'integer', minimum: 0, description: 'The latest seq of the conversation' },
+      read: { type: 'integer', minimum: 0, description: "The caller's own read marker" },
+    },
+  },
+  Attachment: {
+    type: 'object',
+    required: ['url', 'type', 'name', 'size'],
+    properties: {
+      url: { type: 'string', maxLength: 2048, description: 'A /v1/uploads/ path or an https:// URL' },
+      type: { type: 'string', minLength: 1, maxLength: 100 },
+      name: { type: 'string', maxLength: 255 },
+      size: { type: 'integer', minimum: 0 },
+      width: { type: 'integer', minimum: 1 },
+      height: { type: 'integer', minimum: 1 },
+      duration: { type: 'integer', minimum: 0, description: 'Milliseconds' },
+    },
+  },
+  Message: {
+    type: 'object',
+    required: ['conv', 'seq', 'mid', 'from', 'ts'],
+    properties: {
+      conv: { type: 'string', pattern: CONV },
+      seq: { type: 'integer', minimum: 1 },
+      mid: { type: 'string', minLength: 1 },
+      from: { type: 'string', pattern: USER },
+      ts: { type: 'string', format: 'date-time' },
+      text: { type: 'string' },
+      attachments: { type: 'array', items: ref('Attachment'), maxItems: 10 },
+      cid: { type: 'string', minLength: 1, maxLength: 64 },
+    },
+  },
+  HistoryPage: {
+    type: 'object',
+    required: ['messages', 'more'],
+    properties: {
+      messages: { type: 'array', items: ref('Message'), description: 'Oldest first' },
+      more: { type: 'boolean', description: 'More messages exist beyond this page' },
+    },
+  },
+  SendResult: {
+    type: 'object',
+    required: ['conv', 'seq', 'mid', 'ts'],
+    properties: {
+      conv: { type: 'string', pattern: CONV },
+      seq: { type: 'integer', minimum: 1 },
+      mid: { type: 'string', minLength: 1 },
+      ts: { type: 'string', format: 'date-time' },
+    },
+  },
+  ServerMessage: {
+    type: 'object',
+    required: ['from', 'to', 'cid'],
+    description: 'At least one of text and attachments',
+    properties: {
+      from: { type: 'string', pattern: USER },
+      to: { type: 'string', pattern: TARGET },
+      cid: { type: 'string', minLength: 1, maxLength: 64 },
+      text: { type: 'string', description: 'Up to NATTER_MAX_TEXT_CHARS characters (4000 by default)' },
+      attachments: { type: 'array', items: ref('Attachment'), maxItems: 10 },
+    },
+  },
+  Upload: {
+    type: 'object',
+    required: ['url', 'type', 'size'],
+    properties: {
+      url: { type: 'string', pattern: '^/v1/uploads/u_[A-Za-z0-9_-]{16,64}$' },
+      type: { type: 'string', enum: UPLOAD_TYPES },
+      size: { type: 'integer', minimum: 1 },
+    },
+  },
+  Health: {
+    type: 'object',
+    required: ['ok'],
+    properties: {
+      ok: { type: 'boolean' },
+      failing: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Readiness checks that fail (on 503)',
+      },
+    },
+  },
+};
+
+const bearer = [{ bearer: [] }];
+
+export function openapiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Natter HTTP API',
+      version: '1',
+      description:
+        'The HTTP API every Natter gateway serves beside its WebSocket (`GET /ws`, docs/protocol.md). JSON in and out; errors are `{"error":{"code","message"}}` with the matching status.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A client token, as in `hello`',
+        },
+        serverApiKey: { type: 'http', scheme: 'bearer', description: 'The server API key (NATTER_API_KEY)' },
+      },
+      schemas,
+    },
+    paths: {
+      '/v1/conversations': {
+        get: {
+          operationId: 'listConversations',
+          summary: "The caller's conversations: rooms joined and DMs with at least one message",
+          security: bearer,
+          responses: {
+            200: {
+              description: 'As in hello',
+              content: json({
+                type: 'object',
+                required: ['convs'],
+                properties: { convs: { type: 'array', items: ref('ConvSummary') } },
+              }),
+            },
+            401: errorResponse('No valid token'),
+            503: errorResponse('A backend is unavailable'),
+          },
+        },
+      },
+      '/v1/conversations/{conv}/messages': {
+        get: {
+          operationId: 'listMessages',
+          summary: 'A page of a conversation, as the `history` request; members only',
+          security: bearer,
+          parameters: [
+            {
+              name: 'conv',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: CONV },
+              description: 'URL-encoded, e.g. room%3Ageneral',
+            },
+            {
+              name: 'before',
+              in: 'query',
+              schema: { type: 'integer', minimum: 0 },
+              description: 'Only seq below it (absent: the newest page)',
+            },
+            {
+              name: 'after',
+              in: 'query',
+              schema: { type: 'integer', minimum: 0 },
+              description: 'Only seq above it; not with before',
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            },
+          ],
+          responses: {
+            200: { description: 'Oldest first', content: json(ref('HistoryPage')) },
+            400: errorResponse('Bad conv or parameters'),
+            401: errorResponse('No valid token'),
+            403: errorResponse('Not a member of the conversation'),
+            404: errorResponse('No such room'),
+            503: errorResponse('A backend is unavailable'),
+          },
+        },
+      },
+      '/v1/messages': {
+        post: {
+          operationId: 'postMessage',
+          summary: 'The server API for backends and bots: send as any user, or as `system`',
+          security: [{ serverApiKey: [] }],
+          requestBody: { required: true, content: json(ref('ServerMessage')) },
+          responses: {
+            200: { description: 'Stored, as the result of `send`', content: json(ref('SendResult')) },
+            400: errorResponse('Bad body'),
+            401: errorResponse('Not the server API key'),
+            403: errorResponse('The server API is off (no NATTER_API_KEY) or the target refuses'),
+            413: errorResponse('Text or body over a limit'),
+            503: errorResponse('A backend is unavailable; nothing was stored, retry with the same cid'),
+          },
+        },
+      },
+      '/v1/uploads': {
+        post: {
+          operationId: 'upload',
+          summary: 'Store a file for an attachment; the bytes must be of the declared type',
+          security: bearer,
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              UPLOAD_TYPES.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }]),
+            ),
+          },
+          responses: {
+            201: { description: 'Stored', content: json(ref('Upload')) },
+            400: errorResponse('Type not allowed, empty body, or bytes not of the declared type'),
+            401: errorResponse('No valid token'),
+            413: errorResponse('Larger than NATTER_MAX_UPLOAD_BYTES (10 MiB by default)'),
+            503: errorResponse('Uploads are not configured or the store is unavailable'),
+          },
+        },
+      },
+      '/v1/uploads/{id}': {
+        get: {
+          operationId: 'download',
+          summary: 'The bytes of an upload; the id is the capability, no Authorization needed',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: '^u_[A-Za-z0-9_-]{16,64}$' },
+            },
+          ],
+          responses: {
+            200: {
+              description:
+                'The bytes, with X-Content-Type-Options: nosniff and a sandboxing Content-Security-Policy',
+              headers: {
+                'X-Content-Type-Options': { schema: { type: 'string', const: 'nosniff' } },
+                'Content-Security-Policy': { schema: { type: 'string' } },
+              },
+              content: Object.fromEntries(
+                UPLOAD_TYPES.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }]),
+              ),
+            },
+            404: errorResponse('No such upload'),
+          },
+        },
+      },
+      '/v1/openapi.json': {
+        get: {
+          operationId: 'openapi',
+          summary: 'This document',
+          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'healthz',
+          summary: 'The process is alive',
+          responses: { 200: { description: 'Alive', content: json(ref('Health')) } },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readyz',
+          summary: 'Connected to everything it needs; a load balancer sends traffic only while 200',
+          responses: {
+            200: { description: 'Ready', content: json(ref('Health')) },
+            503: { description: 'Not ready; `failing` names the checks', content: json(ref('Health')) },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics (text exposition format)',
+          responses: {
+            200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+  };
+}
