@@ -15,7 +15,9 @@ const OFFLINE = 1000;
 
 beforeAll(async () => {
   // Slow gateway heartbeats, so the only traffic in the measured window is the message.
-  cluster = await startCluster({ env: { NATTER_GATEWAY_HEARTBEAT_MS: '30000', NATTER_REQUEST_TIMEOUT_MS: '10000' } });
+  cluster = await startCluster({
+    env: { NATTER_GATEWAY_HEARTBEAT_MS: '30000', NATTER_REQUEST_TIMEOUT_MS: '10000' },
+  });
 });
 
 afterAll(async () => {
@@ -31,7 +33,9 @@ async function connectMember(i: number): Promise<RawClient> {
 }
 
 it('delivers one message to 1000 sessions on two gateways for a handful of NATS messages', async () => {
-  const { client: sender } = await RawClient.hello(cluster.gateways[0].url, { token: await token('announcer') });
+  const { client: sender } = await RawClient.hello(cluster.gateways[0].url, {
+    token: await token('announcer'),
+  });
   clients.push(sender);
   await sender.ok('join', { room: 'big' });
   for (let i = 0; i < ONLINE; i += 50) {
@@ -44,7 +48,9 @@ it('delivers one message to 1000 sessions on two gateways for a handful of NATS 
     `INSERT INTO members (room, "user") SELECT 'big', 'off' || lpad(g::text, 4, '0') FROM generate_series(0, $1 - 1) g`,
     [OFFLINE],
   );
-  await db.query(`UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room = 'big') WHERE name = 'big'`);
+  await db.query(
+    `UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room = 'big') WHERE name = 'big'`,
+  );
   await db.end();
   const members = await sender.ok('rooms');
   expect(members.rooms).toEqual([expect.objectContaining({ room: 'big', members: ONLINE + OFFLINE + 1 })]);
@@ -67,7 +73,9 @@ it('delivers one message to 1000 sessions on two gateways for a handful of NATS 
   const after = await cluster.nats.varz();
   const inMsgs = after.in_msgs - before.in_msgs;
   const outMsgs = after.out_msgs - before.out_msgs;
-  console.log(`one room message to ${ONLINE} sessions on 2 gateways: ${inMsgs} NATS messages in, ${outMsgs} out`);
+  console.log(
+    `one room message to ${ONLINE} sessions on 2 gateways: ${inMsgs} NATS messages in, ${outMsgs} out`,
+  );
   // msg.send request + reply + one publish on the room subject = 3 in;
   // request + reply + one copy per gateway = 4 out. A little slack for stray traffic.
   const gateways = cluster.gateways.length;

@@ -52,7 +52,9 @@ describe('rooms across two gateways', () => {
     const users = [alice, bob, carol];
     const sends: Promise<Record<string, unknown>>[] = [];
     for (let i = 0; i < 50; i++) {
-      users.forEach((u, k) => sends.push(u.ok('send', { to: 'room:general', cid: `g-${k}-${i}`, text: `${k}:${i}` })));
+      users.forEach((u, k) =>
+        sends.push(u.ok('send', { to: 'room:general', cid: `g-${k}-${i}`, text: `${k}:${i}` })),
+      );
     }
     const results = await Promise.all(sends);
     expect(results.map((r) => r.seq as number).sort((a, b) => a - b)).toEqual(range(1, 150));
@@ -171,13 +173,19 @@ describe('typing, read markers and presence', () => {
     await ann.ok('typing', { to: 'room:lounge' });
     expect(await ben.waitEvent((f) => f.ev === 'typing')).toMatchObject({ conv: 'room:lounge', user: 'ann' });
     await ben.ok('typing', { to: 'user:ann' });
-    expect(await ann.waitEvent((f) => f.ev === 'typing' && f.conv === 'dm:ann:ben')).toMatchObject({ user: 'ben' });
+    expect(await ann.waitEvent((f) => f.ev === 'typing' && f.conv === 'dm:ann:ben')).toMatchObject({
+      user: 'ben',
+    });
     await ann2.waitEvent((f) => f.ev === 'typing' && f.conv === 'dm:ann:ben');
 
     const r = await ben.ok('send', { to: 'room:lounge', cid: 'l-1', text: 'read me' });
     await ann.waitMessages('room:lounge', 1);
     await ann.ok('read', { conv: 'room:lounge', seq: r.seq });
-    expect(await ben.waitEvent((f) => f.ev === 'read')).toMatchObject({ conv: 'room:lounge', user: 'ann', seq: r.seq });
+    expect(await ben.waitEvent((f) => f.ev === 'read')).toMatchObject({
+      conv: 'room:lounge',
+      user: 'ann',
+      seq: r.seq,
+    });
     // Never moves back.
     await ann.ok('read', { conv: 'room:lounge', seq: 0 });
     const convs = await fetch(`${cluster.gateways[0].http}/v1/conversations`, {
@@ -188,7 +196,10 @@ describe('typing, read markers and presence', () => {
     const d = await ben.ok('send', { to: 'user:ann', cid: 'dm-1', text: 'psst' });
     await ann.waitMessages('dm:ann:ben', 1);
     await ann.ok('read', { conv: 'dm:ann:ben', seq: d.seq });
-    expect(await ben.waitEvent((f) => f.ev === 'read' && f.conv === 'dm:ann:ben')).toMatchObject({ user: 'ann', seq: 1 });
+    expect(await ben.waitEvent((f) => f.ev === 'read' && f.conv === 'dm:ann:ben')).toMatchObject({
+      user: 'ann',
+      seq: 1,
+    });
   });
 
   it('tells a watcher on the other gateway when a user comes and goes', async () => {
@@ -199,7 +210,9 @@ describe('typing, read markers and presence', () => {
       { user: 'nobody-here', online: false },
     ]);
     const { client: zoe } = await hello(1, 'zoe');
-    expect(await watcher.waitEvent((f) => f.ev === 'presence' && f.user === 'zoe' && f.online === true)).toBeTruthy();
+    expect(
+      await watcher.waitEvent((f) => f.ev === 'presence' && f.user === 'zoe' && f.online === true),
+    ).toBeTruthy();
     const { client: zoe2 } = await hello(0, 'zoe');
     zoe.close();
     await zoe2.ok('ping');
@@ -209,7 +222,11 @@ describe('typing, read markers and presence', () => {
     // One offline transition for the last session, not one per session.
     expect(watcher.events.filter((f) => f.ev === 'presence' && f.user === 'zoe')).toHaveLength(2);
     const again = await watcher.ok('watch', { users: ['zoe'] });
-    expect((again.presence as Frame[])[0]).toMatchObject({ user: 'zoe', online: false, lastSeen: off.lastSeen });
+    expect((again.presence as Frame[])[0]).toMatchObject({
+      user: 'zoe',
+      online: false,
+      lastSeen: off.lastSeen,
+    });
   });
 });
 
@@ -258,12 +275,19 @@ describe('resume and the server API', () => {
     expect(r.body).toMatchObject({ conv: 'room:deploys', seq: 1 });
     const [m] = await member.waitMessages('room:deploys', 1);
     expect(m).toMatchObject({ from: 'system', text: 'deploy done' });
-    const again = await postMessage({ from: 'system', to: 'room:deploys', text: 'deploy done', cid: 'deploy-1' });
+    const again = await postMessage({
+      from: 'system',
+      to: 'room:deploys',
+      text: 'deploy done',
+      cid: 'deploy-1',
+    });
     expect(again.body).toEqual(r.body);
     const dm = await postMessage({ from: 'bot', to: 'user:member', text: 'hello from a bot', cid: 'bot-1' });
     expect(dm.body).toMatchObject({ conv: 'dm:bot:member', seq: 1 });
     await member.waitMessages('dm:bot:member', 1);
-    expect((await postMessage({ from: 'system', to: 'room:deploys', text: 'x', cid: 'k' }, 'wrong-key')).status).toBe(401);
+    expect(
+      (await postMessage({ from: 'system', to: 'room:deploys', text: 'x', cid: 'k' }, 'wrong-key')).status,
+    ).toBe(401);
     const bad = await postMessage({ from: 'system', to: 'room:deploys', cid: 'no-text' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('bad_request');
@@ -279,7 +303,10 @@ describe('a gateway that dies', () => {
     await watcher.ok('watch', { users: ['victim'] });
     expect(victim.closed).toBeUndefined();
     await cluster.gateways[1].proc.kill('SIGKILL');
-    const off = await watcher.waitEvent((f) => f.ev === 'presence' && f.user === 'victim' && f.online === false, 15_000);
+    const off = await watcher.waitEvent(
+      (f) => f.ev === 'presence' && f.user === 'victim' && f.online === false,
+      15_000,
+    );
     expect(off.lastSeen).toBeTruthy();
     const m = await watcher.ok('watch', { users: ['victim'] });
     expect((m.presence as Frame[])[0].online).toBe(false);

@@ -6,7 +6,9 @@ import { type Acked, type CheckInput, check, clean, type HistoryMessage, type Re
 const conv = 'room:r';
 
 function hist(...rows: [number, string][]): Map<string, HistoryMessage[]> {
-  return new Map([[conv, rows.map(([seq, from]) => ({ conv, seq, mid: `m${seq}`, from, cid: `${from}-${seq}` }))]]);
+  return new Map([
+    [conv, rows.map(([seq, from]) => ({ conv, seq, mid: `m${seq}`, from, cid: `${from}-${seq}` }))],
+  ]);
 }
 
 function receiver(user: string, seqs: [number, string][], orderViolations = 0): Receiver {
@@ -18,13 +20,26 @@ function receiver(user: string, seqs: [number, string][], orderViolations = 0): 
   };
 }
 
-const acked = (user: string, seq: number): Acked => ({ user, cid: `${user}-${seq}`, conv, seq, mid: `m${seq}` });
+const acked = (user: string, seq: number): Acked => ({
+  user,
+  cid: `${user}-${seq}`,
+  conv,
+  seq,
+  mid: `m${seq}`,
+});
 
 function input(over: Partial<CheckInput>): CheckInput {
   return {
     acked: [acked('a', 1), acked('b', 2), acked('a', 3)],
     history: hist([1, 'a'], [2, 'b'], [3, 'a']),
-    receivers: [receiver('a', [[2, 'b']]), receiver('c', [[1, 'a'], [2, 'b'], [3, 'a']])],
+    receivers: [
+      receiver('a', [[2, 'b']]),
+      receiver('c', [
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'a'],
+      ]),
+    ],
     ...over,
   };
 }
@@ -32,7 +47,14 @@ function input(over: Partial<CheckInput>): CheckInput {
 describe('fault checker', () => {
   it('passes a clean run', () => {
     const r = check(input({}));
-    expect(r).toMatchObject({ acknowledged: 3, lost: 0, undelivered: 0, outOfOrder: 0, duplicateDeliveries: 0 });
+    expect(r).toMatchObject({
+      acknowledged: 3,
+      delivered: 4,
+      lost: 0,
+      undelivered: 0,
+      outOfOrder: 0,
+      duplicateDeliveries: 0,
+    });
     expect(clean(r)).toBe(true);
   });
 
@@ -50,14 +72,73 @@ describe('fault checker', () => {
   });
 
   it('counts undelivered, twice delivered, own echoes and out of order', () => {
-    expect(check(input({ receivers: [receiver('c', [[1, 'a'], [3, 'a']])] })).undelivered).toBe(1);
     expect(
-      check(input({ receivers: [receiver('c', [[1, 'a'], [2, 'b'], [2, 'b'], [3, 'a']])] })).duplicateDeliveries,
+      check(
+        input({
+          receivers: [
+            receiver('c', [
+              [1, 'a'],
+              [3, 'a'],
+            ]),
+          ],
+        }),
+      ).undelivered,
     ).toBe(1);
-    expect(check(input({ receivers: [receiver('a', [[1, 'a'], [2, 'b']])] })).duplicateDeliveries).toBe(1);
-    const swapped = check(input({ receivers: [receiver('c', [[1, 'a'], [3, 'a'], [2, 'b']])] }));
+    expect(
+      check(
+        input({
+          receivers: [
+            receiver('c', [
+              [1, 'a'],
+              [2, 'b'],
+              [2, 'b'],
+              [3, 'a'],
+            ]),
+          ],
+        }),
+      ).duplicateDeliveries,
+    ).toBe(1);
+    expect(
+      check(
+        input({
+          receivers: [
+            receiver('a', [
+              [1, 'a'],
+              [2, 'b'],
+            ]),
+          ],
+        }),
+      ).duplicateDeliveries,
+    ).toBe(1);
+    const swapped = check(
+      input({
+        receivers: [
+          receiver('c', [
+            [1, 'a'],
+            [3, 'a'],
+            [2, 'b'],
+          ]),
+        ],
+      }),
+    );
     expect(swapped.outOfOrder).toBe(1);
-    expect(check(input({ receivers: [receiver('c', [[1, 'a'], [2, 'b'], [3, 'a']], 2)] })).outOfOrder).toBe(2);
+    expect(
+      check(
+        input({
+          receivers: [
+            receiver(
+              'c',
+              [
+                [1, 'a'],
+                [2, 'b'],
+                [3, 'a'],
+              ],
+              2,
+            ),
+          ],
+        }),
+      ).outOfOrder,
+    ).toBe(2);
   });
 
   it('looks only above the window floor for deliveries', () => {

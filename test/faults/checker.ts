@@ -42,6 +42,8 @@ export interface CheckInput {
 
 export interface CheckResult {
   acknowledged: number;
+  /** Messages handed to subscribed clients in the window (what the delivery checks looked at). */
+  delivered: number;
   /** Acknowledged sends missing from history (or there with another mid or sender). */
   lost: number;
   /** History rows that repeat a mid, a (sender, cid) or a seq. */
@@ -63,6 +65,7 @@ const MAX_PROBLEMS = 20;
 export function check(input: CheckInput): CheckResult {
   const r: CheckResult = {
     acknowledged: input.acked.length,
+    delivered: 0,
     lost: 0,
     duplicatedInHistory: 0,
     seqGaps: 0,
@@ -107,7 +110,9 @@ export function check(input: CheckInput): CheckResult {
     const m = bySeq.get(a.conv)?.get(a.seq);
     if (!m || m.mid !== a.mid || m.from !== a.user) {
       r.lost++;
-      problem(`lost: ${a.user}/${a.cid} acknowledged as ${a.conv}#${a.seq} (${a.mid}) but history has ${m ? `${m.mid} from ${m.from}` : 'nothing'}`);
+      problem(
+        `lost: ${a.user}/${a.cid} acknowledged as ${a.conv}#${a.seq} (${a.mid}) but history has ${m ? `${m.mid} from ${m.from}` : 'nothing'}`,
+      );
     }
   }
 
@@ -118,12 +123,15 @@ export function check(input: CheckInput): CheckResult {
     for (const conv of rc.convs) {
       const from = floor(conv);
       const got = (rc.received.get(conv) ?? []).filter((m) => m.seq > from);
+      r.delivered += got.length;
       const seen = new Set<number>();
       let prev = from;
       for (const m of got) {
         if (seen.has(m.seq) || m.from === rc.user) {
           r.duplicateDeliveries++;
-          problem(`${rc.user}: ${conv}#${m.seq} ${m.from === rc.user ? 'is its own send, handed back' : 'handed twice'}`);
+          problem(
+            `${rc.user}: ${conv}#${m.seq} ${m.from === rc.user ? 'is its own send, handed back' : 'handed twice'}`,
+          );
         } else if (m.seq < prev) {
           r.outOfOrder++;
           problem(`${rc.user}: ${conv}#${m.seq} handed after #${prev}`);

@@ -1,6 +1,6 @@
+import { token } from '../helpers/cluster.ts';
 import type { Acked, HistoryMessage, Receiver } from './checker.ts';
 import type { LoadClient, SendRecord } from './load-client.ts';
-import { token } from '../helpers/cluster.ts';
 
 /**
  * Every message of `conv`, oldest first, through the public history API of the first
@@ -28,7 +28,8 @@ export async function readHistory(
           messages: { conv: string; seq: number; mid: string; from: string; cid?: string }[];
           more: boolean;
         };
-        for (const m of body.messages) out.push({ conv: m.conv, seq: m.seq, mid: m.mid, from: m.from, cid: m.cid });
+        for (const m of body.messages)
+          out.push({ conv: m.conv, seq: m.seq, mid: m.mid, from: m.from, cid: m.cid });
         if (!body.more || body.messages.length === 0) return out;
         after = body.messages[body.messages.length - 1].seq;
       }
@@ -51,7 +52,9 @@ export function receiverOf(c: LoadClient, convs: string[]): Receiver {
   return {
     user: c.user,
     convs,
-    received: new Map(convs.map((conv) => [conv, c.messages(conv).map((m) => ({ seq: m.seq, mid: m.mid, from: m.from }))])),
+    received: new Map(
+      convs.map((conv) => [conv, c.messages(conv).map((m) => ({ seq: m.seq, mid: m.mid, from: m.from }))]),
+    ),
     orderViolations: c.orderViolations.length,
   };
 }

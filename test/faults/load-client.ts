@@ -110,7 +110,8 @@ export class LoadClient {
         rec.ackAt = Date.now();
       },
       (err: unknown) => {
-        rec.error = err instanceof Error ? `${(err as { code?: string }).code ?? ''} ${err.message}` : String(err);
+        rec.error =
+          err instanceof Error ? `${(err as { code?: string }).code ?? ''} ${err.message}` : String(err);
       },
     );
     this.sendPromises.add(p);

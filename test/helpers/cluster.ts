@@ -31,6 +31,8 @@ export interface Cluster {
   databaseUrl: string;
   gateways: { id: string; port: number; url: string; http: string; proc: ProcHandle }[];
   services: Record<'history' | 'rooms' | 'presence', ProcHandle[]>;
+  /** Each service instance's health server (`http://127.0.0.1:<HTTP_PORT>`), in `services` order. */
+  health: Record<'history' | 'rooms' | 'presence', string[]>;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -58,9 +60,11 @@ export async function startCluster(opts: { gateways?: number; instances?: number
     ...opts.env,
   };
   const services: Cluster['services'] = { history: [], rooms: [], presence: [] };
+  const health: Cluster['health'] = { history: [], rooms: [], presence: [] };
   for (const name of ['history', 'rooms', 'presence'] as const) {
     for (let i = 0; i < (opts.instances ?? 1); i++) {
       const httpPort = await freePort();
+      health[name].push(`http://127.0.0.1:${httpPort}`);
       services[name].push(
         await startProcess({
           name: `${name}-${i + 1}`,
@@ -90,6 +94,7 @@ export async function startCluster(opts: { gateways?: number; instances?: number
     databaseUrl,
     gateways,
     services,
+    health,
     env,
     async stop() {
       await Promise.allSettled([...gateways.map((g) => g.proc.kill('SIGTERM'))]);

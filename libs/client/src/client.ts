@@ -58,7 +58,8 @@ export class NatterClient {
     this.opts = resolveOptions(options);
     this.seqs = new SeqTracker(this.opts.since);
     this.outbox = new Outbox({
-      transmit: (params) => this.session.requestNow('send', params, this.opts.requestTimeoutMs),
+      transmit: (params) =>
+        this.session.requestNow('send', params, this.opts.requestTimeoutMs).then((r) => this.ownSend(r)),
       isOpen: () => this.session.isLive(),
       onChange: (event) => this.events.emit('outbox', event),
       backoff: this.opts.reconnect,
@@ -69,6 +70,7 @@ export class NatterClient {
         if (reconnected && this.watched.size > 0) this.rewatch();
       },
       onShutdown: (makeError) => this.outbox.failAll(makeError('send')),
+      isOwnPending: (m) => m.cid !== undefined && m.from === this.user && this.outbox.has(m.cid),
     });
   }
 
@@ -236,7 +238,14 @@ export class NatterClient {
     params: OpParams<O>,
     options: RequestOptions = {},
   ): Promise<OpResult<O>> {
-    return this.session.request(op, params, options.timeoutMs ?? this.opts.requestTimeoutMs);
+    const p = this.session.request(op, params, options.timeoutMs ?? this.opts.requestTimeoutMs);
+    return op === 'send' ? (p as Promise<SendResult>).then((r) => this.ownSend(r) as OpResult<O>) : p;
+  }
+
+  /** A send result: the message is ours, so a replay of it is not news (SeqTracker.own). */
+  private ownSend(result: SendResult): SendResult {
+    if (typeof result?.conv === 'string') this.seqs.own(result.conv, result.seq);
+    return result;
   }
 
   /** Watches every watched user again on a new session, and reports their presence now. */

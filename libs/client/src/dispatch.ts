@@ -9,6 +9,11 @@ export interface DispatchTarget {
   events: Emitter<ClientEvents>;
   /** Decides which `message` events are new. */
   seqs: SeqTracker;
+  /**
+   * True for a message this client sent whose result it has not had yet (a replay after
+   * a reconnect can bring it before the outbox's retry does): not news for the app.
+   */
+  isOwnPending(m: MessageView): boolean;
   /** Remembered by the client: it decides how to reconnect after the close that follows. */
   onBye(bye: ByeEvent): void;
 }
@@ -16,16 +21,19 @@ export interface DispatchTarget {
 /**
  * Turns one server event frame into a client event. Fields are passed on as the server
  * sent them (the server is trusted; unknown fields are kept), except that a `message`
- * without a usable `conv`/`seq` is ignored, and one whose seq was already delivered is
- * dropped. Unknown events are ignored: the protocol grows by adding.
+ * without a usable `conv`/`seq` is ignored, and one whose seq was already delivered, or
+ * that is this client's own send, is dropped. Unknown events are ignored: the protocol grows by adding.
  */
-export function dispatchEvent(frame: EventFrame, { events, seqs, onBye }: DispatchTarget): void {
+export function dispatchEvent(
+  frame: EventFrame,
+  { events, seqs, onBye, isOwnPending }: DispatchTarget,
+): void {
   const { ev, ...fields } = frame;
   switch (ev) {
     case 'message': {
       const m = fields as unknown as MessageView;
       if (typeof m.conv !== 'string' || !Number.isSafeInteger(m.seq)) return;
-      if (seqs.accept(m.conv, m.seq)) events.emit('message', m);
+      if (seqs.accept(m.conv, m.seq) && !isOwnPending(m)) events.emit('message', m);
       return;
     }
     case 'gap':

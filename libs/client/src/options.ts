@@ -3,9 +3,20 @@ import { DEFAULT_BACKOFF } from './backoff.ts';
 import type { TokenSource } from './token.ts';
 import type { WebSocketConstructor } from './websocket.ts';
 
+/**
+ * Where to connect: one gateway URL (`ws://localhost:8080/ws`), a list of gateway URLs
+ * (the first for the first connection, then the next one at every reconnect, round
+ * robin), or a function that returns the URL for dial number `attempt` (0 for the first).
+ */
+export type UrlSource = string | readonly string[] | ((attempt: number) => string);
+
 export interface NatterClientOptions {
-  /** The gateway's WebSocket URL, e.g. `ws://localhost:8080/ws` or `wss://chat.example.com/ws`. */
-  url: string;
+  /**
+   * The gateway's WebSocket URL, e.g. `ws://localhost:8080/ws` or `wss://chat.example.com/ws`;
+   * or several (a list, or a function): see UrlSource. A list lets the client land on
+   * another gateway when one drains or dies, without a load balancer in front.
+   */
+  url: UrlSource;
   /** A WebSocket constructor. Default: `globalThis.WebSocket` (browsers, React Native, Node 22+); in older Node pass `ws`. */
   WebSocket?: WebSocketConstructor;
   /** A JWT, or a hook returning a fresh one: called at every (re)connect and to refresh before expiry. */
@@ -26,7 +37,8 @@ export interface NatterClientOptions {
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
-  url: string;
+  /** The URL for dial number `attempt` (0 for the first); throws TypeError for a bad one. */
+  url: (attempt: number) => string;
   WebSocket: WebSocketConstructor;
   token: TokenSource | undefined;
   user: string | undefined;
@@ -41,9 +53,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Applies defaults and checks the options; throws TypeError naming the bad option. */
 export function resolveOptions(opts: NatterClientOptions): ResolvedOptions {
-  if (typeof opts?.url !== 'string' || !/^wss?:\/\//.test(opts.url)) {
-    throw new TypeError(`NatterClient: url must be a ws:// or wss:// URL, got ${JSON.stringify(opts?.url)}`);
-  }
+  const url = resolveUrl(opts?.url);
   const WebSocket =
     opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? undefined;
   if (typeof WebSocket !== 'function') {
@@ -60,7 +70,7 @@ export function resolveOptions(opts: NatterClientOptions): ResolvedOptions {
     throw new TypeError('NatterClient: token must be a string or a function returning a Promise<string>');
   }
   return {
-    url: opts.url,
+    url,
     WebSocket,
     token: opts.token,
     user: opts.user,
@@ -70,6 +80,28 @@ export function resolveOptions(opts: NatterClientOptions): ResolvedOptions {
     heartbeat: opts.heartbeat ?? true,
     since: { ...opts.since },
   };
+}
+
+function checkUrl(url: unknown): string {
+  if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) {
+    throw new TypeError(`NatterClient: url must be a ws:// or wss:// URL, got ${JSON.stringify(url)}`);
+  }
+  return url;
+}
+
+/** Checks a UrlSource and turns it into a picker by dial number. */
+function resolveUrl(source: unknown): (attempt: number) => string {
+  if (typeof source === 'function') {
+    const pick = source as (attempt: number) => unknown;
+    return (attempt) => checkUrl(pick(attempt));
+  }
+  if (Array.isArray(source)) {
+    if (source.length === 0) throw new TypeError('NatterClient: url: the list of URLs is empty');
+    const urls = source.map(checkUrl);
+    return (attempt) => urls[attempt % urls.length] as string;
+  }
+  const url = checkUrl(source);
+  return () => url;
 }
 
 function positive(name: string, value: number): void {

@@ -64,6 +64,12 @@ export class Outbox {
     });
   }
 
+  /** True while a send with this `cid` waits for its result. */
+  has(cid: string): boolean {
+    for (const queue of this.queues.values()) for (const e of queue) if (e.params.cid === cid) return true;
+    return false;
+  }
+
   /** The connection is open (again): start every queue that waits for it. */
   resume(): void {
     for (const to of this.queues.keys()) this.pump(to);

@@ -1,4 +1,4 @@
-import type { HelloResult } from '@natter/protocol';
+import type { HelloResult, MessageView } from '@natter/protocol';
 import { Connection } from './connection.ts';
 import { type DispatchTarget, dispatchEvent } from './dispatch.ts';
 import type { Emitter } from './emitter.ts';
@@ -18,6 +18,8 @@ export interface SessionHooks {
   onOpen(reconnected: boolean): void;
   /** The client stopped for good (close() or a fatal error): fail your own pending work. */
   onShutdown(makeError: (op: string) => NatterClientError): void;
+  /** See DispatchTarget.isOwnPending. */
+  isOwnPending(m: MessageView): boolean;
 }
 
 /**
@@ -41,6 +43,8 @@ export class Session {
   /** Bumped by shutdown, so a dial that awaits the token hook knows it is stale. */
   private generation = 0;
   private conn: Connection | undefined;
+  /** Connections attempted so far: picks the URL of the next one (see UrlSource). */
+  private dials = 0;
   private openedAt: number | undefined;
   private lastBye: ByeEvent | undefined;
   private everOpened = false;
@@ -65,6 +69,7 @@ export class Session {
     this.dispatchTarget = {
       events,
       seqs,
+      isOwnPending: (m) => hooks.isOwnPending(m),
       onBye: (bye) => {
         this.lastBye = bye;
       },
@@ -198,8 +203,10 @@ export class Session {
     }
     if (generation !== this.generation || !this.running) return;
     let conn: Connection | undefined;
+    let url = '';
     try {
-      conn = new Connection(this.opts.WebSocket, this.opts.url, {
+      url = this.opts.url(this.dials++);
+      conn = new Connection(this.opts.WebSocket, url, {
         onOpen: () => conn && this.sayHello(conn, token),
         onReply: (frame) => {
           if (conn === this.conn) this.requests.settle(frame.re, frame);
@@ -210,7 +217,7 @@ export class Session {
         onClose: (code, reason) => conn && this.onClose(conn, code, reason),
       });
     } catch (cause) {
-      this.fail(wrap('closed', `cannot open a WebSocket to ${this.opts.url}`, cause));
+      this.fail(wrap('closed', `cannot open a WebSocket to ${url || "the url function's URL"}`, cause));
       return;
     }
     this.conn = conn;

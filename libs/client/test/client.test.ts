@@ -109,6 +109,84 @@ describe('session', () => {
     expect(seen.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('never hands the app its own sends back when a replay brings them', async () => {
+    const client = makeClient();
+    await client.connect();
+    const seen = collectMessages(client);
+    let done = nextEvent(client, 'message', (m) => m.seq === 1);
+    server.push(messageEvent('room:general', 1));
+    await done;
+    // Right after the highest: advances at once.
+    server.seqFor('room:general', 1);
+    expect((await client.send('room:general', { text: 'mine' })).seq).toBe(2);
+    expect(client.lastSeq('room:general')).toBe(2);
+    // Ahead of the stream (3 and 4 are others' and not here yet): remembered, not advanced.
+    server.seqFor('room:general', 4);
+    expect((await client.send('room:general', { text: 'ahead' })).seq).toBe(5);
+    expect(client.lastSeq('room:general')).toBe(2);
+    done = nextEvent(client, 'message', (m) => m.seq === 3);
+    server.push(messageEvent('room:general', 3));
+    await done;
+
+    const reopened = nextEvent(client, 'hello');
+    server.dropLatest(1001);
+    await reopened;
+    expect(hellos().at(-1)?.since).toEqual({ 'room:general': 3 });
+    done = nextEvent(client, 'message', (m) => m.seq === 6);
+    // The replay after since: 4 is someone else's, 5 our own, 6 someone else's.
+    for (const seq of [4, 5, 6]) server.push(messageEvent('room:general', seq));
+    await done;
+    expect(seen.map((m) => m.seq)).toEqual([1, 3, 4, 6]);
+    expect(client.lastSeq('room:general')).toBe(6);
+  });
+
+  it('does not hand back its own send when a replay brings it before the retry’s result', async () => {
+    const client = makeClient({ requestTimeoutMs: 300 });
+    await client.connect();
+    const seen = collectMessages(client);
+    // The first attempt is stored, then the connection drops before the reply; the retry's
+    // reply is late (silent: it times out and goes again).
+    server.plan('send', { kind: 'drop', code: 1001 }, { kind: 'silent' });
+    const reopened = nextEvent(client, 'hello', () => true, 5000);
+    const sent = client.send('user:bob', { text: 'mine', cid: 'c-own' });
+    await reopened;
+    server.push({ ...messageEvent('dm:alice:bob', 1), from: 'alice', cid: 'c-own' });
+    server.push(messageEvent('dm:alice:bob', 2));
+    await nextEvent(client, 'message', (m) => m.seq === 2);
+    expect((await sent).seq).toBe(1);
+    expect(seen.map((m) => m.seq)).toEqual([2]);
+  });
+
+  it('rotates through a list of URLs on reconnect', async () => {
+    const other = await FakeServer.start();
+    try {
+      const client = makeClient({ url: [server.url, other.url] });
+      await client.connect();
+      expect(server.requests('hello')).toHaveLength(1);
+      const reopened = nextEvent(client, 'hello');
+      server.dropLatest(4010);
+      await reopened;
+      expect(other.requests('hello')).toHaveLength(1);
+      const back = nextEvent(client, 'hello');
+      other.dropLatest(4010);
+      await back;
+      expect(server.requests('hello')).toHaveLength(2);
+      const picked: number[] = [];
+      const fn = makeClient({
+        url: (attempt) => {
+          picked.push(attempt);
+          return other.url;
+        },
+      });
+      await fn.connect();
+      expect(picked).toEqual([0]);
+      expect(() => makeClient({ url: [] })).toThrow(TypeError);
+      expect(() => makeClient({ url: ['http://x'] })).toThrow(TypeError);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('re-emits gap and synced, and ignores unknown events', async () => {
     const client = makeClient();
     await client.connect();

@@ -66,6 +66,11 @@ export class FakeServer {
     else this.always.delete(op);
   }
 
+  /** Sets the last seq the fake assigned in `conv`: the next send there gets `seq + 1`. */
+  seqFor(conv: string, seq: number): void {
+    this.seqs.set(conv, seq);
+  }
+
   /** Sends an event to every open socket (or just the latest). */
   push(event: Record<string, unknown>, onlyLatest = true): void {
     const targets = onlyLatest ? this.sockets.slice(-1) : this.sockets;

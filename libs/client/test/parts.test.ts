@@ -27,6 +27,25 @@ describe('SeqTracker', () => {
   });
 });
 
+describe('SeqTracker own sends', () => {
+  it('advances on an own seq right after the highest, remembers one further on and steps over it', () => {
+    const t = new SeqTracker();
+    t.own('dm:a:b', 1);
+    expect(t.get('dm:a:b')).toBe(1);
+    t.own('dm:a:b', 3);
+    t.own('dm:a:b', 4);
+    expect(t.get('dm:a:b')).toBe(1);
+    expect(t.accept('dm:a:b', 2)).toBe(true); // someone else's: then 3 and 4 are ours, had
+    expect(t.get('dm:a:b')).toBe(4);
+    expect(t.accept('dm:a:b', 3)).toBe(false);
+    t.own('dm:a:b', 7);
+    // A replay that skips nothing: 5 and 6 new, 7 ours (not news), 8 new.
+    expect([5, 6, 7, 8].map((s) => t.accept('dm:a:b', s))).toEqual([true, true, false, true]);
+    t.own('dm:a:b', 2); // a late result below the highest changes nothing
+    expect(t.since()).toEqual({ 'dm:a:b': 8 });
+  });
+});
+
 describe('Emitter', () => {
   it('calls listeners in order, supports once and unsubscribe, isolates a throwing listener', () => {
     const errors: unknown[] = [];

@@ -27,8 +27,10 @@ runMain('presence', async () => {
     log,
   });
   onShutdown(log, async () => {
-    await svc.stop();
+    // Drain the bus first: its subscriptions stop at the server and every request already
+    // routed here is still handled and answered (unsubscribing first dropped those).
     await bus.drain();
+    await svc.stop();
     await health.close();
     redis.disconnect();
   });

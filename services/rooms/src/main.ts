@@ -25,8 +25,10 @@ runMain('rooms', async () => {
     log,
   });
   onShutdown(log, async () => {
-    await svc.stop();
+    // Drain the bus first: its subscriptions stop at the server and every request already
+    // routed here is still handled and answered (unsubscribing first dropped those).
     await bus.drain();
+    await svc.stop();
     await health.close();
     await pool.end();
   });
