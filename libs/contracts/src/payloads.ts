@@ -229,6 +229,8 @@ export interface RoomsChangedEvent {
 /** Request subjects and their payload types, for typed `call` and `serve`. */
 export interface Rpc {
   msgSend: [SendRequest, SendReply];
+  /** history -> presence: route a stored DM; the reply says it was routed (history retries until then). */
+  msgStoredDm: [StoredMessage, { gateways: number }];
   historyQuery: [HistoryQueryRequest, HistoryQueryReply];
   historyConvs: [ConvsRequest, ConvsReply];
   historyRead: [ReadRequest, ReadReply];

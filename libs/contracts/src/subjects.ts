@@ -9,7 +9,10 @@ export function subjects(ns: string) {
   return {
     /** request, queue `history`: store a message, reply SendReply. */
     msgSend: `${ns}.msg.send`,
-    /** event, queue `presence`: a stored direct message to route to both users' gateways. */
+    /**
+     * request, queue `presence`: a stored direct message to route to both users' gateways.
+     * A request, not an event, so history knows it was routed and retries until it is.
+     */
     msgStoredDm: `${ns}.msg.stored.dm`,
     /** event to every gateway with a local member of the room (interest subscription). */
     room: (room: string) => `${ns}.room.${room}`,

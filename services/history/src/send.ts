@@ -9,6 +9,7 @@ import {
   type Subjects,
 } from '@natter/contracts';
 import { convOf } from '@natter/protocol';
+import type { DmAnnouncer } from './announce.ts';
 import { authorizeRoom, requireRoom } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { HistoryMetrics } from './metrics.ts';
@@ -24,11 +25,14 @@ export interface SendDeps {
   membership: MembershipCache;
   metrics: HistoryMetrics;
   maxTextChars: number;
+  announcer: DmAnnouncer;
 }
 
 /**
- * `msgSend`: authorize, store (the reply means committed), then announce the stored message
- * once: a retry with the same cid gets the first result and announces nothing.
+ * `msgSend`: authorize, store (the reply means committed), then announce the stored message.
+ * A retry with the same cid gets the first result and announces it again: the first
+ * announcement may have been lost with a process that died between commit and publish, and
+ * gateways drop what their sessions already have.
  */
 export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContext) => Promise<SendReply> {
   return async (req, ctx) => {
@@ -44,16 +48,13 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
     );
     deps.metrics.stored(target.kind === 'room' ? 'room' : 'dm', duplicate);
     const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts };
-    if (duplicate) {
-      reply.duplicate = true;
-      return reply;
-    }
+    if (duplicate) reply.duplicate = true;
     if (target.kind === 'room') {
       const event: RoomEvent = { v: 1, kind: 'message', msg, origin: req.origin };
       emit(deps.bus, deps.subjects.room(target.room), event, ctx.trace);
     } else {
       const event: StoredMessage = { v: 1, msg, origin: req.origin };
-      emit(deps.bus, deps.subjects.msgStoredDm, event, ctx.trace);
+      deps.announcer.announce(event, ctx.trace);
     }
     return reply;
   };

@@ -4,6 +4,7 @@ import { onEvent, QUEUE, type RoomsChangedEvent, RpcClient, serve, subjects } fr
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
 import type { Registry } from 'prom-client';
+import { DmAnnouncer } from './announce.ts';
 import { InFlight } from './in-flight.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
@@ -38,9 +39,9 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
   const { bus, store } = parts;
   const log = parts.log.child({ module: 'history' });
   const s = subjects(config.namespace);
-  const membership = new MembershipCache(new RpcClient(bus, s, config.requestTimeoutMs), {
-    ttlMs: parts.rosterTtlMs,
-  });
+  const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
+  const membership = new MembershipCache(rpc, { ttlMs: parts.rosterTtlMs });
+  const announcer = new DmAnnouncer(rpc, log);
   const guard = new StoreGuard(isConnectionError, log);
   const inFlight = new InFlight();
   const deps = { store, guard, membership };
@@ -59,6 +60,7 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
           subjects: s,
           metrics: historyMetrics(parts.registry),
           maxTextChars: config.maxTextChars,
+          announcer,
         }),
       ),
     ),
@@ -87,6 +89,7 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     ready: () => guard.ready,
     async stop() {
       clearInterval(timer);
+      announcer.stop();
       for (const sub of subs) sub.unsubscribe();
       await inFlight.idle();
       log.info('history service stopped');

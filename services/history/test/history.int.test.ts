@@ -1,6 +1,6 @@
 import { type Bus, connectNatsBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
-import { decode, RpcClient, type SendReply, type StoredMessage, subjects } from '@natter/contracts';
+import { decode, encode, RpcClient, type SendReply, type StoredMessage, subjects } from '@natter/contracts';
 import { createPool, migrate } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { type NatsHandle, type PostgresHandle, startNats, startPostgres, waitFor } from '@natter/testkit';
@@ -57,7 +57,11 @@ describe('history on real NATS and Postgres, two instances', () => {
     const watcher = await bus('watcher');
     const stored: StoredMessage[] = [];
     const barriers = new Set<string>();
-    watcher.subscribe(s.msgStoredDm, (m) => void stored.push(decode<StoredMessage>(m.data)));
+    // Presence, as far as history can tell: it acknowledges each DM announcement.
+    watcher.subscribe(s.msgStoredDm, (m) => {
+      stored.push(decode<StoredMessage>(m.data));
+      m.respond(encode({ ok: { gateways: 1 } }));
+    });
     watcher.subscribe('hist.test.barrier', (m) => void barriers.add(new TextDecoder().decode(m.data)));
     await watcher.flush();
 
@@ -92,12 +96,13 @@ describe('history on real NATS and Postgres, two instances', () => {
     // Each instance publishes a barrier after every reply it gave: once both barriers are in,
     // every publish of either instance has been delivered.
     instanceBuses.forEach((b, i) => void b.publish('hist.test.barrier', new TextEncoder().encode(String(i))));
-    await waitFor(() => barriers.size === 2 && stored.length >= 500, {
+    // Every send announced once, and every retry announced again (gateways drop repeats).
+    await waitFor(() => barriers.size === 2 && stored.length >= 1000, {
       timeoutMs: 10_000,
-      what: 'both barriers and 500 stored events',
+      what: 'both barriers and 1000 announcements',
     });
-    expect(stored).toHaveLength(500);
-    expect(stored.map((e) => e.msg.seq).sort((a, b) => a - b)).toEqual(
+    expect(stored).toHaveLength(1000);
+    expect([...new Set(stored.map((e) => e.msg.seq))].sort((a, b) => a - b)).toEqual(
       first.map((r) => r.seq).sort((a, b) => a - b),
     );
 

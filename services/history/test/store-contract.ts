@@ -175,7 +175,8 @@ export function storeContract(name: string, getStore: () => MessageStore): void 
       await store.append({ conv, from: a, cid: 's1', text: 'x' });
       await store.append({ conv, from: b, cid: 's2', text: 'x' });
       await Promise.all([3, 4, 5].map((i) => store.append({ conv, from: a, cid: `s${i}`, text: 'x' })));
-      const read = (u: string) => store.convs(u, [], true).then((cs) => cs.find((c) => c.conv === conv)?.read);
+      const read = (u: string) =>
+        store.convs(u, [], true).then((cs) => cs.find((c) => c.conv === conv)?.read);
       expect(await read(a)).toBe(5);
       expect(await read(b)).toBe(2);
       expect(await store.markRead(b, conv, 4)).toBe(4);

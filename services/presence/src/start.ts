@@ -140,27 +140,18 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
       { queue: QUEUE.presence },
     ),
 
-    onEvent<StoredMessage>(
-      bus,
-      s.msgStoredDm,
-      log,
-      event('DM delivery (recipients get it from history on their next sync)', async (ev, ctx) => {
-        const conv = parseConv(ev.msg?.conv ?? '');
-        if (conv?.kind !== 'dm')
-          throw new NatterError('bad_request', `msg.conv: ${JSON.stringify(ev.msg?.conv)} is not a DM`);
-        const n = await routeToGateways(
-          bus,
-          s,
-          store,
-          conv.users,
-          { kind: 'message', msg: ev.msg },
-          ev.origin,
-          ctx.trace,
-        );
-        metrics.deliveries.inc(n);
-      }),
-      { queue: QUEUE.presence },
-    ),
+    // A request: history retries a DM announcement until some presence instance routed it,
+    // so a presence or Redis outage delays a DM but never drops it.
+    serve(bus, s, 'msgStoredDm', QUEUE.presence, log, async (ev, ctx) => {
+      const conv = parseConv(ev.msg?.conv ?? '');
+      if (conv?.kind !== 'dm')
+        throw new NatterError('bad_request', `msg.conv: ${JSON.stringify(ev.msg?.conv)} is not a DM`);
+      const n = await work(() =>
+        routeToGateways(bus, s, store, conv.users, { kind: 'message', msg: ev.msg }, ev.origin, ctx.trace),
+      );
+      metrics.deliveries.inc(n);
+      return { gateways: n };
+    }),
 
     onEvent<RouteEvent>(
       bus,
