@@ -1,0 +1,33 @@
+/**
+ * What the load generator needs from a chat system, one adapter per system. `to` is written
+ * as in Natter's protocol (`user:<name>` or `room:<name>`); adapters translate it.
+ */
+export interface ChatClient {
+  readonly user: string;
+  /** Resolves once the system acknowledged the message (for the persisting systems: stored). */
+  send(to: string, text: string): Promise<void>;
+  /** Fetches one page of a conversation; resolves with how many messages it held. */
+  history(conv: string, before: number | undefined, limit: number): Promise<number>;
+  /** Called with the text of every message event this client receives. */
+  onMessage: ((text: string) => void) | undefined;
+  close(): void;
+}
+
+export interface ConnectOptions {
+  user: string;
+  url: string;
+  rooms?: string[];
+  /** Loopback source address (127.0.0.x), to open more connections than one address has ports. */
+  localAddress?: string;
+  timeoutMs: number;
+}
+
+/** A request the system answered with an error (not a transport failure). */
+export class RequestFailed extends Error {
+  override name = 'RequestFailed';
+}
+
+/** The connection closed or did not answer in time. */
+export class ConnectionFailed extends Error {
+  override name = 'ConnectionFailed';
+}

@@ -1,0 +1,95 @@
+/**
+ * The messages between the coordinator (run.ts) and its load-generator workers (worker.ts),
+ * over node:child_process IPC. Every command gets exactly one reply with its `id`; workers
+ * also push `progress` counters while they work.
+ */
+
+/** How to reach one system under test. `urls[i]` is node (gateway) i. */
+export interface Target {
+  kind: 'natter' | 'socketio' | 'ws' | 'nats';
+  urls: string[];
+}
+
+export interface UserSpec {
+  user: string;
+  /** Index into target.urls. */
+  node: number;
+  /** Rooms to be in from the start (only the raw ws limit needs them at connect). */
+  rooms?: string[];
+}
+
+export type Command =
+  | { cmd: 'connect'; target: Target; users: UserSpec[]; concurrency: number; localAddresses?: string[] }
+  | {
+      cmd: 'dm';
+      pairs: { from: string; to: string }[];
+      /** This worker's share of the offered rate, messages per second. */
+      rate: number;
+      durationMs: number;
+      /** After the last send, how long to wait for outstanding deliveries. */
+      drainMs: number;
+      record: boolean;
+    }
+  | { cmd: 'recv-reset'; tag: string }
+  | { cmd: 'recv-stats' }
+  | { cmd: 'fanout-send'; from: string; room: string; messages: number; window: number; tag: string }
+  | { cmd: 'history'; user: string; conv: string; before?: number; limit: number; count: number }
+  | { cmd: 'close' };
+
+export interface ConnectResult {
+  connected: number;
+  failed: number;
+  firstError?: string;
+  /** hello (or handshake) latency. */
+  hist: string;
+  elapsedMs: number;
+}
+
+export interface DmResult {
+  sent: number;
+  acked: number;
+  errors: number;
+  received: number;
+  /** Send to recipient's event, from the scheduled send time (no coordinated omission). */
+  hist: string;
+  /** Send to the sender's result. */
+  ackHist: string;
+  firstError?: string;
+  /** Wall time from the first to the last scheduled send. */
+  sendMs: number;
+}
+
+export interface RecvStats {
+  received: number;
+  hist: string;
+  /** Wall clock (ms) of the first and last delivery; 0 when none. */
+  firstAt: number;
+  lastAt: number;
+}
+
+export interface FanoutSendResult {
+  sent: number;
+  acked: number;
+  errors: number;
+  firstError?: string;
+  startedAt: number;
+  ackHist: string;
+}
+
+export interface HistoryResult {
+  ok: number;
+  errors: number;
+  firstError?: string;
+  hist: string;
+}
+
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export interface Progress {
+  type: 'progress';
+  sent: number;
+  received: number;
+  connected: number;
+}
+
+export type Request = Command & { id: number };

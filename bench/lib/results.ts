@@ -1,0 +1,108 @@
+import type { LatencySummary } from './histogram.ts';
+import type { Machine } from './machine.ts';
+import type { PhaseProfile } from './profiler.ts';
+
+/** The shape of bench/results/*.json: everything a report or a later comparison needs. */
+
+export type SystemId = 'natter' | 'peer' | 'ws' | 'nats' | 'pg';
+
+export const SYSTEM_LABELS: Record<SystemId, string> = {
+  natter: 'Natter (2 gateways + services)',
+  peer: 'Socket.IO + Redis adapter (2 nodes)',
+  ws: 'raw ws relay (1 process)',
+  nats: 'raw NATS pub/sub',
+  pg: 'raw Postgres query',
+};
+
+export interface DmStep {
+  /** Offered messages per second. */
+  rate: number;
+  sent: number;
+  acked: number;
+  received: number;
+  errors: number;
+  /** Messages actually sent per second (the generator kept up when it is close to `rate`). */
+  sentRate: number;
+  latency: LatencySummary;
+  ack: LatencySummary;
+  held: boolean;
+  why?: string;
+  firstError?: string;
+}
+
+export interface DmResult {
+  system: SystemId;
+  pairs: number;
+  steps: DmStep[];
+  /** Highest offered rate held with p99 < 25 ms, nothing lost; 0 when none was. */
+  maxHeld: number;
+}
+
+export interface FanoutResult {
+  system: SystemId;
+  members: number;
+  messages: number;
+  expected: number;
+  delivered: number;
+  errors: number;
+  seconds: number;
+  deliveriesPerSec: number;
+  latency: LatencySummary;
+  ack: LatencySummary;
+  firstError?: string;
+}
+
+export interface ConnectionsResult {
+  system: SystemId;
+  requested: number;
+  connected: number;
+  failed: number;
+  seconds: number;
+  perSec: number;
+  connectLatency: LatencySummary;
+  rssPerConn: number;
+  heapPerConn: number;
+  before: { rss: number; heapUsed: number };
+  after: { rss: number; heapUsed: number };
+  firstError?: string;
+}
+
+export interface HistoryResult {
+  system: SystemId;
+  stored: number;
+  convMessages: number;
+  newest: LatencySummary;
+  deep: LatencySummary;
+  errors: number;
+  firstError?: string;
+}
+
+export interface Ratio {
+  what: string;
+  value: number;
+  /** The issue's target, when it sets one for this ratio. */
+  target?: { min?: number; max?: number; text: string };
+  met?: boolean;
+}
+
+export interface Report {
+  mode: 'quick' | 'full';
+  startedAt: string;
+  seconds: number;
+  machine: Machine & {
+    /** 1, 5 and 15 minute load averages when the run started and ended: anything else running shows here. */
+    loadAvgStart: number[];
+    loadAvgEnd?: number[];
+  };
+  workers: number;
+  dm: DmResult[];
+  fanout: FanoutResult[];
+  connections: ConnectionsResult[];
+  history: HistoryResult[];
+  ratios: Ratio[];
+  notes: string[];
+  /** With --profile: where gateway 1 spent its CPU in Natter's measured phases. */
+  profiles?: PhaseProfile[];
+  /** Wall time of each step of the run. */
+  timings: { what: string; seconds: number }[];
+}

@@ -1,0 +1,103 @@
+import type pg from 'pg';
+
+/**
+ * Data put straight into the databases (SQL, not the protocol), so a scenario measures what
+ * it is about and not its setup: stored history for `history`, room membership for `fanout`.
+ * Natter's tables are those of services/history/migrations and services/rooms/migrations;
+ * the peer's are bench/peers/socketio/schema.sql.
+ */
+
+export interface HistorySeed {
+  /** The conversation measured, `dm:<a>:<b>`. */
+  conv: string;
+  a: string;
+  b: string;
+  /** Messages in `conv`. */
+  convMessages: number;
+  /** Other conversations of 100 messages each, so the table is not one conversation. */
+  fillerConvs: number;
+}
+
+const FILLER_PER_CONV = 100;
+
+export function historySeed(total: number): HistorySeed {
+  const convMessages = Math.floor(total / 2);
+  return {
+    conv: 'dm:seedh-a:seedh-b',
+    a: 'seedh-a',
+    b: 'seedh-b',
+    convMessages,
+    fillerConvs: Math.ceil((total - convMessages) / FILLER_PER_CONV),
+  };
+}
+
+export function seedTotal(s: HistorySeed): number {
+  return s.convMessages + s.fillerConvs * FILLER_PER_CONV;
+}
+
+/**
+ * The measured conversation's messages interleave with the filler ones (as live traffic
+ * would), so neither system's table is laid out in its favour. Row `g` of 2 x convMessages:
+ * even rows are the conversation's message g/2, odd rows go round the filler conversations.
+ */
+const ROWS = `
+  SELECT CASE WHEN g % 2 = 0 THEN $1 ELSE 'dm:seedf' || f.c || ':seedg' || f.c END AS conv,
+         CASE WHEN g % 2 = 0 THEN g / 2 ELSE f.n END AS seq,
+         CASE WHEN g % 2 = 0 THEN CASE WHEN g % 4 = 0 THEN $2 ELSE $3 END ELSE 'seedf' || f.c END AS sender,
+         now() - ($4::int * 2 - g) * interval '1 ms' AS ts
+  FROM generate_series(1, $4::int * 2) g,
+       LATERAL (SELECT ((g - 1) / 2) % $5::int + 1 AS c, ((g - 1) / 2) / $5::int + 1 AS n) f
+  WHERE g % 2 = 0 OR (g - 1) / 2 < $5::int * ${FILLER_PER_CONV}
+  ORDER BY g`;
+
+const rowParams = (s: HistorySeed) => [s.conv, s.a, s.b, s.convMessages, s.fillerConvs];
+
+export async function seedNatterHistory(db: pg.Pool, s: HistorySeed): Promise<void> {
+  await db.query(
+    `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text)
+     SELECT conv, seq, 'm_seed_' || md5(conv) || '_' || seq, sender, 'seed-' || md5(conv) || '-' || seq, ts,
+            'seeded message number ' || seq
+     FROM (${ROWS}) r`,
+    rowParams(s),
+  );
+  await db.query(
+    `INSERT INTO conversations (conv, last_seq)
+     SELECT conv, max(seq) FROM messages WHERE conv = $1 OR conv LIKE 'dm:seedf%' GROUP BY conv`,
+    [s.conv],
+  );
+  await db.query(`INSERT INTO conv_members (user_id, conv) VALUES ($1, $3), ($2, $3)`, [s.a, s.b, s.conv]);
+  await db.query('ANALYZE messages');
+}
+
+export async function seedPeerHistory(db: pg.Pool, s: HistorySeed): Promise<void> {
+  await db.query(
+    `INSERT INTO peer_messages (conv, sender, cid, text, ts)
+     SELECT conv, sender, 'seed-' || md5(conv) || '-' || seq, 'seeded message number ' || seq, ts
+     FROM (${ROWS}) r`,
+    rowParams(s),
+  );
+  await db.query('ANALYZE peer_messages');
+}
+
+/** The peer has no per-conversation seq: the `before` cursor for the page that ends at the n-th message. */
+export async function peerCursorAt(db: pg.Pool, conv: string, n: number): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM peer_messages WHERE conv = $1 ORDER BY id OFFSET $2 LIMIT 1',
+    [conv, n - 1],
+  );
+  if (!rows[0]) throw new Error(`peer_messages has fewer than ${n} messages in ${conv}`);
+  return Number(rows[0].id);
+}
+
+export async function seedNatterRoom(db: pg.Pool, room: string, members: string[]): Promise<void> {
+  await db.query(`INSERT INTO rooms (name, private, created_by, member_count) VALUES ($1, false, $2, $3)`, [
+    room,
+    members[0],
+    members.length,
+  ]);
+  await db.query(`INSERT INTO members (room, "user") SELECT $1, unnest($2::text[])`, [room, members]);
+}
+
+export async function seedPeerRoom(db: pg.Pool, room: string, members: string[]): Promise<void> {
+  await db.query(`INSERT INTO peer_members (room, "user") SELECT $1, unnest($2::text[])`, [room, members]);
+}

@@ -1,0 +1,217 @@
+import { mkdirSync } from 'node:fs';
+import {
+  freePort,
+  type NatsHandle,
+  type PostgresHandle,
+  type ProcessOptions,
+  type ProcHandle,
+  type RedisHandle,
+  StartError,
+  startNats,
+  startPostgres,
+  startRedis,
+  startProcess as startTestkitProcess,
+} from '@natter/testkit';
+import type { Target } from './ipc.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BENCH = new URL('../', import.meta.url).pathname;
+
+/** One system under test: where clients connect, and each node's /metrics (and pid). */
+export interface System {
+  target: Target;
+  nodes: { name: string; metrics: string; proc: ProcHandle }[];
+  /** Processes behind the nodes (Natter's services), stopped after the nodes. */
+  backends: ProcHandle[];
+}
+
+export interface Infra {
+  nats: NatsHandle;
+  /** Natter's presence Redis. */
+  redis: RedisHandle;
+  /** The peer's own Redis (its adapter's pub/sub), so neither system sees the other's load. */
+  peerRedis: RedisHandle;
+  pg: PostgresHandle;
+  /** The one database both Natter and the peer store their messages in. */
+  databaseUrl: string;
+}
+
+export interface Systems {
+  infra: Infra;
+  natter: System;
+  peer: System;
+  ws: System;
+  nats: System;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Directory for a CPU profile of gateway 1 (lib/profile-entry.ts); unset: no profiling. */
+  profileDir?: string;
+  onStep?: (what: string) => void;
+}
+
+/**
+ * testkit's startProcess, tried twice: on a busy 2-core machine a tsx process can miss the
+ * 20 s readiness deadline once (the first attempt's process is killed by then).
+ */
+async function startProcess(opts: ProcessOptions): Promise<ProcHandle> {
+  try {
+    return await startTestkitProcess(opts);
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err;
+    return startTestkitProcess(opts);
+  }
+}
+
+async function service(name: string, entry: string, env: Record<string, string>): Promise<ProcHandle> {
+  const httpPort = await freePort();
+  return startProcess({
+    name,
+    entry,
+    cwd: ROOT,
+    env: { ...env, HTTP_PORT: String(httpPort) },
+    readyUrl: `http://127.0.0.1:${httpPort}/readyz`,
+  });
+}
+
+async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
+  const env: Record<string, string> = {
+    NATS_URL: infra.nats.url,
+    REDIS_URL: infra.redis.url,
+    DATABASE_URL: infra.databaseUrl,
+    // Empty: open mode, clients say `hello` with `user` (tokens are not what is measured).
+    NATTER_JWT_SECRET: '',
+    NATTER_JWT_PUBLIC_KEY: '',
+    LOG_LEVEL: 'warn',
+    NODE_OPTIONS: '',
+    // Abuse limits off: the load generator is one "client address" sending far more than a
+    // person would, and the peer has no such limits. What is measured is capacity.
+    NATTER_MAX_CONNECTIONS_PER_IP: '10000000',
+    NATTER_RATE_REQUESTS_PER_SEC: '1000000',
+    NATTER_RATE_REQUESTS_BURST: '1000000',
+    NATTER_RATE_SENDS_PER_SEC: '1000000',
+    NATTER_RATE_SENDS_BURST: '1000000',
+    NATTER_USER_SENDS_PER_MIN: '100000000',
+  };
+  const backends = await Promise.all(
+    (['history', 'rooms', 'presence'] as const).map((s) => service(s, `services/${s}/src/main.ts`, env)),
+  );
+  const gateways = await Promise.all(
+    [1, 2].map(async (n) => {
+      const port = await freePort();
+      const gwEnv: Record<string, string> = { ...env, PORT: String(port), GATEWAY_ID: `gw-${n}` };
+      let entry = `${ROOT}services/gateway/src/main.ts`;
+      if (n === 1 && opts.profileDir) {
+        mkdirSync(opts.profileDir, { recursive: true });
+        gwEnv.BENCH_PROFILE_ENTRY = entry;
+        gwEnv.BENCH_PROFILE_OUT = `${opts.profileDir}/gw-1`;
+        entry = `${BENCH}lib/profile-entry.ts`;
+      }
+      const proc = await startProcess({
+        name: `gw-${n}`,
+        entry,
+        cwd: ROOT,
+        env: gwEnv,
+        readyUrl: `http://127.0.0.1:${port}/readyz`,
+      });
+      return { port, proc };
+    }),
+  );
+  return {
+    target: { kind: 'natter', urls: gateways.map((g) => `ws://127.0.0.1:${g.port}/ws`) },
+    nodes: gateways.map((g, i) => ({
+      name: `gw-${i + 1}`,
+      metrics: `http://127.0.0.1:${g.port}/metrics`,
+      proc: g.proc,
+    })),
+    backends,
+  };
+}
+
+async function startPeer(infra: Infra): Promise<System> {
+  const nodes = await Promise.all(
+    [1, 2].map(async (n) => {
+      const port = await freePort();
+      const proc = await startProcess({
+        name: `socketio-${n}`,
+        entry: `${BENCH}peers/socketio/server.ts`,
+        cwd: ROOT,
+        env: {
+          PORT: String(port),
+          REDIS_URL: infra.peerRedis.url,
+          DATABASE_URL: infra.databaseUrl,
+          NODE_OPTIONS: '',
+        },
+        readyUrl: `http://127.0.0.1:${port}/healthz`,
+      });
+      return { port, proc };
+    }),
+  );
+  return {
+    target: { kind: 'socketio', urls: nodes.map((n) => `http://127.0.0.1:${n.port}`) },
+    nodes: nodes.map((n, i) => ({
+      name: `socketio-${i + 1}`,
+      metrics: `http://127.0.0.1:${n.port}/metrics`,
+      proc: n.proc,
+    })),
+    backends: [],
+  };
+}
+
+async function startWsLimit(): Promise<System> {
+  const port = await freePort();
+  const proc = await startProcess({
+    name: 'ws-limit',
+    entry: `${BENCH}peers/ws-limit/server.ts`,
+    cwd: ROOT,
+    env: { PORT: String(port), NODE_OPTIONS: '' },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  });
+  // Both "nodes" are the one process: the scenarios' two-node layout maps onto it.
+  const url = `ws://127.0.0.1:${port}/ws`;
+  const node = { name: 'ws-limit', metrics: `http://127.0.0.1:${port}/metrics`, proc };
+  return { target: { kind: 'ws', urls: [url, url] }, nodes: [node], backends: [] };
+}
+
+/**
+ * Starts everything on free ports: nats-server, two redis-servers and Postgres (through
+ * @natter/testkit), then Natter (history, rooms, presence, two gateways), the Socket.IO peer
+ * (two nodes) and the raw ws limit, each as its own process, as in production.
+ */
+export async function startSystems(opts: StartOptions = {}): Promise<Systems> {
+  opts.onStep?.('starting nats-server, redis-server x2, Postgres');
+  const [nats, redis, peerRedis, pg] = await Promise.all([
+    startNats(),
+    startRedis(),
+    startRedis(),
+    startPostgres(),
+  ]);
+  const databaseUrl = await pg.createDatabase('bench');
+  const infra: Infra = { nats, redis, peerRedis, pg, databaseUrl };
+  const started: System[] = [];
+  const stop = async (): Promise<void> => {
+    // Edges first (a gateway drains through its services), then what they use.
+    await Promise.allSettled(started.flatMap((s) => s.nodes.map((n) => n.proc.kill('SIGTERM'))));
+    await Promise.allSettled(started.flatMap((s) => s.backends.map((p) => p.kill('SIGTERM'))));
+    await Promise.allSettled([nats.stop(), redis.stop(), peerRedis.stop(), pg.stop()]);
+  };
+  try {
+    opts.onStep?.('starting Natter (3 services, 2 gateways), Socket.IO peer (2 nodes), ws limit');
+    const natter = await startNatter(infra, opts);
+    started.push(natter);
+    const peer = await startPeer(infra);
+    started.push(peer);
+    const ws = await startWsLimit();
+    started.push(ws);
+    const nats: System = {
+      target: { kind: 'nats', urls: [infra.nats.url, infra.nats.url] },
+      nodes: [],
+      backends: [],
+    };
+    return { infra, natter, peer, ws, nats, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,82 @@
+import type pg from 'pg';
+import type { WorkerPool } from '../lib/pool.ts';
+import type { GatewayProfiler } from '../lib/profiler.ts';
+import type { ProgressLine } from '../lib/progress.ts';
+import type { System, Systems } from '../lib/systems.ts';
+
+/** Sizes of one run; `quick` keeps the whole run under 3 minutes on 2 cores. */
+export interface Sizes {
+  dmPairs: number;
+  dmRates: number[];
+  dmStepMs: number;
+  dmDrainMs: number;
+  fanout: { members: number; messages: number }[];
+  fanoutWindow: number;
+  connections: number;
+  historyStored: number;
+  historyQueries: number;
+}
+
+export const QUICK: Sizes = {
+  dmPairs: 40,
+  dmRates: [100, 250, 500, 1000, 2000, 4000],
+  dmStepMs: 2000,
+  dmDrainMs: 3000,
+  fanout: [
+    { members: 100, messages: 200 },
+    { members: 1000, messages: 30 },
+  ],
+  fanoutWindow: 8,
+  connections: 2000,
+  historyStored: 100_000,
+  historyQueries: 200,
+};
+
+export const FULL: Sizes = {
+  dmPairs: 200,
+  dmRates: [100, 250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000],
+  dmStepMs: 8000,
+  dmDrainMs: 5000,
+  fanout: [
+    { members: 100, messages: 1000 },
+    { members: 1000, messages: 200 },
+    { members: 5000, messages: 60 },
+  ],
+  fanoutWindow: 8,
+  // The per-process fd limit (20k here) caps one gateway; the rest is its own sockets.
+  connections: 19_000,
+  historyStored: 1_000_000,
+  historyQueries: 1000,
+};
+
+export interface Ctx {
+  pool: WorkerPool;
+  systems: Systems;
+  db: pg.Pool;
+  progress: ProgressLine;
+  sizes: Sizes;
+  /** Short and unique per run: keeps user, room and cid names apart between scenarios. */
+  tag: string;
+  /** With --profile: CPU profiles of gateway 1 around Natter's measured phases. */
+  profiler?: GatewayProfiler;
+}
+
+/** Runs `fn` under the gateway profiler when profiling Natter, else just runs it. */
+export function profiled<T>(ctx: Ctx, id: string, phase: string, fn: () => Promise<T>): Promise<T> {
+  return id === 'natter' && ctx.profiler ? ctx.profiler.around(phase, fn) : fn();
+}
+
+export function systemOf(ctx: Ctx, id: 'natter' | 'peer' | 'ws' | 'nats'): System {
+  return ctx.systems[id];
+}
+
+/** Live counters for the progress line, relative to the start of the phase. */
+export function counterDetail(ctx: Ctx): () => string {
+  const base = ctx.pool.progress();
+  return () => {
+    const p = ctx.pool.progress();
+    return `sent ${p.sent - base.sent}  received ${p.received - base.received}  connected ${p.connected}`;
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

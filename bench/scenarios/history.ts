@@ -1,0 +1,99 @@
+import { encode, merge, newHistogram, summarize } from '../lib/histogram.ts';
+import type { ConnectResult, HistoryResult as WorkerHistory } from '../lib/ipc.ts';
+import type { HistoryResult } from '../lib/results.ts';
+import {
+  type HistorySeed,
+  peerCursorAt,
+  seedNatterHistory,
+  seedPeerHistory,
+  seedTotal,
+} from '../lib/seed.ts';
+import { type Ctx, systemOf } from './context.ts';
+
+const PAGE = 50;
+/** The deep page ends just before this message of the conversation (its oldest thousand). */
+const DEEP_AT = 1000;
+const WARM_UP = 20;
+
+export async function seedHistory(ctx: Ctx, seed: HistorySeed): Promise<void> {
+  ctx.progress.phase(`history: seeding ${seedTotal(seed)} messages into Natter's and the peer's tables`);
+  await Promise.all([seedNatterHistory(ctx.db, seed), seedPeerHistory(ctx.db, seed)]);
+}
+
+/**
+ * `history`: one client of the seeded conversation asks, one request at a time, for the
+ * newest page and for a page deep in it (50 messages before its 1000th), through the system's
+ * own history request. The `pg` row is the same query Natter's store runs, straight on the pool.
+ */
+export async function runHistory(
+  ctx: Ctx,
+  id: 'natter' | 'peer' | 'pg',
+  seed: HistorySeed,
+): Promise<HistoryResult> {
+  const count = ctx.sizes.historyQueries;
+  ctx.progress.phase(`history ${id}: ${count} newest + ${count} deep pages`);
+  if (id === 'pg') return rawPg(ctx, seed, count);
+  const sys = systemOf(ctx, id);
+  const conn = await ctx.pool.one<ConnectResult>(0, {
+    cmd: 'connect',
+    target: sys.target,
+    users: [{ user: seed.a, node: 0 }],
+    concurrency: 1,
+  });
+  if (conn.failed) throw new Error(`history ${id}: could not connect: ${conn.firstError}`);
+  const deepBefore = id === 'natter' ? DEEP_AT : await peerCursorAt(ctx.db, seed.conv, DEEP_AT);
+  const ask = (before: number | undefined) =>
+    ctx.pool.one<WorkerHistory>(0, {
+      cmd: 'history',
+      user: seed.a,
+      conv: seed.conv,
+      before,
+      limit: PAGE,
+      count,
+    });
+  await ask(undefined); // warm-up: the first query plans and caches
+  const newest = await ask(undefined);
+  const deep = await ask(deepBefore);
+  await ctx.pool.one(0, { cmd: 'close' });
+  return result(ctx, id, seed, newest, deep);
+}
+
+async function rawPg(ctx: Ctx, seed: HistorySeed, count: number): Promise<HistoryResult> {
+  const run = async (before: number | null, n = count) => {
+    const hist = newHistogram();
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await ctx.db.query(
+        `SELECT conv, seq, mid, sender, cid, ts, text, attachments FROM messages
+         WHERE conv = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+        [seed.conv, before, PAGE + 1],
+      );
+      hist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+    }
+    return { ok: count, errors: 0, hist: encode(hist) };
+  };
+  await run(null, WARM_UP);
+  return result(ctx, 'pg', seed, await run(null), await run(DEEP_AT));
+}
+
+function result(
+  ctx: Ctx,
+  id: HistoryResult['system'],
+  seed: HistorySeed,
+  newest: WorkerHistory,
+  deep: WorkerHistory,
+): HistoryResult {
+  const r: HistoryResult = {
+    system: id,
+    stored: seedTotal(seed),
+    convMessages: seed.convMessages,
+    newest: summarize(merge([newest.hist])),
+    deep: summarize(merge([deep.hist])),
+    errors: newest.errors + deep.errors,
+    firstError: newest.firstError ?? deep.firstError,
+  };
+  ctx.progress.note(
+    `  history ${id.padEnd(6)} newest p50 ${r.newest.p50} ms p99 ${r.newest.p99} ms  deep p50 ${r.deep.p50} ms p99 ${r.deep.p99} ms`,
+  );
+  return r;
+}

@@ -1,0 +1,257 @@
+/**
+ * A load-generator worker process, forked by the coordinator (lib/pool.ts). It holds client
+ * connections between commands (connect, then dm / fanout / history on them, then close)
+ * and answers each command with counters and HDR histograms for the coordinator to merge.
+ */
+import { type ChatClient, closeNats, connectClient } from './clients/index.ts';
+import { encode, newHistogram, recordSince, wallMs } from './lib/histogram.ts';
+import type {
+  Command,
+  ConnectResult,
+  DmResult,
+  FanoutSendResult,
+  HistoryResult,
+  Progress,
+  RecvStats,
+  Reply,
+  Request,
+} from './lib/ipc.ts';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+const clients = new Map<string, ChatClient>();
+const counters = { sent: 0, received: 0, connected: 0 };
+let lastProgress = '';
+
+function client(user: string): ChatClient {
+  const c = clients.get(user);
+  if (!c) throw new Error(`worker ${process.pid} has no connection for ${user}`);
+  return c;
+}
+
+const errorText = (err: unknown): string =>
+  err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function connect(c: Extract<Command, { cmd: 'connect' }>): Promise<ConnectResult> {
+  const hist = newHistogram();
+  const started = performance.now();
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const one = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      if (i >= c.users.length) return;
+      const u = c.users[i];
+      const t0 = performance.now();
+      try {
+        const cl = await connectClient(c.target.kind, {
+          user: u.user,
+          url: c.target.urls[u.node],
+          rooms: u.rooms,
+          localAddress: c.localAddresses?.length ? c.localAddresses[i % c.localAddresses.length] : undefined,
+          timeoutMs: REQUEST_TIMEOUT_MS,
+        });
+        hist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+        clients.set(u.user, cl);
+        counters.connected++;
+      } catch (err) {
+        failed++;
+        firstError ??= errorText(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, c.concurrency) }, one));
+  return {
+    connected: c.users.length - failed,
+    failed,
+    firstError,
+    hist: encode(hist),
+    elapsedMs: performance.now() - started,
+  };
+}
+
+async function dm(c: Extract<Command, { cmd: 'dm' }>): Promise<DmResult> {
+  const hist = newHistogram();
+  const ackHist = newHistogram();
+  const tag = `dm${Math.random().toString(36).slice(2, 8)}|`;
+  let sent = 0;
+  let acked = 0;
+  let errors = 0;
+  let received = 0;
+  let firstError: string | undefined;
+  for (const p of c.pairs) {
+    client(p.to).onMessage = (text) => {
+      if (!text.startsWith(tag)) return;
+      received++;
+      counters.received++;
+      recordSince(hist, Number(text.slice(tag.length)));
+    };
+  }
+  const senders = c.pairs.map((p) => ({ from: client(p.from), to: `user:${p.to}` }));
+  const total = Math.floor((c.rate * c.durationMs) / 1000);
+  const interval = 1000 / c.rate;
+  const start = wallMs() + 2;
+  let i = 0;
+  const sendOne = (at: number): void => {
+    const s = senders[i % senders.length];
+    sent++;
+    counters.sent++;
+    s.from.send(s.to, `${tag}${at}`).then(
+      () => {
+        acked++;
+        recordSince(ackHist, at);
+      },
+      (err: unknown) => {
+        errors++;
+        firstError ??= errorText(err);
+      },
+    );
+  };
+  // Open loop: each message has a scheduled time and latency counts from it, so a system
+  // that stalls is charged for every message it delayed (no coordinated omission).
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = wallMs();
+      while (i < total && start + i * interval <= now) {
+        sendOne(start + i * interval);
+        i++;
+      }
+      if (i >= total) resolve();
+      else setTimeout(tick, Math.min(5, Math.max(0, start + i * interval - now)));
+    };
+    tick();
+  });
+  const sendMs = wallMs() - start;
+  const deadline = Date.now() + c.drainMs;
+  while ((acked + errors < sent || received < acked) && Date.now() < deadline) await sleep(10);
+  for (const p of c.pairs) client(p.to).onMessage = undefined;
+  return { sent, acked, errors, received, hist: encode(hist), ackHist: encode(ackHist), firstError, sendMs };
+}
+
+let recv = { tag: '', received: 0, hist: newHistogram(), firstAt: 0, lastAt: 0 };
+
+function recvReset(tag: string): void {
+  recv = { tag: `${tag}|`, received: 0, hist: newHistogram(), firstAt: 0, lastAt: 0 };
+  for (const cl of clients.values()) {
+    cl.onMessage = (text) => {
+      if (!text.startsWith(recv.tag)) return;
+      const now = wallMs();
+      recv.received++;
+      counters.received++;
+      if (recv.firstAt === 0) recv.firstAt = now;
+      recv.lastAt = now;
+      recordSince(recv.hist, Number(text.slice(recv.tag.length)), now);
+    };
+  }
+}
+
+function recvStats(): RecvStats {
+  return { received: recv.received, hist: encode(recv.hist), firstAt: recv.firstAt, lastAt: recv.lastAt };
+}
+
+async function fanoutSend(c: Extract<Command, { cmd: 'fanout-send' }>): Promise<FanoutSendResult> {
+  const from = client(c.from);
+  const ackHist = newHistogram();
+  let sent = 0;
+  let acked = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const startedAt = wallMs();
+  // Closed loop with a window: the sender keeps `window` sends in flight, so the system runs
+  // as fast as it can store and fan out; deliveries per second is then its capacity.
+  for (let i = 0; i < c.messages; i++) {
+    while (inFlight >= c.window) await new Promise<void>((r) => (wake = r));
+    const at = wallMs();
+    inFlight++;
+    sent++;
+    counters.sent++;
+    from
+      .send(`room:${c.room}`, `${c.tag}|${at}`)
+      .then(
+        () => {
+          acked++;
+          recordSince(ackHist, at);
+        },
+        (err: unknown) => {
+          errors++;
+          firstError ??= errorText(err);
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        wake?.();
+      });
+  }
+  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+  return { sent, acked, errors, firstError, startedAt, ackHist: encode(ackHist) };
+}
+
+async function history(c: Extract<Command, { cmd: 'history' }>): Promise<HistoryResult> {
+  const cl = client(c.user);
+  const hist = newHistogram();
+  let ok = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  for (let i = 0; i < c.count; i++) {
+    const t0 = performance.now();
+    try {
+      const n = await cl.history(c.conv, c.before, c.limit);
+      if (n === 0) throw new Error(`empty history page for ${c.conv}`);
+      hist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      ok++;
+    } catch (err) {
+      errors++;
+      firstError ??= errorText(err);
+    }
+  }
+  return { ok, errors, firstError, hist: encode(hist) };
+}
+
+async function closeAll(): Promise<{ closed: number }> {
+  const n = clients.size;
+  for (const c of clients.values()) c.close();
+  clients.clear();
+  await closeNats();
+  counters.connected = 0;
+  return { closed: n };
+}
+
+async function handle(c: Command): Promise<unknown> {
+  switch (c.cmd) {
+    case 'connect':
+      return connect(c);
+    case 'dm':
+      return dm(c);
+    case 'recv-reset':
+      recvReset(c.tag);
+      return {};
+    case 'recv-stats':
+      return recvStats();
+    case 'fanout-send':
+      return fanoutSend(c);
+    case 'history':
+      return history(c);
+    case 'close':
+      return closeAll();
+  }
+}
+
+process.on('message', (req: Request) => {
+  handle(req).then(
+    (result) => process.send?.({ id: req.id, ok: true, result } satisfies Reply),
+    (err: unknown) => process.send?.({ id: req.id, ok: false, error: errorText(err) } satisfies Reply),
+  );
+});
+
+setInterval(() => {
+  const p: Progress = { type: 'progress', ...counters };
+  const key = JSON.stringify(p);
+  if (key !== lastProgress) process.send?.(p);
+  lastProgress = key;
+}, 250).unref();
+
+// The coordinator going away (or closing the channel) ends the worker.
+process.on('disconnect', () => process.exit(0));
