@@ -52,9 +52,9 @@ describe('rooms across two gateways', () => {
     const users = [alice, bob, carol];
     const sends: Promise<Record<string, unknown>>[] = [];
     for (let i = 0; i < 50; i++) {
-      users.forEach((u, k) =>
-        sends.push(u.ok('send', { to: 'room:general', cid: `g-${k}-${i}`, text: `${k}:${i}` })),
-      );
+      for (const [k, u] of users.entries()) {
+        sends.push(u.ok('send', { to: 'room:general', cid: `g-${k}-${i}`, text: `${k}:${i}` }));
+      }
     }
     const results = await Promise.all(sends);
     expect(results.map((r) => r.seq as number).sort((a, b) => a - b)).toEqual(range(1, 150));

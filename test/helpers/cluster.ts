@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import {
   freePort,
   type NatsHandle,
@@ -10,6 +9,7 @@ import {
   startProcess,
   startRedis,
 } from '@natter/testkit';
+import { SignJWT } from 'jose';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdef0123456789';
 export const API_KEY = 'test-api-key';
@@ -43,7 +43,9 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  * The distributed topology as separate processes on real parts: nats-server, redis-server,
  * Postgres, `instances` of each service and `gateways` gateways.
  */
-export async function startCluster(opts: { gateways?: number; instances?: number; env?: Record<string, string> } = {}) {
+export async function startCluster(
+  opts: { gateways?: number; instances?: number; env?: Record<string, string> } = {},
+) {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const databaseUrl = await pg.createDatabase();
   const env: Record<string, string> = {
@@ -98,7 +100,11 @@ export async function startCluster(opts: { gateways?: number; instances?: number
     env,
     async stop() {
       await Promise.allSettled([...gateways.map((g) => g.proc.kill('SIGTERM'))]);
-      await Promise.allSettled(Object.values(services).flat().map((p) => p.kill('SIGTERM')));
+      await Promise.allSettled(
+        Object.values(services)
+          .flat()
+          .map((p) => p.kill('SIGTERM')),
+      );
       await Promise.allSettled([nats.stop(), redis.stop(), pg.stop()]);
     },
   };

@@ -47,7 +47,11 @@ export class RawClient {
   }
 
   /** Connects and says hello (open mode user, or token); resolves with hello's result. */
-  static async hello(url: string, auth: { user?: string; token?: string }, extra: Record<string, unknown> = {}) {
+  static async hello(
+    url: string,
+    auth: { user?: string; token?: string },
+    extra: Record<string, unknown> = {},
+  ) {
     const c = await RawClient.connect(url);
     const r = await c.request('hello', { ...auth, ...extra });
     if (r.error) throw new Error(`hello failed: ${r.error.code} ${r.error.message}`);

@@ -27,14 +27,19 @@ export function parseFrame(data: RawData): InboundFrame {
   const env = Envelope.safeParse(obj);
   if (!env.success) {
     const id = typeof obj.id === 'number' || typeof obj.id === 'string' ? obj.id : undefined;
-    throw new FrameError(new NatterError('bad_request', describeIssue(env.error)), safeId(id), opName(obj.op));
+    throw new FrameError(
+      new NatterError('bad_request', describeIssue(env.error)),
+      safeId(id),
+      opName(obj.op),
+    );
   }
   const { id, op } = env.data;
   if (!isOp(op)) {
     throw new FrameError(new NatterError('bad_request', `op: unknown op ${JSON.stringify(op)}`), id, op);
   }
   const parsed = RequestSchemas[op].safeParse(obj);
-  if (!parsed.success) throw new FrameError(new NatterError('bad_request', describeIssue(parsed.error)), id, op);
+  if (!parsed.success)
+    throw new FrameError(new NatterError('bad_request', describeIssue(parsed.error)), id, op);
   return { id, op, params: parsed.data as Record<string, unknown> };
 }
 

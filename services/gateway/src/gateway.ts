@@ -19,10 +19,10 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
-import { FrameError, parseFrame, ProtocolViolation } from './frames.ts';
+import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { Guard } from './limits/guard.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
-import { handlerFor, listConvs } from './ops.ts';
+import { handlerFor, type listConvs } from './ops.ts';
 import { Ordering, toDelivery } from './ordering.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
@@ -89,12 +89,17 @@ export class Gateway implements GatewayContext {
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
       fetch: async (conv, after, upTo) =>
-        (await this.rpc.call('historyQuery', { v: 1, conv, after, limit: Math.min(200, upTo - after) })).messages,
+        (await this.rpc.call('historyQuery', { v: 1, conv, after, limit: Math.min(200, upTo - after) }))
+          .messages,
       sessionsOf: (conv) => this.sessionsOfConv(conv),
       resync: (s, why) => this.closeSession(s, CloseCode.Draining, 'resync', true, why),
       onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
     });
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.maxFrameBytes,
+      perMessageDeflate: false,
+    });
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
   }
 
@@ -191,7 +196,13 @@ export class Gateway implements GatewayContext {
   private onFrame(s: Session, data: RawData, isBinary: boolean): void {
     if (s.state === 'closed') return;
     if (isBinary) {
-      this.closeSession(s, CloseCode.ProtocolViolation, 'protocol_violation', false, 'binary frames are not allowed');
+      this.closeSession(
+        s,
+        CloseCode.ProtocolViolation,
+        'protocol_violation',
+        false,
+        'binary frames are not allowed',
+      );
       return;
     }
     let frame: ReturnType<typeof parseFrame>;
@@ -211,7 +222,12 @@ export class Gateway implements GatewayContext {
     void this.dispatch(s, frame.id, frame.op, frame.params);
   }
 
-  private async dispatch(s: Session, id: number | string | undefined, op: Op, params: Record<string, unknown>) {
+  private async dispatch(
+    s: Session,
+    id: number | string | undefined,
+    op: Op,
+    params: Record<string, unknown>,
+  ) {
     if (!this.guard.admit(s, id, op)) return;
     const trace = newTraceId();
     const rc: RequestContext = { trace, log: this.log.child({ trace, session: s.id }) };
@@ -244,13 +260,19 @@ export class Gateway implements GatewayContext {
 
   // ---- hello ----
 
-  private async hello(s: Session, id: number | string | undefined, p: RequestParams<'hello'>, rc: RequestContext) {
+  private async hello(
+    s: Session,
+    id: number | string | undefined,
+    p: RequestParams<'hello'>,
+    rc: RequestContext,
+  ) {
     let identity: Awaited<ReturnType<Authenticator['verify']>>;
     if (p.token) identity = await this.auth.verify(p.token);
     else if (p.user && this.auth.openMode) identity = await this.auth.issue(p.user);
     else if (p.user) throw new NatterError('unauthenticated', 'token: this server requires a token');
     else throw new NatterError('bad_request', 'token: hello needs a token (or user, in open mode)');
-    if (s.state !== 'greeting') throw new NatterError('bad_request', 'op: hello was already sent on this connection');
+    if (s.state !== 'greeting')
+      throw new NatterError('bad_request', 'op: hello was already sent on this connection');
     this.guard.checkSessions(identity.user, this.registry.sessionsOfUser(identity.user));
     s.user = identity.user;
     s.tokenExp = identity.exp;
@@ -265,7 +287,11 @@ export class Gateway implements GatewayContext {
       const rooms = mine.rooms.map((r) => r.room);
       this.registry.setRooms(s.user, rooms);
       await this.bus.flush();
-      ({ convs } = await this.rpc.call('historyConvs', { v: 1, user: s.user, rooms, dms: true }, { trace: rc.trace }));
+      ({ convs } = await this.rpc.call(
+        'historyConvs',
+        { v: 1, user: s.user, rooms, dms: true },
+        { trace: rc.trace },
+      ));
     } catch (err) {
       this.forget(s);
       s.state = 'greeting';
@@ -296,7 +322,11 @@ export class Gateway implements GatewayContext {
   }
 
   async greet(s: Session, trace: string): Promise<void> {
-    await this.rpc.call('presenceConnect', { v: 1, gw: this.id, sessions: [{ session: s.id, user: s.user }] }, { trace });
+    await this.rpc.call(
+      'presenceConnect',
+      { v: 1, gw: this.id, sessions: [{ session: s.id, user: s.user }] },
+      { trace },
+    );
   }
 
   // ---- bus events ----
@@ -304,7 +334,9 @@ export class Gateway implements GatewayContext {
   private sessionsOfConv(conv: string): Iterable<Session> {
     if (conv.startsWith('room:')) return this.registry.sessionsInRoom(conv.slice(5));
     const [a, b] = conv.slice(3).split(':');
-    return a === b ? this.registry.sessionsOfUser(a) : [...this.registry.sessionsOfUser(a), ...this.registry.sessionsOfUser(b)];
+    return a === b
+      ? this.registry.sessionsOfUser(a)
+      : [...this.registry.sessionsOfUser(a), ...this.registry.sessionsOfUser(b)];
   }
 
   private roomInterest(room: string, interested: boolean): void {
@@ -435,7 +467,8 @@ export class Gateway implements GatewayContext {
   async drain(timeoutMs = 10_000): Promise<void> {
     this.draining = true;
     for (const t of this.timers) clearInterval(t);
-    for (const s of [...this.registry.sessions.values()]) this.closeSession(s, CloseCode.Draining, 'draining');
+    for (const s of [...this.registry.sessions.values()])
+      this.closeSession(s, CloseCode.Draining, 'draining');
     for (const ws of this.wss.clients) ws.close(CloseCode.Draining, 'draining');
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

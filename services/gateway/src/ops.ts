@@ -83,8 +83,8 @@ async function enterRoom(
 }
 
 const handlers: { [O in Op]: Handler<O> } = {
-  async hello(gw, s) {
-    // `hello` is answered by the session layer (session-ops.ts); reaching here is a second hello.
+  async hello(_gw, s) {
+    // `hello` is answered by Gateway.hello while greeting; reaching here is a second hello.
     throw new NatterError('bad_request', `op: hello was already sent on this connection (as ${s.user})`);
   },
 

@@ -32,7 +32,12 @@ const FETCH_PAGE = 200;
 const RETRY_MS = 1000;
 const MAX_RETRIES = 5;
 
-async function fetchRange(deps: OrderingDeps, conv: string, after: number, upTo: number): Promise<MessageView[]> {
+async function fetchRange(
+  deps: OrderingDeps,
+  conv: string,
+  after: number,
+  upTo: number,
+): Promise<MessageView[]> {
   const out: MessageView[] = [];
   let from = after;
   while (from < upTo) {
@@ -69,7 +74,8 @@ class ConvStream {
     }
     this.held.set(d.seq, d);
     if (this.held.size > MAX_HELD) this.fillGap();
-    else if (!this.timer && !this.fetching) this.timer = setTimeout(() => this.fillGap(), this.deps.reorderWaitMs);
+    else if (!this.timer && !this.fetching)
+      this.timer = setTimeout(() => this.fillGap(), this.deps.reorderWaitMs);
   }
 
   /** Where to start: the lowest cursor of the sessions that will receive it. */

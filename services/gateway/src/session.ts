@@ -1,5 +1,5 @@
-import type { WebSocket } from 'ws';
 import { CloseCode, type ErrorBody, type ServerEvent } from '@natter/protocol';
+import type { WebSocket } from 'ws';
 
 export type SessionState = 'greeting' | 'syncing' | 'live' | 'closed';
 
@@ -104,7 +104,12 @@ export class Session {
       // A slow consumer's buffer is full: a bye would only wait behind it.
       if (code !== CloseCode.SlowConsumer) this.event({ ev: 'bye', reason, reconnect });
       // Close reasons are limited to 123 bytes.
-      this.ws.close(code, Buffer.from(detail ?? reason).subarray(0, 120).toString());
+      this.ws.close(
+        code,
+        Buffer.from(detail ?? reason)
+          .subarray(0, 120)
+          .toString(),
+      );
     }
     this.state = 'closed';
   }

@@ -53,7 +53,8 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
       .then((done) => done || api(req, res))
       .then((done) => done || web(req, res))
       .then((handled) => {
-        if (!handled) sendJson(res, 404, { error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
+        if (!handled)
+          sendJson(res, 404, { error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
       })
       .catch((err) => {
         parts.log.error({ err }, 'HTTP handler failed');
@@ -72,7 +73,10 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
     server.listen(config.port, resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  parts.log.info({ gw: gateway.id, port }, `gateway listening on http://localhost:${port} (WebSocket at /ws)`);
+  parts.log.info(
+    { gw: gateway.id, port },
+    `gateway listening on http://localhost:${port} (WebSocket at /ws)`,
+  );
   return {
     id: gateway.id,
     port,

@@ -22,7 +22,8 @@ export function staticRoutes(dir: string | undefined) {
     if (!enabled || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     let file = normalize(join(root, path));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) file = join(root, 'index.html');
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile())
+      file = join(root, 'index.html');
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
     res.writeHead(200, {
       'content-type': type,

@@ -1,2 +1,2 @@
-export { launch } from './launch.ts';
 export type { SingleNode } from './launch.ts';
+export { launch } from './launch.ts';

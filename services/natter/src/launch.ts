@@ -35,7 +35,10 @@ export async function launch(config: Config, log: Logger): Promise<SingleNode> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), log: log.child({ module: 'postgres' }) });
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(config.dataDir, 'postgres'),
+      log: log.child({ module: 'postgres' }),
+    });
     databaseUrl = embedded.url;
   }
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
@@ -43,7 +46,9 @@ export async function launch(config: Config, log: Logger): Promise<SingleNode> {
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20 });
 
-  const redis = config.redisUrl ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' })) : undefined;
+  const redis = config.redisUrl
+    ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' }))
+    : undefined;
   const presenceStore: PresenceStore = redis
     ? new RedisPresenceStore(redis, { namespace: config.namespace })
     : new MemoryPresenceStore();

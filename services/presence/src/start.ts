@@ -12,7 +12,6 @@ import {
   type RouteEvent,
   type ServeContext,
   type SessionRef,
-  type StoredMessage,
   serve,
   subjects,
 } from '@natter/contracts';
