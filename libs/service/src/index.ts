@@ -10,4 +10,5 @@ export {
 } from './health.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { type RunMainOptions, runMain } from './run-main.ts';
+export { type ServedService, type ServeProcessOptions, serveProcess } from './serve-process.ts';
 export { onShutdown, type ShutdownOptions } from './shutdown.ts';

@@ -1,7 +1,7 @@
 import { loadConfig, requireUrls } from '@natter/config';
 import { createPool, migrate } from '@natter/db';
 import { createLogger } from '@natter/log';
-import { connectBusFromConfig, createMetrics, onShutdown, runMain, startHealthServer } from '@natter/service';
+import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
 import { batchSizeHistogram } from './metrics.ts';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from './migrations.ts';
 import { PgMessageStore } from './pg-store.ts';
@@ -19,18 +19,14 @@ runMain('history', async () => {
   const store = new PgMessageStore(pool, { onBatch: (size) => batches.observe(size) });
   const bus = await connectBusFromConfig(config, 'history', log);
   const svc = await start(config, { bus, log, store, registry: metrics.registry });
-  const health = await startHealthServer({
+  await serveProcess({
     port: config.httpPort ?? 9103,
-    checks: { bus: () => bus.ready, service: () => svc.ready() },
-    registry: metrics.registry,
+    bus,
+    service: svc,
+    metrics,
     log,
-  });
-  onShutdown(log, async () => {
-    // Drain the bus first: its subscriptions stop at the server and every request already
-    // routed here is still handled and answered (unsubscribing first dropped those).
-    await bus.drain();
-    await svc.stop();
-    await health.close();
-    await pool.end();
+    close: async () => {
+      await pool.end();
+    },
   });
 });

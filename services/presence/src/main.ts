@@ -1,6 +1,6 @@
 import { loadConfig, requireUrls } from '@natter/config';
 import { createLogger } from '@natter/log';
-import { connectBusFromConfig, createMetrics, onShutdown, runMain, startHealthServer } from '@natter/service';
+import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
 import { createPresenceRedis, redisReady } from './redis-client.ts';
 import { RedisPresenceStore } from './redis-store.ts';
 import { start } from './start.ts';
@@ -20,18 +20,12 @@ runMain('presence', async () => {
   const metrics = createMetrics('presence');
   const store = new RedisPresenceStore(redis, { namespace: config.namespace });
   const svc = await start(config, { bus, log, store, registry: metrics.registry });
-  const health = await startHealthServer({
+  await serveProcess({
     port: config.httpPort ?? DEFAULT_HTTP_PORT,
-    checks: { bus: () => bus.ready, service: () => svc.ready() },
-    registry: metrics.registry,
+    bus,
+    service: svc,
+    metrics,
     log,
-  });
-  onShutdown(log, async () => {
-    // Drain the bus first: its subscriptions stop at the server and every request already
-    // routed here is still handled and answered (unsubscribing first dropped those).
-    await bus.drain();
-    await svc.stop();
-    await health.close();
-    redis.disconnect();
+    close: () => redis.disconnect(),
   });
 });

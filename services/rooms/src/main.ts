@@ -1,7 +1,7 @@
 import { loadConfig, requireUrls } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
-import { connectBusFromConfig, createMetrics, onShutdown, runMain, startHealthServer } from '@natter/service';
+import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
 import { migrateRooms } from './migrations.ts';
 import { PgRoomStore } from './pg-store.ts';
 import { start } from './start.ts';
@@ -18,18 +18,14 @@ runMain('rooms', async () => {
   const bus = await connectBusFromConfig(config, 'rooms', log);
   const metrics = createMetrics('rooms');
   const svc = await start(config, { bus, log, store: new PgRoomStore(pool), registry: metrics.registry });
-  const health = await startHealthServer({
+  await serveProcess({
     port: config.httpPort ?? DEFAULT_HTTP_PORT,
-    checks: { bus: () => bus.ready, service: () => svc.ready() },
-    registry: metrics.registry,
+    bus,
+    service: svc,
+    metrics,
     log,
-  });
-  onShutdown(log, async () => {
-    // Drain the bus first: its subscriptions stop at the server and every request already
-    // routed here is still handled and answered (unsubscribing first dropped those).
-    await bus.drain();
-    await svc.stop();
-    await health.close();
-    await pool.end();
+    close: async () => {
+      await pool.end();
+    },
   });
 });
