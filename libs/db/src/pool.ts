@@ -1,5 +1,6 @@
 import type { Logger } from '@natter/log';
 import pg from 'pg';
+import { Histogram, type Registry } from 'prom-client';
 
 export interface PoolOptions {
   /** Most connections the pool opens (default 10). */
@@ -8,6 +9,44 @@ export interface PoolOptions {
   log?: Logger;
   /** Shown as `application_name` in pg_stat_activity and in log lines. */
   name?: string;
+  /** Where `natter_db_query_seconds` (every query's latency, by pool and outcome) is registered. */
+  registry?: Registry;
+}
+
+const queryHistograms = new WeakMap<Registry, Histogram<'pool' | 'outcome'>>();
+
+function queryHistogram(registry: Registry): Histogram<'pool' | 'outcome'> {
+  let h = queryHistograms.get(registry);
+  if (!h) {
+    h = new Histogram({
+      name: 'natter_db_query_seconds',
+      help: 'Postgres query latency, from the client (includes waiting for the connection)',
+      labelNames: ['pool', 'outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    queryHistograms.set(registry, h);
+  }
+  return h;
+}
+
+/**
+ * Times every promise-returning query of a client or of the pool itself (`pool.query` runs
+ * its client's query with a callback, so nothing is counted twice).
+ */
+function timeQueries(target: pg.PoolClient | pg.Pool, h: Histogram<'pool' | 'outcome'>, pool: string): void {
+  const query = target.query.bind(target) as (...args: unknown[]) => unknown;
+  (target as { query: unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      const end = h.startTimer({ pool });
+      result.then(
+        () => end({ outcome: 'ok' }),
+        () => end({ outcome: 'error' }),
+      );
+    }
+    return result;
+  };
 }
 
 /** A down database must fail a request within seconds, not hang it for the OS TCP timeout. */
@@ -34,7 +73,10 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
       'idle Postgres connection failed; it was dropped and the pool opens a new one on next use',
     );
   });
+  const histogram = opts.registry ? queryHistogram(opts.registry) : undefined;
+  if (histogram) timeQueries(pool, histogram, name);
   pool.on('connect', (client) => {
+    if (histogram) timeQueries(client, histogram, name);
     // A checked-out client also emits 'error' when its connection drops; the query in flight
     // (if any) already rejects with it, so this listener only keeps the event from crashing us.
     client.on('error', (err) => {

@@ -14,7 +14,7 @@ runMain('gateway', async () => {
   // Uploads live in Postgres, shared by every gateway; without DATABASE_URL they answer 503.
   if (config.databaseUrl) await migrateUploads(config.databaseUrl, log);
   const pool = config.databaseUrl
-    ? createPool(config.databaseUrl, { log, name: 'natter-gateway', max: 5 })
+    ? createPool(config.databaseUrl, { log, name: 'natter-gateway', max: 5, registry: metrics.registry })
     : undefined;
   const uploads = pool ? new PgUploadStore(pool) : undefined;
   const gw = await start(config, {

@@ -13,8 +13,8 @@ runMain('history', async () => {
   const databaseUrl = config.databaseUrl!;
   const log = createLogger({ name: 'history', level: config.logLevel });
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
-  const pool = createPool(databaseUrl, { log, name: 'history' });
   const metrics = createMetrics('history');
+  const pool = createPool(databaseUrl, { log, name: 'history', registry: metrics.registry });
   const batches = batchSizeHistogram(metrics.registry);
   const store = new PgMessageStore(pool, { onBatch: (size) => batches.observe(size) });
   const bus = await connectBusFromConfig(config, 'history', log);

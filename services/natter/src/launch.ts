@@ -44,7 +44,7 @@ export async function launch(config: Config, log: Logger): Promise<SingleNode> {
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
   await migrateRooms(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
-  const pool = createPool(databaseUrl, { log, name: 'natter', max: 20 });
+  const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });
 
   const redis = config.redisUrl
     ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' }))

@@ -14,9 +14,9 @@ runMain('rooms', async () => {
   const databaseUrl = config.databaseUrl!;
   const log = createLogger({ name: 'rooms', level: config.logLevel });
   await migrateRooms(databaseUrl, log);
-  const pool = createPool(databaseUrl, { log, name: 'natter-rooms' });
-  const bus = await connectBusFromConfig(config, 'rooms', log);
   const metrics = createMetrics('rooms');
+  const pool = createPool(databaseUrl, { log, name: 'natter-rooms', registry: metrics.registry });
+  const bus = await connectBusFromConfig(config, 'rooms', log);
   const svc = await start(config, { bus, log, store: new PgRoomStore(pool), registry: metrics.registry });
   await serveProcess({
     port: config.httpPort ?? DEFAULT_HTTP_PORT,
