@@ -6,8 +6,9 @@ import { Redis } from 'ioredis';
  * in each fixed one-minute window. `take` counts one send and resolves 0 when it is
  * allowed, else the milliseconds until the next window opens.
  *
- * A limiter never blocks sends because its own backend is down: it fails open (and says
- * so in the log), since refusing every message is worse than a missed limit.
+ * A limiter never blocks sends because its own backend is down: it falls back to counting
+ * on its own gateway (and says so in the log), since refusing every message is worse than
+ * a missed limit.
  */
 export interface UserSendLimit {
   take(user: string, now?: number): Promise<number>;
@@ -38,43 +39,107 @@ export class MemoryUserSendLimit implements UserSendLimit {
   async close(): Promise<void> {}
 }
 
-// INCR and set the expiry in one step, so a key never outlives its window.
+// INCRBY and set the expiry in one step, so a key never outlives its window.
 const INCR_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
-/** One count per user and window in Redis: the limit holds across every gateway. */
+const FLUSH_MS = 100;
+
+interface Count {
+  /** The window's total over every gateway, as Redis last answered. */
+  known: number;
+  /** Counted here and on the way to Redis. */
+  inflight: number;
+  /** Counted here, not sent yet. */
+  pending: number;
+}
+
+/**
+ * One count per user and window in Redis, so the limit holds across every gateway; but
+ * never a Redis round trip on a send's path. Sends are counted locally and the counts are
+ * flushed every 100 ms in one pipeline, which answers each key's total over all gateways.
+ * A send is allowed while (total last seen + counted here since) stays within the limit, so
+ * one gateway's own sends are limited exactly and other gateways' sends are seen within
+ * 100 ms.
+ */
 export class RedisUserSendLimit implements UserSendLimit {
   private lastWarn = 0;
+  private readonly counts = new Map<string, Count>();
+  private readonly timer: NodeJS.Timeout;
+  private flushing = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly perMinute: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
+    this.timer.unref();
+  }
 
   async take(user: string, now = Date.now()): Promise<number> {
     const w = Math.floor(now / WINDOW_MS);
     const key = `${this.namespace}:ratelimit:send:${user}:${w}`;
-    let n: number;
+    let c = this.counts.get(key);
+    if (!c) {
+      c = { known: 0, inflight: 0, pending: 0 };
+      this.counts.set(key, c);
+    }
+    if (c.known + c.inflight + c.pending >= this.perMinute) return (w + 1) * WINDOW_MS - now;
+    c.pending++;
+    return 0;
+  }
+
+  /** Sends what was counted since the last flush; forgets windows that are over. */
+  private async flush(now = Date.now()): Promise<void> {
+    if (this.flushing) return;
+    const current = `:${Math.floor(now / WINDOW_MS)}`;
+    const batch: [string, Count, number][] = [];
+    for (const [key, c] of this.counts) {
+      if (!key.endsWith(current) && c.pending === 0 && c.inflight === 0) this.counts.delete(key);
+      else if (c.pending > 0) batch.push([key, c, c.pending]);
+    }
+    if (batch.length === 0) return;
+    this.flushing = true;
+    const pipe = this.redis.pipeline();
+    for (const [key, c, n] of batch) {
+      c.inflight += n;
+      c.pending -= n;
+      pipe.eval(INCR_SCRIPT, 1, key, String(WINDOW_MS * 2), String(n));
+    }
     try {
-      n = Number(await this.redis.eval(INCR_SCRIPT, 1, key, String(WINDOW_MS * 2)));
+      const replies = (await pipe.exec()) ?? [];
+      batch.forEach(([, c, n], k) => {
+        c.inflight -= n;
+        const [err, total] = replies[k] ?? [new Error('no reply')];
+        if (err)
+          c.pending += n; // counted again at the next flush
+        else c.known = Math.max(c.known, Number(total));
+      });
     } catch (err) {
+      // Keep counting here; Redis gets these at the first flush after it returns.
+      for (const [, c, n] of batch) {
+        c.inflight -= n;
+        c.pending += n;
+      }
       if (now - this.lastWarn > 10_000) {
         this.lastWarn = now;
         this.log.warn(
           { err },
-          'per-user send limit unavailable (Redis); sends are not limited per user until it returns',
+          'per-user send limit cannot reach Redis; counting on this gateway only until it returns',
         );
       }
-      return 0;
+    } finally {
+      this.flushing = false;
     }
-    return n <= this.perMinute ? 0 : (w + 1) * WINDOW_MS - now;
   }
 
   async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch(() => undefined);
     this.redis.disconnect();
   }
 }
