@@ -19,11 +19,12 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
+import { deliverPresence, deliverRoomEvent, deliverToUsers } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { Guard } from './limits/guard.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
 import { handlerFor, type listConvs } from './ops.ts';
-import { Ordering, toDelivery } from './ordering.ts';
+import { Ordering } from './ordering.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
 import { replaySince } from './sync.ts';
@@ -107,8 +108,8 @@ export class Gateway implements GatewayContext {
     await this.auth.ready();
     const s = this.subjects;
     this.subs.push(
-      onEvent<GatewayDelivery>(this.bus, s.gwDeliver(this.id), this.log, (d) => this.onDelivery(d)),
-      onEvent<PresenceChangedEvent>(this.bus, s.presenceChanged, this.log, (e) => this.onPresence(e)),
+      onEvent<GatewayDelivery>(this.bus, s.gwDeliver(this.id), this.log, (d) => deliverToUsers(this, d)),
+      onEvent<PresenceChangedEvent>(this.bus, s.presenceChanged, this.log, (e) => deliverPresence(this, e)),
       onEvent<PresenceResyncEvent>(this.bus, s.presenceResync, this.log, (e) => {
         if (!e.gw || e.gw === this.id) return this.reannounce();
       }),
@@ -343,7 +344,9 @@ export class Gateway implements GatewayContext {
     if (interested && !this.roomSubs.has(room)) {
       this.roomSubs.set(
         room,
-        onEvent<RoomEvent>(this.bus, this.subjects.room(room), this.log, (e) => this.onRoomEvent(room, e)),
+        onEvent<RoomEvent>(this.bus, this.subjects.room(room), this.log, (e) =>
+          deliverRoomEvent(this, room, e),
+        ),
       );
     } else if (!interested) {
       this.roomSubs.get(room)?.unsubscribe();
@@ -354,74 +357,6 @@ export class Gateway implements GatewayContext {
   async subscribeRoom(room: string): Promise<void> {
     if (!this.roomSubs.has(room)) this.roomInterest(room, true);
     await this.bus.flush();
-  }
-
-  private onRoomEvent(room: string, e: RoomEvent): void {
-    switch (e.kind) {
-      case 'message':
-        this.metrics.deliveries.inc({ kind: 'room' });
-        this.ordering.push(toDelivery(e.msg, e.origin?.session));
-        return;
-      case 'joined':
-      case 'left': {
-        const frame = JSON.stringify({ ev: e.kind, room: e.room, user: e.user });
-        for (const s of this.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
-        return;
-      }
-      case 'typing': {
-        const frame = JSON.stringify({ ev: 'typing', conv: e.conv, user: e.user });
-        for (const s of this.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
-        return;
-      }
-      case 'read': {
-        const frame = JSON.stringify({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
-        for (const s of this.registry.sessionsInRoom(room)) if (s.id !== e.origin?.session) s.sendRaw(frame);
-        return;
-      }
-    }
-  }
-
-  private onDelivery(d: GatewayDelivery): void {
-    const e = d.event;
-    switch (e.kind) {
-      case 'message':
-        this.metrics.deliveries.inc({ kind: 'dm' });
-        this.ordering.push(toDelivery(e.msg, d.origin?.session));
-        return;
-      case 'typing': {
-        const frame = JSON.stringify({ ev: 'typing', conv: e.conv, user: e.user });
-        for (const u of d.users) {
-          if (u === e.user) continue;
-          for (const s of this.registry.sessionsOfUser(u)) s.sendRaw(frame);
-        }
-        return;
-      }
-      case 'read': {
-        const frame = JSON.stringify({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
-        for (const u of new Set(d.users)) {
-          for (const s of this.registry.sessionsOfUser(u)) if (s.id !== d.origin?.session) s.sendRaw(frame);
-        }
-        return;
-      }
-      case 'membership': {
-        for (const u of d.users) {
-          if (!this.registry.hasUser(u)) continue;
-          if (e.member) this.registry.addMember(u, e.room);
-          else this.registry.removeMember(u, e.room);
-          const frame = JSON.stringify({ ev: e.member ? 'joined' : 'left', room: e.room, user: u });
-          for (const s of this.registry.sessionsOfUser(u)) s.sendRaw(frame);
-        }
-        return;
-      }
-    }
-  }
-
-  private onPresence(e: PresenceChangedEvent): void {
-    const ev = e.online
-      ? { ev: 'presence', user: e.user, online: true }
-      : { ev: 'presence', user: e.user, online: false, lastSeen: e.lastSeen };
-    const frame = JSON.stringify(ev);
-    for (const s of this.registry.watchersOf(e.user)) s.sendRaw(frame);
   }
 
   /** Presence lost its state (Redis restarted empty): announce every session again. */

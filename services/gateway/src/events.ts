@@ -1,0 +1,90 @@
+import type { GatewayDelivery, PresenceChangedEvent, RoomEvent } from '@natter/contracts';
+import type { Metrics } from './metrics.ts';
+import { type Ordering, toDelivery } from './ordering.ts';
+import type { Registry } from './registry.ts';
+import { encodeFrame } from './session.ts';
+
+/** What delivering bus events to local sessions needs of the gateway. */
+export interface EventTargets {
+  readonly registry: Registry;
+  readonly ordering: Ordering;
+  readonly metrics: Metrics;
+}
+
+/**
+ * An event on a room's subject, for the local sessions of its members. Stored messages go
+ * through the ordering edge; the rest are encoded once and the same bytes go to every
+ * session. A user's own `joined`/`left` comes by the membership route instead (below).
+ */
+export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): void {
+  switch (e.kind) {
+    case 'message':
+      t.metrics.deliveries.inc({ kind: 'room' });
+      t.ordering.push(toDelivery(e.msg, e.origin?.session));
+      return;
+    case 'joined':
+    case 'left': {
+      const frame = encodeFrame({ ev: e.kind, room: e.room, user: e.user });
+      for (const s of t.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+      return;
+    }
+    case 'typing': {
+      const frame = encodeFrame({ ev: 'typing', conv: e.conv, user: e.user });
+      for (const s of t.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+      return;
+    }
+    case 'read': {
+      const frame = encodeFrame({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
+      for (const s of t.registry.sessionsInRoom(room)) if (s.id !== e.origin?.session) s.sendRaw(frame);
+      return;
+    }
+  }
+}
+
+/** Events presence routed to this gateway for some users (DMs, DM typing/read, membership). */
+export function deliverToUsers(t: EventTargets, d: GatewayDelivery): void {
+  const e = d.event;
+  switch (e.kind) {
+    case 'message':
+      t.metrics.deliveries.inc({ kind: 'dm' });
+      t.ordering.push(toDelivery(e.msg, d.origin?.session));
+      return;
+    case 'typing': {
+      const frame = encodeFrame({ ev: 'typing', conv: e.conv, user: e.user });
+      for (const u of d.users) {
+        if (u === e.user) continue;
+        for (const s of t.registry.sessionsOfUser(u)) s.sendRaw(frame);
+      }
+      return;
+    }
+    case 'read': {
+      const frame = encodeFrame({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
+      for (const u of new Set(d.users)) {
+        for (const s of t.registry.sessionsOfUser(u)) if (s.id !== d.origin?.session) s.sendRaw(frame);
+      }
+      return;
+    }
+    case 'membership': {
+      // The user joined or left from some session: every gateway holding the user's
+      // sessions updates membership (and so its room subscriptions) and tells them.
+      for (const u of d.users) {
+        if (!t.registry.hasUser(u)) continue;
+        if (e.member) t.registry.addMember(u, e.room);
+        else t.registry.removeMember(u, e.room);
+        const frame = encodeFrame({ ev: e.member ? 'joined' : 'left', room: e.room, user: u });
+        for (const s of t.registry.sessionsOfUser(u)) s.sendRaw(frame);
+      }
+      return;
+    }
+  }
+}
+
+/** A user came online or went offline: tell the local sessions watching them. */
+export function deliverPresence(t: EventTargets, e: PresenceChangedEvent): void {
+  const frame = encodeFrame(
+    e.online
+      ? { ev: 'presence', user: e.user, online: true }
+      : { ev: 'presence', user: e.user, online: false, lastSeen: e.lastSeen },
+  );
+  for (const s of t.registry.watchersOf(e.user)) s.sendRaw(frame);
+}
