@@ -267,10 +267,11 @@ describe('the web client, two browsers on two gateways', () => {
     await phone.signIn();
     await phone.joinRoom('general');
     await phone.sees('alice made it back');
-    // The conversation takes the whole screen; the list of conversations slid away.
-    expect(await phone.page.locator('.sidebar').evaluate((el) => el.getBoundingClientRect().right <= 0)).toBe(
-      true,
-    );
+    // The conversation takes the whole screen; the list of conversations slid away (it
+    // slides with a CSS transition, so wait for it to end).
+    await expect
+      .poll(() => phone.page.locator('.sidebar').evaluate((el) => el.getBoundingClientRect().right))
+      .toBeLessThanOrEqual(0);
     const overflow = await phone.page.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
