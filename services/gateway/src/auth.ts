@@ -214,7 +214,7 @@ class FileJwks {
     private readonly log?: Logger,
   ) {}
 
-  /** First load: any failure is a configuration error. */
+  /** First load: every failure here is a configuration error. */
   async load(): Promise<void> {
     const st = await stat(this.path);
     await this.read(`${st.mtimeMs}:${st.size}`);

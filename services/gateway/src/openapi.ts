@@ -221,7 +221,7 @@ export function openapiDocument() {
       '/v1/messages': {
         post: {
           operationId: 'postMessage',
-          summary: 'The server API for backends and bots: send as any user, or as `system`',
+          summary: 'The server API for backends and bots: send as a named user, or as `system`',
           security: [{ serverApiKey: [] }],
           requestBody: { required: true, content: json(ref('ServerMessage')) },
           responses: {
