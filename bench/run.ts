@@ -5,8 +5,8 @@
  *
  *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history] [--workers 2] [--profile]
  *
- * --profile runs gateway 1 under the V8 CPU profiler (lib/profile-entry.ts) and adds its hottest functions to the
- * report's notes (the profiler slows that gateway: use it to find costs, not for numbers).
+ * --profile runs every Natter process under the V8 CPU profiler (lib/profile-entry.ts) and adds
+ * their hottest functions to the report (the profiler slows them: use it to find costs, not for numbers).
  */
 import { rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { describeMachine } from './lib/machine.ts';
 import { WorkerPool } from './lib/pool.ts';
-import { GatewayProfiler } from './lib/profiler.ts';
+import { NatterProfiler } from './lib/profiler.ts';
 import { ProgressLine } from './lib/progress.ts';
 import { computeRatios, terminalTable, writeReport } from './lib/report.ts';
 import type { Report } from './lib/results.ts';
@@ -38,9 +38,13 @@ async function main(): Promise<number> {
       workers: { type: 'string', default: '2' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string', default: RESULTS },
+      systems: { type: 'string' },
     },
   });
   const only = new Set(values.only ? values.only.split(',') : SCENARIOS);
+  // --systems natter,peer: measure only these (for profiling; a report needs all of them).
+  const picked = values.systems ? new Set(values.systems.split(',')) : undefined;
+  const among = <T extends string>(ids: readonly T[]): T[] => ids.filter((id) => !picked || picked.has(id));
   const sizes = values.quick ? QUICK : FULL;
   const startedAt = new Date();
   const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -52,7 +56,6 @@ async function main(): Promise<number> {
   const systems = await startSystems({ profileDir, onStep: (what) => progress.phase(what) });
   const db = new pg.Pool({ connectionString: systems.infra.databaseUrl, max: 4 });
   const pool = new WorkerPool(Number(values.workers));
-  const gw1 = systems.natter.nodes[0].proc;
   const ctx: Ctx = {
     pool,
     systems,
@@ -60,7 +63,7 @@ async function main(): Promise<number> {
     progress,
     sizes,
     tag: startedAt.getTime().toString(36).slice(-4),
-    profiler: profileDir ? new GatewayProfiler(() => gw1.pid, path.join(profileDir, 'gw-1')) : undefined,
+    profiler: systems.natter.profiled ? new NatterProfiler(systems.natter.profiled) : undefined,
   };
   const { rows } = await db.query<{ v: string }>("SELECT split_part(version(), ' on ', 1) AS v");
   const report: Omit<Report, 'ratios' | 'seconds'> = {
@@ -92,14 +95,14 @@ async function main(): Promise<number> {
   try {
     // Connections first: memory per connection is read on processes that have not grown yet.
     if (only.has('connections')) {
-      for (const id of ['natter', 'peer', 'ws'] as const) {
+      for (const id of among(['natter', 'peer', 'ws'] as const)) {
         await attempt(`connections ${id}`, async () => {
           report.connections.push(await runConnections(ctx, id));
         });
       }
     }
     if (only.has('dm')) {
-      for (const id of ['natter', 'peer', 'ws', 'nats'] as const) {
+      for (const id of among(['natter', 'peer', 'ws', 'nats'] as const)) {
         await attempt(`dm ${id}`, async () => {
           report.dm.push(await runDm(ctx, id));
         });
@@ -107,7 +110,7 @@ async function main(): Promise<number> {
     }
     if (only.has('fanout')) {
       for (const size of sizes.fanout) {
-        for (const id of ['natter', 'peer', 'ws'] as const) {
+        for (const id of among(['natter', 'peer', 'ws'] as const)) {
           await attempt(`fanout ${id} ${size.members}`, async () => {
             report.fanout.push(await runFanout(ctx, id, size));
           });
@@ -117,7 +120,7 @@ async function main(): Promise<number> {
     if (only.has('history')) {
       const seed = historySeed(sizes.historyStored);
       await attempt('history seeding', () => seedHistory(ctx, seed));
-      for (const id of ['natter', 'peer', 'pg'] as const) {
+      for (const id of among(['natter', 'peer', 'pg'] as const)) {
         await attempt(`history ${id}`, async () => {
           report.history.push(await runHistory(ctx, id, seed));
         });
@@ -142,7 +145,7 @@ async function main(): Promise<number> {
   if (ctx.profiler) {
     report.profiles = ctx.profiler.profiles;
     notes.push(
-      'Run with --profile: gateway 1 ran under the V8 CPU profiler in the profiled phases, which slows it; compare its numbers only with other profiled runs.',
+      'Run with --profile: every Natter process ran under the V8 CPU profiler in the profiled phases, which slows it; compare its numbers only with other profiled runs.',
     );
   }
   report.machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);

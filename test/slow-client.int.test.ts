@@ -168,17 +168,12 @@ describe('the per-connection frame bound', () => {
     await new Promise<void>((resolve) => client.once('open', () => resolve()));
     if (!read) (client as unknown as { _socket: Socket })._socket.pause();
     let slow = 0;
-    const s = new Session(
-      's_test',
-      await serverSide,
-      '127.0.0.1',
-      {
-        maxBufferedBytes: 1 << 30,
-        maxPendingEvents: 10,
-        maxQueuedFrames,
-      },
-      () => slow++,
-    );
+    const s = new Session('s_test', await serverSide, '127.0.0.1', {
+      maxBufferedBytes: 1 << 30,
+      maxPendingEvents: 10,
+      maxQueuedFrames,
+      onSlow: () => slow++,
+    });
     return { s, wss, slowCount: () => slow };
   }
 

@@ -260,7 +260,7 @@ export function markdown(r: Report, svg: string): string {
   }
   for (const p of r.profiles ?? []) {
     out.push(
-      `## CPU profile of gateway 1: ${p.phase}`,
+      `## CPU profile of ${p.process}: ${p.phase}`,
       '',
       `${p.busyMs} ms busy of ${p.sampledMs} ms sampled (${path.basename(p.file)}). Self time, as a share of busy time:`,
       '',

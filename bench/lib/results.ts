@@ -28,6 +28,8 @@ export interface DmStep {
   held: boolean;
   why?: string;
   firstError?: string;
+  /** CPU milliseconds per sent message, per process group (lib/cpu.ts), over the step. */
+  cpuPerMessage?: Record<string, number>;
 }
 
 export interface DmResult {
@@ -101,7 +103,7 @@ export interface Report {
   history: HistoryResult[];
   ratios: Ratio[];
   notes: string[];
-  /** With --profile: where gateway 1 spent its CPU in Natter's measured phases. */
+  /** With --profile: where each Natter process spent its CPU in Natter's measured phases. */
   profiles?: PhaseProfile[];
   /** Wall time of each step of the run. */
   timings: { what: string; seconds: number }[];

@@ -13,6 +13,7 @@ import {
   startProcess as startTestkitProcess,
 } from '@natter/testkit';
 import type { Target } from './ipc.ts';
+import type { ProfiledProcess } from './profiler.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BENCH = new URL('../', import.meta.url).pathname;
@@ -23,6 +24,8 @@ export interface System {
   nodes: { name: string; metrics: string; proc: ProcHandle }[];
   /** Processes behind the nodes (Natter's services), stopped after the nodes. */
   backends: ProcHandle[];
+  /** With StartOptions.profileDir: the processes running under lib/profile-entry.ts. */
+  profiled?: ProfiledProcess[];
 }
 
 export interface Infra {
@@ -46,7 +49,7 @@ export interface Systems {
 }
 
 export interface StartOptions {
-  /** Directory for a CPU profile of gateway 1 (lib/profile-entry.ts); unset: no profiling. */
+  /** Directory for CPU profiles of every Natter process (lib/profile-entry.ts); unset: none. */
   profileDir?: string;
   onStep?: (what: string) => void;
 }
@@ -64,15 +67,47 @@ async function startProcess(opts: ProcessOptions): Promise<ProcHandle> {
   }
 }
 
-async function service(name: string, entry: string, env: Record<string, string>): Promise<ProcHandle> {
+/**
+ * The entry and environment that run `entry` as process `name`: as it is, or under
+ * lib/profile-entry.ts (CPU profiles toggled by SIGUSR2) when profiling.
+ */
+function launch(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  profiled: ProfiledProcess[],
+  profileDir: string | undefined,
+): { entry: string; env: Record<string, string>; adopt(proc: ProcHandle): ProcHandle } {
+  if (!profileDir) return { entry, env, adopt: (proc) => proc };
+  mkdirSync(profileDir, { recursive: true });
+  const out = `${profileDir}/${name}`;
+  return {
+    entry: `${BENCH}lib/profile-entry.ts`,
+    env: { ...env, BENCH_PROFILE_ENTRY: entry, BENCH_PROFILE_OUT: out },
+    adopt(proc) {
+      profiled.push({ name, pid: () => proc.pid, out });
+      return proc;
+    },
+  };
+}
+
+async function service(
+  name: string,
+  env: Record<string, string>,
+  profiled: ProfiledProcess[],
+  profileDir: string | undefined,
+): Promise<ProcHandle> {
   const httpPort = await freePort();
-  return startProcess({
-    name,
-    entry,
-    cwd: ROOT,
-    env: { ...env, HTTP_PORT: String(httpPort) },
-    readyUrl: `http://127.0.0.1:${httpPort}/readyz`,
-  });
+  const l = launch(name, `${ROOT}services/${name}/src/main.ts`, env, profiled, profileDir);
+  return l.adopt(
+    await startProcess({
+      name,
+      entry: l.entry,
+      cwd: ROOT,
+      env: { ...l.env, HTTP_PORT: String(httpPort) },
+      readyUrl: `http://127.0.0.1:${httpPort}/readyz`,
+    }),
+  );
 }
 
 async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
@@ -94,27 +129,25 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
     NATTER_RATE_SENDS_BURST: '1000000',
     NATTER_USER_SENDS_PER_MIN: '100000000',
   };
+  const profiled: ProfiledProcess[] = [];
   const backends = await Promise.all(
-    (['history', 'rooms', 'presence'] as const).map((s) => service(s, `services/${s}/src/main.ts`, env)),
+    (['history', 'rooms', 'presence'] as const).map((s) => service(s, env, profiled, opts.profileDir)),
   );
   const gateways = await Promise.all(
     [1, 2].map(async (n) => {
       const port = await freePort();
-      const gwEnv: Record<string, string> = { ...env, PORT: String(port), GATEWAY_ID: `gw-${n}` };
-      let entry = `${ROOT}services/gateway/src/main.ts`;
-      if (n === 1 && opts.profileDir) {
-        mkdirSync(opts.profileDir, { recursive: true });
-        gwEnv.BENCH_PROFILE_ENTRY = entry;
-        gwEnv.BENCH_PROFILE_OUT = `${opts.profileDir}/gw-1`;
-        entry = `${BENCH}lib/profile-entry.ts`;
-      }
-      const proc = await startProcess({
-        name: `gw-${n}`,
-        entry,
-        cwd: ROOT,
-        env: gwEnv,
-        readyUrl: `http://127.0.0.1:${port}/readyz`,
-      });
+      const name = `gw-${n}`;
+      const gwEnv = { ...env, PORT: String(port), GATEWAY_ID: name };
+      const l = launch(name, `${ROOT}services/gateway/src/main.ts`, gwEnv, profiled, opts.profileDir);
+      const proc = l.adopt(
+        await startProcess({
+          name,
+          entry: l.entry,
+          cwd: ROOT,
+          env: l.env,
+          readyUrl: `http://127.0.0.1:${port}/readyz`,
+        }),
+      );
       return { port, proc };
     }),
   );
@@ -126,6 +159,7 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
       proc: g.proc,
     })),
     backends,
+    profiled: opts.profileDir ? profiled : undefined,
   };
 }
 

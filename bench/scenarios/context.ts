@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { WorkerPool } from '../lib/pool.ts';
-import type { GatewayProfiler } from '../lib/profiler.ts';
+import type { NatterProfiler } from '../lib/profiler.ts';
 import type { ProgressLine } from '../lib/progress.ts';
 import type { System, Systems } from '../lib/systems.ts';
 
@@ -57,11 +57,11 @@ export interface Ctx {
   sizes: Sizes;
   /** Short and unique per run: keeps user, room and cid names apart between scenarios. */
   tag: string;
-  /** With --profile: CPU profiles of gateway 1 around Natter's measured phases. */
-  profiler?: GatewayProfiler;
+  /** With --profile: CPU profiles of every Natter process around Natter's measured phases. */
+  profiler?: NatterProfiler;
 }
 
-/** Runs `fn` under the gateway profiler when profiling Natter, else just runs it. */
+/** Runs `fn` under the profiler when profiling Natter, else just runs it. */
 export function profiled<T>(ctx: Ctx, id: string, phase: string, fn: () => Promise<T>): Promise<T> {
   return id === 'natter' && ctx.profiler ? ctx.profiler.around(phase, fn) : fn();
 }

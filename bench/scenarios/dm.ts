@@ -1,3 +1,4 @@
+import { cpuSince, cpuSnapshot } from '../lib/cpu.ts';
 import { merge, summarize } from '../lib/histogram.ts';
 import type { ConnectResult, UserSpec, DmResult as WorkerDm } from '../lib/ipc.ts';
 import type { DmResult, DmStep } from '../lib/results.ts';
@@ -52,7 +53,9 @@ export async function runDm(ctx: Ctx, id: 'natter' | 'peer' | 'ws' | 'nats'): Pr
   await profiled(ctx, id, 'dm (all steps)', async () => {
     for (const rate of sizes.dmRates) {
       ctx.progress.phase(`dm ${id} @ ${rate}/s`, counterDetail(ctx));
+      const cpuBefore = cpuSnapshot();
       const parts = await step(rate, sizes.dmStepMs, true);
+      const cpu = cpuSince(cpuBefore);
       const sum = (f: (p: WorkerDm) => number) => parts.reduce((n, p) => n + f(p), 0);
       const sent = sum((p) => p.sent);
       const acked = sum((p) => p.acked);
@@ -80,10 +83,22 @@ export async function runDm(ctx: Ctx, id: 'natter' | 'peer' | 'ws' | 'nats'): Pr
         held: why === undefined,
         why,
         firstError: parts.find((p) => p.firstError)?.firstError,
+        cpuPerMessage: Object.fromEntries(
+          Object.entries(cpu).map(([group, ms]) => [
+            group,
+            Math.round((ms / Math.max(1, sent)) * 1000) / 1000,
+          ]),
+        ),
       };
       steps.push(s);
       ctx.progress.note(
         `  dm ${id.padEnd(6)} ${String(rate).padStart(6)}/s  p50 ${latency.p50} ms  p99 ${latency.p99} ms  p99.9 ${latency.p999} ms  ${s.held ? 'held' : `not held: ${why}`}`,
+      );
+      ctx.progress.note(
+        `    CPU ms per message: ${Object.entries(s.cpuPerMessage ?? {})
+          .sort((a, b) => b[1] - a[1])
+          .map(([g, ms]) => `${g} ${ms}`)
+          .join(', ')}`,
       );
       if (!s.held) break;
     }

@@ -242,6 +242,10 @@ export async function connectNatsBus(opts: NatsBusOptions): Promise<Bus> {
       maxReconnectAttempts: -1,
       waitOnFirstConnect: true,
       reconnectTimeWait: 500,
+      // nats.js otherwise captures a stack (new Error) on every request for its error
+      // messages; on the hot path that was ~5% of a gateway's CPU. Our errors name the
+      // subject and the trace id instead.
+      noAsyncTraces: true,
     });
   } catch (err) {
     throw new BusError(`could not connect to NATS at ${servers.join(',')}`, { cause: err });

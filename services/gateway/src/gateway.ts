@@ -16,7 +16,7 @@ import {
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import { deliverPresence, deliverRoomEvent, deliverToUsers } from './events.ts';
@@ -26,7 +26,7 @@ import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
 import { handlerFor, type listConvs } from './ops.ts';
 import { Ordering } from './ordering.ts';
 import { Registry } from './registry.ts';
-import { Session } from './session.ts';
+import { Session, type SessionLimits } from './session.ts';
 import { replaySince } from './sync.ts';
 
 export interface GatewayParts {
@@ -59,6 +59,7 @@ export class Gateway implements GatewayContext {
   private readonly timers: NodeJS.Timeout[] = [];
   private inFlight = 0;
   private draining = false;
+  private readonly sessionLimits: SessionLimits;
 
   constructor(
     readonly config: Config,
@@ -69,6 +70,12 @@ export class Gateway implements GatewayContext {
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
     this.metrics = gatewayMetrics(parts.registry);
+    this.sessionLimits = {
+      maxBufferedBytes: config.maxBufferedBytes,
+      maxPendingEvents: MAX_PENDING_EVENTS,
+      framesOut: this.metrics.framesOut,
+      onSlow: (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
+    };
     this.rpc = new TimedRpcClient(this.bus, this.subjects, config.requestTimeoutMs, this.metrics.rpcSeconds);
     this.auth = new Authenticator({
       jwtSecret: config.jwtSecret,
@@ -97,6 +104,7 @@ export class Gateway implements GatewayContext {
       onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
     });
     this.wss = new WebSocketServer({
+      WebSocket: SessionSocket,
       noServer: true,
       maxPayload: config.maxFrameBytes,
       perMessageDeflate: false,
@@ -147,27 +155,34 @@ export class Gateway implements GatewayContext {
       `s_${randomBytes(12).toString('base64url')}`,
       ws,
       req.socket.remoteAddress ?? '',
-      { maxBufferedBytes: this.config.maxBufferedBytes, maxPendingEvents: MAX_PENDING_EVENTS },
-      (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
+      this.sessionLimits,
     );
     this.metrics.connections.inc();
     this.guard.track(s, req);
-    const helloTimer = setTimeout(() => {
-      if (s.state === 'greeting') this.closeSession(s, CloseCode.Unauthenticated, 'hello_timeout', false);
-    }, this.config.helloTimeoutMs);
-    ws.on('message', (data, isBinary) => this.onFrame(s, data, isBinary));
-    ws.on('pong', () => {
-      s.lastPong = Date.now();
-    });
-    ws.on('error', (err) => {
-      // ws reports 1009 (too large) and invalid frames here before closing.
-      this.log.debug({ err, session: s.id }, 'websocket error');
-    });
-    ws.on('close', () => {
-      clearTimeout(helloTimer);
-      this.metrics.connections.dec();
-      this.forget(s);
-    });
+    s.helloTimer = setTimeout(this.helloTimeout, this.config.helloTimeoutMs, s);
+    // The listeners are the gateway's, shared by every connection; they find the session
+    // on the socket (SessionSocket). Per-connection closures cost memory per idle connection.
+    (ws as SessionSocket).session = s;
+    ws.on('message', this.socketListeners.message);
+    ws.on('pong', this.socketListeners.pong);
+    ws.on('error', this.socketListeners.error);
+    ws.on('close', this.socketListeners.close);
+  }
+
+  private readonly helloTimeout = (s: Session): void => {
+    s.helloTimer = undefined;
+    if (s.state === 'greeting') this.closeSession(s, CloseCode.Unauthenticated, 'hello_timeout', false);
+  };
+
+  private readonly socketListeners = socketListeners(this);
+
+  /** The socket closed: nothing of the session stays. */
+  onSocketClose(s: Session): void {
+    clearTimeout(s.helloTimer);
+    s.helloTimer = undefined;
+    this.metrics.connections.dec();
+    this.guard.untrack(s);
+    this.forget(s);
   }
 
   private forget(s: Session): void {
@@ -194,7 +209,7 @@ export class Gateway implements GatewayContext {
     this.forget(s);
   }
 
-  private onFrame(s: Session, data: RawData, isBinary: boolean): void {
+  onFrame(s: Session, data: RawData, isBinary: boolean): void {
     if (s.state === 'closed') return;
     if (isBinary) {
       this.closeSession(
@@ -279,6 +294,8 @@ export class Gateway implements GatewayContext {
     s.tokenExp = identity.exp;
     this.guard.watchExpiry(s);
     s.state = 'syncing';
+    clearTimeout(s.helloTimer);
+    s.helloTimer = undefined;
     this.registry.addSession(s);
     this.metrics.sessions.inc();
     let convs: Awaited<ReturnType<typeof listConvs>>['convs'];
@@ -415,4 +432,32 @@ export class Gateway implements GatewayContext {
     await this.bus.flush().catch(() => undefined);
     this.wss.close();
   }
+}
+
+/**
+ * The gateway's `ws` socket class: it knows its session (a field, so no per-socket property
+ * store), which lets one set of listeners serve every connection.
+ */
+class SessionSocket extends WebSocket {
+  session!: Session;
+}
+
+const sessionOf = (ws: WebSocket): Session => (ws as SessionSocket).session;
+
+function socketListeners(gw: Gateway) {
+  return {
+    message(this: WebSocket, data: RawData, isBinary: boolean): void {
+      gw.onFrame(sessionOf(this), data, isBinary);
+    },
+    pong(this: WebSocket): void {
+      sessionOf(this).lastPong = Date.now();
+    },
+    error(this: WebSocket, err: Error): void {
+      // ws reports 1009 (too large) and invalid frames here before closing.
+      gw.log.debug({ err, session: sessionOf(this).id }, 'websocket error');
+    },
+    close(this: WebSocket): void {
+      gw.onSocketClose(sessionOf(this));
+    },
+  };
 }

@@ -186,7 +186,7 @@ export class Ordering {
       return;
     }
     if (s.state !== 'live') return;
-    const waiting = s.catchingUp.get(d.conv);
+    const waiting = s.catchingUp?.get(d.conv);
     if (waiting) {
       waiting.push(d);
       return;
@@ -202,19 +202,20 @@ export class Ordering {
 
   private advance(s: Session, d: Delivery): void {
     s.lastSeq.set(d.conv, d.seq);
-    const own = s.ownSeqs.get(d.conv);
+    const own = s.ownSeqs?.get(d.conv);
     const mine = own?.delete(d.seq) || d.originSession === s.id;
-    if (own?.size === 0) s.ownSeqs.delete(d.conv);
+    if (own?.size === 0) s.ownSeqs?.delete(d.conv);
     if (!mine) s.sendRaw(d.frame);
   }
 
   /** This session alone misses (last, d.seq): fetch it, then deliver what queued meanwhile. */
   private catchUp(s: Session, d: Delivery, last: number): void {
+    s.catchingUp ??= new Map();
     s.catchingUp.set(d.conv, [d]);
     fetchRange(this.deps, d.conv, last, d.seq - 1)
       .then((msgs) => {
-        const queued = s.catchingUp.get(d.conv) ?? [];
-        s.catchingUp.delete(d.conv);
+        const queued = s.catchingUp?.get(d.conv) ?? [];
+        s.catchingUp?.delete(d.conv);
         for (const m of msgs) {
           if (m.seq === (s.lastSeq.get(d.conv) ?? last) + 1) this.advance(s, toDelivery(m));
         }
@@ -222,7 +223,7 @@ export class Ordering {
         for (const q of queued) this.deliverTo(s, q);
       })
       .catch((err) => {
-        s.catchingUp.delete(d.conv);
+        s.catchingUp?.delete(d.conv);
         this.deps.onError(err, d.conv);
         this.deps.resync(s, 'history unavailable');
       });

@@ -29,7 +29,7 @@ export class Registry {
 
   removeSession(s: Session): void {
     if (!this.sessions.delete(s.id)) return;
-    for (const u of s.watching) this.unwatch(s, u);
+    for (const u of [...s.watching]) this.unwatch(s, u);
     const set = this.byUser.get(s.user);
     set?.delete(s);
     if (set && set.size === 0) {
@@ -103,7 +103,7 @@ export class Registry {
   }
 
   watch(s: Session, user: string): void {
-    s.watching.add(user);
+    s.watch(user);
     let set = this.watchers.get(user);
     if (!set) {
       set = new Set();
@@ -113,7 +113,7 @@ export class Registry {
   }
 
   unwatch(s: Session, user: string): void {
-    s.watching.delete(user);
+    s.unwatch(user);
     const set = this.watchers.get(user);
     set?.delete(s);
     if (set?.size === 0) this.watchers.delete(user);

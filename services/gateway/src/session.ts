@@ -10,6 +10,10 @@ export function encodeFrame(frame: unknown): Encoded {
   return Buffer.from(JSON.stringify(frame));
 }
 
+/**
+ * What every session of a gateway shares: its limits and its frame counter. One object per
+ * gateway, not per connection (memory per idle connection is a measured cost, bench/).
+ */
 export interface SessionLimits {
   maxBufferedBytes: number;
   /**
@@ -20,7 +24,13 @@ export interface SessionLimits {
   maxQueuedFrames?: number;
   /** Live events held while the session syncs; past it the session is closed as slow. */
   maxPendingEvents: number;
+  /** Counts every frame sent to a client (`ws` has no "sent" event). */
+  framesOut?: { inc(): void };
+  /** Called (once) when a session's queue is over a limit. */
+  onSlow(s: Session): void;
 }
+
+const NO_WATCHES: ReadonlySet<string> = new Set();
 
 // Above the largest burst the gateway writes to one session in one go (10 000 held messages of a
 // conversation released at once), so only a client that stops reading reaches it.
@@ -38,6 +48,9 @@ export interface Delivery {
  * One authenticated (or greeting) WebSocket connection. It owns the per-conversation
  * cursor that makes delivery exactly-once and in order for this session: `lastSeq` is the
  * highest seq the client has (sent to it, sent by it, or known at hello).
+ *
+ * Collections most sessions never fill (own sends in flight, catch-ups, watches) are
+ * created on first use: an idle connection should cost little more than its socket.
  */
 export class Session {
   state: SessionState = 'greeting';
@@ -45,13 +58,17 @@ export class Session {
   tokenExp: number | undefined;
   readonly lastSeq = new Map<string, number>();
   /** Seqs this session sent itself and must never receive back. */
-  readonly ownSeqs = new Map<string, Set<number>>();
-  readonly watching = new Set<string>();
+  ownSeqs: Map<string, Set<number>> | undefined;
+  private watches: Set<string> | undefined;
   /** Live deliveries that arrived while syncing; replayed after `since`. */
   pending: Delivery[] = [];
   /** Conversations whose missing range is being fetched for this session. */
-  readonly catchingUp = new Map<string, Delivery[]>();
+  catchingUp: Map<string, Delivery[]> | undefined;
   lastPong = Date.now();
+  /** Closes the connection if it has not said hello in time; cleared at hello. */
+  helloTimer: NodeJS.Timeout | undefined;
+  /** The client address its connection is counted under (connection limits). */
+  countedAs: string | undefined;
   private corked = false;
   /** Frames sent whose write has not completed (see SessionLimits.maxQueuedFrames). */
   private queuedFrames = 0;
@@ -64,8 +81,21 @@ export class Session {
     readonly ws: WebSocket,
     readonly ip: string,
     private readonly limits: SessionLimits,
-    private readonly onSlow: (s: Session) => void,
   ) {}
+
+  /** The users this session watches for presence. */
+  get watching(): ReadonlySet<string> {
+    return this.watches ?? NO_WATCHES;
+  }
+
+  watch(user: string): void {
+    this.watches ??= new Set();
+    this.watches.add(user);
+  }
+
+  unwatch(user: string): void {
+    this.watches?.delete(user);
+  }
 
   get open(): boolean {
     return this.state !== 'closed' && this.ws.readyState === this.ws.OPEN;
@@ -76,12 +106,13 @@ export class Session {
     if (!this.open) return;
     this.corkUntilNextTick();
     this.queuedFrames++;
+    this.limits.framesOut?.inc();
     this.ws.send(frame, { binary: false }, this.written);
     if (
       this.ws.bufferedAmount > this.limits.maxBufferedBytes ||
       this.queuedFrames > (this.limits.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES)
     ) {
-      this.onSlow(this);
+      this.limits.onSlow(this);
     }
   }
 
@@ -136,6 +167,7 @@ export class Session {
   markOwn(conv: string, seq: number): void {
     const last = this.lastSeq.get(conv) ?? 0;
     if (seq <= last) return;
+    this.ownSeqs ??= new Map();
     let own = this.ownSeqs.get(conv);
     if (!own) {
       own = new Set();

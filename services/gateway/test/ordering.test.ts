@@ -23,13 +23,11 @@ function setup(opts: { history: MessageView[]; sessions: number; startAt?: numbe
   const sessions: { s: Session; sent: string[] }[] = [];
   for (let i = 0; i < opts.sessions; i++) {
     const sent: string[] = [];
-    const s = new Session(
-      `s${i}`,
-      fakeSocket(sent),
-      '',
-      { maxBufferedBytes: 1e9, maxPendingEvents: 1e6 },
-      () => {},
-    );
+    const s = new Session(`s${i}`, fakeSocket(sent), '', {
+      maxBufferedBytes: 1e9,
+      maxPendingEvents: 1e6,
+      onSlow: () => {},
+    });
     s.user = 'alice';
     s.state = 'live';
     if (opts.startAt !== undefined) s.lastSeq.set('dm:alice:bob', opts.startAt);

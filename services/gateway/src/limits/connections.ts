@@ -59,15 +59,17 @@ export class ConnectionLimits {
     return undefined;
   }
 
-  /** Counts an accepted connection until `onClose` fires for it. */
-  track(req: IncomingMessage, onClose: (release: () => void) => void): void {
+  /** Counts an accepted connection; returns the address to `release` when it closes. */
+  track(req: IncomingMessage): string {
     const ip = clientAddress(req, this.opts.trustProxyHops);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
-    onClose(() => {
-      const n = (this.perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, n);
-    });
+    return ip;
+  }
+
+  release(ip: string): void {
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
   }
 
   /** Throws `rate_limited` when `user` already holds `current` sessions, the most allowed. */

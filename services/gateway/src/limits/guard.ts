@@ -70,22 +70,17 @@ export class Guard {
     return refusal;
   }
 
-  /** Counts a new connection (per address, frames out, outgoing gauges) until it closes. */
+  /** Counts a new connection (per address, outgoing gauges) until `untrack` at its close. */
   track(s: Session, req: IncomingMessage): void {
     this.sessions.add(s);
-    this.conns.track(req, (release) =>
-      s.ws.once('close', () => {
-        release();
-        this.sessions.delete(s);
-      }),
-    );
-    const framesOut = this.parts.metrics.framesOut;
-    const send = s.ws.send.bind(s.ws);
-    // ws has no "sent" event: count at the one call every frame to this client goes through.
-    s.ws.send = ((...args: Parameters<typeof send>) => {
-      framesOut.inc();
-      return send(...args);
-    }) as typeof send;
+    s.countedAs = this.conns.track(req);
+  }
+
+  /** The connection closed: it no longer counts. Safe to call more than once. */
+  untrack(s: Session): void {
+    if (!this.sessions.delete(s) || s.countedAs === undefined) return;
+    this.conns.release(s.countedAs);
+    s.countedAs = undefined;
   }
 
   /**

@@ -22,11 +22,12 @@ export type Verdict =
 
 export type Bucket = 'requests' | 'send' | 'typing';
 
+/** Only `requests` exists from the first frame; the rest on first need (memory per idle connection). */
 interface ConnectionState {
   requests: TokenBucket;
-  send: TokenBucket;
-  typing: TokenBucket;
-  rejections: WindowCounter;
+  send?: TokenBucket;
+  typing?: TokenBucket;
+  rejections?: WindowCounter;
 }
 
 /**
@@ -50,10 +51,11 @@ export class RateLimiter {
     let bucket: Bucket = 'requests';
     if (wait === 0 && (op === 'send' || op === 'typing')) {
       bucket = op;
-      wait = st[op].take(now);
+      wait = this.bucketOf(st, op, now).take(now);
       if (wait > 0 && op === 'typing' && !hasId) return { kind: 'drop', bucket };
     }
     if (wait === 0) return { kind: 'ok' };
+    st.rejections ??= new WindowCounter(this.opts.abuseRejections, this.opts.abuseWindowMs);
     if (st.rejections.hit(now)) return { kind: 'abusive', bucket };
     const what = bucket === 'requests' ? 'requests' : `${bucket} requests`;
     return {
@@ -70,15 +72,20 @@ export class RateLimiter {
   private stateOf(conn: object, now: number): ConnectionState {
     let st = this.state.get(conn);
     if (!st) {
-      const o = this.opts;
-      st = {
-        requests: new TokenBucket(o.requestsPerSec, o.requestsBurst, now),
-        send: new TokenBucket(o.sendsPerSec, o.sendsBurst, now),
-        typing: new TokenBucket(o.typingPerSec, o.typingBurst, now),
-        rejections: new WindowCounter(o.abuseRejections, o.abuseWindowMs),
-      };
+      st = { requests: new TokenBucket(this.opts.requestsPerSec, this.opts.requestsBurst, now) };
       this.state.set(conn, st);
     }
     return st;
+  }
+
+  /** A bucket starts full when first needed, as it would have refilled since the connection opened. */
+  private bucketOf(st: ConnectionState, op: 'send' | 'typing', now: number): TokenBucket {
+    const o = this.opts;
+    if (op === 'send') {
+      st.send ??= new TokenBucket(o.sendsPerSec, o.sendsBurst, now);
+      return st.send;
+    }
+    st.typing ??= new TokenBucket(o.typingPerSec, o.typingBurst, now);
+    return st.typing;
   }
 }
