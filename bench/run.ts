@@ -3,7 +3,8 @@
  * the limits on free ports, drives every scenario from worker processes, prints a table and
  * writes bench/results/latest.{json,md,svg} plus dated copies.
  *
- *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history] [--workers 2] [--profile]
+ *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history] [--systems natter,peer]
+ *                    [--workers 2] [--profile] [--dm-rates 500,1000] [--step-ms 5000]
  *
  * --profile runs every Natter process under the V8 CPU profiler (lib/profile-entry.ts) and adds
  * their hottest functions to the report (the profiler slows them: use it to find costs, not for numbers).
@@ -39,13 +40,18 @@ async function main(): Promise<number> {
       profile: { type: 'boolean', default: false },
       out: { type: 'string', default: RESULTS },
       systems: { type: 'string' },
+      'dm-rates': { type: 'string' },
+      'step-ms': { type: 'string' },
     },
   });
   const only = new Set(values.only ? values.only.split(',') : SCENARIOS);
   // --systems natter,peer: measure only these (for profiling; a report needs all of them).
   const picked = values.systems ? new Set(values.systems.split(',')) : undefined;
   const among = <T extends string>(ids: readonly T[]): T[] => ids.filter((id) => !picked || picked.has(id));
-  const sizes = values.quick ? QUICK : FULL;
+  const sizes = { ...(values.quick ? QUICK : FULL) };
+  // For experiments: --dm-rates 500,1000,2000 --step-ms 5000.
+  if (values['dm-rates']) sizes.dmRates = values['dm-rates'].split(',').map(Number);
+  if (values['step-ms']) sizes.dmStepMs = Number(values['step-ms']);
   const startedAt = new Date();
   const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const progress = new ProgressLine();

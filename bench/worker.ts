@@ -249,7 +249,8 @@ process.on('message', (req: Request) => {
 setInterval(() => {
   const p: Progress = { type: 'progress', ...counters };
   const key = JSON.stringify(p);
-  if (key !== lastProgress) process.send?.(p);
+  // The coordinator may already be gone (it exits without waiting for us).
+  if (key !== lastProgress && process.connected) process.send?.(p, undefined, undefined, () => undefined);
   lastProgress = key;
 }, 250).unref();
 

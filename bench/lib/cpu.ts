@@ -60,3 +60,18 @@ export function cpuSince(before: CpuSnapshot, after = cpuSnapshot()): Record<str
   }
   return out;
 }
+
+/** `cpuSince` divided by `count` (messages, deliveries), in milliseconds, three decimals. */
+export function cpuPer(used: Record<string, number>, count: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(used).map(([group, ms]) => [group, Math.round((ms / Math.max(1, count)) * 1000) / 1000]),
+  );
+}
+
+/** "gw-1 0.5, history 0.4, ...": the groups by cost, for progress notes. */
+export function formatCpu(per: Record<string, number>): string {
+  return Object.entries(per)
+    .sort((a, b) => b[1] - a[1])
+    .map(([g, ms]) => `${g} ${ms}`)
+    .join(', ');
+}

@@ -214,6 +214,12 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
       ]),
     },
     {
+      title:
+        'Where the CPU went: milliseconds of CPU per DM sent (at the highest rate held, else the first step) and per fanout delivery, by process, load generator included',
+      head: ['case', 'system', 'total ms', 'by process, largest first'],
+      rows: cpuRows(r, label),
+    },
+    {
       title: 'Ratios (Natter / peer, Natter / limit) and the targets of issue 6',
       head: ['ratio', 'value', 'target', 'met'],
       rows: r.ratios.map((x) => [
@@ -224,6 +230,33 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
       ]),
     },
   ];
+}
+
+/** The process groups (lib/cpu.ts) each system runs on; the others sit idle meanwhile. */
+const PROCESSES: Record<SystemId, RegExp> = {
+  natter: /^(gw-\d+|gateway|history|rooms|presence|nats-server|redis-server|postgres|load generator)$/,
+  peer: /^(socket\.io|redis-server|postgres|load generator)$/,
+  ws: /^(ws relay|load generator)$/,
+  nats: /^(nats-server|load generator)$/,
+  pg: /^(postgres|load generator)$/,
+};
+
+function cpuRows(r: Report, label: (s: SystemId) => string): string[][] {
+  const row = (what: string, system: SystemId, per: Record<string, number> | undefined): string[] => {
+    const used = Object.entries(per ?? {})
+      .filter(([g, ms]) => PROCESSES[system].test(g) && ms >= 0.001)
+      .sort((a, b) => b[1] - a[1]);
+    const total = used.reduce((t, [, ms]) => t + ms, 0);
+    return [what, label(system), n(total, 3), used.map(([g, ms]) => `${g} ${n(ms, 3)}`).join(', ')];
+  };
+  const rows: string[][] = [];
+  for (const d of r.dm) {
+    const step = d.steps.filter((s) => s.held).at(-1) ?? d.steps[0];
+    if (step?.cpuPerMessage) rows.push(row(`DM @ ${step.rate}/s`, d.system, step.cpuPerMessage));
+  }
+  for (const f of r.fanout)
+    if (f.cpuPerDelivery) rows.push(row(`fanout ${f.members} members`, f.system, f.cpuPerDelivery));
+  return rows;
 }
 
 export function terminalTable(r: Report): string {

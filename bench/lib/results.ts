@@ -52,6 +52,8 @@ export interface FanoutResult {
   latency: LatencySummary;
   ack: LatencySummary;
   firstError?: string;
+  /** CPU milliseconds per delivery, per process group (lib/cpu.ts), over the measured phase. */
+  cpuPerDelivery?: Record<string, number>;
 }
 
 export interface ConnectionsResult {

@@ -1,4 +1,4 @@
-import { cpuSince, cpuSnapshot } from '../lib/cpu.ts';
+import { cpuPer, cpuSince, cpuSnapshot, formatCpu } from '../lib/cpu.ts';
 import { merge, summarize } from '../lib/histogram.ts';
 import type { ConnectResult, UserSpec, DmResult as WorkerDm } from '../lib/ipc.ts';
 import type { DmResult, DmStep } from '../lib/results.ts';
@@ -94,12 +94,7 @@ export async function runDm(ctx: Ctx, id: 'natter' | 'peer' | 'ws' | 'nats'): Pr
       ctx.progress.note(
         `  dm ${id.padEnd(6)} ${String(rate).padStart(6)}/s  p50 ${latency.p50} ms  p99 ${latency.p99} ms  p99.9 ${latency.p999} ms  ${s.held ? 'held' : `not held: ${why}`}`,
       );
-      ctx.progress.note(
-        `    CPU ms per message: ${Object.entries(s.cpuPerMessage ?? {})
-          .sort((a, b) => b[1] - a[1])
-          .map(([g, ms]) => `${g} ${ms}`)
-          .join(', ')}`,
-      );
+      ctx.progress.note(`    CPU ms per message: ${formatCpu(s.cpuPerMessage ?? {})}`);
       if (!s.held) break;
     }
   });

@@ -1,3 +1,4 @@
+import { cpuPer, cpuSince, cpuSnapshot, formatCpu } from '../lib/cpu.ts';
 import { merge, summarize } from '../lib/histogram.ts';
 import type { ConnectResult, FanoutSendResult, RecvStats, UserSpec } from '../lib/ipc.ts';
 import type { FanoutResult } from '../lib/results.ts';
@@ -72,6 +73,7 @@ export async function runFanout(
   ctx.progress.phase(`fanout ${id} ${size.members} x ${size.messages} msgs`, counterDetail(ctx));
   const tag = `m${ctx.tag}`;
   await pool.all(() => ({ cmd: 'recv-reset', tag }));
+  const cpuBefore = cpuSnapshot();
   const { sent, expected, stats } = await profiled(ctx, id, `fanout ${size.members} members`, async () => {
     const sent = await pool.one<FanoutSendResult>(0, {
       cmd: 'fanout-send',
@@ -84,6 +86,7 @@ export async function runFanout(
     const expected = sent.acked * size.members;
     return { sent, expected, stats: await collect(ctx, expected) };
   });
+  const cpu = cpuSince(cpuBefore);
   await pool.all(() => ({ cmd: 'close' }));
 
   const delivered = stats.reduce((n, s) => n + s.received, 0);
@@ -101,9 +104,11 @@ export async function runFanout(
     latency: summarize(merge(stats.map((s) => s.hist))),
     ack: summarize(merge([sent.ackHist])),
     firstError: sent.firstError,
+    cpuPerDelivery: cpuPer(cpu, delivered),
   };
   ctx.progress.note(
     `  fanout ${id.padEnd(6)} ${String(size.members).padStart(5)} members  ${r.deliveriesPerSec} deliveries/s  p99 ${r.latency.p99} ms  (${delivered}/${expected} delivered)`,
   );
+  ctx.progress.note(`    CPU ms per delivery: ${formatCpu(r.cpuPerDelivery ?? {})}`);
   return r;
 }
