@@ -61,10 +61,10 @@ export function cpuSince(before: CpuSnapshot, after = cpuSnapshot()): Record<str
   return out;
 }
 
-/** `cpuSince` divided by `count` (messages, deliveries), in milliseconds, three decimals. */
+/** `cpuSince` divided by `count` (messages, deliveries), in milliseconds (to the nanosecond). */
 export function cpuPer(used: Record<string, number>, count: number): Record<string, number> {
   return Object.fromEntries(
-    Object.entries(used).map(([group, ms]) => [group, Math.round((ms / Math.max(1, count)) * 1000) / 1000]),
+    Object.entries(used).map(([group, ms]) => [group, Math.round((ms / Math.max(1, count)) * 1e6) / 1e6]),
   );
 }
 
@@ -72,6 +72,6 @@ export function cpuPer(used: Record<string, number>, count: number): Record<stri
 export function formatCpu(per: Record<string, number>): string {
   return Object.entries(per)
     .sort((a, b) => b[1] - a[1])
-    .map(([g, ms]) => `${g} ${ms}`)
+    .map(([g, ms]) => `${g} ${Math.round(ms * 1000) / 1000}`)
     .join(', ');
 }

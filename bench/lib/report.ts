@@ -215,8 +215,8 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
     },
     {
       title:
-        'Where the CPU went: milliseconds of CPU per DM sent (at the highest rate held, else the first step) and per fanout delivery, by process, load generator included',
-      head: ['case', 'system', 'total ms', 'by process, largest first'],
+        'Where the CPU went: CPU time per DM sent, in ms (at the highest rate held, else the first step), and per fanout delivery, in µs, by process, load generator included',
+      head: ['case', 'system', 'total', 'by process, largest first'],
       rows: cpuRows(r, label),
     },
     {
@@ -242,20 +242,23 @@ const PROCESSES: Record<SystemId, RegExp> = {
 };
 
 function cpuRows(r: Report, label: (s: SystemId) => string): string[][] {
-  const row = (what: string, system: SystemId, per: Record<string, number> | undefined): string[] => {
+  /** `scale` turns milliseconds into the unit of the row (ms for a DM, µs for a delivery). */
+  const row = (what: string, system: SystemId, per: Record<string, number> | undefined, scale: number) => {
     const used = Object.entries(per ?? {})
-      .filter(([g, ms]) => PROCESSES[system].test(g) && ms >= 0.001)
+      .map(([g, ms]): [string, number] => [g, ms * scale])
+      .filter(([g, v]) => PROCESSES[system].test(g) && v > 0)
       .sort((a, b) => b[1] - a[1]);
-    const total = used.reduce((t, [, ms]) => t + ms, 0);
-    return [what, label(system), n(total, 3), used.map(([g, ms]) => `${g} ${n(ms, 3)}`).join(', ')];
+    const total = used.reduce((t, [, v]) => t + v, 0);
+    return [what, label(system), n(total, 3), used.map(([g, v]) => `${g} ${n(v, 3)}`).join(', ')];
   };
   const rows: string[][] = [];
   for (const d of r.dm) {
     const step = d.steps.filter((s) => s.held).at(-1) ?? d.steps[0];
-    if (step?.cpuPerMessage) rows.push(row(`DM @ ${step.rate}/s`, d.system, step.cpuPerMessage));
+    if (step?.cpuPerMessage) rows.push(row(`DM @ ${step.rate}/s (ms)`, d.system, step.cpuPerMessage, 1));
   }
   for (const f of r.fanout)
-    if (f.cpuPerDelivery) rows.push(row(`fanout ${f.members} members`, f.system, f.cpuPerDelivery));
+    if (f.cpuPerDelivery)
+      rows.push(row(`fanout ${f.members} members (µs)`, f.system, f.cpuPerDelivery, 1000));
   return rows;
 }
 

@@ -83,12 +83,7 @@ export async function runDm(ctx: Ctx, id: 'natter' | 'peer' | 'ws' | 'nats'): Pr
         held: why === undefined,
         why,
         firstError: parts.find((p) => p.firstError)?.firstError,
-        cpuPerMessage: Object.fromEntries(
-          Object.entries(cpu).map(([group, ms]) => [
-            group,
-            Math.round((ms / Math.max(1, sent)) * 1000) / 1000,
-          ]),
-        ),
+        cpuPerMessage: cpuPer(cpu, sent),
       };
       steps.push(s);
       ctx.progress.note(
