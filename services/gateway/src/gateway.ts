@@ -16,7 +16,7 @@ import {
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import { deliverPresence, deliverRoomEvent, deliverToUsers } from './events.ts';
@@ -27,6 +27,7 @@ import { handlerFor, type listConvs } from './ops.ts';
 import { Ordering } from './ordering.ts';
 import { Registry } from './registry.ts';
 import { Session, type SessionLimits } from './session.ts';
+import { SessionSocket, socketListeners } from './socket.ts';
 import { replaySince } from './sync.ts';
 
 export interface GatewayParts {
@@ -432,32 +433,4 @@ export class Gateway implements GatewayContext {
     await this.bus.flush().catch(() => undefined);
     this.wss.close();
   }
-}
-
-/**
- * The gateway's `ws` socket class: it knows its session (a field, so no per-socket property
- * store), which lets one set of listeners serve every connection.
- */
-class SessionSocket extends WebSocket {
-  session!: Session;
-}
-
-const sessionOf = (ws: WebSocket): Session => (ws as SessionSocket).session;
-
-function socketListeners(gw: Gateway) {
-  return {
-    message(this: WebSocket, data: RawData, isBinary: boolean): void {
-      gw.onFrame(sessionOf(this), data, isBinary);
-    },
-    pong(this: WebSocket): void {
-      sessionOf(this).lastPong = Date.now();
-    },
-    error(this: WebSocket, err: Error): void {
-      // ws reports 1009 (too large) and invalid frames here before closing.
-      gw.log.debug({ err, session: sessionOf(this).id }, 'websocket error');
-    },
-    close(this: WebSocket): void {
-      gw.onSocketClose(sessionOf(this));
-    },
-  };
 }
