@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { freePort, type ProcHandle, startProcess } from '@natter/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,9 @@ const LIMITS = {
   NATTER_RATE_ABUSE_WINDOW_MS: '10000',
   NATTER_MAX_SESSIONS_PER_USER: '3',
   NATTER_USER_SENDS_PER_MIN: '30',
+  // The defaults, which test/helpers/cluster.ts raises for every other test.
+  NATTER_HTTP_RATE_PER_SEC: '20',
+  NATTER_HTTP_RATE_BURST: '100',
 };
 
 let cluster: Cluster;
@@ -268,5 +272,55 @@ describe('connection limits', () => {
         ),
       ).toBeGreaterThan(0);
     });
+  });
+});
+
+describe('HTTP API rate limit', () => {
+  /** GET from a chosen loopback source address (the gateway counts the TCP peer here). */
+  function get(path: string, localAddress: string, headers: Record<string, string> = {}) {
+    const { port } = new URL(cluster.gateways[0].http);
+    return new Promise<{ status: number; retryAfter?: string; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path, localAddress, headers, agent: false },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('answers 429 rate_limited with retryAfter past an address bucket, without touching other addresses', async () => {
+    // A bucket of 100 at once, 20 a second (the defaults). Unauthenticated requests count too.
+    const answers = await Promise.all(
+      Array.from({ length: 160 }, () => get('/v1/conversations', '127.0.0.9')),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(30);
+    expect(answers.filter((a) => a.status === 401).length).toBeGreaterThanOrEqual(100);
+    const first = limited[0];
+    expect(Number(first.retryAfter)).toBeGreaterThanOrEqual(1);
+    const body = JSON.parse(first.body) as { error: { code: string; message: string; retryAfter: number } };
+    expect(body.error.code).toBe('rate_limited');
+    expect(body.error.message).toMatch(/HTTP API requests from this address/);
+    expect(body.error.retryAfter).toBeGreaterThan(0);
+
+    // Another address is served, with its own token.
+    const other = await get('/v1/conversations', '127.0.0.10', {
+      authorization: `Bearer ${await token('hank')}`,
+    });
+    expect(other.status).toBe(200);
+    // The web client and health are not counted.
+    expect((await get('/healthz', '127.0.0.9')).status).toBe(200);
+    expect(
+      await metric(cluster.gateways[0].http, /^natter_gateway_rate_limited_total\{.*bucket="http"/),
+    ).toBeGreaterThanOrEqual(limited.length);
   });
 });

@@ -249,7 +249,9 @@ function cpuRows(r: Report, label: (s: SystemId) => string): string[][] {
       .filter(([g, v]) => PROCESSES[system].test(g) && v > 0)
       .sort((a, b) => b[1] - a[1]);
     const total = used.reduce((t, [, v]) => t + v, 0);
-    return [what, label(system), n(total, 3), used.map(([g, v]) => `${g} ${n(v, 3)}`).join(', ')];
+    const digits = scale === 1 ? 3 : 1;
+    const shown = used.map(([g, v]) => `${g} ${n(v, digits)}`).filter((x) => !x.endsWith(' 0'));
+    return [what, label(system), n(total, digits), shown.join(', ')];
   };
   const rows: string[][] = [];
   for (const d of r.dm) {

@@ -123,6 +123,8 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
     // Abuse limits off: the load generator is one "client address" sending far more than a
     // person would, and the peer has no such limits. What is measured is capacity.
     NATTER_MAX_CONNECTIONS_PER_IP: '10000000',
+    NATTER_HTTP_RATE_PER_SEC: '1000000',
+    NATTER_HTTP_RATE_BURST: '1000000',
     NATTER_RATE_REQUESTS_PER_SEC: '1000000',
     NATTER_RATE_REQUESTS_BURST: '1000000',
     NATTER_RATE_SENDS_PER_SEC: '1000000',

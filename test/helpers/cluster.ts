@@ -57,8 +57,11 @@ export async function startCluster(
     NATTER_GATEWAY_HEARTBEAT_MS: '500',
     NATTER_REQUEST_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'warn',
-    // Every test client comes from 127.0.0.1; the per-IP limit is tested on its own.
+    // Every test client comes from 127.0.0.1; the per-address limits (connections, HTTP API)
+    // are tested on their own (test/limits.int.test.ts).
     NATTER_MAX_CONNECTIONS_PER_IP: '100000',
+    NATTER_HTTP_RATE_PER_SEC: '100000',
+    NATTER_HTTP_RATE_BURST: '100000',
     ...opts.env,
   };
   const services: Cluster['services'] = { history: [], rooms: [], presence: [] };

@@ -61,6 +61,9 @@ export interface Config {
   /** Per-connection token bucket for `typing` (past it, typing without id is dropped). */
   rateTypingPerSec: number;
   rateTypingBurst: number;
+  /** Per client address token bucket for the HTTP API (`/v1/*`): refill per second and size. */
+  httpRatePerSec: number;
+  httpRateBurst: number;
   /** This many rate-limit rejections within the window close the connection with 4008. */
   rateAbuseRejections: number;
   rateAbuseWindowMs: number;
@@ -98,6 +101,8 @@ export const DEFAULTS = {
   NATTER_RATE_SENDS_BURST: '500',
   NATTER_RATE_TYPING_PER_SEC: '2',
   NATTER_RATE_TYPING_BURST: '5',
+  NATTER_HTTP_RATE_PER_SEC: '20',
+  NATTER_HTTP_RATE_BURST: '100',
   NATTER_RATE_ABUSE_REJECTIONS: '50',
   NATTER_RATE_ABUSE_WINDOW_MS: '10000',
   NATTER_USER_SENDS_PER_MIN: '600',
@@ -240,6 +245,8 @@ export function loadConfig(env: Env = process.env): Config {
     rateSendsBurst: int(env, 'NATTER_RATE_SENDS_BURST', 1, 1_000_000),
     rateTypingPerSec: int(env, 'NATTER_RATE_TYPING_PER_SEC', 1, 1_000_000),
     rateTypingBurst: int(env, 'NATTER_RATE_TYPING_BURST', 1, 1_000_000),
+    httpRatePerSec: int(env, 'NATTER_HTTP_RATE_PER_SEC', 1, 1_000_000),
+    httpRateBurst: int(env, 'NATTER_HTTP_RATE_BURST', 1, 1_000_000),
     rateAbuseRejections: int(env, 'NATTER_RATE_ABUSE_REJECTIONS', 1, 1_000_000),
     rateAbuseWindowMs: int(env, 'NATTER_RATE_ABUSE_WINDOW_MS', 100, 3_600_000),
     userSendsPerMin: int(env, 'NATTER_USER_SENDS_PER_MIN', 1, 100_000_000),

@@ -122,7 +122,7 @@ export function gatewayMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'natter_gateway_rate_limited_total',
-          help: 'Requests refused or dropped by a rate limit, by bucket (requests, send, typing, user_send) and action (limited, dropped, closed)',
+          help: 'Requests refused or dropped by a rate limit, by bucket (requests, send, typing, user_send, http) and action (limited, dropped, closed)',
           labelNames: ['bucket', 'action'],
           registers: r,
         }),

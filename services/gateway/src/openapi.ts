@@ -24,6 +24,10 @@ const UPLOAD_TYPES = [
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json(ref('ErrorResponse')) });
+/** Every /v1 route: the per-address HTTP API bucket (NATTER_HTTP_RATE_PER_SEC / _BURST). */
+const rateLimited = errorResponse(
+  'Too many HTTP API requests from this address: rate_limited with retryAfter (ms), and Retry-After (s)',
+);
 
 const schemas = {
   Error: {
@@ -174,6 +178,7 @@ export function openapiDocument() {
             },
             401: errorResponse('No valid token'),
             503: errorResponse('A backend is unavailable'),
+            429: rateLimited,
           },
         },
       },
@@ -215,6 +220,7 @@ export function openapiDocument() {
             403: errorResponse('Not a member of the conversation'),
             404: errorResponse('No such room'),
             503: errorResponse('A backend is unavailable'),
+            429: rateLimited,
           },
         },
       },
@@ -231,6 +237,7 @@ export function openapiDocument() {
             403: errorResponse('The server API is off (no NATTER_API_KEY) or the target refuses'),
             413: errorResponse('Text or body over a limit'),
             503: errorResponse('A backend is unavailable; nothing was stored, retry with the same cid'),
+            429: rateLimited,
           },
         },
       },
@@ -251,6 +258,7 @@ export function openapiDocument() {
             401: errorResponse('No valid token'),
             413: errorResponse('Larger than NATTER_MAX_UPLOAD_BYTES (10 MiB by default)'),
             503: errorResponse('Uploads are not configured or the store is unavailable'),
+            429: rateLimited,
           },
         },
       },
@@ -279,6 +287,7 @@ export function openapiDocument() {
               ),
             },
             404: errorResponse('No such upload'),
+            429: rateLimited,
           },
         },
       },
@@ -286,7 +295,10 @@ export function openapiDocument() {
         get: {
           operationId: 'openapi',
           summary: 'This document',
-          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+          responses: {
+            200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) },
+            429: rateLimited,
+          },
         },
       },
       '/healthz': {

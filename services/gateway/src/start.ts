@@ -8,6 +8,8 @@ import { bearerToken, type UploadStore, uploadRoutes } from '@natter/uploads';
 import type { Registry } from 'prom-client';
 import { Gateway } from './gateway.ts';
 import { apiRoutes, sendJson } from './http-api.ts';
+import { AddressRateLimit } from './limits/address-rate.ts';
+import { clientAddress } from './limits/connections.ts';
 import { staticRoutes } from './static-files.ts';
 
 export interface GatewayStartParts {
@@ -46,8 +48,26 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
     maxBytes: config.maxUploadBytes,
     log: parts.log.child({ module: 'uploads' }),
   });
+  const httpLimit = new AddressRateLimit(config.httpRatePerSec, config.httpRateBurst);
   const server: Server = createServer((req, res) => {
     if (health(req, res)) return;
+    if (req.url?.startsWith('/v1/')) {
+      // The HTTP API reads Postgres and verifies tokens: one address must not flood it. The
+      // web client's files and /healthz, /readyz, /metrics are not counted.
+      const wait = httpLimit.take(clientAddress(req, config.trustProxyHops));
+      if (wait > 0) {
+        gateway.metrics.rateLimited.inc({ bucket: 'http', action: 'limited' });
+        res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+        sendJson(res, 429, {
+          error: {
+            code: 'rate_limited',
+            message: `too many HTTP API requests from this address; retry after ${wait} ms`,
+            retryAfter: wait,
+          },
+        });
+        return;
+      }
+    }
     // /v1 routes before the web client, whose index.html fallback would answer their GETs.
     uploads(req, res)
       .then((done) => done || api(req, res))

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { AddressRateLimit } from '../src/limits/address-rate.ts';
 import { clientAddress } from '../src/limits/connections.ts';
 import { RateLimiter } from '../src/limits/rate-limiter.ts';
 import { TokenBucket, WindowCounter } from '../src/limits/token-bucket.ts';
@@ -86,5 +87,19 @@ describe('MemoryUserSendLimit', () => {
     expect(await l.take('a', 60_200)).toBe(59_800);
     expect(await l.take('b', 60_200)).toBe(0);
     expect(await l.take('a', 120_000)).toBe(0);
+  });
+});
+
+describe('AddressRateLimit', () => {
+  it('gives each address its own bucket and forgets the ones that refilled', () => {
+    const limit = new AddressRateLimit(10, 3);
+    const t = 1_000_000;
+    expect([limit.take('a', t), limit.take('a', t), limit.take('a', t)]).toEqual([0, 0, 0]);
+    expect(limit.take('a', t)).toBe(100);
+    expect(limit.take('b', t)).toBe(0);
+    expect(limit.size).toBe(2);
+    // Past the sweep period both have refilled: a new request finds a fresh map.
+    expect(limit.take('c', t + 60_000)).toBe(0);
+    expect(limit.size).toBe(1);
   });
 });

@@ -25,6 +25,12 @@ export class TokenBucket {
     return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.perSec));
   }
 
+  /** Whether it has refilled to its burst: a full bucket is the same as a new one. */
+  full(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
   private refill(now: number): void {
     const elapsed = now - this.last;
     if (elapsed <= 0) return;
