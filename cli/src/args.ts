@@ -30,8 +30,10 @@ export type Invocation =
       command: 'send';
       conn: ConnOptions;
       to: Target;
-      /** Undefined: read the text from stdin. */
+      /** Undefined: read the text from stdin (unless files are sent). */
       text: string | undefined;
+      /** Files to upload and attach (images, voice). */
+      files: string[];
       join: boolean;
       json: boolean;
       cid?: string;
@@ -103,6 +105,7 @@ function parseSend(args: string[], env: Env): Invocation {
     join: { type: 'boolean' },
     json: { type: 'boolean' },
     cid: { type: 'string' },
+    file: { type: 'string', short: 'f', multiple: true },
   });
   if (values.help) return { command: 'help', topic: 'send' };
   if (values.to === undefined) throw new UsageError('--to is required (room:<room> or user:<user>)', 'send');
@@ -124,6 +127,7 @@ function parseSend(args: string[], env: Env): Invocation {
     conn,
     to: values.to as Target,
     text,
+    files: values.file ?? [],
     join: values.join === true,
     json: values.json === true,
     ...(values.cid === undefined ? {} : { cid: values.cid }),

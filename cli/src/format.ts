@@ -54,9 +54,3 @@ export function convLabel(conv: string, me: string): string {
   }
   return conv;
 }
-
-/** The http(s) origin of a gateway's ws(s) URL (uploads are served there). */
-export function httpBaseOf(wsUrl: string): string {
-  const u = new URL(wsUrl);
-  return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
-}

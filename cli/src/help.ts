@@ -14,7 +14,8 @@ const GENERAL = `natter: the Natter terminal client
 
 Usage:
   natter connect [options]                     interactive chat
-  natter send --to <target> [options] [text]   send one message (text from stdin if absent)
+  natter send --to <target> [options] [text]   send one message (text from stdin if absent;
+                                               --file to attach images or voice)
   natter tail <conversation> [options]         print messages as they arrive
   natter help <command>                        help on one command
   natter --version
@@ -34,13 +35,16 @@ Commands:
 ${CHAT_HELP.map((l) => `  ${l}`).join('\n')}
 
 ${CONNECTION}`,
-  send: `Usage: natter send --to <target> [--join] [--json] [--cid <id>] [options] [text...]
+  send: `Usage: natter send --to <target> [--file <path>]... [--join] [--json] [--cid <id>] [options] [text...]
 
 Sends one message and exits once the server has stored it. The text is the remaining
-arguments joined by spaces, or stdin when there are none (echo hi | natter send --to ...).
-Use -- before text that starts with a dash.
+arguments joined by spaces, or stdin when there are none (echo hi | natter send --to ...);
+with --file the text is optional. Use -- before text that starts with a dash.
 
   -t, --to <target>  room:<room> or user:<user> (required)
+  -f, --file <path>  upload and attach a file (repeatable): images .png .jpg .jpeg .gif
+                     .webp, voice .webm .ogg .oga .opus .mp3 .m4a; the server checks the
+                     bytes and refuses other types or files over its upload limit
   --join             join the room first if you are not a member (else: exit 1)
   --json             print the result as JSON: {"conv","seq","mid","ts"}
   --cid <id>         your id for this message (1-64 chars): re-running with the same cid

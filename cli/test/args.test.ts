@@ -64,9 +64,13 @@ describe('parseInvocation', () => {
       conn: { url: DEFAULT_URL, user: 'a', timeoutMs: 10_000 },
       to: 'room:general',
       text: 'hello there',
+      files: [],
       join: false,
       json: false,
     });
+    expect(
+      parseInvocation(['send', '--user', 'a', '--to', 'user:b', '-f', 'a.png', '--file', 'b.ogg']),
+    ).toMatchObject({ text: undefined, files: ['a.png', 'b.ogg'] });
     expect(
       parseInvocation(['send', '-t', 'user:bob', '--json', '--cid', 'c1', '--user', 'a', '--', '-1 from me']),
     ).toMatchObject({ to: 'user:bob', text: '-1 from me', json: true, cid: 'c1' });

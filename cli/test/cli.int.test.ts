@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type MessageView, NatterClient } from '@natter/client';
@@ -138,6 +138,54 @@ describe('natter send and natter tail', () => {
     await tail.waitStdout(/erin: psst/);
     tail.signal('SIGINT');
     expect(await tail.exited).toBe(0);
+  });
+
+  it('sends files as attachments: uploaded, checked by the server, shown with their URL', async () => {
+    // A 1x1 PNG.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const file = path.join(dataDir, 'dot.png');
+    await writeFile(file, png);
+    const gina = await sdk('gina');
+    const got = nextMessage(gina, (m) => m.from === 'hal');
+    const r = await NatterProcess.run(
+      ['send', '--user', 'hal', '--to', 'user:gina', '--file', file, '--json', 'a dot'],
+      { NATTER_URL: url },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = await got;
+    expect(m.text).toBe('a dot');
+    expect(m.attachments).toEqual([
+      expect.objectContaining({ type: 'image/png', name: 'dot.png', size: png.length }),
+    ]);
+    const served = await fetch(`http://127.0.0.1:${node.gateway.port}${m.attachments![0].url}`);
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(png);
+
+    // Text is optional with a file; bytes that are not what the name says are refused.
+    const fake = path.join(dataDir, 'fake.png');
+    await writeFile(fake, 'not a png at all');
+    const refused = await NatterProcess.run(['send', '--user', 'hal', '--to', 'user:gina', '-f', fake], {
+      NATTER_URL: url,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^natter: not sent: fake\.png: /m);
+    const wrongKind = await NatterProcess.run(
+      ['send', '--user', 'hal', '--to', 'user:gina', '-f', 'notes.txt'],
+      {
+        NATTER_URL: url,
+      },
+    );
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(/notes\.txt.*not an image or voice file/);
+    const missing = await NatterProcess.run(
+      ['send', '--user', 'hal', '--to', 'user:gina', '-f', path.join(dataDir, 'nope.png')],
+      { NATTER_URL: url },
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.png.*ENOENT/);
   });
 
   it('exits 1 with the server’s code on a refusal and 2 on a wrong command line', async () => {

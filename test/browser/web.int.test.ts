@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { NatterClient } from '@natter/client';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Cluster, startCluster } from '../helpers/cluster.ts';
@@ -126,6 +126,35 @@ describe('the web client, two browsers on two gateways', () => {
     await alice.page.screenshot({ path: `${SHOTS}room.png` });
   });
 
+  it('sends an image pasted into the message box; it renders in the other browser', async () => {
+    // What a paste of a copied image (a screenshot, say) delivers: a paste event on the box
+    // whose clipboardData carries the file. The composer takes the files and keeps the
+    // browser from pasting anything as text.
+    const png = stripesPng(160, 100).toString('base64');
+    const box = alice.page.getByRole('textbox', { name: 'Message' });
+    const prevented = await box.evaluate((input, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const clipboardData = new DataTransfer();
+      clipboardData.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+      const paste = new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true });
+      return !input.dispatchEvent(paste);
+    }, png);
+    expect(prevented).toBe(true);
+
+    const pasted = bob.page.locator('.list img.att-image[alt="pasted.png"]');
+    await bob.page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('.list img.att-image[alt="pasted.png"]')].some(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
+    expect(await pasted.count()).toBe(1);
+    expect(await pasted.evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight])).toEqual([
+      160, 100,
+    ]);
+    expect(await pasted.getAttribute('src')).toMatch(/^\/v1\/uploads\/u_/);
+    expect(await box.inputValue()).toBe('');
+  });
+
   it('records a voice message with the microphone and plays it in the other browser', async () => {
     const mic = alice.page.getByRole('button', { name: 'Record a voice message' });
     await mic.click();
@@ -156,6 +185,78 @@ describe('the web client, two browsers on two gateways', () => {
     await alice.sees('Sure! 🍕');
     await expect.poll(() => dm.locator('.badge').count()).toBe(0);
     await bob.page.screenshot({ path: `${SHOTS}dm.png` });
+  });
+
+  it('marks a send the server refuses "not sent — tap to retry", and retrying sends it once', async () => {
+    // What the client marks failed: the SDK outbox retries `disconnected`, `timeout`,
+    // `unavailable` and `rate_limited` with the same cid (so a dropped connection or a
+    // stopped service only delays a send) and fails it for good on any other error.
+    // `too_large` cannot come from this page (the box's maxlength is the server's limit) and
+    // would fail again on retry. So, as it happens to people: erin writes in a room while her
+    // browser is offline, and meanwhile leaves that room on her phone. Back online, the queued
+    // send is `forbidden` (not a member). She joins again on the phone and taps retry.
+    const gw2 = cluster.gateways[1]!;
+    const ctx = await context();
+    let online = true;
+    const live: WebSocketRoute[] = [];
+    // The page's WebSockets go through Playwright; offline, each one (the SDK keeps
+    // reconnecting) is closed at once.
+    await ctx.routeWebSocket(/\/ws$/, (ws) => {
+      if (online) live.push(ws, ws.connectToServer());
+      else void ws.close();
+    });
+    const erin = await ChatPage.open(ctx, 'erin', `${gw2.http}/`);
+    // Her phone is on erin's gateway, so its leave and join are in force there once answered.
+    const phone = new NatterClient({ url: gw2.url, WebSocket, user: 'erin', device: 'phone' });
+    await phone.connect({ timeoutMs: 5000 });
+    try {
+      await erin.signIn();
+      await erin.joinRoom('drafts');
+      await bob.joinRoom('drafts');
+      await erin.send('before the tunnel');
+      await bob.sees('before the tunnel');
+
+      online = false;
+      await Promise.all(live.splice(0).map((ws) => ws.close()));
+      await erin.page.locator('.banner', { hasText: 'Reconnecting' }).waitFor();
+      await erin.send('written in the tunnel');
+      await erin.page
+        .locator('.msg.pending', { hasText: 'written in the tunnel' })
+        .locator('.status', { hasText: 'sending…' })
+        .waitFor();
+      await erin.page.locator('.banner', { hasText: '1 message will be sent when back' }).waitFor();
+      await phone.leave('drafts');
+      online = true;
+
+      // A control for keyboards and screen readers too: a button by role, used with Enter.
+      const retry = erin.page
+        .locator('.msg.failed', { hasText: 'written in the tunnel' })
+        .getByRole('button', { name: 'not sent — tap to retry' });
+      await retry.waitFor();
+      await erin.page.waitForFunction(() => document.querySelector('.banner')?.hasAttribute('hidden'));
+      expect(await bob.messageTexts()).not.toContain('written in the tunnel');
+
+      await phone.join('drafts');
+      await retry.focus();
+      await retry.press('Enter');
+      await bob.sees('written in the tunnel');
+      const sent = erin.page.locator('.list .msg.mine', { hasText: 'written in the tunnel' });
+      await erin.page
+        .locator('.list .msg.mine:not(.pending):not(.failed)', { hasText: 'written in the tunnel' })
+        .waitFor();
+      expect(await sent.count()).toBe(1);
+      expect(await sent.locator('.status').textContent()).toBe('');
+      // A later message arrives after anything the retry could have stored twice.
+      await erin.send('out of the tunnel');
+      await bob.sees('out of the tunnel');
+      const texts = await bob.messageTexts();
+      expect(texts.filter((t) => t === 'written in the tunnel')).toHaveLength(1);
+      expect(texts.slice(-3)).toEqual(['before the tunnel', 'written in the tunnel', 'out of the tunnel']);
+      expect(erin.errors).toEqual([]);
+    } finally {
+      phone.close();
+      await ctx.close();
+    }
   });
 
   it('shows markup and scripts sent as text as text, and runs none of it', async () => {

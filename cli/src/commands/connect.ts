@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
+import { httpBaseOf } from '@natter/client';
 import type { Invocation } from '../args.ts';
 import { Chat } from '../chat/chat.ts';
 import { PlainScreen, type Screen, TtyScreen } from '../chat/screen.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { httpBaseOf } from '../format.ts';
 import { complain, type Io } from '../io.ts';
 import { ConnectError, connectOrExplain, createClient, describeError } from '../open-client.ts';
 import { colorsWanted, createStyle } from '../style.ts';

@@ -1,9 +1,9 @@
-import type { MessageView } from '@natter/client';
+import { httpBaseOf, type MessageView } from '@natter/client';
 import type { Invocation } from '../args.ts';
 import { lastMessages, messagesBetween } from '../backlog.ts';
 import { convOf } from '../conv-of.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { formatMessage, httpBaseOf } from '../format.ts';
+import { formatMessage } from '../format.ts';
 import { complain, type Io } from '../io.ts';
 import { ConnectError, connectOrExplain, createClient, describeError } from '../open-client.ts';
 import { colorsWanted, createStyle } from '../style.ts';

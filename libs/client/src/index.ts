@@ -49,4 +49,14 @@ export type { Target } from './targets.ts';
 export { targetOf } from './targets.ts';
 export type { TokenSource } from './token.ts';
 export { decodeJwtTimes, refreshDelayMs } from './token.ts';
+export type { UploadOptions } from './upload.ts';
+export {
+  AUDIO_TYPES,
+  baseType,
+  httpBaseOf,
+  IMAGE_TYPES,
+  isUploadable,
+  UploadError,
+  uploadFile,
+} from './upload.ts';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.ts';

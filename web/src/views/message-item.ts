@@ -119,6 +119,12 @@ export class MessageItem {
     this.status.addEventListener('click', () => {
       if (this.message.status === 'failed') ctx.onRetry(this.message.key);
     });
+    // A failed send's status is a control: reachable and usable by keyboard too.
+    this.status.addEventListener('keydown', (e) => {
+      if (this.message.status !== 'failed' || (e.key !== 'Enter' && e.key !== ' ')) return;
+      e.preventDefault();
+      ctx.onRetry(this.message.key);
+    });
     this.el = h('div', { class: 'item' }, this.daySep, this.row);
     this.update(m, ctx.me);
   }
@@ -140,7 +146,15 @@ export class MessageItem {
 
   setStatus(text: string): void {
     if (this.status.textContent !== text) this.status.textContent = text;
-    this.status.classList.toggle('retry', this.message.status === 'failed');
+    const failed = this.message.status === 'failed';
+    this.status.classList.toggle('retry', failed);
+    if (failed) {
+      this.status.setAttribute('role', 'button');
+      this.status.tabIndex = 0;
+    } else if (this.status.hasAttribute('role')) {
+      this.status.removeAttribute('role');
+      this.status.removeAttribute('tabindex');
+    }
   }
 
   /** `label` shows a day separator above this message; `compact` hides the sender line. */
