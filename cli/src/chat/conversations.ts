@@ -1,0 +1,123 @@
+import type { Target } from '@natter/client';
+import { dmConv } from '../ids.ts';
+import type { ChatContext, Current } from './chat-context.ts';
+import { memberLines, presenceLine, roomLines } from './listings.ts';
+
+/**
+ * The commands about conversations: entering, leaving and switching between them (which
+ * sets where plain lines go), and listing rooms, members and history.
+ */
+export class Conversations {
+  constructor(private readonly ctx: ChatContext) {}
+
+  async join(room: string): Promise<void> {
+    const { ctx } = this;
+    const conv = `room:${room}`;
+    const { seq } = await ctx.client.join(room);
+    if (!ctx.book.has(conv)) {
+      ctx.book.enter(conv, seq);
+      ctx.client.advanceSeq(conv, seq);
+    }
+    this.switchTo(inRoom(room), `joined #${room}`);
+  }
+
+  async create(room: string, isPrivate: boolean): Promise<void> {
+    const { ctx } = this;
+    const conv = `room:${room}`;
+    await ctx.client.create(room, { private: isPrivate });
+    ctx.book.enter(conv, 0);
+    ctx.client.advanceSeq(conv, 0);
+    const kind = isPrivate ? 'private room' : 'room';
+    this.switchTo(inRoom(room), `created ${kind} #${room}`);
+  }
+
+  /** Leaves `room`, or the current one when none is named. */
+  async leave(named: string | undefined): Promise<void> {
+    const { ctx } = this;
+    const room = named ?? ctx.currentRoom();
+    if (!room) return ctx.warn('/leave which room? (you are not in a room here)');
+    await ctx.client.leave(room);
+    ctx.book.forget(`room:${room}`);
+    if (ctx.current?.conv === `room:${room}`) ctx.current = undefined;
+    ctx.notice(`left #${room}`);
+    ctx.updatePrompt();
+  }
+
+  /** Talks in a room the user is already in. */
+  room(room: string): void {
+    if (this.ctx.book.has(`room:${room}`)) this.switchTo(inRoom(room));
+    else this.ctx.warn(`you are not in #${room}: /join ${room}`);
+  }
+
+  async dm(user: string): Promise<void> {
+    const { ctx } = this;
+    const conv = dmConv(ctx.me, user);
+    this.switchTo({ target: `user:${user}`, conv, label: `@${user}` });
+    if (user !== ctx.me) await ctx.watch([user]);
+  }
+
+  async invite(user: string): Promise<void> {
+    const { ctx } = this;
+    const room = ctx.currentRoom();
+    if (!room) return ctx.warn('/invite works in a room: /room <room> first');
+    await ctx.client.invite(room, user);
+    ctx.notice(`invited ${user} to #${room}`);
+  }
+
+  async listRooms(): Promise<void> {
+    const { ctx } = this;
+    const rooms = await ctx.client.rooms();
+    for (const r of rooms) ctx.book.saw(`room:${r.room}`, r.seq);
+    const lines = roomLines(rooms, ctx.book, ctx.me, ctx.current?.conv, ctx.style);
+    ctx.screen.print(lines.length > 0 ? lines.join('\n') : ctx.style.dim('you are in no rooms: /join one'));
+  }
+
+  async who(): Promise<void> {
+    const { ctx } = this;
+    const here = ctx.current;
+    if (!here) return ctx.warn('/who: /join a room or /dm a user first');
+    if (here.target.startsWith('user:')) {
+      const user = here.target.slice(5);
+      const [p] = await ctx.client.watch([user]);
+      if (p) ctx.presence.set(p.user, p.online);
+      ctx.screen.print(p ? presenceLine(p, ctx.style) : ctx.style.dim(`no presence for ${ctx.safe(user)}`));
+      return;
+    }
+    const members = await ctx.client.members(here.target.slice(5));
+    ctx.screen.print(memberLines(here.label, members, ctx.me, ctx.style).join('\n'));
+  }
+
+  async history(limit: number): Promise<void> {
+    const { ctx } = this;
+    const here = ctx.current;
+    if (!here) return ctx.warn('/history: /join a room or /dm a user first');
+    const { messages, more } = await ctx.client.history(here.conv, { limit });
+    if (messages.length === 0) return ctx.notice(`no messages in ${here.label} yet`);
+    const head = ctx.style.dim(
+      `--- ${here.label}: the last ${messages.length}${more ? ' (more before)' : ''} ---`,
+    );
+    ctx.screen.print([head, ...messages.map((m) => ctx.format(m, here.conv))].join('\n'));
+    const last = messages[messages.length - 1].seq;
+    ctx.book.saw(here.conv, last);
+    ctx.reads.schedule(here.conv, last);
+  }
+
+  /** Makes `next` the current conversation and says so (`what`, or "now talking in"). */
+  private switchTo(next: Current, what?: string): void {
+    const { ctx } = this;
+    ctx.current = next;
+    ctx.typers.stopAll();
+    const unread = ctx.book.unread(next.conv);
+    const parts = [what ?? `now talking in ${next.label}`];
+    if (unread > 0) parts.push(`${unread} unread (/history ${Math.min(unread, 200)})`);
+    ctx.notice(parts.join('; '));
+    const latest = ctx.book.latest(next.conv);
+    if (unread > 0) ctx.reads.schedule(next.conv, latest);
+    ctx.updatePrompt();
+  }
+}
+
+function inRoom(room: string): Current {
+  const conv = `room:${room}`;
+  return { target: conv as Target, conv, label: `#${room}` };
+}
