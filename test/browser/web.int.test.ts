@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { NatterClient } from '@natter/client';
 import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,13 @@ import { stripesPng } from './png.ts';
  * gateway 1 and given both gateways (`?ws=`), Bob's by gateway 2. They use it the way a
  * person does: typing, pressing Enter, clicking, dropping files.
  */
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+/**
+ * Screenshots for the README: into docs/screenshots with NATTER_SCREENSHOTS=1 (after a UI
+ * change), else into a temporary folder, so a test run leaves the work tree clean.
+ */
+const SHOTS = process.env.NATTER_SCREENSHOTS
+  ? new URL('../../docs/screenshots/', import.meta.url).pathname
+  : `${mkdtempSync(path.join(tmpdir(), 'natter-shots-'))}/`;
 
 let cluster: Cluster;
 let browser: Browser;
@@ -41,6 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (!process.env.NATTER_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await cluster?.stop();
