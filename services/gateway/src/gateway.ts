@@ -21,14 +21,14 @@ import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import { deliverPresence, deliverRoomEvent, deliverToUsers } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
+import { hello } from './hello.ts';
 import { Guard } from './limits/guard.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
-import { handlerFor, type listConvs } from './ops.ts';
+import { handlerFor } from './ops.ts';
 import { Ordering } from './ordering.ts';
 import { Registry } from './registry.ts';
 import { Session, type SessionLimits } from './session.ts';
 import { SessionSocket, socketListeners } from './socket.ts';
-import { replaySince } from './sync.ts';
 
 export interface GatewayParts {
   bus: Bus;
@@ -36,7 +36,6 @@ export interface GatewayParts {
   registry: PromRegistry;
 }
 
-const REPLAY_PER_CONV = 500;
 const MAX_PENDING_EVENTS = 10_000;
 
 /**
@@ -186,7 +185,7 @@ export class Gateway implements GatewayContext {
     this.forget(s);
   }
 
-  private forget(s: Session): void {
+  forget(s: Session): void {
     const wasAuthenticated = this.registry.sessions.has(s.id);
     s.state = 'closed';
     this.guard.forget(s);
@@ -253,7 +252,7 @@ export class Gateway implements GatewayContext {
     try {
       if (s.state === 'greeting') {
         if (op !== 'hello') throw new NatterError('unauthenticated', `op: send hello before ${op}`);
-        await this.hello(s, id, params as RequestParams<'hello'>, rc);
+        await hello(this, s, id, params as RequestParams<'hello'>, rc);
         return;
       }
       if (op === 'send') await this.guard.checkUserSend(s.user);
@@ -273,71 +272,6 @@ export class Gateway implements GatewayContext {
     if (err instanceof NatterError) return err.toBody();
     rc.log.error({ err, op }, 'request failed with an unexpected error; answered internal');
     return { code: 'internal', message: `internal error (trace ${rc.trace})` };
-  }
-
-  // ---- hello ----
-
-  private async hello(
-    s: Session,
-    id: number | string | undefined,
-    p: RequestParams<'hello'>,
-    rc: RequestContext,
-  ) {
-    let identity: Awaited<ReturnType<Authenticator['verify']>>;
-    if (p.token) identity = await this.auth.verify(p.token);
-    else if (p.user && this.auth.openMode) identity = await this.auth.issue(p.user);
-    else if (p.user) throw new NatterError('unauthenticated', 'token: this server requires a token');
-    else throw new NatterError('bad_request', 'token: hello needs a token (or user, in open mode)');
-    if (s.state !== 'greeting')
-      throw new NatterError('bad_request', 'op: hello was already sent on this connection');
-    this.guard.checkSessions(identity.user, this.registry.sessionsOfUser(identity.user));
-    s.user = identity.user;
-    s.tokenExp = identity.exp;
-    this.guard.watchExpiry(s);
-    s.state = 'syncing';
-    clearTimeout(s.helloTimer);
-    s.helloTimer = undefined;
-    this.registry.addSession(s);
-    this.metrics.sessions.inc();
-    let convs: Awaited<ReturnType<typeof listConvs>>['convs'];
-    try {
-      await this.greet(s, rc.trace);
-      const mine = await this.rpc.call('rooms.list', { v: 1, user: s.user }, { trace: rc.trace });
-      const rooms = mine.rooms.map((r) => r.room);
-      this.registry.setRooms(s.user, rooms);
-      await this.bus.flush();
-      ({ convs } = await this.rpc.call(
-        'historyConvs',
-        { v: 1, user: s.user, rooms, dms: true },
-        { trace: rc.trace },
-      ));
-    } catch (err) {
-      this.forget(s);
-      s.state = 'greeting';
-      s.user = '';
-      throw err;
-    }
-    s.reply(id, {
-      user: s.user,
-      session: s.id,
-      gateway: this.id,
-      heartbeat: this.config.heartbeatSec,
-      token: identity.token,
-      convs,
-    });
-    try {
-      await replaySince(this, s, p.since ?? {}, convs, rc.trace, REPLAY_PER_CONV);
-    } catch (err) {
-      rc.log.warn({ err }, 'could not replay since; closing so the client resumes');
-      this.closeSession(s, CloseCode.Draining, 'resync', true, 'history unavailable during since');
-      return;
-    }
-    if (s.state !== 'syncing') return;
-    s.state = 'live';
-    const pending = s.pending;
-    s.pending = [];
-    for (const d of pending) this.ordering.deliverTo(s, d);
-    s.event({ ev: 'synced' });
   }
 
   async greet(s: Session, trace: string): Promise<void> {

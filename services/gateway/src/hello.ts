@@ -1,0 +1,88 @@
+import { CloseCode, NatterError, type RequestParams } from '@natter/protocol';
+import type { Authenticator } from './auth.ts';
+import type { GatewayContext, RequestContext } from './context.ts';
+import type { Guard } from './limits/guard.ts';
+import type { listConvs } from './ops.ts';
+import type { Session } from './session.ts';
+import { replaySince } from './sync.ts';
+
+/** Messages replayed per conversation for `since`; older ones get a `gap` event. */
+const REPLAY_PER_CONV = 500;
+
+/** What `hello` needs of the gateway beyond what request handlers see. */
+export interface HelloContext extends GatewayContext {
+  readonly guard: Guard;
+  /** Drops a session from the registry and presence (the socket may stay open). */
+  forget(s: Session): void;
+  closeSession(s: Session, code: CloseCode, reason: string, reconnect?: boolean, detail?: string): void;
+}
+
+/**
+ * `hello`: authenticates, registers the session (so live deliveries are held from here on),
+ * announces it to presence, loads its rooms and subscribes their subjects, waits for the
+ * broker to confirm, and only then lists `convs`: anything stored later arrives live, anything
+ * earlier is in the listing or the `since` replay. Then replays `since` and goes live.
+ */
+export async function hello(
+  gw: HelloContext,
+  s: Session,
+  id: number | string | undefined,
+  p: RequestParams<'hello'>,
+  rc: RequestContext,
+): Promise<void> {
+  let identity: Awaited<ReturnType<Authenticator['verify']>>;
+  if (p.token) identity = await gw.auth.verify(p.token);
+  else if (p.user && gw.auth.openMode) identity = await gw.auth.issue(p.user);
+  else if (p.user) throw new NatterError('unauthenticated', 'token: this server requires a token');
+  else throw new NatterError('bad_request', 'token: hello needs a token (or user, in open mode)');
+  if (s.state !== 'greeting')
+    throw new NatterError('bad_request', 'op: hello was already sent on this connection');
+  gw.guard.checkSessions(identity.user, gw.registry.sessionsOfUser(identity.user));
+  s.user = identity.user;
+  s.tokenExp = identity.exp;
+  gw.guard.watchExpiry(s);
+  s.state = 'syncing';
+  clearTimeout(s.helloTimer);
+  s.helloTimer = undefined;
+  gw.registry.addSession(s);
+  gw.metrics.sessions.inc();
+  let convs: Awaited<ReturnType<typeof listConvs>>['convs'];
+  try {
+    await gw.greet(s, rc.trace);
+    const mine = await gw.rpc.call('rooms.list', { v: 1, user: s.user }, { trace: rc.trace });
+    const rooms = mine.rooms.map((r) => r.room);
+    gw.registry.setRooms(s.user, rooms);
+    await gw.bus.flush();
+    ({ convs } = await gw.rpc.call(
+      'historyConvs',
+      { v: 1, user: s.user, rooms, dms: true },
+      { trace: rc.trace },
+    ));
+  } catch (err) {
+    gw.forget(s);
+    s.state = 'greeting';
+    s.user = '';
+    throw err;
+  }
+  s.reply(id, {
+    user: s.user,
+    session: s.id,
+    gateway: gw.id,
+    heartbeat: gw.config.heartbeatSec,
+    token: identity.token,
+    convs,
+  });
+  try {
+    await replaySince(gw, s, p.since ?? {}, convs, rc.trace, REPLAY_PER_CONV);
+  } catch (err) {
+    rc.log.warn({ err }, 'could not replay since; closing so the client resumes');
+    gw.closeSession(s, CloseCode.Draining, 'resync', true, 'history unavailable during since');
+    return;
+  }
+  if (s.state !== 'syncing') return;
+  s.state = 'live';
+  const pending = s.pending;
+  s.pending = [];
+  for (const d of pending) gw.ordering.deliverTo(s, d);
+  s.event({ ev: 'synced' });
+}
