@@ -1,6 +1,7 @@
 import { type HelloResult, NatterClient, NatterClientError } from '@natter/client';
 import WebSocket from 'ws';
 import type { ConnOptions } from './args.ts';
+import { complain, type Io } from './io.ts';
 
 /** A client for `conn` (not yet connected). Node 20 has no global WebSocket, hence `ws`. */
 export function createClient(conn: ConnOptions): NatterClient {
@@ -30,6 +31,23 @@ export async function connectOrExplain(client: NatterClient, conn: ConnOptions):
         ? `no session within ${conn.timeoutMs / 1000}s (is the server running?)`
         : describeError(cause);
     throw new ConnectError(`could not connect to ${conn.url}: ${why}`, { cause });
+  }
+}
+
+/**
+ * For commands that run on after connecting (connect, tail): the session, or undefined after
+ * saying on stderr why there is none (the caller exits 1).
+ */
+export async function connectOrComplain(
+  client: NatterClient,
+  conn: ConnOptions,
+  io: Io,
+): Promise<HelloResult | undefined> {
+  try {
+    return await connectOrExplain(client, conn);
+  } catch (err) {
+    complain(io, err instanceof ConnectError ? err.message : describeError(err));
+    return undefined;
   }
 }
 

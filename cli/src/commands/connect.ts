@@ -5,7 +5,7 @@ import { Chat } from '../chat/chat.ts';
 import { PlainScreen, type Screen, TtyScreen } from '../chat/screen.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { complain, type Io } from '../io.ts';
-import { ConnectError, connectOrExplain, createClient, describeError } from '../open-client.ts';
+import { connectOrComplain, createClient, describeError } from '../open-client.ts';
 import { colorsWanted, createStyle } from '../style.ts';
 
 type ConnectInvocation = Extract<Invocation, { command: 'connect' }>;
@@ -18,13 +18,8 @@ type ConnectInvocation = Extract<Invocation, { command: 'connect' }>;
  */
 export async function runConnect(inv: ConnectInvocation, io: Io): Promise<ExitCode> {
   const client = createClient(inv.conn);
-  let hello: Awaited<ReturnType<typeof connectOrExplain>>;
-  try {
-    hello = await connectOrExplain(client, inv.conn);
-  } catch (err) {
-    complain(io, err instanceof ConnectError ? err.message : describeError(err));
-    return EXIT.failed;
-  }
+  const hello = await connectOrComplain(client, inv.conn, io);
+  if (!hello) return EXIT.failed;
 
   const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
   const rl = createInterface({

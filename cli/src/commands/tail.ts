@@ -5,7 +5,7 @@ import { convOf } from '../conv-of.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { formatMessage } from '../format.ts';
 import { complain, type Io } from '../io.ts';
-import { ConnectError, connectOrExplain, createClient, describeError } from '../open-client.ts';
+import { connectOrComplain, createClient, describeError } from '../open-client.ts';
 import { colorsWanted, createStyle } from '../style.ts';
 
 type TailInvocation = Extract<Invocation, { command: 'tail' }>;
@@ -23,13 +23,8 @@ export async function runTail(inv: TailInvocation, io: Io): Promise<ExitCode> {
   const print = (m: MessageView) =>
     io.stdout.write(inv.json ? `${JSON.stringify(m)}\n` : `${formatMessage(m, { style, httpBase })}\n`);
 
-  let hello: Awaited<ReturnType<typeof connectOrExplain>>;
-  try {
-    hello = await connectOrExplain(client, inv.conn);
-  } catch (err) {
-    complain(io, err instanceof ConnectError ? err.message : describeError(err));
-    return EXIT.failed;
-  }
+  const hello = await connectOrComplain(client, inv.conn, io);
+  if (!hello) return EXIT.failed;
   const conv = convOf(inv.where, hello.user);
   if (!conv) {
     client.close();

@@ -1,8 +1,14 @@
-import type { Attachment } from '@natter/protocol';
+import {
+  type Attachment,
+  baseMediaType,
+  isUploadType,
+  UPLOAD_AUDIO_TYPES,
+  UPLOAD_IMAGE_TYPES,
+} from '@natter/protocol';
 
 /** What `POST /v1/uploads` accepts (docs/protocol.md, "HTTP API"). */
-export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-export const AUDIO_TYPES = ['audio/webm', 'audio/ogg', 'audio/mpeg', 'audio/mp4'];
+export const IMAGE_TYPES: readonly string[] = UPLOAD_IMAGE_TYPES;
+export const AUDIO_TYPES: readonly string[] = UPLOAD_AUDIO_TYPES;
 
 /** An upload the server refused or could not take; the message says which file and why. */
 export class UploadError extends Error {
@@ -10,11 +16,10 @@ export class UploadError extends Error {
 }
 
 /** `audio/webm;codecs=opus` -> `audio/webm`. */
-export const baseType = (type: string): string => (type.split(';')[0] ?? '').trim().toLowerCase();
+export const baseType = (type: string): string => baseMediaType(type);
 
 export function isUploadable(type: string): boolean {
-  const t = baseType(type);
-  return IMAGE_TYPES.includes(t) || AUDIO_TYPES.includes(t);
+  return isUploadType(baseMediaType(type));
 }
 
 /** The http(s) origin of a gateway's ws(s) URL, where `/v1/uploads` is served. */

@@ -18,3 +18,11 @@ export { convOf, dmConv, isRoom, isUser, parseConv, parseTarget, ROOM_RE, roomCo
 export type { Limits } from './limits.ts';
 export { charLength, DEFAULT_LIMITS } from './limits.ts';
 export { isoTime } from './time.ts';
+export type { UploadType } from './uploads.ts';
+export {
+  baseMediaType,
+  isUploadType,
+  UPLOAD_AUDIO_TYPES,
+  UPLOAD_IMAGE_TYPES,
+  UPLOAD_TYPES,
+} from './uploads.ts';

@@ -1,24 +1,7 @@
-/** The MIME types an upload may have (docs/protocol.md, "HTTP API"). */
-export const UPLOAD_TYPES = [
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'audio/webm',
-  'audio/ogg',
-  'audio/mpeg',
-  'audio/mp4',
-] as const;
-export type UploadType = (typeof UPLOAD_TYPES)[number];
+import type { UploadType } from '@natter/protocol';
 
-export function isUploadType(s: string): s is UploadType {
-  return (UPLOAD_TYPES as readonly string[]).includes(s);
-}
-
-/** `image/png; charset=x` -> `image/png`; lower case, no parameters. */
-export function baseMediaType(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-}
+export type { UploadType } from '@natter/protocol';
+export { baseMediaType, isUploadType, UPLOAD_TYPES } from '@natter/protocol';
 
 const ascii = (bytes: Uint8Array, at: number, text: string): boolean =>
   bytes.length >= at + text.length && [...text].every((c, i) => bytes[at + i] === c.charCodeAt(0));

@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@natter/protocol';
+import { ERROR_CODES, UPLOAD_TYPES } from '@natter/protocol';
 
 /**
  * The OpenAPI 3.1 description of the gateway's HTTP API (docs/protocol.md, "HTTP API"),
@@ -10,16 +10,6 @@ import { ERROR_CODES } from '@natter/protocol';
 const USER = '^[A-Za-z0-9_.-]{1,64}$';
 const CONV = '^(room:[a-z0-9][a-z0-9_-]{0,63}|dm:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64})$';
 const TARGET = '^(room:[a-z0-9][a-z0-9_-]{0,63}|user:[A-Za-z0-9_.-]{1,64})$';
-const UPLOAD_TYPES = [
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'audio/webm',
-  'audio/ogg',
-  'audio/mpeg',
-  'audio/mp4',
-];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -119,7 +109,7 @@ const schemas = {
     required: ['url', 'type', 'size'],
     properties: {
       url: { type: 'string', pattern: '^/v1/uploads/u_[A-Za-z0-9_-]{16,64}$' },
-      type: { type: 'string', enum: UPLOAD_TYPES },
+      type: { type: 'string', enum: [...UPLOAD_TYPES] },
       size: { type: 'integer', minimum: 1 },
     },
   },
