@@ -71,15 +71,41 @@ async function connect(c: Extract<Command, { cmd: 'connect' }>): Promise<Connect
   };
 }
 
+/** Sends and their acknowledgements: counts, and latency from each send's time to its ack. */
+class SendTally {
+  sent = 0;
+  acked = 0;
+  errors = 0;
+  firstError: string | undefined;
+  readonly ackHist = newHistogram();
+
+  /** Counts a send made at `at` (wall ms); resolves when it is acknowledged or failed. */
+  track(send: Promise<unknown>, at: number): Promise<void> {
+    this.sent++;
+    counters.sent++;
+    return send.then(
+      () => {
+        this.acked++;
+        recordSince(this.ackHist, at);
+      },
+      (err: unknown) => {
+        this.errors++;
+        this.firstError ??= errorText(err);
+      },
+    );
+  }
+
+  /** Every send has its answer. */
+  get settled(): boolean {
+    return this.acked + this.errors >= this.sent;
+  }
+}
+
 async function dm(c: Extract<Command, { cmd: 'dm' }>): Promise<DmResult> {
   const hist = newHistogram();
-  const ackHist = newHistogram();
+  const tally = new SendTally();
   const tag = `dm${Math.random().toString(36).slice(2, 8)}|`;
-  let sent = 0;
-  let acked = 0;
-  let errors = 0;
   let received = 0;
-  let firstError: string | undefined;
   for (const p of c.pairs) {
     client(p.to).onMessage = (text) => {
       if (!text.startsWith(tag)) return;
@@ -95,18 +121,7 @@ async function dm(c: Extract<Command, { cmd: 'dm' }>): Promise<DmResult> {
   let i = 0;
   const sendOne = (at: number): void => {
     const s = senders[i % senders.length];
-    sent++;
-    counters.sent++;
-    s.from.send(s.to, `${tag}${at}`).then(
-      () => {
-        acked++;
-        recordSince(ackHist, at);
-      },
-      (err: unknown) => {
-        errors++;
-        firstError ??= errorText(err);
-      },
-    );
+    void tally.track(s.from.send(s.to, `${tag}${at}`), at);
   };
   // Open loop: each message has a scheduled time and latency counts from it, so a system
   // that stalls is charged for every message it delayed (no coordinated omission).
@@ -124,9 +139,19 @@ async function dm(c: Extract<Command, { cmd: 'dm' }>): Promise<DmResult> {
   });
   const sendMs = wallMs() - start;
   const deadline = Date.now() + c.drainMs;
-  while ((acked + errors < sent || received < acked) && Date.now() < deadline) await sleep(10);
+  while ((!tally.settled || received < tally.acked) && Date.now() < deadline) await sleep(10);
   for (const p of c.pairs) client(p.to).onMessage = undefined;
-  return { sent, acked, errors, received, hist: encode(hist), ackHist: encode(ackHist), firstError, sendMs };
+  const { sent, acked, errors, firstError } = tally;
+  return {
+    sent,
+    acked,
+    errors,
+    received,
+    hist: encode(hist),
+    ackHist: encode(tally.ackHist),
+    firstError,
+    sendMs,
+  };
 }
 
 let recv = { tag: '', received: 0, hist: newHistogram(), firstAt: 0, lastAt: 0 };
@@ -152,11 +177,7 @@ function recvStats(): RecvStats {
 
 async function fanoutSend(c: Extract<Command, { cmd: 'fanout-send' }>): Promise<FanoutSendResult> {
   const from = client(c.from);
-  const ackHist = newHistogram();
-  let sent = 0;
-  let acked = 0;
-  let errors = 0;
-  let firstError: string | undefined;
+  const tally = new SendTally();
   let inFlight = 0;
   let wake: (() => void) | undefined;
   const startedAt = wallMs();
@@ -166,27 +187,14 @@ async function fanoutSend(c: Extract<Command, { cmd: 'fanout-send' }>): Promise<
     while (inFlight >= c.window) await new Promise<void>((r) => (wake = r));
     const at = wallMs();
     inFlight++;
-    sent++;
-    counters.sent++;
-    from
-      .send(`room:${c.room}`, `${c.tag}|${at}`)
-      .then(
-        () => {
-          acked++;
-          recordSince(ackHist, at);
-        },
-        (err: unknown) => {
-          errors++;
-          firstError ??= errorText(err);
-        },
-      )
-      .finally(() => {
-        inFlight--;
-        wake?.();
-      });
+    void tally.track(from.send(`room:${c.room}`, `${c.tag}|${at}`), at).finally(() => {
+      inFlight--;
+      wake?.();
+    });
   }
   while (inFlight > 0) await new Promise<void>((r) => (wake = r));
-  return { sent, acked, errors, firstError, startedAt, ackHist: encode(ackHist) };
+  const { sent, acked, errors, firstError } = tally;
+  return { sent, acked, errors, firstError, startedAt, ackHist: encode(tally.ackHist) };
 }
 
 async function history(c: Extract<Command, { cmd: 'history' }>): Promise<HistoryResult> {

@@ -11,20 +11,16 @@
  * Config from the environment: PORT, REDIS_URL, DATABASE_URL.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
+import { peerHttpServer } from '../http.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const pubClient = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const subClient = pubClient.duplicate();
-
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
 
 const USER = /^[A-Za-z0-9_.-]{1,64}$/;
 const ROOM = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -123,16 +119,7 @@ function onConnection(io: Server, socket: Socket): void {
 
 async function main(): Promise<void> {
   await migrate();
-  const httpServer = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
-    res.writeHead(req.url === '/healthz' ? 200 : 404).end();
-  });
+  const httpServer = peerHttpServer();
   const io = new Server(httpServer, {
     adapter: createAdapter(pubClient, subClient),
     perMessageDeflate: false,

@@ -5,13 +5,10 @@
  * sockets (a room's once-serialized frame to every member but the sender) and answered
  * `{"re":1}`. What this does per message is the least any WebSocket chat server must do.
  */
-import { createServer } from 'node:http';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { peerHttpServer } from '../http.ts';
 
 const port = Number(process.env.PORT ?? 0);
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
 
 const users = new Map<string, Set<WebSocket>>();
 const rooms = new Map<string, Set<WebSocket>>();
@@ -31,16 +28,7 @@ function remove(index: Map<string, Set<WebSocket>>, key: string, ws: WebSocket):
   if (set?.size === 0) index.delete(key);
 }
 
-const server = createServer((req, res) => {
-  if (req.url === '/metrics') {
-    registry.metrics().then((text) => {
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(text);
-    });
-    return;
-  }
-  res.writeHead(req.url === '/healthz' ? 200 : 404).end();
-});
+const server = peerHttpServer();
 
 const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: false });
 wss.on('connection', (ws, req) => {
