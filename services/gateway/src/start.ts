@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bus } from '@natter/bus';
 import type { Config } from '@natter/config';
 import type { Logger } from '@natter/log';
+import { HTTP_STATUS, NatterError } from '@natter/protocol';
 import { healthRoutes } from '@natter/service';
 import { bearerToken, type UploadStore, uploadRoutes } from '@natter/uploads';
 import type { Registry } from 'prom-client';
@@ -58,13 +59,12 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
       if (wait > 0) {
         gateway.metrics.rateLimited.inc({ bucket: 'http', action: 'limited' });
         res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
-        sendJson(res, 429, {
-          error: {
-            code: 'rate_limited',
-            message: `too many HTTP API requests from this address; retry after ${wait} ms`,
-            retryAfter: wait,
-          },
-        });
+        const err = new NatterError(
+          'rate_limited',
+          `too many HTTP API requests from this address; retry after ${wait} ms`,
+          wait,
+        );
+        sendJson(res, HTTP_STATUS.rate_limited, { error: err.toBody() });
         return;
       }
     }
