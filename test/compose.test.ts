@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULTS, loadConfig, requireUrls } from '@natter/config';
+import { DEFAULTS, loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
 import { describe, expect, it } from 'vitest';
 import { renderNginxSite } from '../deploy/nginx/render.ts';
 import { configSourceVariables, directEnvReads } from './config-scan.ts';
@@ -289,10 +289,15 @@ describe('compose.yaml', () => {
     expect(used).toContain('NATTER_JWT_SECRET');
   });
 
-  it('refuses to start without an explicit NATTER_JWT_SECRET choice', () => {
-    const env = envOf(svc('gateway-1'), 'gateway-1');
-    expect(() => interpolate(env.NATTER_JWT_SECRET, {})).toThrow(/NATTER_JWT_SECRET/);
-    expect(interpolate(env.NATTER_JWT_SECRET, { NATTER_JWT_SECRET: '' })).toBe('');
+  it('gateways refuse to start without an explicit choice: a secret, or NATTER_AUTH=open', () => {
+    for (const name of ['gateway-1', 'gateway-2']) {
+      const env = envOf(svc(name), name);
+      const gatewayConfig = (shell: Record<string, string>) =>
+        loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v, shell)])));
+      expect(() => requireAuthChoice(gatewayConfig({}))).toThrow(/NATTER_AUTH=open/);
+      expect(gatewayConfig({ NATTER_AUTH: 'open' }).authMode).toBe('open');
+      expect(gatewayConfig({ NATTER_JWT_SECRET: 'x'.repeat(32) }).authMode).toBe('keyed');
+    }
   });
 });
 

@@ -132,7 +132,8 @@ describe('rooms across two gateways', () => {
       ['create', { room: 'ok-room', private: 'yes' }, 'bad_request', /^private:/],
       ['invite', { room: 'general' }, 'bad_request', /^user:/],
       ['leave', { room: '' }, 'bad_request', /^room:/],
-      ['members', { room: 'nope-not-here' }, 'not_found', /./],
+      // The same answer as for a room one is not in (docs/protocol.md, "What answers reveal").
+      ['members', { room: 'nope-not-here' }, 'forbidden', /./],
       ['history', { conv: 'room:' }, 'bad_request', /conv/],
       ['history', { conv: 'dm:bob:alice' }, 'bad_request', /conv/],
       ['history', { conv: 'room:general', limit: 500 }, 'bad_request', /^limit:/],

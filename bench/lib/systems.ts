@@ -115,7 +115,8 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
     NATS_URL: infra.nats.url,
     REDIS_URL: infra.redis.url,
     DATABASE_URL: infra.databaseUrl,
-    // Empty: open mode, clients say `hello` with `user` (tokens are not what is measured).
+    // Open mode, clients say `hello` with `user` (tokens are not what is measured).
+    NATTER_AUTH: 'open',
     NATTER_JWT_SECRET: '',
     NATTER_JWT_PUBLIC_KEY: '',
     LOG_LEVEL: 'warn',

@@ -41,7 +41,9 @@ beforeAll(async () => {
   ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   // An empty secret is "unset": the gateways run in open mode, so a person signs in by name.
-  cluster = await startCluster({ env: { NATTER_JWT_SECRET: '', NATTER_WEB_DIR: WEB_DIST } });
+  cluster = await startCluster({
+    env: { NATTER_JWT_SECRET: '', NATTER_AUTH: 'open', NATTER_WEB_DIR: WEB_DIST },
+  });
   browser = await launchChromium();
   const [gw1, gw2] = cluster.gateways;
   alice = await ChatPage.open(await context(), 'alice', `${gw1!.http}/?ws=${gw1!.url},${gw2!.url}`);

@@ -75,7 +75,20 @@ export interface Config {
   maxSessionsPerUser: number;
   /** Proxies in front of the gateway whose X-Forwarded-For entry is trusted (0: none). */
   trustProxyHops: number;
+  /** How often a gateway checks the memberships it delivers by against the rooms service. */
+  membershipCheckSec: number;
+  /**
+   * `open`: anyone signs in as anyone (NATTER_AUTH=open; the single-node launcher's default).
+   * `keyed`: tokens are verified with NATTER_JWT_SECRET / _PUBLIC_KEY / NATTER_JWKS_URL.
+   * Undefined: neither was configured; a standalone gateway refuses to start.
+   */
+  authMode: 'open' | 'keyed' | undefined;
+  /** Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in seconds. */
+  jwtMaxAgeSec: number;
 }
+
+/** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
+export const MIN_JWT_SECRET_BYTES = 32;
 
 export const DEFAULTS = {
   PORT: '8080',
@@ -109,6 +122,8 @@ export const DEFAULTS = {
   NATTER_MAX_CONNECTIONS_PER_IP: '200',
   NATTER_MAX_SESSIONS_PER_USER: '20',
   NATTER_TRUST_PROXY_HOPS: '0',
+  NATTER_MEMBERSHIP_CHECK_SEC: '30',
+  NATTER_JWT_MAX_AGE_S: '86400',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -253,7 +268,52 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnectionsPerIp: int(env, 'NATTER_MAX_CONNECTIONS_PER_IP', 1, 10_000_000),
     maxSessionsPerUser: int(env, 'NATTER_MAX_SESSIONS_PER_USER', 1, 1_000_000),
     trustProxyHops: int(env, 'NATTER_TRUST_PROXY_HOPS', 0, 10),
+    membershipCheckSec: int(env, 'NATTER_MEMBERSHIP_CHECK_SEC', 1, 3600),
+    authMode: authMode(env),
+    jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
   };
+}
+
+/**
+ * Open mode must be asked for: NATTER_AUTH=open with no key, or a key with NATTER_AUTH unset
+ * (or `keyed`). A key shorter than MIN_JWT_SECRET_BYTES, or open mode beside a key, is a
+ * configuration error, not a guess.
+ */
+function authMode(env: Env): Config['authMode'] {
+  const auth = str(env, 'NATTER_AUTH');
+  if (auth !== undefined && auth !== 'open' && auth !== 'keyed') {
+    throw new ConfigError(`NATTER_AUTH=${JSON.stringify(auth)} must be "open" or "keyed"`);
+  }
+  const secret = str(env, 'NATTER_JWT_SECRET');
+  if (secret !== undefined && Buffer.byteLength(secret) < MIN_JWT_SECRET_BYTES) {
+    throw new ConfigError(
+      `NATTER_JWT_SECRET is ${Buffer.byteLength(secret)} bytes; an HS256 secret must be at least ${MIN_JWT_SECRET_BYTES} (try: openssl rand -base64 48)`,
+    );
+  }
+  const keyed = [secret, str(env, 'NATTER_JWT_PUBLIC_KEY'), str(env, 'NATTER_JWKS_URL')].some(
+    (v) => v !== undefined,
+  );
+  if (auth === 'open' && keyed) {
+    throw new ConfigError(
+      'NATTER_AUTH=open but a key is set (NATTER_JWT_SECRET, NATTER_JWT_PUBLIC_KEY or NATTER_JWKS_URL): choose one',
+    );
+  }
+  if (auth === 'keyed' && !keyed) {
+    throw new ConfigError(
+      'NATTER_AUTH=keyed needs NATTER_JWT_SECRET, NATTER_JWT_PUBLIC_KEY or NATTER_JWKS_URL',
+    );
+  }
+  if (keyed) return 'keyed';
+  return auth === 'open' ? 'open' : undefined;
+}
+
+/** For a gateway started alone: open mode only when asked for (the single-node launcher defaults to it). */
+export function requireAuthChoice(config: Config): void {
+  if (config.authMode === undefined) {
+    throw new ConfigError(
+      'no authentication configured: set NATTER_JWT_SECRET (32+ bytes), NATTER_JWT_PUBLIC_KEY or NATTER_JWKS_URL to verify tokens, or NATTER_AUTH=open to let anyone sign in as anyone (development only)',
+    );
+  }
 }
 
 /** For a service started alone: the URLs it cannot run without. */

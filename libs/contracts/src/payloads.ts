@@ -147,8 +147,11 @@ export type UserEvent =
   | { kind: 'message'; msg: MessageView }
   | { kind: 'typing'; conv: string; user: string }
   | { kind: 'read'; conv: string; user: string; seq: number }
-  /** The user joined or left a room (from any session): gateways update membership. */
-  | { kind: 'membership'; room: string; member: boolean; seq?: number };
+  /**
+   * The user joined or left a room (from any session): gateways update membership. `ver` is
+   * the room's membership version of the change; a gateway ignores one older than what it has.
+   */
+  | { kind: 'membership'; room: string; member: boolean; ver: number };
 
 export interface GatewayDelivery {
   v: 1;
@@ -159,7 +162,7 @@ export interface GatewayDelivery {
 
 export type RoomEvent =
   | { v: 1; kind: 'message'; msg: MessageView; origin?: Origin }
-  | { v: 1; kind: 'joined' | 'left'; room: string; user: string }
+  | { v: 1; kind: 'joined' | 'left'; room: string; user: string; ver: number }
   | { v: 1; kind: 'typing'; conv: string; user: string; origin?: Origin }
   | { v: 1; kind: 'read'; conv: string; user: string; seq: number; origin?: Origin };
 
@@ -174,6 +177,8 @@ export interface RoomJoinReply {
   room: string;
   /** False when the user was already a member (joining twice is not an error). */
   joined: boolean;
+  /** The room's membership version after the join (RoomMembershipReply). */
+  ver: number;
 }
 export interface RoomCreateRequest {
   v: 1;
@@ -201,7 +206,24 @@ export interface RoomListRequest {
   limit?: number;
 }
 export interface RoomListReply {
-  rooms: { room: string; members: number; private: boolean }[];
+  /** `ver`: the room's membership version when listed. */
+  rooms: { room: string; members: number; private: boolean; ver: number }[];
+}
+export interface RoomLeaveReply {
+  /** The room's membership version after the leave. */
+  ver: number;
+}
+/**
+ * Confirms memberships, in the order asked (at most 500 pairs). Every join and leave of a
+ * room takes the room's next membership version with it, so of two answers about one room
+ * the higher `ver` is the newer: gateways keep the newest they have seen per user and room.
+ */
+export interface RoomMembershipRequest {
+  v: 1;
+  pairs: { room: string; user: string }[];
+}
+export interface RoomMembershipReply {
+  memberships: { member: boolean; ver: number }[];
 }
 export interface RoomMembersRequest {
   v: 1;
@@ -239,8 +261,9 @@ export interface Rpc {
   'rooms.join': [RoomJoinRequest, RoomJoinReply];
   'rooms.create': [RoomCreateRequest, RoomJoinReply];
   'rooms.invite': [RoomInviteRequest, Record<string, never>];
-  'rooms.leave': [RoomLeaveRequest, Record<string, never>];
+  'rooms.leave': [RoomLeaveRequest, RoomLeaveReply];
   'rooms.list': [RoomListRequest, RoomListReply];
   'rooms.members': [RoomMembersRequest, RoomMembersReply];
   'rooms.roster': [RoomRosterRequest, RoomRosterReply];
+  'rooms.membership': [RoomMembershipRequest, RoomMembershipReply];
 }

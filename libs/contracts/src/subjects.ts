@@ -43,7 +43,7 @@ export function subjects(ns: string) {
   } as const;
 }
 
-export type RoomsOp = 'join' | 'create' | 'invite' | 'leave' | 'list' | 'members' | 'roster';
+export type RoomsOp = 'join' | 'create' | 'invite' | 'leave' | 'list' | 'members' | 'roster' | 'membership';
 export type Subjects = ReturnType<typeof subjects>;
 
 export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms' } as const;

@@ -22,7 +22,8 @@ import {
  * The token's own `alg` picks the key: HS256 is checked against NATTER_JWT_SECRET; RS256
  * and ES256 against NATTER_JWT_PUBLIC_KEY (PEM) and/or the JWKS of NATTER_JWKS_URL (by
  * `kid`). `alg: none` and every other algorithm are refused. With `audience` / `issuer`
- * set, tokens must carry them. With none of the keys set, the gateway is in open mode: a
+ * set, tokens must carry them. Every token needs `exp`, at most `maxAgeSec` after its `iat`.
+ * In open mode (asked for with NATTER_AUTH=open, or the single-node default), a
  * client names itself and gets a token signed with a key derived from the namespace, so
  * every open-mode gateway of one deployment accepts every other's tokens. Open mode is for
  * development; the gateway logs it loudly.
@@ -30,11 +31,13 @@ import {
 export interface Identity {
   user: string;
   /** Seconds since the epoch, when the token stops being valid. */
-  exp?: number;
+  exp: number;
   token: string;
 }
 
 export interface AuthOptions {
+  /** Open mode (anyone signs in as anyone): only when asked for (config `authMode`). */
+  open: boolean;
   jwtSecret?: string;
   jwtPublicKey?: string;
   /** JWKS location: http(s):// URL (fetched, cached, refetched for an unknown kid), file:// URL or path (re-read on change). */
@@ -45,6 +48,8 @@ export interface AuthOptions {
   issuer?: string;
   namespace: string;
   tokenTtlSec: number;
+  /** Longest accepted lifetime: `exp - iat` (or `exp - now` for a token without `iat`). */
+  maxAgeSec: number;
   log?: Logger;
 }
 
@@ -67,7 +72,13 @@ export class Authenticator {
   private readonly algorithms: string[];
 
   constructor(private readonly opts: AuthOptions) {
-    this.openMode = !opts.jwtSecret && !opts.jwtPublicKey && !opts.jwksUrl;
+    const keyed = !!(opts.jwtSecret || opts.jwtPublicKey || opts.jwksUrl);
+    if (opts.open === keyed) {
+      throw new Error(
+        keyed ? 'open mode cannot be combined with a token key' : 'no token key and open mode not asked for',
+      );
+    }
+    this.openMode = opts.open;
     if (opts.jwtSecret) {
       this.signingKey = new TextEncoder().encode(opts.jwtSecret);
     } else if (this.openMode) {
@@ -119,6 +130,8 @@ export class Authenticator {
         algorithms: this.algorithms,
         audience: this.opts.audience,
         issuer: this.opts.issuer,
+        // A token without an end would be a password that never changes.
+        requiredClaims: ['exp'],
       }));
     } catch (err) {
       if (err instanceof KeySourceUnavailable) {
@@ -129,7 +142,15 @@ export class Authenticator {
     if (!isUser(payload.sub)) {
       throw new NatterError('unauthenticated', 'token sub must be a user id (^[A-Za-z0-9_.-]{1,64}$)');
     }
-    return { user: payload.sub, exp: payload.exp, token };
+    const exp = payload.exp as number;
+    const from = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000);
+    if (exp - from > this.opts.maxAgeSec) {
+      throw new NatterError(
+        'unauthenticated',
+        `token is invalid: it lives ${exp - from} s (exp - ${typeof payload.iat === 'number' ? 'iat' : 'now'}), more than NATTER_JWT_MAX_AGE_S=${this.opts.maxAgeSec}`,
+      );
+    }
+    return { user: payload.sub, exp, token };
   }
 
   private async keyFor(
@@ -148,7 +169,8 @@ export class Authenticator {
   /** Issues a token (open mode, or HS256 with the configured secret). */
   async issue(user: string): Promise<Identity> {
     if (!this.signingKey) throw new NatterError('internal', 'this gateway cannot issue tokens');
-    const exp = Math.floor(Date.now() / 1000) + this.opts.tokenTtlSec;
+    // Never longer than this gateway would accept back.
+    const exp = Math.floor(Date.now() / 1000) + Math.min(this.opts.tokenTtlSec, this.opts.maxAgeSec);
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user)
@@ -162,7 +184,9 @@ export class Authenticator {
 function describe(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'expired';
   if (err instanceof errors.JWTClaimValidationFailed)
-    return `invalid: its ${err.claim} claim is not accepted`;
+    return err.reason === 'missing'
+      ? `invalid: it has no ${err.claim} claim`
+      : `invalid: its ${err.claim} claim is not accepted`;
   if (err instanceof errors.JWKSNoMatchingKey) return 'invalid: signed with an unknown key';
   return 'invalid';
 }

@@ -22,8 +22,6 @@ export interface GatewayContext {
   readonly metrics: Metrics;
   /** Registers an authenticated session with presence and this gateway. */
   greet(s: Session, trace: string): Promise<void>;
-  /** Ensures the gateway receives the room's subject before a membership change. */
-  subscribeRoom(room: string): Promise<void>;
 }
 
 export interface RequestContext {

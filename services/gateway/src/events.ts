@@ -1,4 +1,7 @@
-import type { GatewayDelivery, PresenceChangedEvent, RoomEvent } from '@natter/contracts';
+import type { GatewayDelivery, PresenceChangedEvent, RoomEvent, RpcClient } from '@natter/contracts';
+import type { Logger } from '@natter/log';
+import { parseConv } from '@natter/protocol';
+import { onMembershipEvent } from './membership.ts';
 import type { Metrics } from './metrics.ts';
 import { type Ordering, toDelivery } from './ordering.ts';
 import type { Registry } from './registry.ts';
@@ -9,6 +12,14 @@ export interface EventTargets {
   readonly registry: Registry;
   readonly ordering: Ordering;
   readonly metrics: Metrics;
+  readonly rpc: RpcClient;
+  readonly log: Logger;
+}
+
+/** Whether `user` is one of the two users of DM conversation `conv`. */
+export function inDm(conv: string, user: string): boolean {
+  const c = parseConv(conv);
+  return c?.kind === 'dm' && c.users.includes(user);
 }
 
 /**
@@ -26,6 +37,9 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
     case 'left': {
       const frame = encodeFrame({ ev: e.kind, room: e.room, user: e.user });
       for (const s of t.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+      // A second path for the leaver's own sessions here, besides the membership route: a
+      // gateway delivering the room to them is subscribed to it, so it hears this.
+      if (e.kind === 'left') t.registry.applyMembership(e.user, room, false, e.ver);
       return;
     }
     case 'typing': {
@@ -49,10 +63,12 @@ export function deliverToUsers(t: EventTargets, d: GatewayDelivery): void {
       t.metrics.deliveries.inc({ kind: 'dm' });
       t.ordering.push(toDelivery(e.msg, d.origin?.session));
       return;
+    // DM typing and read go to the two users of the conversation and nobody else, whatever
+    // the routing says.
     case 'typing': {
       const frame = encodeFrame({ ev: 'typing', conv: e.conv, user: e.user });
       for (const u of d.users) {
-        if (u === e.user) continue;
+        if (u === e.user || !inDm(e.conv, u)) continue;
         for (const s of t.registry.sessionsOfUser(u)) s.sendRaw(frame);
       }
       return;
@@ -60,6 +76,7 @@ export function deliverToUsers(t: EventTargets, d: GatewayDelivery): void {
     case 'read': {
       const frame = encodeFrame({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
       for (const u of new Set(d.users)) {
+        if (!inDm(e.conv, u)) continue;
         for (const s of t.registry.sessionsOfUser(u)) if (s.id !== d.origin?.session) s.sendRaw(frame);
       }
       return;
@@ -69,8 +86,7 @@ export function deliverToUsers(t: EventTargets, d: GatewayDelivery): void {
       // sessions updates membership (and so its room subscriptions) and tells them.
       for (const u of d.users) {
         if (!t.registry.hasUser(u)) continue;
-        if (e.member) t.registry.addMember(u, e.room);
-        else t.registry.removeMember(u, e.room);
+        onMembershipEvent(t.rpc, t.registry, t.log, { user: u, room: e.room, member: e.member, ver: e.ver });
         const frame = encodeFrame({ ev: e.member ? 'joined' : 'left', room: e.room, user: u });
         for (const s of t.registry.sessionsOfUser(u)) s.sendRaw(frame);
       }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Bus, Subscription } from '@natter/bus';
-import type { Config } from '@natter/config';
+import { type Config, requireAuthChoice } from '@natter/config';
 import {
   emit,
   type GatewayDelivery,
@@ -19,10 +19,11 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
-import { deliverPresence, deliverRoomEvent, deliverToUsers } from './events.ts';
+import { deliverPresence, deliverRoomEvent, deliverToUsers, inDm } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { hello } from './hello.ts';
 import { Guard } from './limits/guard.ts';
+import { MembershipCheck } from './membership.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
 import { handlerFor } from './ops.ts';
 import { Ordering } from './ordering.ts';
@@ -55,6 +56,7 @@ export class Gateway implements GatewayContext {
   readonly bus: Bus;
   readonly guard: Guard;
   private readonly roomSubs = new Map<string, Subscription>();
+  private readonly membershipCheck: MembershipCheck;
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private inFlight = 0;
@@ -77,7 +79,10 @@ export class Gateway implements GatewayContext {
       onSlow: (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
     };
     this.rpc = new TimedRpcClient(this.bus, this.subjects, config.requestTimeoutMs, this.metrics.rpcSeconds);
+    requireAuthChoice(config);
     this.auth = new Authenticator({
+      open: config.authMode === 'open',
+      maxAgeSec: config.jwtMaxAgeSec,
       jwtSecret: config.jwtSecret,
       jwtPublicKey: config.jwtPublicKey,
       jwksUrl: config.jwksUrl,
@@ -96,13 +101,21 @@ export class Gateway implements GatewayContext {
     this.registry = new Registry((room, interested) => this.roomInterest(room, interested));
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
-      fetch: async (conv, after, upTo) =>
-        (await this.rpc.call('historyQuery', { v: 1, conv, after, limit: Math.min(200, upTo - after) }))
+      fetch: async (conv, after, upTo, user) =>
+        (await this.rpc.call('historyQuery', { v: 1, user, conv, after, limit: Math.min(200, upTo - after) }))
           .messages,
       sessionsOf: (conv) => this.sessionsOfConv(conv),
+      mayReceive: (s, conv) =>
+        conv.startsWith('room:') ? this.registry.isMember(s.user, conv.slice(5)) : inDm(conv, s.user),
       resync: (s, why) => this.closeSession(s, CloseCode.Draining, 'resync', true, why),
       onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
     });
+    this.membershipCheck = new MembershipCheck(
+      this.rpc,
+      this.registry,
+      this.log.child({ module: 'membership' }),
+      config.membershipCheckSec * 1000,
+    );
     this.wss = new WebSocketServer({
       WebSocket: SessionSocket,
       noServer: true,
@@ -129,8 +142,9 @@ export class Gateway implements GatewayContext {
       setInterval(() => this.checkConnections(), this.config.heartbeatSec * 1000),
       setInterval(() => this.ordering.sweep(60_000), 30_000),
     );
+    this.membershipCheck.start();
     if (this.auth.openMode) {
-      this.log.warn('OPEN MODE: no NATTER_JWT_SECRET or NATTER_JWT_PUBLIC_KEY; anyone can sign in as anyone');
+      this.log.warn('OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone');
     }
   }
 
@@ -306,11 +320,6 @@ export class Gateway implements GatewayContext {
     }
   }
 
-  async subscribeRoom(room: string): Promise<void> {
-    if (!this.roomSubs.has(room)) this.roomInterest(room, true);
-    await this.bus.flush();
-  }
-
   /** Presence lost its state (Redis restarted empty): announce every session again. */
   private async reannounce(): Promise<void> {
     const all = [...this.registry.sessions.values()].map((s) => ({ session: s.id, user: s.user }));
@@ -354,6 +363,7 @@ export class Gateway implements GatewayContext {
   async drain(timeoutMs = 10_000): Promise<void> {
     this.draining = true;
     for (const t of this.timers) clearInterval(t);
+    this.membershipCheck.stop();
     for (const s of [...this.registry.sessions.values()])
       this.closeSession(s, CloseCode.Draining, 'draining');
     for (const ws of this.wss.clients) ws.close(CloseCode.Draining, 'draining');

@@ -51,7 +51,7 @@ export async function hello(
     await gw.greet(s, rc.trace);
     const mine = await gw.rpc.call('rooms.list', { v: 1, user: s.user }, { trace: rc.trace });
     const rooms = mine.rooms.map((r) => r.room);
-    gw.registry.setRooms(s.user, rooms);
+    for (const r of mine.rooms) gw.registry.applyMembership(s.user, r.room, true, r.ver);
     await gw.bus.flush();
     ({ convs } = await gw.rpc.call(
       'historyConvs',

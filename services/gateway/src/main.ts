@@ -1,4 +1,4 @@
-import { loadConfig, requireUrls } from '@natter/config';
+import { loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, onShutdown, runMain } from '@natter/service';
@@ -8,6 +8,8 @@ import { start } from './start.ts';
 runMain('gateway', async () => {
   const config = loadConfig();
   requireUrls(config, ['NATS_URL']);
+  // A gateway on its own is open only when asked: a forgotten key must not mean "anyone is anyone".
+  requireAuthChoice(config);
   const log = createLogger({ name: 'gateway', level: config.logLevel });
   const bus = await connectBusFromConfig(config, 'gateway', log);
   const metrics = createMetrics('gateway');

@@ -57,29 +57,40 @@ async function roomSeq(gw: GatewayContext, user: string, room: string, trace: st
   return convs.find((c) => c.conv === `room:${room}`)?.seq ?? 0;
 }
 
-/** Joins (or creates) with the room subject already subscribed, so nothing after is missed. */
+/**
+ * Joins (or creates) with the room's subject already subscribed, so nothing stored after the
+ * join is missed, but nothing reaches the user's sessions before the rooms service has
+ * confirmed the membership: until then the user is not a member here (Registry). Once
+ * confirmed, each of the user's sessions starts at the room's `seq` after the join, and
+ * whatever this gateway delivered of the room meanwhile is fetched for them as their user.
+ */
 async function enterRoom(
   gw: GatewayContext,
   s: Session,
   room: string,
   rc: RequestContext,
-  call: () => Promise<unknown>,
+  call: () => Promise<{ ver: number }>,
 ): Promise<{ room: string; seq: number }> {
-  const wasMember = gw.registry.isMember(s.user, room);
-  gw.registry.addMember(s.user, room);
+  gw.registry.beginJoin(room);
   try {
-    await gw.subscribeRoom(room);
-    await call();
-  } catch (err) {
-    if (!wasMember) gw.registry.removeMember(s.user, room);
-    throw err;
+    await gw.bus.flush();
+    const { ver } = await call();
+    const conv = `room:${room}`;
+    let seq: number;
+    try {
+      seq = await roomSeq(gw, s.user, room, rc.trace);
+    } finally {
+      // Joined even if history could not say where the room is: deliveries start with the next one.
+      gw.registry.applyMembership(s.user, room, true, ver);
+    }
+    for (const other of gw.registry.sessionsOfUser(s.user)) {
+      if (!other.lastSeq.has(conv)) other.lastSeq.set(conv, seq);
+      gw.ordering.admit(other, conv);
+    }
+    return { room, seq };
+  } finally {
+    gw.registry.endJoin(room);
   }
-  const seq = await roomSeq(gw, s.user, room, rc.trace);
-  const conv = `room:${room}`;
-  for (const other of gw.registry.sessionsOfUser(s.user)) {
-    if (!other.lastSeq.has(conv)) other.lastSeq.set(conv, seq);
-  }
-  return { room, seq };
 }
 
 const handlers: { [O in Op]: Handler<O> } = {
@@ -160,8 +171,12 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async leave(gw, s, p, rc) {
-    await gw.rpc.call('rooms.leave', { v: 1, user: s.user, room: p.room }, { trace: rc.trace });
-    gw.registry.removeMember(s.user, p.room);
+    const { ver } = await gw.rpc.call(
+      'rooms.leave',
+      { v: 1, user: s.user, room: p.room },
+      { trace: rc.trace },
+    );
+    gw.registry.applyMembership(s.user, p.room, false, ver);
     return {};
   },
 
@@ -177,7 +192,12 @@ const handlers: { [O in Op]: Handler<O> } = {
       { trace: rc.trace },
     );
     const seqs = new Map(convs.map((c) => [c.conv, c.seq]));
-    const rooms: RoomView[] = list.rooms.map((r) => ({ ...r, seq: seqs.get(`room:${r.room}`) ?? 0 }));
+    const rooms: RoomView[] = list.rooms.map((r) => ({
+      room: r.room,
+      seq: seqs.get(`room:${r.room}`) ?? 0,
+      members: r.members,
+      private: r.private,
+    }));
     return { rooms };
   },
 

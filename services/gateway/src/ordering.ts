@@ -14,10 +14,20 @@ import { type Delivery, encodeFrame, type Session } from './session.ts';
  */
 export interface OrderingDeps {
   reorderWaitMs: number;
-  /** Messages of `conv` with seq in (after, upTo], oldest first (history, gateway-trusted). */
-  fetch(conv: string, after: number, upTo: number): Promise<MessageView[]>;
+  /**
+   * Messages of `conv` with seq in (after, upTo], oldest first. With `user`, history
+   * authorizes the read for that user (a session's own catch-up); without, it is the
+   * gateway's per-conversation gap fill, whose messages reach only sessions that pass
+   * `mayReceive`.
+   */
+  fetch(conv: string, after: number, upTo: number, user?: string): Promise<MessageView[]>;
   /** The live sessions that may receive `conv` on this gateway. */
   sessionsOf(conv: string): Iterable<Session>;
+  /**
+   * Whether the session's user is, as far as the rooms service confirmed, in `conv` now.
+   * Checked for every message a session is given, whatever path it came by.
+   */
+  mayReceive(s: Session, conv: string): boolean;
   /** Called when a session can no longer be brought up to date: it should resume. */
   resync(s: Session, why: string): void;
   onError(err: unknown, conv: string): void;
@@ -37,11 +47,12 @@ async function fetchRange(
   conv: string,
   after: number,
   upTo: number,
+  user?: string,
 ): Promise<MessageView[]> {
   const out: MessageView[] = [];
   let from = after;
   while (from < upTo) {
-    const page = await deps.fetch(conv, from, Math.min(upTo, from + FETCH_PAGE));
+    const page = await deps.fetch(conv, from, Math.min(upTo, from + FETCH_PAGE), user);
     if (page.length === 0) break;
     for (const m of page) if (m.seq > from && m.seq <= upTo) out.push(m);
     from = page[page.length - 1].seq;
@@ -176,11 +187,16 @@ export class Ordering {
   }
 
   private emit(d: Delivery): void {
-    for (const s of this.deps.sessionsOf(d.conv)) this.deliverTo(s, d);
+    // sessionsOf yields only sessions of confirmed members: the check of deliverTo is theirs.
+    for (const s of this.deps.sessionsOf(d.conv)) this.toSession(s, d);
   }
 
-  /** Delivers one in-order message to one session, through its cursor. */
+  /** Delivers one in-order message to one session, through its cursor, if its user is in `conv`. */
   deliverTo(s: Session, d: Delivery): void {
+    if (this.deps.mayReceive(s, d.conv)) this.toSession(s, d);
+  }
+
+  private toSession(s: Session, d: Delivery): void {
     if (s.state === 'syncing') {
       if (!s.hold(d)) this.deps.resync(s, 'too many events while syncing');
       return;
@@ -194,10 +210,23 @@ export class Ordering {
     const last = s.lastSeq.get(d.conv) ?? (d.conv.startsWith('dm:') ? 0 : d.seq - 1);
     if (d.seq <= last) return;
     if (d.seq > last + 1) {
-      this.catchUp(s, d, last);
+      this.catchUp(s, d.conv, last, d.seq - 1, [d]);
       return;
     }
     this.advance(s, d);
+  }
+
+  /**
+   * The session's user was just confirmed a member of `conv` with the session's cursor set:
+   * anything this gateway delivered of it in between (before the membership was confirmed)
+   * is fetched for the session, authorized as its user.
+   */
+  admit(s: Session, conv: string): void {
+    const delivered = this.streams.get(conv)?.delivered;
+    const last = s.lastSeq.get(conv);
+    if (s.state !== 'live' || delivered === undefined || last === undefined || delivered <= last) return;
+    if (s.catchingUp?.has(conv)) return;
+    this.catchUp(s, conv, last, delivered, []);
   }
 
   private advance(s: Session, d: Delivery): void {
@@ -208,23 +237,30 @@ export class Ordering {
     if (!mine) s.sendRaw(d.frame);
   }
 
-  /** This session alone misses (last, d.seq): fetch it, then deliver what queued meanwhile. */
-  private catchUp(s: Session, d: Delivery, last: number): void {
+  /**
+   * This session alone misses (last, upTo]: fetch it as the session's user (history refuses a
+   * user who is no longer in the conversation), then deliver what queued meanwhile. Leaving
+   * the conversation meanwhile drops the catch-up (`Session.forgetConv`): its answer is then
+   * thrown away.
+   */
+  private catchUp(s: Session, conv: string, last: number, upTo: number, queued: Delivery[]): void {
     s.catchingUp ??= new Map();
-    s.catchingUp.set(d.conv, [d]);
-    fetchRange(this.deps, d.conv, last, d.seq - 1)
+    s.catchingUp.set(conv, queued);
+    fetchRange(this.deps, conv, last, upTo, s.user)
       .then((msgs) => {
-        const queued = s.catchingUp?.get(d.conv) ?? [];
-        s.catchingUp?.delete(d.conv);
+        if (s.catchingUp?.get(conv) !== queued) return;
+        s.catchingUp.delete(conv);
+        if (!this.deps.mayReceive(s, conv) || s.state !== 'live') return;
         for (const m of msgs) {
-          if (m.seq === (s.lastSeq.get(d.conv) ?? last) + 1) this.advance(s, toDelivery(m));
+          if (m.seq === (s.lastSeq.get(conv) ?? last) + 1) this.advance(s, toDelivery(m));
         }
-        if ((s.lastSeq.get(d.conv) ?? last) < d.seq - 1) s.lastSeq.set(d.conv, d.seq - 1);
-        for (const q of queued) this.deliverTo(s, q);
+        if ((s.lastSeq.get(conv) ?? last) < upTo) s.lastSeq.set(conv, upTo);
+        for (const q of queued) this.toSession(s, q);
       })
       .catch((err) => {
-        s.catchingUp?.delete(d.conv);
-        this.deps.onError(err, d.conv);
+        if (s.catchingUp?.get(conv) !== queued) return;
+        s.catchingUp.delete(conv);
+        this.deps.onError(err, conv);
         this.deps.resync(s, 'history unavailable');
       });
   }

@@ -1,19 +1,38 @@
 import type { Session } from './session.ts';
 
+/** A user's membership of a room as the rooms service last confirmed it, with the room's version then. */
+interface Known {
+  member: boolean;
+  ver: number;
+}
+
+/** Left rooms remembered per user (to refuse a late `joined`); the oldest is forgotten past it. */
+const MAX_LEFT_PER_USER = 1000;
+
 /**
  * What this gateway knows about its own sessions: who is connected, which rooms their
- * users are in (loaded at hello, kept current by membership events), and who watches
- * whom. It is soft state, rebuilt from hello on every connection.
+ * users are in, and who watches whom. It is soft state, rebuilt from hello on every
+ * connection.
+ *
+ * Membership here is only ever what the rooms service confirmed: the room list at hello,
+ * the answer to a join or leave, a membership announcement, or a `rooms.membership` check,
+ * each with the room's membership version. Nothing adds a member on the strength of a
+ * request alone (a refused `join` must never open the room's stream, even for a moment),
+ * and of two answers about one user and room the one with the higher version wins, so a
+ * `joined` that arrives after the `left` that followed it changes nothing. Leaving clears
+ * what the user's sessions hold of the room (`Session.forgetConv`).
  */
 export class Registry {
   readonly sessions = new Map<string, Session>();
   private readonly byUser = new Map<string, Set<Session>>();
-  private readonly userRooms = new Map<string, Set<string>>();
+  private readonly known = new Map<string, Map<string, Known>>();
   private readonly roomUsers = new Map<string, Set<string>>();
+  /** Joins in flight per room: the room's subject stays subscribed for them (see beginJoin). */
+  private readonly joining = new Map<string, number>();
   private readonly watchers = new Map<string, Set<Session>>();
 
   constructor(
-    /** Called when the first local member of a room appears / the last one goes. */
+    /** Called when the room first needs its subject (a member or a join in flight) / no longer does. */
     private readonly onRoomInterest: (room: string, interested: boolean) => void,
   ) {}
 
@@ -34,8 +53,8 @@ export class Registry {
     set?.delete(s);
     if (set && set.size === 0) {
       this.byUser.delete(s.user);
-      for (const room of this.userRooms.get(s.user) ?? []) this.dropMember(room, s.user);
-      this.userRooms.delete(s.user);
+      for (const [room, k] of this.known.get(s.user) ?? []) if (k.member) this.dropMember(room, s.user);
+      this.known.delete(s.user);
     }
   }
 
@@ -52,40 +71,87 @@ export class Registry {
   }
 
   isMember(user: string, room: string): boolean {
-    return this.userRooms.get(user)?.has(room) ?? false;
+    return this.known.get(user)?.get(room)?.member === true;
   }
 
-  roomsOf(user: string): Iterable<string> {
-    return this.userRooms.get(user) ?? [];
+  /** Whether the gateway has a confirmed answer (member or not) about the user and room. */
+  knows(user: string, room: string): boolean {
+    return this.known.get(user)?.has(room) ?? false;
   }
 
-  /** Replaces the user's room list (at hello, from the rooms service). */
-  setRooms(user: string, rooms: Iterable<string>): void {
-    const next = new Set(rooms);
-    for (const room of this.userRooms.get(user) ?? []) if (!next.has(room)) this.removeMember(user, room);
-    for (const room of next) this.addMember(user, room);
+  *roomsOf(user: string): Iterable<string> {
+    for (const [room, k] of this.known.get(user) ?? []) if (k.member) yield room;
   }
 
-  addMember(user: string, room: string): void {
-    if (!this.byUser.has(user)) return;
-    let rooms = this.userRooms.get(user);
+  /** Every membership this gateway believes in, for a periodic check against the rooms service. */
+  *memberships(): Iterable<{ room: string; user: string }> {
+    for (const [user, rooms] of this.known) for (const [room, k] of rooms) if (k.member) yield { room, user };
+  }
+
+  /**
+   * Applies a confirmed answer: the user is (or is not) a member of the room as of the room's
+   * membership version `ver`. An answer older than what the gateway has is ignored. Returns
+   * true when membership changed. Only users with sessions here are tracked.
+   */
+  applyMembership(user: string, room: string, member: boolean, ver: number): boolean {
+    if (!this.byUser.has(user)) return false;
+    let rooms = this.known.get(user);
     if (!rooms) {
-      rooms = new Set();
-      this.userRooms.set(user, rooms);
+      rooms = new Map();
+      this.known.set(user, rooms);
     }
-    rooms.add(room);
-    let users = this.roomUsers.get(room);
-    if (!users) {
-      users = new Set();
-      this.roomUsers.set(room, users);
-      this.onRoomInterest(room, true);
+    const was = rooms.get(room);
+    if (was && was.ver >= ver) return false;
+    if (!member) {
+      // Re-inserted at the end, so the oldest left rooms are the first forgotten.
+      rooms.delete(room);
+      if (rooms.size >= MAX_LEFT_PER_USER) this.forgetOldestLeft(rooms);
     }
-    users.add(user);
+    rooms.set(room, { member, ver });
+    if (member === (was?.member ?? false)) return false;
+    if (member) {
+      let users = this.roomUsers.get(room);
+      if (!users) {
+        users = new Set();
+        this.roomUsers.set(room, users);
+        if (!this.joining.has(room)) this.onRoomInterest(room, true);
+      }
+      users.add(user);
+    } else {
+      this.dropMember(room, user);
+      for (const s of this.byUser.get(user) ?? []) s.forgetConv(`room:${room}`);
+    }
+    return true;
   }
 
-  removeMember(user: string, room: string): void {
-    this.userRooms.get(user)?.delete(room);
-    this.dropMember(room, user);
+  private forgetOldestLeft(rooms: Map<string, Known>): void {
+    for (const [room, k] of rooms) {
+      if (k.member) continue;
+      rooms.delete(room);
+      return;
+    }
+  }
+
+  /**
+   * A join (or create) of the room is in flight on this gateway: its subject is subscribed
+   * now, before the rooms service answers, so nothing stored after the join is missed; but
+   * no session receives anything of it until the membership is confirmed. `endJoin` in a
+   * `finally` drops the subscription again when nobody here turned out to be a member.
+   */
+  beginJoin(room: string): void {
+    const n = this.joining.get(room) ?? 0;
+    this.joining.set(room, n + 1);
+    if (n === 0 && !this.roomUsers.has(room)) this.onRoomInterest(room, true);
+  }
+
+  endJoin(room: string): void {
+    const n = (this.joining.get(room) ?? 1) - 1;
+    if (n > 0) {
+      this.joining.set(room, n);
+      return;
+    }
+    this.joining.delete(room);
+    if (!this.roomUsers.has(room)) this.onRoomInterest(room, false);
   }
 
   private dropMember(room: string, user: string): void {
@@ -93,11 +159,11 @@ export class Registry {
     if (!users?.delete(user)) return;
     if (users.size === 0) {
       this.roomUsers.delete(room);
-      this.onRoomInterest(room, false);
+      if (!this.joining.has(room)) this.onRoomInterest(room, false);
     }
   }
 
-  /** Every local session whose user is a member of the room. */
+  /** Every local session whose user is a confirmed member of the room. */
   *sessionsInRoom(room: string): Iterable<Session> {
     for (const user of this.roomUsers.get(room) ?? []) yield* this.byUser.get(user) ?? [];
   }

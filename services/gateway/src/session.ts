@@ -164,6 +164,17 @@ export class Session {
     this.state = 'closed';
   }
 
+  /**
+   * The session's user left `conv` (or was removed): nothing of it stays, so a later join
+   * starts from the join's `seq` and never fills the time in between from a stale cursor.
+   */
+  forgetConv(conv: string): void {
+    this.lastSeq.delete(conv);
+    this.ownSeqs?.delete(conv);
+    this.catchingUp?.delete(conv);
+    if (this.pending.length) this.pending = this.pending.filter((d) => d.conv !== conv);
+  }
+
   markOwn(conv: string, seq: number): void {
     const last = this.lastSeq.get(conv) ?? 0;
     if (seq <= last) return;

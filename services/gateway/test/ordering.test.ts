@@ -41,6 +41,7 @@ function setup(opts: { history: MessageView[]; sessions: number; startAt?: numbe
       return opts.history.filter((m) => m.conv === conv && m.seq > after && m.seq <= upTo);
     },
     sessionsOf: () => sessions.map((x) => x.s),
+    mayReceive: () => true,
     resync: () => {
       throw new Error('unexpected resync');
     },

@@ -33,9 +33,10 @@ export async function authorizeRoom(
   room: string,
   trace: string,
 ): Promise<void> {
+  // "No such room" answers like "not a member": a private room's name is not confirmed to
+  // anyone outside it (docs/protocol.md, "What answers reveal").
   const access = await membership.access(room, user, trace);
-  if (access === 'no_room') throw new NatterError('not_found', `room:${room} does not exist`);
-  if (access === 'not_member') throw new NatterError('forbidden', `not a member of room:${room}`);
+  if (access !== 'member') throw new NatterError('forbidden', `not a member of room:${room}`);
 }
 
 /** The room exists (server API posts need no membership). */

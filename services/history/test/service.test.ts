@@ -156,7 +156,8 @@ describe('history service on the in-process bus', () => {
     const missing = await rejection(
       rpc.call('msgSend', { v: 1, from: 'alice', to: 'room:nope', cid: 'r3', text: 'x' }),
     );
-    expect(missing.code).toBe('not_found');
+    // A room that does not exist answers like one the sender is not in.
+    expect(missing.code).toBe('forbidden');
     // The server API posts without membership.
     const system = await rpc.call('msgSend', {
       v: 1,

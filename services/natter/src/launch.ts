@@ -28,7 +28,19 @@ const WEB_DIR = new URL('../../../web/dist', import.meta.url).pathname;
  * The single-node composition root: the four services in one process. Each of NATS_URL,
  * REDIS_URL, DATABASE_URL swaps its embedded part for the real one. Wiring only.
  */
-export async function launch(config: Config, log: Logger): Promise<SingleNode> {
+const OPEN_MODE_BANNER = `
+  ┌───────────────────────────────────────────────────────────────────────┐
+  │ natter: OPEN MODE. Anyone can sign in as anyone, with no password.    │
+  │ For development only. Set NATTER_JWT_SECRET (32+ bytes) to require    │
+  │ signed tokens (docs/configuration.md, "Authentication").              │
+  └───────────────────────────────────────────────────────────────────────┘
+`;
+
+export async function launch(given: Config, log: Logger): Promise<SingleNode> {
+  // Single-node mode is the one place open mode is the default; it says so on stderr,
+  // whatever LOG_LEVEL hides.
+  const config: Config = { ...given, authMode: given.authMode ?? 'open' };
+  if (config.authMode === 'open') process.stderr.write(OPEN_MODE_BANNER);
   const metrics = createMetrics('natter');
   const bus: Bus = config.natsUrl ? await connectBusFromConfig(config, 'natter', log) : new MemoryBus();
 

@@ -4,12 +4,14 @@ import { isRoom, isUser, NatterError, type PresenceView } from '@natter/protocol
 import type { DbHealth } from './db-health.ts';
 import { announceMembership } from './membership-events.ts';
 import type { RosterCache } from './roster-cache.ts';
-import type { RoomLimits, RoomStore } from './store.ts';
+import { notMemberError, type RoomLimits, type RoomStore } from './store.ts';
 
 export const LIST_DEFAULT_LIMIT = 50;
 export const LIST_MAX_LIMIT = 200;
 /** Users per presenceQuery, so a big room's members never make one oversized bus message. */
 const PRESENCE_BATCH = 500;
+/** Most pairs one `rooms.membership` confirms. */
+export const MEMBERSHIP_BATCH = 500;
 
 export interface HandlerDeps {
   bus: Bus;
@@ -35,40 +37,50 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
   const db = <T>(p: Promise<T>) => d.health.track(p);
 
   /** The cache is dropped before announcing, so the roster this instance serves next is current. */
-  const changed = (room: string, user: string, kind: 'joined' | 'left', ctx: ServeContext) => {
+  const changed = (room: string, user: string, kind: 'joined' | 'left', ver: number, ctx: ServeContext) => {
     d.cache.drop(room);
-    announceMembership(d.bus, d.subjects, { room, user, kind }, ctx.trace);
+    announceMembership(d.bus, d.subjects, { room, user, kind, ver }, ctx.trace);
     ctx.log.debug({ room, kind }, 'membership changed');
   };
 
   return {
     'rooms.join': async (req, ctx) => {
       checkIds(req);
-      const { joined } = await db(d.store.join(req.room, req.user, d.limits));
-      if (joined) changed(req.room, req.user, 'joined', ctx);
-      return { room: req.room, joined };
+      const { joined, ver } = await db(d.store.join(req.room, req.user, d.limits));
+      if (joined) changed(req.room, req.user, 'joined', ver, ctx);
+      return { room: req.room, joined, ver };
     },
 
     'rooms.create': async (req, ctx) => {
       checkIds(req);
-      await db(d.store.create(req.room, req.user, req.private === true, d.limits));
-      changed(req.room, req.user, 'joined', ctx);
-      return { room: req.room, joined: true };
+      const { ver } = await db(d.store.create(req.room, req.user, req.private === true, d.limits));
+      changed(req.room, req.user, 'joined', ver, ctx);
+      return { room: req.room, joined: true, ver };
     },
 
     'rooms.invite': async (req) => {
       checkIds(req);
       if (!isUser(req.invitee))
         throw new NatterError('bad_request', 'user: must match ^[A-Za-z0-9_.-]{1,64}$');
-      await db(d.store.invite(req.room, req.user, req.invitee));
+      // A room that does not exist answers like one the inviter is not in (see members).
+      await db(d.store.invite(req.room, req.user, req.invitee)).catch((err: unknown) => {
+        throw err instanceof NatterError && err.code === 'not_found'
+          ? notMemberError(req.room, req.user)
+          : err;
+      });
       return {};
     },
 
     'rooms.leave': async (req, ctx) => {
       checkIds(req);
-      const { left } = await db(d.store.leave(req.room, req.user));
-      if (left) changed(req.room, req.user, 'left', ctx);
-      return {};
+      // Leaving a room one is not in is not an error, and a room that does not exist answers
+      // the same (it must not tell a guess from a hidden private room).
+      const { left, ver } = await db(d.store.leave(req.room, req.user)).catch((err: unknown) => {
+        if (err instanceof NatterError && err.code === 'not_found') return { left: false, ver: 0 };
+        throw err;
+      });
+      if (left) changed(req.room, req.user, 'left', ver, ctx);
+      return { ver };
     },
 
     'rooms.list': async (req) => {
@@ -88,11 +100,20 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
     'rooms.members': async (req, ctx) => {
       checkIds(req);
       const cached = await db(d.cache.get(req.room));
-      if (!cached.roster.exists) throw new NatterError('not_found', `room: "${req.room}" does not exist`);
-      if (!cached.isMember(req.user)) {
+      // One answer for "no such room" and "not a member", so nobody outside a private room
+      // learns that it exists (docs/protocol.md, "What answers reveal").
+      if (!cached.roster.exists || !cached.isMember(req.user)) {
         throw new NatterError('forbidden', `room: only members of "${req.room}" can list its members`);
       }
       return { members: await presenceOf(d.rpc, cached.roster.members, ctx) };
+    },
+
+    'rooms.membership': async (req) => {
+      if (!Array.isArray(req.pairs) || req.pairs.length > MEMBERSHIP_BATCH) {
+        throw new NatterError('bad_request', `pairs: an array of at most ${MEMBERSHIP_BATCH} {room, user}`);
+      }
+      for (const p of req.pairs) checkIds(p);
+      return { memberships: await db(d.store.memberships(req.pairs)) };
     },
 
     'rooms.roster': async (req) => {

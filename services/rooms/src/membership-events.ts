@@ -12,27 +12,29 @@ import {
  * 1. `roomsChanged`: caches (history's authorization, other rooms instances) drop the room.
  *    It goes first so that history has it before the caller, answered, can send.
  * 2. a `joined` / `left` RoomEvent on the room's subject: gateways with members online
- *    deliver it to them.
+ *    deliver it to them, and apply a `left` to the leaver's sessions they hold.
  * 3. a `membership` RouteEvent to presence: every gateway holding one of the user's sessions
  *    updates its membership cache (and subscribes to / leaves the room subject).
- * All three carry the request's trace id. Publishes from one connection arrive in order.
+ * All three carry the request's trace id and the change's membership version, so a gateway
+ * that gets them late, twice, or after a newer change applies only the newest. Publishes
+ * from one connection arrive in order.
  */
 export function announceMembership(
   bus: Bus,
   s: Subjects,
-  change: { room: string; user: string; kind: 'joined' | 'left' },
+  change: { room: string; user: string; kind: 'joined' | 'left'; ver: number },
   trace: string,
 ): void {
-  const { room, user, kind } = change;
+  const { room, user, kind, ver } = change;
   emit(bus, s.roomsChanged, { v: 1, room } satisfies RoomsChangedEvent, trace);
-  emit(bus, s.room(room), { v: 1, kind, room, user } satisfies RoomEvent, trace);
+  emit(bus, s.room(room), { v: 1, kind, room, user, ver } satisfies RoomEvent, trace);
   emit(
     bus,
     s.presenceRoute,
     {
       v: 1,
       users: [user],
-      event: { kind: 'membership', room, member: kind === 'joined' },
+      event: { kind: 'membership', room, member: kind === 'joined', ver },
     } satisfies RouteEvent,
     trace,
   );

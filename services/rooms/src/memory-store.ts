@@ -1,6 +1,7 @@
 import {
   DEFAULT_ROOM_LIMITS,
   type JoinResult,
+  type Membership,
   noRoomError,
   notMemberError,
   privateRoomError,
@@ -18,6 +19,8 @@ interface Room {
   createdBy: string;
   createdAt: Date;
   members: Set<string>;
+  /** Bumped by every join and leave (RoomStore: membership versions). */
+  ver: number;
   /** invitee -> inviter */
   invites: Map<string, string>;
 }
@@ -36,14 +39,14 @@ export class MemoryRoomStore implements RoomStore {
 
   async join(room: string, user: string, limits: RoomLimits = DEFAULT_ROOM_LIMITS): Promise<JoinResult> {
     const existing = this.rooms.get(room);
-    if (existing?.members.has(user)) return { joined: false, created: false };
+    if (existing?.members.has(user)) return { joined: false, created: false, ver: existing.ver };
     if (existing?.private && !existing.invites.has(user)) throw privateRoomError(room);
     if (existing && existing.members.size >= limits.maxRoomMembers) throw roomFullError(room, limits);
     this.checkRoomsPerUser(user, limits);
     const r = existing ?? this.newRoom(room, user, false);
     r.invites.delete(user);
     this.addMember(room, r, user);
-    return { joined: true, created: existing === undefined };
+    return { joined: true, created: existing === undefined, ver: r.ver };
   }
 
   async create(
@@ -51,10 +54,12 @@ export class MemoryRoomStore implements RoomStore {
     user: string,
     isPrivate: boolean,
     limits: RoomLimits = DEFAULT_ROOM_LIMITS,
-  ): Promise<void> {
+  ): Promise<{ ver: number }> {
     if (this.rooms.has(room)) throw roomExistsError(room);
     this.checkRoomsPerUser(user, limits);
-    this.addMember(room, this.newRoom(room, user, isPrivate), user);
+    const r = this.newRoom(room, user, isPrivate);
+    this.addMember(room, r, user);
+    return { ver: r.ver };
   }
 
   async invite(room: string, by: string, user: string): Promise<void> {
@@ -64,14 +69,22 @@ export class MemoryRoomStore implements RoomStore {
     if (!r.members.has(user)) r.invites.set(user, by);
   }
 
-  async leave(room: string, user: string): Promise<{ left: boolean }> {
+  async leave(room: string, user: string): Promise<{ left: boolean; ver: number }> {
     const r = this.rooms.get(room);
     if (!r) throw noRoomError(room);
-    if (!r.members.delete(user)) return { left: false };
+    if (!r.members.delete(user)) return { left: false, ver: r.ver };
+    r.ver++;
     const mine = this.roomsOf.get(user);
     mine?.delete(room);
     if (mine?.size === 0) this.roomsOf.delete(user);
-    return { left: true };
+    return { left: true, ver: r.ver };
+  }
+
+  async memberships(pairs: { room: string; user: string }[]): Promise<Membership[]> {
+    return pairs.map(({ room, user }) => {
+      const r = this.rooms.get(room);
+      return r ? { member: r.members.has(user), ver: r.ver } : { member: false, ver: 0 };
+    });
   }
 
   async listMine(user: string): Promise<RoomSummary[]> {
@@ -101,6 +114,7 @@ export class MemoryRoomStore implements RoomStore {
       createdBy,
       createdAt: new Date(),
       members: new Set(),
+      ver: 0,
       invites: new Map(),
     };
     this.rooms.set(name, r);
@@ -109,6 +123,7 @@ export class MemoryRoomStore implements RoomStore {
 
   private addMember(name: string, r: Room, user: string): void {
     r.members.add(user);
+    r.ver++;
     const mine = this.roomsOf.get(user) ?? new Set<string>();
     mine.add(name);
     this.roomsOf.set(user, mine);
@@ -120,6 +135,6 @@ export class MemoryRoomStore implements RoomStore {
 
   private summary(name: string): RoomSummary {
     const r = this.rooms.get(name)!;
-    return { room: name, private: r.private, members: r.members.size };
+    return { room: name, private: r.private, members: r.members.size, ver: r.ver };
   }
 }

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import {
   DEFAULT_ROOM_LIMITS,
   type JoinResult,
+  type Membership,
   noRoomError,
   notMemberError,
   privateRoomError,
@@ -48,19 +49,18 @@ export class PgRoomStore implements RoomStore {
         [room, user],
       );
       const created = ins.rowCount === 1;
-      const { rows } = await db.query<{ private: boolean; member_count: number }>(
-        'SELECT private, member_count FROM rooms WHERE name = $1 FOR NO KEY UPDATE',
+      const { rows } = await db.query<{ private: boolean; member_count: number; member_ver: string }>(
+        'SELECT private, member_count, member_ver FROM rooms WHERE name = $1 FOR NO KEY UPDATE',
         [room],
       );
       const r = rows[0]!;
       const member = await db.query('SELECT 1 FROM members WHERE room = $1 AND "user" = $2', [room, user]);
-      if (member.rowCount === 1) return { joined: false, created: false };
+      if (member.rowCount === 1) return { joined: false, created: false, ver: Number(r.member_ver) };
       const invite = await db.query('DELETE FROM invites WHERE room = $1 AND "user" = $2', [room, user]);
       if (r.private && invite.rowCount === 0) throw privateRoomError(room);
       if (r.member_count >= limits.maxRoomMembers) throw roomFullError(room, limits);
       await this.checkRoomsPerUser(db, user, limits);
-      await this.addMember(db, room, user);
-      return { joined: true, created };
+      return { joined: true, created, ver: await this.addMember(db, room, user) };
     });
   }
 
@@ -69,7 +69,7 @@ export class PgRoomStore implements RoomStore {
     user: string,
     isPrivate: boolean,
     limits: RoomLimits = DEFAULT_ROOM_LIMITS,
-  ): Promise<void> {
+  ): Promise<{ ver: number }> {
     return this.tx(`create ${room}`, async (db) => {
       const ins = await db.query(
         'INSERT INTO rooms (name, private, created_by) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
@@ -77,7 +77,7 @@ export class PgRoomStore implements RoomStore {
       );
       if (ins.rowCount !== 1) throw roomExistsError(room);
       await this.checkRoomsPerUser(db, user, limits);
-      await this.addMember(db, room, user);
+      return { ver: await this.addMember(db, room, user) };
     });
   }
 
@@ -102,21 +102,44 @@ export class PgRoomStore implements RoomStore {
     });
   }
 
-  leave(room: string, user: string): Promise<{ left: boolean }> {
+  leave(room: string, user: string): Promise<{ left: boolean; ver: number }> {
     return this.tx(`leave ${room}`, async (db) => {
-      const exists = await db.query('SELECT 1 FROM rooms WHERE name = $1 FOR NO KEY UPDATE', [room]);
-      if (exists.rowCount !== 1) throw noRoomError(room);
+      const { rows } = await db.query<{ member_ver: string }>(
+        'SELECT member_ver FROM rooms WHERE name = $1 FOR NO KEY UPDATE',
+        [room],
+      );
+      if (rows.length !== 1) throw noRoomError(room);
       const del = await db.query('DELETE FROM members WHERE room = $1 AND "user" = $2', [room, user]);
-      if (del.rowCount !== 1) return { left: false };
-      await db.query('UPDATE rooms SET member_count = member_count - 1 WHERE name = $1', [room]);
-      return { left: true };
+      if (del.rowCount !== 1) return { left: false, ver: Number(rows[0]!.member_ver) };
+      const upd = await db.query<{ member_ver: string }>(
+        `UPDATE rooms SET member_count = member_count - 1, member_ver = member_ver + 1
+          WHERE name = $1 RETURNING member_ver`,
+        [room],
+      );
+      return { left: true, ver: Number(upd.rows[0]!.member_ver) };
     });
+  }
+
+  async memberships(pairs: { room: string; user: string }[]): Promise<Membership[]> {
+    if (pairs.length === 0) return [];
+    // One statement, one snapshot: each answer's version is the room's at that snapshot.
+    const { rows } = await this.query<{ i: number; member: boolean; ver: string | null }>(
+      'memberships',
+      `SELECT q.i::int AS i, r.member_ver AS ver,
+              EXISTS (SELECT 1 FROM members m WHERE m.room = q.room AND m."user" = q."user") AS member
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(room, "user", i)
+         LEFT JOIN rooms r ON r.name = q.room`,
+      [pairs.map((p) => p.room), pairs.map((p) => p.user)],
+    );
+    const out: Membership[] = pairs.map(() => ({ member: false, ver: 0 }));
+    for (const r of rows) out[r.i - 1] = { member: r.member, ver: r.ver === null ? 0 : Number(r.ver) };
+    return out;
   }
 
   async listMine(user: string): Promise<RoomSummary[]> {
     const { rows } = await this.query<SummaryRow>(
       `list rooms of ${user}`,
-      `SELECT r.name, r.private, r.member_count FROM members m JOIN rooms r ON r.name = m.room
+      `SELECT r.name, r.private, r.member_count, r.member_ver FROM members m JOIN rooms r ON r.name = m.room
         WHERE m."user" = $1 ORDER BY r.name`,
       [user],
     );
@@ -129,7 +152,7 @@ export class PgRoomStore implements RoomStore {
     const pattern = `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
     const { rows } = await this.query<SummaryRow>(
       'list public rooms',
-      `SELECT name, private, member_count FROM rooms
+      `SELECT name, private, member_count, member_ver FROM rooms
         WHERE NOT private AND name LIKE $1 ORDER BY name LIMIT $2`,
       [pattern, limit],
     );
@@ -165,9 +188,15 @@ export class PgRoomStore implements RoomStore {
     if (rows[0]!.n >= limits.maxRoomsPerUser) throw roomsPerUserError(user, limits);
   }
 
-  private async addMember(db: Db, room: string, user: string): Promise<void> {
+  /** Adds the member under the room's lock; returns the room's new membership version. */
+  private async addMember(db: Db, room: string, user: string): Promise<number> {
     await db.query('INSERT INTO members (room, "user") VALUES ($1, $2)', [room, user]);
-    await db.query('UPDATE rooms SET member_count = member_count + 1 WHERE name = $1', [room]);
+    const { rows } = await db.query<{ member_ver: string }>(
+      `UPDATE rooms SET member_count = member_count + 1, member_ver = member_ver + 1
+        WHERE name = $1 RETURNING member_ver`,
+      [room],
+    );
+    return Number(rows[0]!.member_ver);
   }
 
   private async query<R extends pg.QueryResultRow>(
@@ -210,10 +239,11 @@ interface SummaryRow {
   name: string;
   private: boolean;
   member_count: number;
+  member_ver: string;
 }
 
 function toSummary(r: SummaryRow): RoomSummary {
-  return { room: r.name, private: r.private, members: r.member_count };
+  return { room: r.name, private: r.private, members: r.member_count, ver: Number(r.member_ver) };
 }
 
 function wrap(what: string, err: unknown): Error {

@@ -100,6 +100,7 @@ export async function start(config: Config, parts: RoomsParts): Promise<RunningS
     on('rooms.list'),
     on('rooms.members'),
     on('rooms.roster'),
+    on('rooms.membership'),
   ];
   subs.push(onEvent<RoomsChangedEvent>(parts.bus, s.roomsChanged, log, (e) => cache.drop(e.room)));
 

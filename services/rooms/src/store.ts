@@ -13,6 +13,8 @@ export interface RoomSummary {
   private: boolean;
   /** Member count at the time of the listing. */
   members: number;
+  /** The room's membership version at the time of the listing. */
+  ver: number;
 }
 
 export interface Roster {
@@ -27,6 +29,18 @@ export interface JoinResult {
   joined: boolean;
   /** True for exactly one caller: the join that created the (public) room. */
   created: boolean;
+  /** The room's membership version after the join (see `Membership`). */
+  ver: number;
+}
+
+/**
+ * A user's membership of a room and the room's membership version when it was read.
+ * Every join and leave of a room takes the room's next version in the same atomic step, so
+ * of two answers about one room, the one with the higher version is the newer.
+ */
+export interface Membership {
+  member: boolean;
+  ver: number;
 }
 
 /**
@@ -54,11 +68,16 @@ export interface RoomStore {
    */
   join(room: string, user: string, limits?: RoomLimits): Promise<JoinResult>;
   /** Creates `room` with `user` as its only member; `conflict` when the name exists. */
-  create(room: string, user: string, isPrivate: boolean, limits?: RoomLimits): Promise<void>;
+  create(room: string, user: string, isPrivate: boolean, limits?: RoomLimits): Promise<{ ver: number }>;
   /** `by` (a member, else `forbidden`) invites `user`; a no-op when `user` is a member. */
   invite(room: string, by: string, user: string): Promise<void>;
   /** Removes `user`; `left: false` when it was not a member (not an error). */
-  leave(room: string, user: string): Promise<{ left: boolean }>;
+  leave(room: string, user: string): Promise<{ left: boolean; ver: number }>;
+  /**
+   * Whether each user is a member of each room, with the room's membership version, in the
+   * order asked; a room that does not exist answers `{ member: false, ver: 0 }`.
+   */
+  memberships(pairs: { room: string; user: string }[]): Promise<Membership[]>;
   /** The user's rooms, sorted by name. */
   listMine(user: string): Promise<RoomSummary[]>;
   /** Public rooms whose name starts with `prefix` (taken literally), sorted by name, at most `limit`. */
@@ -72,7 +91,7 @@ export interface RoomStore {
 // One wording for both implementations, so the contract suite can hold them to it.
 
 export function privateRoomError(room: string): NatterError {
-  return new NatterError('forbidden', `room: "${room}" is private; ask a member for an invitation`);
+  return new NatterError('forbidden', `room: cannot join "${room}" without an invitation from a member`);
 }
 
 export function roomExistsError(room: string): NatterError {

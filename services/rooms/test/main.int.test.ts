@@ -54,6 +54,7 @@ describe('rooms main.ts as a process', () => {
     expect(await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' })).toEqual({
       room: 'general',
       joined: true,
+      ver: 1,
     });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/natter_rooms_requests_total\{op="rooms.join",outcome="ok"[^}]*\} 1\n/);

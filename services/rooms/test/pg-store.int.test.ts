@@ -37,7 +37,7 @@ describe('PgRoomStore on Postgres', () => {
     const p = createPool(databaseUrl, { log });
     try {
       const { rows } = await p.query<{ name: string }>(`SELECT name FROM ${ROOMS_MIGRATIONS_TABLE}`);
-      expect(rows.map((r) => r.name)).toEqual(['001_rooms']);
+      expect(rows.map((r) => r.name)).toEqual(['001_rooms', '002_membership_versions']);
     } finally {
       await p.end();
     }

@@ -62,6 +62,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       {
         room: 'general',
         joined: true,
+        ver: 1,
       },
     );
     await eventually(() => expect(events).toHaveLength(3));
@@ -70,12 +71,16 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       {
         subject: s.room('general'),
         trace: 'tr-1',
-        body: { v: 1, kind: 'joined', room: 'general', user: 'alice' },
+        body: { v: 1, kind: 'joined', room: 'general', user: 'alice', ver: 1 },
       },
       {
         subject: s.presenceRoute,
         trace: 'tr-1',
-        body: { v: 1, users: ['alice'], event: { kind: 'membership', room: 'general', member: true } },
+        body: {
+          v: 1,
+          users: ['alice'],
+          event: { kind: 'membership', room: 'general', member: true, ver: 1 },
+        },
       },
     ]);
     expect(await rpc.call('rooms.roster', { v: 1, room: 'general' })).toEqual({
@@ -92,6 +97,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     expect(await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' })).toEqual({
       room: 'general',
       joined: false,
+      ver: 1,
     });
     // A later change proves the bus delivered everything published before it.
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'marker' });
@@ -104,8 +110,9 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     expect(await rpc.call('rooms.create', { v: 1, user: 'alice', room: 'ops', private: true })).toEqual({
       room: 'ops',
       joined: true,
+      ver: 1,
     });
-    await expectCode(rpc.call('rooms.join', { v: 1, user: 'bob', room: 'ops' }), 'forbidden', /private/);
+    await expectCode(rpc.call('rooms.join', { v: 1, user: 'bob', room: 'ops' }), 'forbidden', /invitation/);
     await expectCode(
       rpc.call('rooms.invite', { v: 1, user: 'mallory', room: 'ops', invitee: 'bob' }),
       'forbidden',
@@ -115,19 +122,21 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     expect(await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'ops' })).toEqual({
       room: 'ops',
       joined: true,
+      ver: 2,
     });
     await expectCode(
       rpc.call('rooms.create', { v: 1, user: 'carol', room: 'ops', private: false }),
       'conflict',
     );
+    // A room that does not exist answers like one the inviter is not in.
     await expectCode(
       rpc.call('rooms.invite', { v: 1, user: 'alice', room: 'nope', invitee: 'bob' }),
-      'not_found',
+      'forbidden',
     );
     await eventually(() =>
       expect(events.filter((e) => e.subject === s.room('ops')).map((e) => e.body)).toEqual([
-        { v: 1, kind: 'joined', room: 'ops', user: 'alice' },
-        { v: 1, kind: 'joined', room: 'ops', user: 'bob' },
+        { v: 1, kind: 'joined', room: 'ops', user: 'alice', ver: 1 },
+        { v: 1, kind: 'joined', room: 'ops', user: 'bob', ver: 2 },
       ]),
     );
   });
@@ -137,7 +146,8 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'general' });
     await expectCode(rpc.call('rooms.members', { v: 1, user: 'eve', room: 'general' }), 'forbidden');
-    await expectCode(rpc.call('rooms.members', { v: 1, user: 'eve', room: 'nowhere' }), 'not_found');
+    // The same answer whether or not the room exists.
+    await expectCode(rpc.call('rooms.members', { v: 1, user: 'eve', room: 'nowhere' }), 'forbidden');
     // No presence service: members are listed as offline rather than failing.
     expect(await rpc.call('rooms.members', { v: 1, user: 'alice', room: 'general' })).toEqual({
       members: [
@@ -169,15 +179,15 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     await rpc.call('rooms.create', { v: 1, user: 'alice', room: 'gsecret', private: true });
     expect(await rpc.call('rooms.list', { v: 1, user: 'alice', public: true, prefix: 'g' })).toEqual({
       rooms: [
-        { room: 'games', private: false, members: 1 },
-        { room: 'general', private: false, members: 2 },
+        { room: 'games', private: false, members: 1, ver: 1 },
+        { room: 'general', private: false, members: 2, ver: 2 },
       ],
     });
     expect(await rpc.call('rooms.list', { v: 1, user: 'bob', public: true, limit: 1 })).toEqual({
-      rooms: [{ room: 'games', private: false, members: 1 }],
+      rooms: [{ room: 'games', private: false, members: 1, ver: 1 }],
     });
     expect(await rpc.call('rooms.list', { v: 1, user: 'bob' })).toEqual({
-      rooms: [{ room: 'general', private: false, members: 2 }],
+      rooms: [{ room: 'general', private: false, members: 2, ver: 2 }],
     });
     await expectCode(
       rpc.call('rooms.list', { v: 1, user: 'bob', public: true, limit: 201 }),
@@ -190,8 +200,9 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     await boot();
     await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
     await rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'general' }, { trace: 'tr-leave' });
-    expect(await rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'general' })).toEqual({});
-    await expectCode(rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'nowhere' }), 'not_found');
+    expect(await rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'general' })).toEqual({ ver: 2 });
+    // Leaving a room that does not exist answers like leaving one you are not in.
+    expect(await rpc.call('rooms.leave', { v: 1, user: 'alice', room: 'nowhere' })).toEqual({ ver: 0 });
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'marker' });
     await eventually(() => expect(events).toHaveLength(9));
     expect(events.slice(3, 6)).toEqual([
@@ -199,12 +210,16 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       {
         subject: s.room('general'),
         trace: 'tr-leave',
-        body: { v: 1, kind: 'left', room: 'general', user: 'alice' },
+        body: { v: 1, kind: 'left', room: 'general', user: 'alice', ver: 2 },
       },
       {
         subject: s.presenceRoute,
         trace: 'tr-leave',
-        body: { v: 1, users: ['alice'], event: { kind: 'membership', room: 'general', member: false } },
+        body: {
+          v: 1,
+          users: ['alice'],
+          event: { kind: 'membership', room: 'general', member: false, ver: 2 },
+        },
       },
     ]);
     expect(await rpc.call('rooms.roster', { v: 1, room: 'general' })).toEqual({

@@ -26,9 +26,9 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
     it('join creates a public room once and is idempotent', async () => {
       const store = getStore();
       const r = `${fresh()}general`;
-      expect(await store.join(r, 'alice')).toEqual({ joined: true, created: true });
-      expect(await store.join(r, 'alice')).toEqual({ joined: false, created: false });
-      expect(await store.join(r, 'bob')).toEqual({ joined: true, created: false });
+      expect(await store.join(r, 'alice')).toMatchObject({ joined: true, created: true });
+      expect(await store.join(r, 'alice')).toMatchObject({ joined: false, created: false });
+      expect(await store.join(r, 'bob')).toMatchObject({ joined: true, created: false });
       expect(await store.roster(r)).toEqual({ exists: true, private: false, members: ['alice', 'bob'] });
     });
 
@@ -64,11 +64,11 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       const store = getStore();
       const r = `${fresh()}ops`;
       await store.create(r, 'alice', true);
-      await rejects(store.join(r, 'bob'), 'forbidden', /private/);
+      await rejects(store.join(r, 'bob'), 'forbidden', /invitation/);
       await store.invite(r, 'alice', 'bob');
-      expect(await store.join(r, 'bob')).toEqual({ joined: true, created: false });
-      expect(await store.leave(r, 'bob')).toEqual({ left: true });
-      await rejects(store.join(r, 'bob'), 'forbidden', /private/);
+      expect(await store.join(r, 'bob')).toMatchObject({ joined: true, created: false });
+      expect(await store.leave(r, 'bob')).toMatchObject({ left: true });
+      await rejects(store.join(r, 'bob'), 'forbidden', /invitation/);
       expect((await store.roster(r)).members).toEqual(['alice']);
     });
 
@@ -85,7 +85,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       await store.join(r, 'bob');
       // The invitee, now a member, can invite in turn.
       await store.invite(r, 'bob', 'carol');
-      expect(await store.join(r, 'carol')).toEqual({ joined: true, created: false });
+      expect(await store.join(r, 'carol')).toMatchObject({ joined: true, created: false });
     });
 
     it('inviting a member records nothing', async () => {
@@ -105,14 +105,43 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       const r = `${p}room`;
       await rejects(store.leave(r, 'alice'), 'not_found');
       await store.join(r, 'alice');
-      expect(await store.leave(r, 'bob')).toEqual({ left: false });
-      expect(await store.leave(r, 'alice')).toEqual({ left: true });
-      expect(await store.leave(r, 'alice')).toEqual({ left: false });
+      expect(await store.leave(r, 'bob')).toMatchObject({ left: false });
+      expect(await store.leave(r, 'alice')).toMatchObject({ left: true });
+      expect(await store.leave(r, 'alice')).toMatchObject({ left: false });
       expect(await store.roster(r)).toEqual({ exists: true, private: false, members: [] });
-      expect(await store.listPublic(p, 10)).toEqual([{ room: r, private: false, members: 0 }]);
+      expect(await store.listPublic(p, 10)).toMatchObject([{ room: r, private: false, members: 0 }]);
       expect(await store.listMine('alice')).not.toContainEqual(expect.objectContaining({ room: r }));
       // Rejoining an empty room does not create it again.
-      expect(await store.join(r, 'alice')).toEqual({ joined: true, created: false });
+      expect(await store.join(r, 'alice')).toMatchObject({ joined: true, created: false });
+    });
+
+    it('every join and leave takes the room its next membership version; memberships reads them', async () => {
+      const store = getStore();
+      const p = fresh();
+      const r = `${p}ver`;
+      const a = await store.join(r, 'alice');
+      const b = await store.join(r, 'bob');
+      expect(b.ver).toBeGreaterThan(a.ver);
+      expect((await store.join(r, 'bob')).ver).toBe(b.ver);
+      const left = await store.leave(r, 'bob');
+      expect(left).toMatchObject({ left: true });
+      expect(left.ver).toBeGreaterThan(b.ver);
+      expect(await store.leave(r, 'bob')).toEqual({ left: false, ver: left.ver });
+      expect(
+        await store.memberships([
+          { room: r, user: 'alice' },
+          { room: r, user: 'bob' },
+          { room: `${p}nowhere`, user: 'alice' },
+        ]),
+      ).toEqual([
+        { member: true, ver: left.ver },
+        { member: false, ver: left.ver },
+        { member: false, ver: 0 },
+      ]);
+      expect(await store.listMine('alice')).toContainEqual(
+        expect.objectContaining({ room: r, ver: left.ver }),
+      );
+      expect(await store.memberships([])).toEqual([]);
     });
 
     it('listMine lists the rooms of a user with member counts, by name', async () => {
@@ -123,7 +152,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       await store.join(`${p}b`, 'x');
       await store.create(`${p}a`, user, true);
       await store.join(`${p}c`, 'x');
-      expect(await store.listMine(user)).toEqual([
+      expect(await store.listMine(user)).toMatchObject([
         { room: `${p}a`, private: true, members: 1 },
         { room: `${p}b`, private: false, members: 2 },
       ]);
@@ -146,7 +175,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(await names('g_', 10)).toEqual(['g_x']);
       expect(await names('g%', 10)).toEqual([]);
       expect(await names('nope', 10)).toEqual([]);
-      expect(await store.listPublic(`${p}general`, 10)).toEqual([
+      expect(await store.listPublic(`${p}general`, 10)).toMatchObject([
         { room: `${p}general`, private: false, members: 2 },
       ]);
       expect((await store.listPublic('', 1)).length).toBe(1);
@@ -165,9 +194,9 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       // Nothing was created by the refused attempts.
       expect((await store.roster(`${p}c`)).exists).toBe(false);
       expect((await store.roster(`${p}d`)).exists).toBe(false);
-      expect(await store.join(`${p}a`, alice, limits)).toEqual({ joined: false, created: false });
+      expect(await store.join(`${p}a`, alice, limits)).toMatchObject({ joined: false, created: false });
       await store.leave(`${p}a`, alice);
-      expect(await store.join(`${p}c`, alice, limits)).toEqual({ joined: true, created: true });
+      expect(await store.join(`${p}c`, alice, limits)).toMatchObject({ joined: true, created: true });
     });
 
     it('the members-per-room limit stops joins, invited ones too', async () => {
@@ -184,7 +213,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       await rejects(store.join(`${p}priv`, 'c', limits), 'forbidden', /members-per-room limit/);
       // The refused join kept its invitation.
       await store.leave(`${p}priv`, 'b');
-      expect(await store.join(`${p}priv`, 'c', limits)).toEqual({ joined: true, created: false });
+      expect(await store.join(`${p}priv`, 'c', limits)).toMatchObject({ joined: true, created: false });
     });
 
     it('50 concurrent joins of a new room: one room, 50 members, exactly one created', async () => {
@@ -197,7 +226,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(results.every((x) => x.joined)).toBe(true);
       const roster = await store.roster(r);
       expect(roster.members).toEqual([...users].sort());
-      expect(await store.listPublic(p, 10)).toEqual([{ room: r, private: false, members: 50 }]);
+      expect(await store.listPublic(p, 10)).toMatchObject([{ room: r, private: false, members: 50 }]);
     });
 
     it('concurrent joins and leaves keep member counts equal to the roster', async () => {
@@ -214,7 +243,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       ]);
       const roster = await store.roster(r);
       expect(roster.members).toHaveLength(30);
-      expect(await store.listPublic(r, 1)).toEqual([{ room: r, private: false, members: 30 }]);
+      expect(await store.listPublic(r, 1)).toMatchObject([{ room: r, private: false, members: 30 }]);
     });
 
     it('concurrent joins by one user respect the rooms-per-user limit', async () => {

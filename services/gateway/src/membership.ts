@@ -1,0 +1,89 @@
+import type { RpcClient } from '@natter/contracts';
+import type { Logger } from '@natter/log';
+import type { Registry } from './registry.ts';
+
+/** Pairs per `rooms.membership` request (the rooms service's own bound). */
+const BATCH = 500;
+
+/**
+ * Asks the rooms service whether each user is a member of each room and applies the
+ * answers (versioned: an answer older than what the registry has changes nothing).
+ */
+export async function confirmMemberships(
+  rpc: RpcClient,
+  registry: Registry,
+  pairs: { room: string; user: string }[],
+  trace?: string,
+): Promise<void> {
+  for (let i = 0; i < pairs.length; i += BATCH) {
+    const batch = pairs.slice(i, i + BATCH);
+    const { memberships } = await rpc.call('rooms.membership', { v: 1, pairs: batch }, { trace });
+    for (const [k, { room, user }] of batch.entries()) {
+      const m = memberships[k];
+      if (m) registry.applyMembership(user, room, m.member, m.ver);
+    }
+  }
+}
+
+/**
+ * A membership announcement for a user this gateway holds. A `left` is applied as it comes
+ * (removing is always safe). A `joined` is applied when the gateway already has a versioned
+ * answer about the pair to compare it with; otherwise it is confirmed with the rooms service
+ * first, because without a version a `joined` overtaken by its `left` would look current.
+ */
+export function onMembershipEvent(
+  rpc: RpcClient,
+  registry: Registry,
+  log: Logger,
+  change: { user: string; room: string; member: boolean; ver: number },
+  trace?: string,
+): void {
+  const { user, room, member, ver } = change;
+  if (!registry.hasUser(user)) return;
+  if (!member || registry.knows(user, room)) {
+    registry.applyMembership(user, room, member, ver);
+    return;
+  }
+  confirmMemberships(rpc, registry, [{ room, user }], trace).catch((err: unknown) =>
+    log.warn({ err, room, user }, 'could not confirm a membership; the periodic check will'),
+  );
+}
+
+/**
+ * Every `intervalMs`, checks each membership the gateway believes in against the rooms
+ * service. Announcements travel over core NATS (at most once): a `left` this gateway never
+ * got would otherwise keep delivering a room to someone who is no longer in it. The check
+ * bounds that to one interval, and removes nothing that is current.
+ */
+export class MembershipCheck {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly registry: Registry,
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.run(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await confirmMemberships(this.rpc, this.registry, [...this.registry.memberships()]);
+    } catch (err) {
+      this.log.warn({ err }, 'membership check failed; retrying at the next interval');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
