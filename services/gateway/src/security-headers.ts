@@ -8,8 +8,9 @@
  * The web client's policy. It repeats the meta tag of web/index.html, which guards the
  * page in the Vite dev server too, and adds what a meta tag cannot carry: `frame-ancestors`.
  * A browser enforces both, so this header must allow everything the meta tag does or the
- * client breaks (test/static-files.test.ts compares the two). `connect-src` keeps `ws:`
- * and `wss:` because `'self'` matches the page's own WebSocket URL only in CSP Level 3.
+ * client breaks (this package's test/http-edge.test.ts compares the two).
+ * `connect-src` keeps `ws:` and `wss:` because `'self'` matches the page's own WebSocket
+ * URL only in CSP Level 3.
  */
 export const WEB_CLIENT_HEADERS = {
   'content-security-policy': [
