@@ -36,8 +36,9 @@ async function hello(user: string, gwUrl = url) {
   return r.client;
 }
 
-async function metric(http: string, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+/** A sample of a gateway's metrics, read on its HTTP_PORT (`base`). */
+async function metric(base: string, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
   const found = text.split('\n').find((l) => line.test(l));
   return found ? Number(found.split(' ').pop()) : 0;
 }
@@ -130,7 +131,7 @@ describe('per-connection rate limits', () => {
       1000,
     );
 
-    const http = cluster.gateways[0].http;
+    const http = cluster.gateways[0].metrics;
     expect(
       await metric(http, /^natter_gateway_rate_limited_total\{.*bucket="send".*action="limited"/),
     ).toBeGreaterThan(0);
@@ -209,14 +210,17 @@ describe('connection limits', () => {
   describe('per client address, behind a trusted proxy', () => {
     let gw: ProcHandle;
     let port: number;
+    let httpPort: number;
     beforeAll(async () => {
       port = await freePort();
+      httpPort = await freePort();
       gw = await startProcess({
         name: 'gw-ip',
         entry: 'services/gateway/src/main.ts',
         env: {
           ...cluster.env,
           PORT: String(port),
+          HTTP_PORT: String(httpPort),
           GATEWAY_ID: 'gw-ip',
           NATTER_MAX_CONNECTIONS_PER_IP: '3',
           NATTER_TRUST_PROXY_HOPS: '1',
@@ -267,7 +271,7 @@ describe('connection limits', () => {
       for (const h of [...held, other, again]) h.ws.close();
       expect(
         await metric(
-          `http://127.0.0.1:${port}`,
+          `http://127.0.0.1:${httpPort}`,
           /^natter_gateway_refused_connections_total\{.*reason="per_ip"/,
         ),
       ).toBeGreaterThan(0);
@@ -320,7 +324,7 @@ describe('HTTP API rate limit', () => {
     // The web client and health are not counted.
     expect((await get('/healthz', '127.0.0.9')).status).toBe(200);
     expect(
-      await metric(cluster.gateways[0].http, /^natter_gateway_rate_limited_total\{.*bucket="http"/),
+      await metric(cluster.gateways[0].metrics, /^natter_gateway_rate_limited_total\{.*bucket="http"/),
     ).toBeGreaterThanOrEqual(limited.length);
   });
 });

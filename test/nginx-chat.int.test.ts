@@ -132,26 +132,27 @@ describe.skipIf(!NGINX)('a chat through nginx in front of two gateways', () => {
   it("shows on each process's /metrics the traffic it carried", async () => {
     for (const gw of cluster.gateways) {
       expect(
-        await metric(gw.http, 'natter_gateway_frames_in_total', /op="send"/),
+        await metric(gw.metrics, 'natter_gateway_frames_in_total', /op="send"/),
         `${gw.id} frames in`,
       ).toBeGreaterThanOrEqual(5);
-      expect(await metric(gw.http, 'natter_gateway_frames_out_total'), `${gw.id} frames out`).toBeGreaterThan(
-        10,
-      );
-      expect(await metric(gw.http, 'natter_gateway_sends_total', /kind="user"/), `${gw.id} sends`).toBe(5);
       expect(
-        await metric(gw.http, 'natter_gateway_deliveries_total', /kind="dm"/),
+        await metric(gw.metrics, 'natter_gateway_frames_out_total'),
+        `${gw.id} frames out`,
+      ).toBeGreaterThan(10);
+      expect(await metric(gw.metrics, 'natter_gateway_sends_total', /kind="user"/), `${gw.id} sends`).toBe(5);
+      expect(
+        await metric(gw.metrics, 'natter_gateway_deliveries_total', /kind="dm"/),
         `${gw.id} deliveries`,
       ).toBeGreaterThanOrEqual(5);
       expect(
-        await metric(gw.http, 'natter_gateway_rpc_seconds_count', /rpc="msgSend".*outcome="ok"/),
+        await metric(gw.metrics, 'natter_gateway_rpc_seconds_count', /rpc="msgSend".*outcome="ok"/),
         `${gw.id} rpc`,
       ).toBeGreaterThanOrEqual(5);
-      expect(await metric(gw.http, 'natter_gateway_sessions'), `${gw.id} sessions`).toBe(1);
+      expect(await metric(gw.metrics, 'natter_gateway_sessions'), `${gw.id} sessions`).toBe(1);
     }
     // One gateway sent the room message, the other delivered it.
     const roomSends = await Promise.all(
-      cluster.gateways.map((g) => metric(g.http, 'natter_gateway_sends_total', /kind="room"/)),
+      cluster.gateways.map((g) => metric(g.metrics, 'natter_gateway_sends_total', /kind="room"/)),
     );
     expect(roomSends.sort()).toEqual([0, 1]);
     const svc = (name: string) => `http://127.0.0.1:${servicePorts[name]}`;

@@ -69,6 +69,7 @@ async function call(method: string, template: string, path: string, init: Reques
   return { res, body: undefined, bytes: bodyText };
 }
 
+const METRICS_TOKEN = 'openapi-metrics-token-0123456789';
 const auth = async (user: string) => ({ authorization: `Bearer ${await token(user)}` });
 
 beforeAll(async () => {
@@ -78,6 +79,8 @@ beforeAll(async () => {
     DATABASE_URL: await pg.createDatabase(),
     NATTER_JWT_SECRET: JWT_SECRET,
     NATTER_API_KEY: API_KEY,
+    NATTER_METRICS_TOKEN: METRICS_TOKEN,
+    HTTP_PORT: '0',
     LOG_LEVEL: 'silent',
   });
   node = await launch(config, createLogger({ name: 'openapi-test', level: 'silent' }));
@@ -116,8 +119,15 @@ describe('the OpenAPI document', () => {
   it('describes health, readiness and metrics', async () => {
     expect((await call('GET', '/healthz', '/healthz')).body).toEqual({ ok: true });
     expect((await call('GET', '/readyz', '/readyz')).body).toEqual({ ok: true });
-    const metrics = await call('GET', '/metrics', '/metrics');
+    // On the public port only with the metrics token; single-node serves them open on HTTP_PORT.
+    const metrics = await call('GET', '/metrics', '/metrics', {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(metrics.bytes.toString()).toMatch(/natter_gateway_frames_in_total/);
+    expect((await call('GET', '/metrics', '/metrics')).res.status).toBe(401);
+    const ops = await fetch(`http://127.0.0.1:${node.gateway.httpPort}/metrics`);
+    expect(ops.status).toBe(200);
+    expect(await ops.text()).toMatch(/natter_gateway_frames_in_total/);
   });
 
   it('describes the conversation list and history pages, and their errors', async () => {

@@ -67,8 +67,9 @@ async function receiver(url: string, user: string, since?: Record<string, number
   return r;
 }
 
-async function closes4009(gatewayHttp: string): Promise<number> {
-  const text = await (await fetch(`${gatewayHttp}/metrics`)).text();
+/** `base`: the gateway's HTTP_PORT, where its /metrics live. */
+async function closes4009(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith('natter_gateway_closes_total{') && l.includes('"4009"'));
@@ -122,12 +123,12 @@ describe('a client that stops reading', () => {
 
     // The slow one stops reading: its kernel buffers fill, then the gateway's queue for it.
     (slow.ws as unknown as { _socket: Socket })._socket.pause();
-    const before = await closes4009(gw.http);
+    const before = await closes4009(gw.metrics);
 
     // Stream until the gateway gave up on the slow one, in batches the others can take.
     const text = 'x'.repeat(3000);
     let sent = 0;
-    while ((await closes4009(gw.http)) === before) {
+    while ((await closes4009(gw.metrics)) === before) {
       if (sent > 5000) throw new Error('5000 messages and the slow client was not closed');
       const batch = [];
       for (let i = 0; i < 20; i++) batch.push(sender.ok('send', { to: CONV, cid: `s-${++sent}`, text }));

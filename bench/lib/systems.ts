@@ -139,8 +139,9 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
   const gateways = await Promise.all(
     [1, 2].map(async (n) => {
       const port = await freePort();
+      const httpPort = await freePort();
       const name = `gw-${n}`;
-      const gwEnv = { ...env, PORT: String(port), GATEWAY_ID: name };
+      const gwEnv = { ...env, PORT: String(port), HTTP_PORT: String(httpPort), GATEWAY_ID: name };
       const l = launch(name, `${ROOT}services/gateway/src/main.ts`, gwEnv, profiled, opts.profileDir);
       const proc = l.adopt(
         await startProcess({
@@ -151,14 +152,15 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
           readyUrl: `http://127.0.0.1:${port}/readyz`,
         }),
       );
-      return { port, proc };
+      return { port, httpPort, proc };
     }),
   );
   return {
     target: { kind: 'natter', urls: gateways.map((g) => `ws://127.0.0.1:${g.port}/ws`) },
     nodes: gateways.map((g, i) => ({
       name: `gw-${i + 1}`,
-      metrics: `http://127.0.0.1:${g.port}/metrics`,
+      // A gateway's metrics are on its HTTP_PORT, not on the port clients use.
+      metrics: `http://127.0.0.1:${g.httpPort}/metrics`,
       proc: g.proc,
     })),
     backends,

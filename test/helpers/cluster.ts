@@ -29,7 +29,8 @@ export interface Cluster {
   redis: RedisHandle;
   pg: PostgresHandle;
   databaseUrl: string;
-  gateways: { id: string; port: number; url: string; http: string; proc: ProcHandle }[];
+  /** `http` is the public port; `metrics` the gateway's own HTTP_PORT, where /metrics lives. */
+  gateways: { id: string; port: number; url: string; http: string; metrics: string; proc: ProcHandle }[];
   services: Record<'history' | 'rooms' | 'presence', ProcHandle[]>;
   /** Each service instance's health server (`http://127.0.0.1:<HTTP_PORT>`), in `services` order. */
   health: Record<'history' | 'rooms' | 'presence', string[]>;
@@ -83,14 +84,22 @@ export async function startCluster(
   const gateways: Cluster['gateways'] = [];
   for (let i = 0; i < (opts.gateways ?? 2); i++) {
     const port = await freePort();
+    const httpPort = await freePort();
     const id = `gw-${i + 1}`;
     const proc = await startProcess({
       name: id,
       entry: `${ROOT}services/gateway/src/main.ts`,
-      env: { ...env, PORT: String(port), GATEWAY_ID: id },
+      env: { ...env, PORT: String(port), HTTP_PORT: String(httpPort), GATEWAY_ID: id },
       readyUrl: `http://127.0.0.1:${port}/readyz`,
     });
-    gateways.push({ id, port, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}`, proc });
+    gateways.push({
+      id,
+      port,
+      url: `ws://127.0.0.1:${port}/ws`,
+      http: `http://127.0.0.1:${port}`,
+      metrics: `http://127.0.0.1:${httpPort}`,
+      proc,
+    });
   }
   const cluster: Cluster = {
     nats,

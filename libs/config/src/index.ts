@@ -19,6 +19,8 @@ export interface Config {
   jwtSecret: string | undefined;
   jwtPublicKey: string | undefined;
   apiKey: string | undefined;
+  /** Lets a scraper read the gateway's `/metrics` on its public port (PORT) with this bearer token. */
+  metricsToken: string | undefined;
   gatewayId: string | undefined;
   logLevel: string;
   /** Bus request timeout; a request that takes longer answers `unavailable`. */
@@ -188,6 +190,20 @@ function jwksLocation(name: string, raw: string | undefined): string | undefined
   return raw;
 }
 
+/**
+ * A bearer secret that guards a route on a public port, where anyone may try it: long
+ * enough not to be guessed, and without whitespace (`Authorization: Bearer <secret>`).
+ */
+function bearerSecret(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\S{16,}$/.test(raw)) {
+    throw new ConfigError(
+      `${name}: must be at least 16 characters without spaces (e.g. openssl rand -hex 32)`,
+    );
+  }
+  return raw;
+}
+
 /** Comma-separated browser origins (`https://chat.example.com`), each a scheme and host. */
 function origins(name: string, raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
@@ -235,6 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: str(env, 'NATTER_JWT_SECRET'),
     jwtPublicKey: str(env, 'NATTER_JWT_PUBLIC_KEY'),
     apiKey: str(env, 'NATTER_API_KEY'),
+    metricsToken: bearerSecret('NATTER_METRICS_TOKEN', str(env, 'NATTER_METRICS_TOKEN')),
     gatewayId,
     logLevel,
     requestTimeoutMs: int(env, 'NATTER_REQUEST_TIMEOUT_MS', 50, 120_000),

@@ -20,12 +20,14 @@ export interface UploadRoutesOptions {
 
 /**
  * Headers that keep an upload inert on the API origin: the browser may not guess another
- * type (nosniff), may run nothing in it even when opened as a page (CSP with `sandbox`), and
- * treats it as a file. Ids never change their bytes, so caching is forever.
+ * type (nosniff), may run nothing in it even when opened as a page (CSP with `sandbox`), no
+ * page may frame it (`frame-ancestors`, and X-Frame-Options for older browsers), and it is
+ * treated as a file. Ids never change their bytes, so caching is forever.
  */
 const SERVE_HEADERS = {
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; sandbox",
+  'content-security-policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
   'content-disposition': 'inline; filename="upload"',
   'cache-control': 'private, max-age=31536000, immutable',
   'cross-origin-resource-policy': 'same-origin',

@@ -158,7 +158,10 @@ describe('GET /v1/uploads/{id}', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; sandbox; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('content-disposition')).toBe('inline; filename="upload"');
     expect(res.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
     expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), PNG_1X1)).toBe(0);

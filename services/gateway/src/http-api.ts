@@ -15,6 +15,7 @@ import { checkContent } from './content.ts';
 import type { Gateway } from './gateway.ts';
 import { openapiDocument } from './openapi.ts';
 import { listConvs } from './ops.ts';
+import { decodePathPart } from './url-path.ts';
 
 const MAX_BODY = 256 * 1024;
 
@@ -42,7 +43,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(data);
 }
 
-function sendError(res: ServerResponse, err: NatterError): void {
+export function sendError(res: ServerResponse, err: NatterError): void {
   sendJson(res, HTTP_STATUS[err.code], { error: err.toBody() });
 }
 
@@ -68,7 +69,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function sameSecret(a: string, b: string): boolean {
+/** Compares a presented secret with the configured one in constant time. */
+export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -97,7 +99,7 @@ export function apiRoutes(gw: Gateway) {
       const m = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
       if (m && req.method === 'GET') {
         const { user } = await gw.auth.verify(bearer(req));
-        const conv = decodeURIComponent(m[1]);
+        const conv = decodePathPart(m[1], 'conv');
         if (!parseConv(conv))
           throw new NatterError(
             'bad_request',
@@ -140,8 +142,14 @@ export function apiRoutes(gw: Gateway) {
       }
       throw new NatterError('not_found', `no route ${req.method} ${url.pathname}`);
     } catch (err) {
-      if (err instanceof NatterError) sendError(res, err);
-      else {
+      if (err instanceof NatterError) {
+        // The client's mistake or a backend's answer, not the gateway's: no stack at error.
+        gw.log.debug(
+          { trace, path: url.pathname, code: err.code, reason: err.message },
+          'HTTP request refused',
+        );
+        sendError(res, err);
+      } else {
         gw.log.error({ err, trace, path: url.pathname }, 'HTTP request failed; answered internal');
         sendError(res, new NatterError('internal', `internal error (trace ${trace})`));
       }

@@ -148,6 +148,11 @@ export function openapiDocument() {
           description: 'A client token, as in `hello`',
         },
         serverApiKey: { type: 'http', scheme: 'bearer', description: 'The server API key (NATTER_API_KEY)' },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The metrics token (NATTER_METRICS_TOKEN)',
+        },
       },
       schemas,
     },
@@ -205,7 +210,7 @@ export function openapiDocument() {
           ],
           responses: {
             200: { description: 'Oldest first', content: json(ref('HistoryPage')) },
-            400: errorResponse('Bad conv or parameters'),
+            400: errorResponse('Bad conv (or a malformed % escape in it) or parameters'),
             401: errorResponse('No valid token'),
             403: errorResponse('Not a member of the conversation'),
             404: errorResponse('No such room'),
@@ -311,9 +316,13 @@ export function openapiDocument() {
       '/metrics': {
         get: {
           operationId: 'metrics',
-          summary: 'Prometheus metrics (text exposition format)',
+          summary:
+            "Prometheus metrics (text exposition format). Open on the gateway's HTTP_PORT; on this public port only with the metrics token",
+          security: [{ metricsToken: [] }],
           responses: {
             200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+            401: errorResponse('Not the metrics token'),
+            404: errorResponse('No NATTER_METRICS_TOKEN is set: metrics are on HTTP_PORT only'),
           },
         },
       },

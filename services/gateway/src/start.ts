@@ -4,13 +4,15 @@ import type { Bus } from '@natter/bus';
 import type { Config } from '@natter/config';
 import type { Logger } from '@natter/log';
 import { HTTP_STATUS, NatterError } from '@natter/protocol';
-import { healthRoutes } from '@natter/service';
+import { type HealthServer, healthRoutes, startHealthServer } from '@natter/service';
 import { bearerToken, type UploadStore, uploadRoutes } from '@natter/uploads';
 import type { Registry } from 'prom-client';
 import { Gateway } from './gateway.ts';
-import { apiRoutes, sendJson } from './http-api.ts';
+import { apiRoutes, sendError, sendJson } from './http-api.ts';
 import { AddressRateLimit } from './limits/address-rate.ts';
 import { clientAddress } from './limits/connections.ts';
+import { checkPublicMetrics } from './metrics-access.ts';
+import { API_HEADERS } from './security-headers.ts';
 import { staticRoutes } from './static-files.ts';
 
 export interface GatewayStartParts {
@@ -28,6 +30,8 @@ export interface GatewayStartParts {
 export interface RunningGateway {
   readonly id: string;
   readonly port: number;
+  /** The port of `/healthz`, `/readyz` and `/metrics` for operators (HTTP_PORT), if set. */
+  readonly httpPort: number | undefined;
   readonly gateway: Gateway;
   ready(): boolean;
   /** Drains: bye + 4010 to every client, in-flight requests finish, the listener closes. */
@@ -37,10 +41,10 @@ export interface RunningGateway {
 export async function start(config: Config, parts: GatewayStartParts): Promise<RunningGateway> {
   const gateway = new Gateway(config, parts);
   await gateway.start();
-  const health = healthRoutes({
-    checks: { bus: () => parts.bus.ready, gateway: () => gateway.ready, ...parts.checks },
-    registry: parts.registry,
-  });
+  const checks = { bus: () => parts.bus.ready, gateway: () => gateway.ready, ...parts.checks };
+  // The public port keeps /healthz and /readyz (load balancers probe it there); /metrics
+  // passes checkPublicMetrics first.
+  const health = healthRoutes({ checks, registry: parts.registry });
   const api = apiRoutes(gateway);
   const web = staticRoutes(parts.webDir);
   const uploads = uploadRoutes({
@@ -51,6 +55,19 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
   });
   const httpLimit = new AddressRateLimit(config.httpRatePerSec, config.httpRateBurst);
   const server: Server = createServer((req, res) => {
+    // Defaults for every answer here: data, not pages. The web client's files and the
+    // uploads' bytes replace them with their own.
+    for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
+    if ((req.url ?? '/').split('?', 1)[0] === '/metrics') {
+      try {
+        checkPublicMetrics(req, config.metricsToken);
+      } catch (err) {
+        if (!(err instanceof NatterError)) throw err;
+        if (err.code === 'unauthenticated') res.setHeader('www-authenticate', 'Bearer');
+        sendError(res, err);
+        return;
+      }
+    }
     if (health(req, res)) return;
     if (req.url?.startsWith('/v1/')) {
       // The HTTP API reads Postgres and verifies tokens: one address must not flood it. The
@@ -77,6 +94,12 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
           sendJson(res, 404, { error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
       })
       .catch((err) => {
+        if (err instanceof NatterError && !res.headersSent) {
+          // The client's mistake (a malformed `%` in the path): the answer says what, no stack.
+          parts.log.debug({ path: req.url, code: err.code, reason: err.message }, 'HTTP request refused');
+          sendError(res, err);
+          return;
+        }
         parts.log.error({ err }, 'HTTP handler failed');
         if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
       });
@@ -97,15 +120,23 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
     { gw: gateway.id, port },
     `gateway listening on http://localhost:${port} (WebSocket at /ws)`,
   );
+  // Off unless HTTP_PORT is set: several gateways often share one host, and a default port
+  // would make the second one fail to start.
+  const ops: HealthServer | undefined =
+    config.httpPort === undefined
+      ? undefined
+      : await startHealthServer({ port: config.httpPort, checks, registry: parts.registry, log: parts.log });
   return {
     id: gateway.id,
     port,
+    httpPort: ops?.port,
     gateway,
     ready: () => gateway.ready,
     async stop() {
       server.close();
       await gateway.drain();
       server.closeAllConnections();
+      await ops?.close();
     },
   };
 }

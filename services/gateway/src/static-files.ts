@@ -1,6 +1,8 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { WEB_CLIENT_HEADERS } from './security-headers.ts';
+import { decodePathPart } from './url-path.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,21 +16,33 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves the built web client (web/dist); unknown paths fall back to index.html. */
+/**
+ * Whether `file` (normalized) is below `root`. A plain prefix test is not enough: `/srv/web`
+ * is a prefix of `/srv/web-private/x` too, which `/..%2fweb-private%2fx` reaches.
+ */
+function inside(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Serves the built web client (web/dist); unknown paths fall back to index.html. A path
+ * with a malformed `%` escape throws NatterError `bad_request`.
+ */
 export function staticRoutes(dir: string | undefined) {
   const root = dir ? resolve(dir) : undefined;
   const enabled = root !== undefined && existsSync(join(root, 'index.html'));
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (!enabled || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const path = decodePathPart(new URL(req.url ?? '/', 'http://localhost').pathname, 'path');
     let file = normalize(join(root, path));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile())
-      file = join(root, 'index.html');
+    if (!inside(root, file) || !existsSync(file) || !statSync(file).isFile()) file = join(root, 'index.html');
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
     res.writeHead(200, {
       'content-type': type,
       'x-content-type-options': 'nosniff',
       'cache-control': file.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ...WEB_CLIENT_HEADERS,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
