@@ -81,6 +81,8 @@ beforeAll(async () => {
     NATTER_API_KEY: API_KEY,
     NATTER_METRICS_TOKEN: METRICS_TOKEN,
     HTTP_PORT: '0',
+    // Small enough for 'describes uploads' to pass it with one upload.
+    NATTER_UPLOAD_BYTES_PER_DAY: '1000',
     LOG_LEVEL: 'silent',
   });
   node = await launch(config, createLogger({ name: 'openapi-test', level: 'silent' }));
@@ -199,6 +201,13 @@ describe('the OpenAPI document', () => {
       body: '<b>x</b>',
     });
     await call('POST', '/v1/uploads', '/v1/uploads', { headers: { 'content-type': 'image/png' }, body: PNG });
+    const over = await call('POST', '/v1/uploads', '/v1/uploads', {
+      headers: { ...(await auth('alice')), 'content-type': 'image/png' },
+      body: Buffer.concat([PNG, Buffer.alloc(1000)]),
+    });
+    expect(over.res.status).toBe(429);
+    expect(over.body.error.message).toMatch(/NATTER_UPLOAD_BYTES_PER_DAY/);
+    expect(over.res.headers.get('retry-after')).toBe(String(Math.ceil(over.body.error.retryAfter / 1000)));
   });
 
   it('had every operation of the document exercised', () => {

@@ -44,6 +44,14 @@ export interface Config {
   maxRoomMembers: number;
   /** Largest upload (`POST /v1/uploads`) in bytes; a larger one is `too_large` (413). */
   maxUploadBytes: number;
+  /** Bytes one user may upload in any 24 hours, counted in Postgres (so across gateways). */
+  uploadBytesPerDay: number;
+  /** Uploads one user may have in progress at once on one gateway. */
+  uploadsInFlightPerUser: number;
+  /** An upload no stored message references is deleted once it is this old. */
+  uploadOrphanHours: number;
+  /** How often each history instance sweeps orphan uploads. */
+  uploadSweepIntervalMs: number;
   /** JWKS that verifies RS256/ES256 tokens: an http(s) URL, a file:// URL or a file path. */
   jwksUrl: string | undefined;
   /** How long an unknown `kid` waits before the remote JWKS is fetched again. */
@@ -109,6 +117,10 @@ export const DEFAULTS = {
   NATTER_MAX_ROOMS_PER_USER: '1000',
   NATTER_MAX_ROOM_MEMBERS: '100000',
   NATTER_MAX_UPLOAD_BYTES: '10485760',
+  NATTER_UPLOAD_BYTES_PER_DAY: '209715200',
+  NATTER_UPLOADS_IN_FLIGHT_PER_USER: '3',
+  NATTER_UPLOAD_ORPHAN_HOURS: '24',
+  NATTER_UPLOAD_SWEEP_INTERVAL_MS: '600000',
   NATTER_JWKS_COOLDOWN_MS: '30000',
   NATTER_RATE_REQUESTS_PER_SEC: '50',
   NATTER_RATE_REQUESTS_BURST: '1000',
@@ -266,6 +278,12 @@ export function loadConfig(env: Env = process.env): Config {
     maxRoomsPerUser: int(env, 'NATTER_MAX_ROOMS_PER_USER', 1, 1_000_000),
     maxRoomMembers: int(env, 'NATTER_MAX_ROOM_MEMBERS', 1, 100_000_000),
     maxUploadBytes: int(env, 'NATTER_MAX_UPLOAD_BYTES', 1, 1024 * 1024 * 1024),
+    uploadBytesPerDay: int(env, 'NATTER_UPLOAD_BYTES_PER_DAY', 1, Number.MAX_SAFE_INTEGER),
+    uploadsInFlightPerUser: int(env, 'NATTER_UPLOADS_IN_FLIGHT_PER_USER', 1, 1000),
+    // At least 24: the quota's window is 24 hours and counts stored uploads, so deleting
+    // orphans sooner would hand their bytes back to the quota within the same day.
+    uploadOrphanHours: int(env, 'NATTER_UPLOAD_ORPHAN_HOURS', 24, 24 * 3650),
+    uploadSweepIntervalMs: int(env, 'NATTER_UPLOAD_SWEEP_INTERVAL_MS', 100, 86_400_000),
     jwksUrl: jwksLocation('NATTER_JWKS_URL', str(env, 'NATTER_JWKS_URL')),
     jwksCooldownMs: int(env, 'NATTER_JWKS_COOLDOWN_MS', 0, 3_600_000),
     jwtAudience: str(env, 'NATTER_JWT_AUDIENCE'),

@@ -11,14 +11,25 @@ export class BodyAbortedError extends Error {
 }
 
 /**
+ * The body's declared Content-Length, or undefined when it is chunked (or the header is not
+ * a plain number, which Node's parser refuses anyway).
+ */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const raw = req.headers['content-length'];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/**
  * Reads a request body of at most `limit` bytes. A declared Content-Length over the limit
  * fails before reading anything; a body that turns out longer (chunked) fails as soon as
  * the first chunk past the limit arrives, and reading stops there (the stream is paused,
- * not destroyed, so the caller can still answer on the socket).
+ * not destroyed, so the caller can still answer on the socket; an answer with
+ * `Connection: close` then closes it). Buffers are never allocated ahead of the bytes that
+ * arrived: a client declaring a large length and sending nothing costs nothing.
  */
 export function readBodyLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) {
     return Promise.reject(new BodyTooLargeError(`body: ${declared} bytes declared, the limit is ${limit}`));
   }
   return new Promise<Buffer>((resolve, reject) => {

@@ -17,9 +17,14 @@ export function sendJson(
   res.end(data);
 }
 
-/** `{"error":{"code","message"}}` with the code's status. */
+/**
+ * `{"error":{"code","message"}}` with the code's status; an error with `retryAfter` (ms,
+ * `rate_limited`) also gets `Retry-After` (whole seconds, rounded up) for HTTP clients.
+ */
 export function sendError(res: ServerResponse, err: NatterError, headers: Record<string, string> = {}): void {
-  sendJson(res, HTTP_STATUS[err.code], { error: err.toBody() }, headers);
+  const retry: Record<string, string> =
+    err.retryAfter === undefined ? {} : { 'retry-after': String(Math.ceil(err.retryAfter / 1000)) };
+  sendJson(res, HTTP_STATUS[err.code], { error: err.toBody() }, { ...retry, ...headers });
 }
 
 /** The token of `Authorization: Bearer <token>`; `unauthenticated` when there is none. */

@@ -1,11 +1,18 @@
 export { BodyAbortedError, BodyTooLargeError, readBodyLimited } from './body.ts';
-export { bearerToken } from './http.ts';
+export { bearerToken, sendError, sendJson } from './http.ts';
 export { MemoryUploadStore } from './memory-store.ts';
 export { migrateUploads, UPLOADS_MIGRATIONS_DIR, UPLOADS_MIGRATIONS_TABLE } from './migrations.ts';
 export { PgUploadStore } from './pg-store.ts';
 export type { UploadRoutesOptions } from './routes.ts';
 export { DEFAULT_MAX_UPLOAD_BYTES, uploadRoutes } from './routes.ts';
 export type { NewUpload, StoredUpload, UploadStore } from './store.ts';
-export { newUploadId, UPLOAD_ID_RE, UploadConflictError, UploadStoreError } from './store.ts';
+export {
+  newUploadId,
+  QUOTA_WINDOW_MS,
+  UPLOAD_ID_RE,
+  UploadConflictError,
+  UploadQuotaError,
+  UploadStoreError,
+} from './store.ts';
 export type { UploadType } from './types.ts';
 export { baseMediaType, isUploadType, sniffType, UPLOAD_TYPES } from './types.ts';

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
-import { BodyAbortedError, BodyTooLargeError, readBodyLimited } from './body.ts';
+import { BodyAbortedError, BodyTooLargeError, declaredLength, readBodyLimited } from './body.ts';
 import { sendError, sendJson } from './http.ts';
-import { newUploadId, UPLOAD_ID_RE, type UploadStore } from './store.ts';
+import { newUploadId, UPLOAD_ID_RE, UploadQuotaError, type UploadStore } from './store.ts';
 import { baseMediaType, isUploadType, sniffType, UPLOAD_TYPES } from './types.ts';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -15,7 +15,22 @@ export interface UploadRoutesOptions {
   auth: (req: IncomingMessage) => Promise<string>;
   /** Largest upload in bytes (NATTER_MAX_UPLOAD_BYTES). */
   maxBytes?: number;
+  /** Bytes one user may upload in any 24 hours (NATTER_UPLOAD_BYTES_PER_DAY); unset: no quota. */
+  bytesPerDay?: number;
+  /** Uploads one user may have in progress here (NATTER_UPLOADS_IN_FLIGHT_PER_USER); unset: any. */
+  inFlightPerUser?: number;
   log: Logger;
+}
+
+/** What a user over the in-flight limit is told to wait: one upload of theirs will have ended. */
+const IN_FLIGHT_RETRY_MS = 1000;
+
+function overQuota(quota: number, wait: number): NatterError {
+  return new NatterError(
+    'rate_limited',
+    `NATTER_UPLOAD_BYTES_PER_DAY: this would pass your ${quota} bytes of uploads per 24 hours; retry after ${wait} ms`,
+    wait,
+  );
 }
 
 /**
@@ -41,14 +56,49 @@ export function uploadRoutes(opts: UploadRoutesOptions) {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const log = opts.log;
 
+  /** Uploads in progress per user on this gateway (NATTER_UPLOADS_IN_FLIGHT_PER_USER). */
+  const inFlight = new Map<string, number>();
+
   async function post(req: IncomingMessage, res: ServerResponse, store: UploadStore): Promise<void> {
     const owner = await opts.auth(req);
+    const running = inFlight.get(owner) ?? 0;
+    if (opts.inFlightPerUser !== undefined && running >= opts.inFlightPerUser) {
+      throw new NatterError(
+        'rate_limited',
+        `NATTER_UPLOADS_IN_FLIGHT_PER_USER: ${opts.inFlightPerUser} uploads of yours are in progress; retry after one ends`,
+        IN_FLIGHT_RETRY_MS,
+      );
+    }
+    inFlight.set(owner, running + 1);
+    try {
+      await receive(req, res, store, owner);
+    } finally {
+      const left = (inFlight.get(owner) ?? 1) - 1;
+      if (left > 0) inFlight.set(owner, left);
+      else inFlight.delete(owner);
+    }
+  }
+
+  async function receive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    store: UploadStore,
+    owner: string,
+  ): Promise<void> {
     const type = baseMediaType(req.headers['content-type']);
     if (!isUploadType(type)) {
       throw new NatterError(
         'bad_request',
         `Content-Type: ${JSON.stringify(type)} is not one of ${UPLOAD_TYPES.join(', ')}`,
       );
+    }
+    const quota = opts.bytesPerDay;
+    const declared = declaredLength(req);
+    if (quota !== undefined && (declared === undefined || declared <= maxBytes)) {
+      // Before reading: a body that cannot fit is refused unread. A chunked one is checked
+      // for one byte here (a user already at the quota sends nothing) and in full at `put`.
+      const wait = await store.quotaWait(owner, declared ?? 1, quota);
+      if (wait > 0) throw overQuota(quota, wait);
     }
     let bytes: Buffer;
     try {
@@ -59,11 +109,7 @@ export function uploadRoutes(opts: UploadRoutesOptions) {
         return;
       }
       if (!(err instanceof BodyTooLargeError)) throw err;
-      // The rest of the body stays unread: the connection closes after this answer.
-      sendError(res, new NatterError('too_large', `body: larger than ${maxBytes} bytes`), {
-        connection: 'close',
-      });
-      return;
+      throw new NatterError('too_large', `body: larger than ${maxBytes} bytes`);
     }
     if (bytes.length === 0) throw new NatterError('bad_request', 'body: empty');
     const actual = sniffType(bytes);
@@ -72,7 +118,12 @@ export function uploadRoutes(opts: UploadRoutesOptions) {
       throw new NatterError('bad_request', `body: Content-Type is ${type} but ${what}`);
     }
     const id = newUploadId();
-    await store.put({ id, type, owner, bytes });
+    try {
+      await store.put({ id, type, owner, bytes }, quota);
+    } catch (err) {
+      if (err instanceof UploadQuotaError) throw overQuota(quota!, err.retryAfterMs);
+      throw err;
+    }
     log.debug({ upload: id, user: owner, type, size: bytes.length }, 'stored upload');
     sendJson(res, 201, { url: `/v1/uploads/${id}`, type, size: bytes.length });
   }
@@ -109,7 +160,10 @@ export function uploadRoutes(opts: UploadRoutesOptions) {
       if (res.headersSent) {
         res.destroy();
       } else if (err instanceof NatterError) {
-        sendError(res, err);
+        // An answer before the body was read in full (refused unread, or cut off past the
+        // limit) closes the connection: reading the rest only to discard it would let a
+        // refused client keep the gateway busy.
+        sendError(res, err, req.complete ? {} : { connection: 'close' });
       } else {
         // A store failure: nothing was stored (put) or nothing can be read now; a retry may work.
         log.warn({ err, path }, 'upload store failed; answered unavailable');

@@ -15,6 +15,9 @@ export interface StoredUpload {
 
 export type NewUpload = Omit<StoredUpload, 'createdAt' | 'size'>;
 
+/** The window of the per-user upload quota: a rolling 24 hours, not a calendar day. */
+export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Where uploaded bytes live, shared by every gateway of a deployment (so an upload made
  * through one gateway is served by all of them).
@@ -25,12 +28,31 @@ export type NewUpload = Omit<StoredUpload, 'createdAt' | 'size'>;
  *   nothing (with 128 random bits it means a bug, never a collision).
  * - `get` returns exactly the bytes and type that were put, or undefined for an unknown id.
  * - Uploads are immutable: there is no update (callers may cache them forever).
+ * - `quotaWait(owner, bytes, quota)` is how many ms must pass before `owner` may store
+ *   `bytes` more without their uploads of the last QUOTA_WINDOW_MS passing `quota` bytes:
+ *   0 when they fit now, the time until enough of the oldest ones leave the window
+ *   otherwise, and QUOTA_WINDOW_MS when `bytes` alone is more than `quota`.
+ * - `put` with a `quota` stores only when `quotaWait` is 0, checked atomically with the
+ *   insert against every process on the same backend (two racing puts cannot both pass);
+ *   otherwise it rejects with UploadQuotaError and stores nothing.
  * - A backend that cannot answer (connection lost, database down) rejects with an error
  *   whose `cause` is the backend's; the HTTP routes answer it `unavailable`.
  */
 export interface UploadStore {
-  put(upload: NewUpload): Promise<void>;
+  put(upload: NewUpload, quota?: number): Promise<void>;
   get(id: string): Promise<StoredUpload | undefined>;
+  quotaWait(owner: string, bytes: number, quota: number): Promise<number>;
+}
+
+/** `put` over the owner's quota; `retryAfterMs` is the `quotaWait` that refused it. */
+export class UploadQuotaError extends Error {
+  override readonly name = 'UploadQuotaError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
 }
 
 /** `put` of an id that is already stored. */
@@ -48,4 +70,30 @@ export const UPLOAD_ID_RE = /^u_[A-Za-z0-9_-]{22}$/;
 
 export function newUploadId(): string {
   return `u_${randomBytes(16).toString('base64url')}`;
+}
+
+/**
+ * `quotaWait` over a list of one owner's uploads (any order), for stores that keep them in
+ * memory; PgUploadStore computes the same in SQL.
+ */
+export function quotaWaitOf(
+  uploads: readonly { size: number; createdAt: Date }[],
+  bytes: number,
+  quota: number,
+  now: number,
+): number {
+  if (bytes > quota) return QUOTA_WINDOW_MS;
+  const recent = uploads
+    .filter((u) => u.createdAt.getTime() > now - QUOTA_WINDOW_MS)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  const used = recent.reduce((sum, u) => sum + u.size, 0);
+  const excess = used + bytes - quota;
+  if (excess <= 0) return 0;
+  // The oldest uploads leave the window first: wait until enough of them have.
+  let freed = 0;
+  for (const u of recent) {
+    freed += u.size;
+    if (freed >= excess) return Math.max(1, u.createdAt.getTime() + QUOTA_WINDOW_MS - now);
+  }
+  return QUOTA_WINDOW_MS; // unreachable: bytes <= quota, so freeing everything suffices
 }

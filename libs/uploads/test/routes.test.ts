@@ -207,6 +207,7 @@ describe('without a store', () => {
     const broken: UploadStore = {
       put: () => Promise.reject(new Error('connection refused')),
       get: () => Promise.reject(new Error('connection refused')),
+      quotaWait: () => Promise.reject(new Error('connection refused')),
     };
     const s = await serve(broken);
     try {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { newUploadId, UploadConflictError, type UploadStore } from '../src/store.ts';
+import {
+  newUploadId,
+  QUOTA_WINDOW_MS,
+  UploadConflictError,
+  UploadQuotaError,
+  type UploadStore,
+} from '../src/store.ts';
 import { PNG_1X1 } from './samples.ts';
 
 /** The UploadStore contract (src/store.ts), run against every implementation. */
@@ -52,6 +58,46 @@ export function uploadStoreContract(name: string, getStore: () => UploadStore): 
       await Promise.all(ids.map((id) => store.put({ id, type: 'image/png', owner: 'x', bytes: PNG_1X1 })));
       const got = await Promise.all(ids.map((id) => store.get(id)));
       expect(got.every((u) => u?.size === PNG_1X1.length)).toBe(true);
+    });
+
+    it('quotaWait is 0 while the bytes fit, and put with a quota refuses what does not', async () => {
+      const store = getStore();
+      const owner = `q-${newUploadId()}`;
+      const quota = 3 * PNG_1X1.length;
+      for (let i = 0; i < 3; i++) {
+        expect(await store.quotaWait(owner, PNG_1X1.length, quota)).toBe(0);
+        await store.put({ id: newUploadId(), type: 'image/png', owner, bytes: PNG_1X1 }, quota);
+      }
+      const wait = await store.quotaWait(owner, 1, quota);
+      // The oldest upload leaves the window in just under 24 hours.
+      expect(wait).toBeGreaterThan(QUOTA_WINDOW_MS - 60_000);
+      expect(wait).toBeLessThanOrEqual(QUOTA_WINDOW_MS);
+      const id = newUploadId();
+      const refused = store.put({ id, type: 'image/png', owner, bytes: PNG_1X1 }, quota);
+      await expect(refused).rejects.toBeInstanceOf(UploadQuotaError);
+      await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number) });
+      expect(await store.get(id)).toBeUndefined();
+      // Others have their own quota, and a put without one is not counted against it.
+      expect(await store.quotaWait(`other-${owner}`, PNG_1X1.length, quota)).toBe(0);
+      await store.put({ id: newUploadId(), type: 'image/png', owner, bytes: PNG_1X1 });
+    });
+
+    it('quotaWait for more bytes than the quota is the whole window', async () => {
+      expect(await getStore().quotaWait(`q-${newUploadId()}`, 11, 10)).toBe(QUOTA_WINDOW_MS);
+    });
+
+    it('racing puts with a quota never store more than it', async () => {
+      const store = getStore();
+      const owner = `race-${newUploadId()}`;
+      const quota = 2 * PNG_1X1.length;
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () =>
+          store.put({ id: newUploadId(), type: 'image/png', owner, bytes: PNG_1X1 }, quota),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(rejected.every((r) => r.reason instanceof UploadQuotaError)).toBe(true);
     });
   });
 }

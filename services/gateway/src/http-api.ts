@@ -3,13 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newTraceId } from '@natter/log';
 import {
   describeIssue,
-  HTTP_STATUS,
   NatterError,
   parseConv,
   parseTarget,
   RequestSchemas,
   USER_RE,
 } from '@natter/protocol';
+import { bearerToken, sendError, sendJson } from '@natter/uploads';
 import { z } from 'zod';
 import { checkContent } from './content.ts';
 import type { Gateway } from './gateway.ts';
@@ -33,26 +33,6 @@ const HistoryParams = z.object({
   after: seqParam,
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(data),
-  });
-  res.end(data);
-}
-
-export function sendError(res: ServerResponse, err: NatterError): void {
-  sendJson(res, HTTP_STATUS[err.code], { error: err.toBody() });
-}
-
-function bearer(req: IncomingMessage): string {
-  const h = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
-  if (!m) throw new NatterError('unauthenticated', 'Authorization: send "Bearer <token>"');
-  return m[1];
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -91,14 +71,14 @@ export function apiRoutes(gw: Gateway) {
         return true;
       }
       if (url.pathname === '/v1/conversations' && req.method === 'GET') {
-        const { user } = await gw.auth.verify(bearer(req));
+        const { user } = await gw.auth.verify(bearerToken(req));
         const { convs } = await listConvs(gw, user, trace);
         sendJson(res, 200, { convs });
         return true;
       }
       const m = /^\/v1\/conversations\/([^/]+)\/messages$/.exec(url.pathname);
       if (m && req.method === 'GET') {
-        const { user } = await gw.auth.verify(bearer(req));
+        const { user } = await gw.auth.verify(bearerToken(req));
         const conv = decodePathPart(m[1], 'conv');
         if (!parseConv(conv))
           throw new NatterError(
@@ -121,7 +101,7 @@ export function apiRoutes(gw: Gateway) {
       if (url.pathname === '/v1/messages' && req.method === 'POST') {
         const key = gw.config.apiKey;
         if (!key) throw new NatterError('forbidden', 'the server API is off (set NATTER_API_KEY)');
-        if (!sameSecret(bearer(req), key))
+        if (!sameSecret(bearerToken(req), key))
           throw new NatterError('unauthenticated', 'Authorization: not the server API key');
         const body = ServerMessage.safeParse(await readJson(req));
         if (!body.success) throw new NatterError('bad_request', describeIssue(body.error));

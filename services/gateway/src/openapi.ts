@@ -14,10 +14,29 @@ const TARGET = '^(room:[a-z0-9][a-z0-9_-]{0,63}|user:[A-Za-z0-9_.-]{1,64})$';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json(ref('ErrorResponse')) });
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait: retryAfter rounded up',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
 /** Every /v1 route: the per-address HTTP API bucket (NATTER_HTTP_RATE_PER_SEC / _BURST). */
-const rateLimited = errorResponse(
-  'Too many HTTP API requests from this address: rate_limited with retryAfter (ms), and Retry-After (s)',
-);
+const rateLimited = {
+  ...errorResponse(
+    'Too many HTTP API requests from this address: rate_limited with retryAfter (ms), and Retry-After (s)',
+  ),
+  headers: retryAfter,
+};
+/** `POST /v1/uploads`: the address's bucket and the per-user upload limits. */
+const uploadLimited = {
+  ...errorResponse(
+    'rate_limited with retryAfter (ms) and Retry-After (s); the message names the limit: the ' +
+      "address's HTTP API bucket, NATTER_UPLOAD_BYTES_PER_DAY (the user's uploads of the last 24 hours; " +
+      'refused before the body is read when Content-Length says so) or NATTER_UPLOADS_IN_FLIGHT_PER_USER ' +
+      '(uploads of the user in progress on this gateway)',
+  ),
+  headers: retryAfter,
+};
 
 const schemas = {
   Error: {
@@ -251,9 +270,11 @@ export function openapiDocument() {
             201: { description: 'Stored', content: json(ref('Upload')) },
             400: errorResponse('Type not allowed, empty body, or bytes not of the declared type'),
             401: errorResponse('No valid token'),
-            413: errorResponse('Larger than NATTER_MAX_UPLOAD_BYTES (10 MiB by default)'),
+            413: errorResponse(
+              'Larger than NATTER_MAX_UPLOAD_BYTES (10 MiB by default); refused unread, the connection closes',
+            ),
             503: errorResponse('Uploads are not configured or the store is unavailable'),
-            429: rateLimited,
+            429: uploadLimited,
           },
         },
       },

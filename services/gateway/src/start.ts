@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Bus } from '@natter/bus';
 import type { Config } from '@natter/config';
 import type { Logger } from '@natter/log';
-import { HTTP_STATUS, NatterError } from '@natter/protocol';
+import { NatterError } from '@natter/protocol';
 import { type HealthServer, healthRoutes, startHealthServer } from '@natter/service';
-import { bearerToken, type UploadStore, uploadRoutes } from '@natter/uploads';
+import { bearerToken, sendError, sendJson, type UploadStore, uploadRoutes } from '@natter/uploads';
 import type { Registry } from 'prom-client';
 import { Gateway } from './gateway.ts';
-import { apiRoutes, sendError, sendJson } from './http-api.ts';
+import { apiRoutes } from './http-api.ts';
 import { AddressRateLimit } from './limits/address-rate.ts';
 import { clientAddress } from './limits/connections.ts';
 import { checkPublicMetrics } from './metrics-access.ts';
@@ -51,6 +51,8 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
     store: parts.uploads,
     auth: async (req) => (await gateway.auth.verify(bearerToken(req))).user,
     maxBytes: config.maxUploadBytes,
+    bytesPerDay: config.uploadBytesPerDay,
+    inFlightPerUser: config.uploadsInFlightPerUser,
     log: parts.log.child({ module: 'uploads' }),
   });
   const httpLimit = new AddressRateLimit(config.httpRatePerSec, config.httpRateBurst);
@@ -75,13 +77,14 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
       const wait = httpLimit.take(clientAddress(req, config.trustProxyHops));
       if (wait > 0) {
         gateway.metrics.rateLimited.inc({ bucket: 'http', action: 'limited' });
-        res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
-        const err = new NatterError(
-          'rate_limited',
-          `too many HTTP API requests from this address; retry after ${wait} ms`,
-          wait,
+        sendError(
+          res,
+          new NatterError(
+            'rate_limited',
+            `too many HTTP API requests from this address; retry after ${wait} ms`,
+            wait,
+          ),
         );
-        sendJson(res, HTTP_STATUS.rate_limited, { error: err.toBody() });
         return;
       }
     }

@@ -3,6 +3,7 @@ import type { Config } from '@natter/config';
 import { onEvent, QUEUE, type RoomsChangedEvent, RpcClient, serve, subjects } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
+import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { DmAnnouncer } from './announce.ts';
 import { InFlight } from './in-flight.ts';
@@ -12,6 +13,7 @@ import { convsHandler, queryHandler, readHandler } from './queries.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
 import { StoreGuard } from './store-guard.ts';
+import { UploadSweep } from './upload-sweep.ts';
 
 export interface HistoryParts {
   bus: Bus;
@@ -20,6 +22,11 @@ export interface HistoryParts {
   registry?: Registry;
   /** How long a cached room roster is trusted without a `roomsChanged` event (default 30 s). */
   rosterTtlMs?: number;
+  /**
+   * The Postgres of `store`, when it is one: orphan uploads are swept from it every
+   * NATTER_UPLOAD_SWEEP_INTERVAL_MS (src/upload-sweep.ts). Without it nothing is swept.
+   */
+  pool?: pg.Pool;
 }
 
 export interface RunningService {
@@ -71,6 +78,15 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     onEvent<RoomsChangedEvent>(bus, s.roomsChanged, log, (e) => membership.drop(e.room)),
   ];
 
+  const sweep =
+    parts.pool &&
+    new UploadSweep(parts.pool, {
+      orphanMs: config.uploadOrphanHours * 3_600_000,
+      intervalMs: config.uploadSweepIntervalMs,
+      log,
+    });
+  sweep?.start();
+
   let pinging = false;
   const timer = setInterval(() => {
     if (pinging) return;
@@ -90,6 +106,7 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     async stop() {
       clearInterval(timer);
       announcer.stop();
+      await sweep?.stop();
       for (const sub of subs) sub.unsubscribe();
       await inFlight.idle();
       log.info('history service stopped');

@@ -66,7 +66,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     : new MemoryPresenceStore();
 
   const parts = { bus, log, registry: metrics.registry };
-  const history = await startHistory(config, { ...parts, store: new PgMessageStore(pool) });
+  const history = await startHistory(config, { ...parts, store: new PgMessageStore(pool), pool });
   const rooms = await startRooms(config, { ...parts, store: new PgRoomStore(pool) });
   const presence = await startPresence(config, { ...parts, store: presenceStore });
   const gateway = await startGateway(config, {
