@@ -52,6 +52,11 @@ export interface Config {
   jwtIssuer: string | undefined;
   /** Browser origins allowed to open a WebSocket; unset allows any. */
   allowedOrigins: string[] | undefined;
+  /**
+   * Whether a message may carry attachment URLs other than this server's own uploads: each
+   * reader's client that loads one tells the URL's host it read the message.
+   */
+  remoteAttachments: boolean;
   /** Per-connection token bucket for every request: refill per second and size. */
   rateRequestsPerSec: number;
   rateRequestsBurst: number;
@@ -109,6 +114,7 @@ export const DEFAULTS = {
   NATTER_MAX_CONNECTIONS_PER_IP: '200',
   NATTER_MAX_SESSIONS_PER_USER: '20',
   NATTER_TRUST_PROXY_HOPS: '0',
+  NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -196,6 +202,15 @@ function origins(name: string, raw: string | undefined): string[] | undefined {
   return list;
 }
 
+/** `NATTER_REMOTE_ATTACHMENTS`: `allow` or `off`. */
+function remoteAttachments(env: Env): boolean {
+  const raw = str(env, 'NATTER_REMOTE_ATTACHMENTS') ?? DEFAULTS.NATTER_REMOTE_ATTACHMENTS;
+  if (raw !== 'allow' && raw !== 'off') {
+    throw new ConfigError(`NATTER_REMOTE_ATTACHMENTS=${JSON.stringify(raw)} must be allow or off`);
+  }
+  return raw === 'allow';
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const namespace = str(env, 'NATTER_NAMESPACE') ?? DEFAULTS.NATTER_NAMESPACE;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) {
@@ -239,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: str(env, 'NATTER_JWT_AUDIENCE'),
     jwtIssuer: str(env, 'NATTER_JWT_ISSUER'),
     allowedOrigins: origins('NATTER_ALLOWED_ORIGINS', str(env, 'NATTER_ALLOWED_ORIGINS')),
+    remoteAttachments: remoteAttachments(env),
     rateRequestsPerSec: int(env, 'NATTER_RATE_REQUESTS_PER_SEC', 1, 1_000_000),
     rateRequestsBurst: int(env, 'NATTER_RATE_REQUESTS_BURST', 1, 1_000_000),
     rateSendsPerSec: int(env, 'NATTER_RATE_SENDS_PER_SEC', 1, 1_000_000),
