@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NatterClient } from '@natter/client';
-import type { Browser, BrowserContext, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Cluster, startCluster } from '../helpers/cluster.ts';
 import { ChatPage } from './chat-page.ts';
 import { ensureWebBuilt, launchChromium, WEB_DIST } from './chromium.ts';
+import { remoteHost } from './counting-servers.ts';
 import { stripesPng } from './png.ts';
 
 /**
@@ -30,7 +31,10 @@ const contexts: BrowserContext[] = [];
 let alice: ChatPage;
 let bob: ChatPage;
 
-async function context(viewport = { width: 1280, height: 800 }, extra: { isMobile?: boolean } = {}) {
+async function context(
+  viewport = { width: 1280, height: 800 },
+  extra: Pick<BrowserContextOptions, 'isMobile' | 'ignoreHTTPSErrors'> = {},
+) {
   const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1, ...extra });
   await ctx.grantPermissions(['microphone']);
   contexts.push(ctx);
@@ -41,7 +45,15 @@ beforeAll(async () => {
   ensureWebBuilt();
   mkdirSync(SHOTS, { recursive: true });
   // An empty secret is "unset": the gateways run in open mode, so a person signs in by name.
-  cluster = await startCluster({ env: { NATTER_JWT_SECRET: '', NATTER_WEB_DIR: WEB_DIST } });
+  // Remote attachments are allowed, to show how the page treats them when a server takes them.
+  cluster = await startCluster({
+    env: {
+      NATTER_JWT_SECRET: '',
+      NATTER_AUTH: 'open',
+      NATTER_WEB_DIR: WEB_DIST,
+      NATTER_REMOTE_ATTACHMENTS: 'allow',
+    },
+  });
   browser = await launchChromium();
   const [gw1, gw2] = cluster.gateways;
   alice = await ChatPage.open(await context(), 'alice', `${gw1!.http}/?ws=${gw1!.url},${gw2!.url}`);
@@ -403,5 +415,66 @@ describe('the web client, two browsers on two gateways', () => {
   it('threw no error in any page', () => {
     expect(alice.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
+  });
+});
+
+describe('the web client and other hosts', () => {
+  it('loads a remote image or voice message only when the reader clicks it', async () => {
+    // The "remote host": an https server on 127.0.0.1 that counts every connection to it.
+    const remote = await remoteHost(stripesPng(120, 80), 'image/png');
+    const bot = new NatterClient({ url: cluster.gateways[1]!.url, WebSocket, user: 'hal', device: 'test' });
+    try {
+      const gina = await ChatPage.open(
+        await context(undefined, { ignoreHTTPSErrors: true }),
+        'gina',
+        `${cluster.gateways[1]!.http}/`,
+      );
+      await gina.signIn();
+      await gina.joinRoom('general');
+      await bot.connect({ timeoutMs: 5000 });
+      await bot.join('general');
+      await bot.send('room:general', {
+        text: 'holiday pictures',
+        attachments: [
+          { url: `${remote.origin}/beach.png`, type: 'image/png', name: 'beach.png', size: 100 },
+          {
+            url: `${remote.origin}/hello.webm`,
+            type: 'audio/webm',
+            name: 'hello.webm',
+            size: 100,
+            duration: 1000,
+          },
+        ],
+      });
+      // Three readers have the room open: gina, alice and bob.
+      for (const p of [gina, alice, bob]) await p.sees('holiday pictures');
+      // Long enough for a lazy image or a media preload to have started.
+      await gina.page.waitForTimeout(1000);
+      expect(remote.connections()).toBe(0);
+      const host = `127.0.0.1:${remote.port}`;
+      const image = gina.page.getByRole('button', { name: `Image from ${host} — click to load` });
+      const voice = gina.page.getByRole('button', { name: `Voice message from ${host} — click to load` });
+      await image.waitFor();
+      await voice.waitFor();
+      expect(await gina.page.locator('.list img.att-image[alt="beach.png"]').count()).toBe(0);
+
+      await image.click();
+      await gina.page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('.list img.att-image[alt="beach.png"]')].some(
+          (i) => i.complete && i.naturalWidth === 120,
+        ),
+      );
+      expect(remote.requests).toEqual(['/beach.png']);
+      await voice.click();
+      await gina.page.locator('.list .att-audio audio').last().waitFor();
+      await expect.poll(() => remote.requests.includes('/hello.webm')).toBe(true);
+      // Only gina asked, and only for what she clicked.
+      expect(remote.requests.every((r) => r === '/beach.png' || r === '/hello.webm')).toBe(true);
+      expect(await bob.page.locator('.list .att-remote').count()).toBe(2);
+      expect(gina.errors).toEqual([]);
+    } finally {
+      bot.close();
+      await remote.close();
+    }
   });
 });
