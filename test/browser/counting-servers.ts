@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -41,6 +41,12 @@ function counting(server: Server, port: number): CountingServer {
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** A TCP listener on `host` that accepts connections, answers nothing, and counts them. */
+export async function countingListener(host: string): Promise<CountingServer> {
+  const server = createServer();
+  return counting(server, await listen(server, host));
 }
 
 /** A self-signed certificate for 127.0.0.1, made fresh (no key is kept in the repository). */

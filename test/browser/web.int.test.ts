@@ -8,14 +8,15 @@ import WebSocket from 'ws';
 import { type Cluster, startCluster } from '../helpers/cluster.ts';
 import { ChatPage } from './chat-page.ts';
 import { ensureWebBuilt, launchChromium, WEB_DIST } from './chromium.ts';
-import { remoteHost } from './counting-servers.ts';
+import { countingListener, remoteHost } from './counting-servers.ts';
 import { stripesPng } from './png.ts';
 
 /**
  * The web client in real Chromium against the distributed system: two gateways, each
  * service in its own process, real NATS, Redis and Postgres. Alice's page is served by
- * gateway 1 and given both gateways (`?ws=`), Bob's by gateway 2. They use it the way a
- * person does: typing, pressing Enter, clicking, dropping files.
+ * gateway 1 and given both gateways (`?ws=`, allowed by NATTER_WEB_GATEWAYS), Bob's by
+ * gateway 2. They use it the way a person does: typing, pressing Enter, clicking, dropping
+ * files.
  */
 /**
  * Screenshots for the README: into docs/screenshots with NATTER_SCREENSHOTS=1 (after a UI
@@ -53,6 +54,9 @@ beforeAll(async () => {
       NATTER_WEB_DIR: WEB_DIST,
       NATTER_REMOTE_ATTACHMENTS: 'allow',
     },
+    // Alice's page takes both gateways from `?ws=`; the second is another origin, so the
+    // gateways must name it as an allowed one.
+    gatewayEnv: (ports) => ({ NATTER_WEB_GATEWAYS: ports.map((p) => `ws://127.0.0.1:${p}`).join(',') }),
   });
   browser = await launchChromium();
   const [gw1, gw2] = cluster.gateways;
@@ -475,6 +479,37 @@ describe('the web client and other hosts', () => {
     } finally {
       bot.close();
       await remote.close();
+    }
+  });
+
+  it('ignores a ?ws= that is not an allowed gateway, says so, and connects to its own origin', async () => {
+    // Two hosts that are not allowed gateways: another address, and another port on the
+    // page's own address (a gateway lists the ones it allows in NATTER_WEB_GATEWAYS).
+    const [elsewhere, otherPort] = await Promise.all([
+      countingListener('127.0.0.2'),
+      countingListener('127.0.0.1'),
+    ]);
+    const bad = [`ws://127.0.0.2:${elsewhere.port}/ws`, `ws://127.0.0.1:${otherPort.port}/ws`];
+    try {
+      const ivan = await ChatPage.open(
+        await context(),
+        'ivan',
+        `${cluster.gateways[1]!.http}/?ws=${bad.join(',')}`,
+      );
+      const notice = ivan.page.getByRole('alert');
+      for (const url of bad) await notice.getByText(`Ignored ?ws=${url}: not an allowed gateway`).waitFor();
+      // It talks to the gateway that served it: signing in and chatting work.
+      await ivan.signIn();
+      await ivan.joinRoom('general');
+      await ivan.send('ivan is here');
+      await bob.sees('ivan is here');
+      await expect(notice.isVisible()).resolves.toBe(true);
+      expect([elsewhere.connections(), otherPort.connections()]).toEqual([0, 0]);
+      await notice.getByRole('button', { name: 'Close' }).click();
+      await notice.waitFor({ state: 'detached' });
+      expect(ivan.errors).toEqual([]);
+    } finally {
+      await Promise.all([elsewhere.close(), otherPort.close()]);
     }
   });
 });

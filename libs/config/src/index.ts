@@ -57,6 +57,8 @@ export interface Config {
    * reader's client that loads one tells the URL's host it read the message.
    */
   remoteAttachments: boolean;
+  /** Gateway origins (`wss://gw2.example.com`) the web client may take from `?ws=` besides its own. */
+  webGateways: string[];
   /** Per-connection token bucket for every request: refill per second and size. */
   rateRequestsPerSec: number;
   rateRequestsBurst: number;
@@ -179,8 +181,11 @@ function jwksLocation(name: string, raw: string | undefined): string | undefined
   return raw;
 }
 
-/** Comma-separated browser origins (`https://chat.example.com`), each a scheme and host. */
-function origins(name: string, raw: string | undefined): string[] | undefined {
+/**
+ * Comma-separated origins, each a scheme and host (`https://chat.example.com`), with a
+ * scheme out of `schemes` when it is given.
+ */
+function origins(name: string, raw: string | undefined, schemes?: string[]): string[] | undefined {
   if (raw === undefined) return undefined;
   const list = raw
     .split(',')
@@ -192,6 +197,9 @@ function origins(name: string, raw: string | undefined): string[] | undefined {
       u = new URL(o);
     } catch {
       throw new ConfigError(`${name}: ${JSON.stringify(o)} is not an origin like https://chat.example.com`);
+    }
+    if (schemes && !schemes.includes(u.protocol.slice(0, -1))) {
+      throw new ConfigError(`${name}: ${JSON.stringify(o)} must use ${schemes.join(' or ')}://`);
     }
     if (u.origin !== o) {
       throw new ConfigError(
@@ -255,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtIssuer: str(env, 'NATTER_JWT_ISSUER'),
     allowedOrigins: origins('NATTER_ALLOWED_ORIGINS', str(env, 'NATTER_ALLOWED_ORIGINS')),
     remoteAttachments: remoteAttachments(env),
+    webGateways: origins('NATTER_WEB_GATEWAYS', str(env, 'NATTER_WEB_GATEWAYS'), ['ws', 'wss']) ?? [],
     rateRequestsPerSec: int(env, 'NATTER_RATE_REQUESTS_PER_SEC', 1, 1_000_000),
     rateRequestsBurst: int(env, 'NATTER_RATE_REQUESTS_BURST', 1, 1_000_000),
     rateSendsPerSec: int(env, 'NATTER_RATE_SENDS_PER_SEC', 1, 1_000_000),

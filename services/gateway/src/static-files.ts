@@ -14,13 +14,32 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves the built web client (web/dist); unknown paths fall back to index.html. */
-export function staticRoutes(dir: string | undefined) {
+/** What the web client learns from its gateway at start (`GET /config.json`, web/src/main.ts). */
+export interface WebPageConfig {
+  /** Gateway origins besides the page's own that `?ws=` may name (NATTER_WEB_GATEWAYS). */
+  gateways: string[];
+}
+
+/**
+ * Serves the built web client (web/dist) and its `/config.json`; unknown paths fall back to
+ * index.html.
+ */
+export function staticRoutes(dir: string | undefined, page: WebPageConfig) {
   const root = dir ? resolve(dir) : undefined;
   const enabled = root !== undefined && existsSync(join(root, 'index.html'));
+  const pageJson = JSON.stringify(page);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (!enabled || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (path === '/config.json') {
+      res.writeHead(200, {
+        'content-type': TYPES['.json']!,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
+      });
+      res.end(req.method === 'HEAD' ? undefined : pageJson);
+      return true;
+    }
     let file = normalize(join(root, path));
     if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile())
       file = join(root, 'index.html');
