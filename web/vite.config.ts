@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // The gateway serves dist/ at `/`; the page talks to `/ws` and `/v1` on its own origin.
-// `npm run dev -w @natter/web` proxies both to a local `npm start` on port 8080.
+// `npm run dev -w @natter/web` proxies both, and the page's /config.json, to a local
+// `npm start` on port 8080.
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
@@ -16,6 +17,7 @@ export default defineConfig({
     proxy: {
       '/ws': { target: 'ws://localhost:8080', ws: true },
       '/v1': 'http://localhost:8080',
+      '/config.json': 'http://localhost:8080',
     },
   },
 });

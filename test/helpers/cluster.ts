@@ -35,6 +35,8 @@ export interface Cluster {
   /** Each service instance's health server (`http://127.0.0.1:<HTTP_PORT>`), in `services` order. */
   health: Record<'history' | 'rooms' | 'presence', string[]>;
   env: Record<string, string>;
+  /** One more gateway on the same parts, with `env` on top of the cluster's (a different setting, say). */
+  addGateway(env?: Record<string, string>): Promise<Cluster['gateways'][number]>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,13 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  * Postgres, `instances` of each service and `gateways` gateways.
  */
 export async function startCluster(
-  opts: { gateways?: number; instances?: number; env?: Record<string, string> } = {},
+  opts: {
+    gateways?: number;
+    instances?: number;
+    env?: Record<string, string>;
+    /** Gateway settings that name the gateways' own addresses (NATTER_WEB_GATEWAYS), from their ports. */
+    gatewayEnv?: (ports: number[]) => Record<string, string>;
+  } = {},
 ) {
   const [nats, redis, pg] = await Promise.all([startNats(), startRedis(), startPostgres()]);
   const databaseUrl = await pg.createDatabase();
@@ -82,25 +90,34 @@ export async function startCluster(
     }
   }
   const gateways: Cluster['gateways'] = [];
-  for (let i = 0; i < (opts.gateways ?? 2); i++) {
-    const port = await freePort();
+  const startGateway = async (port: number, gwEnv: Record<string, string>) => {
+    const id = `gw-${gateways.length + 1}`;
     const httpPort = await freePort();
-    const id = `gw-${i + 1}`;
     const proc = await startProcess({
       name: id,
       entry: `${ROOT}services/gateway/src/main.ts`,
-      env: { ...env, PORT: String(port), HTTP_PORT: String(httpPort), GATEWAY_ID: id },
+      env: { ...gwEnv, PORT: String(port), HTTP_PORT: String(httpPort), GATEWAY_ID: id },
       readyUrl: `http://127.0.0.1:${port}/readyz`,
     });
-    gateways.push({
+    const gw = {
       id,
       port,
       url: `ws://127.0.0.1:${port}/ws`,
       http: `http://127.0.0.1:${port}`,
       metrics: `http://127.0.0.1:${httpPort}`,
       proc,
-    });
+    };
+    gateways.push(gw);
+    return gw;
+  };
+  const ports: number[] = [];
+  while (ports.length < (opts.gateways ?? 2)) {
+    // Taken before any gateway listens, so one port must not come back twice.
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
   }
+  const gatewayEnv = { ...env, ...opts.gatewayEnv?.(ports) };
+  for (const port of ports) await startGateway(port, gatewayEnv);
   const cluster: Cluster = {
     nats,
     redis,
@@ -110,6 +127,9 @@ export async function startCluster(
     services,
     health,
     env,
+    async addGateway(extra = {}) {
+      return startGateway(await freePort(), { ...env, ...extra });
+    },
     async stop() {
       await Promise.allSettled([...gateways.map((g) => g.proc.kill('SIGTERM'))]);
       await Promise.allSettled(

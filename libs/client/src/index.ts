@@ -9,6 +9,9 @@ export type {
   RoomView,
   SendResult,
 } from '@natter/protocol';
+// Whether an attachment is this server's own upload or a remote URL (which a client should
+// not load for its reader unasked).
+export { isUploadPath } from '@natter/protocol';
 export type { BackoffOptions } from './backoff.ts';
 export { backoffCap, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 export { newCid } from './cid.ts';

@@ -62,6 +62,13 @@ export interface Config {
   jwtIssuer: string | undefined;
   /** Browser origins allowed to open a WebSocket; unset allows any. */
   allowedOrigins: string[] | undefined;
+  /**
+   * Whether a message may carry attachment URLs other than this server's own uploads: each
+   * reader's client that loads one tells the URL's host it read the message.
+   */
+  remoteAttachments: boolean;
+  /** Gateway origins (`wss://gw2.example.com`) the web client may take from `?ws=` besides its own. */
+  webGateways: string[];
   /** Per-connection token bucket for every request: refill per second and size. */
   rateRequestsPerSec: number;
   rateRequestsBurst: number;
@@ -138,6 +145,7 @@ export const DEFAULTS = {
   NATTER_TRUST_PROXY_HOPS: '0',
   NATTER_MEMBERSHIP_CHECK_SEC: '30',
   NATTER_JWT_MAX_AGE_S: '86400',
+  NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -216,8 +224,11 @@ function bearerSecret(name: string, raw: string | undefined): string | undefined
   return raw;
 }
 
-/** Comma-separated browser origins (`https://chat.example.com`), each a scheme and host. */
-function origins(name: string, raw: string | undefined): string[] | undefined {
+/**
+ * Comma-separated origins, each a scheme and host (`https://chat.example.com`), with a
+ * scheme out of `schemes` when it is given.
+ */
+function origins(name: string, raw: string | undefined, schemes?: string[]): string[] | undefined {
   if (raw === undefined) return undefined;
   const list = raw
     .split(',')
@@ -230,6 +241,9 @@ function origins(name: string, raw: string | undefined): string[] | undefined {
     } catch {
       throw new ConfigError(`${name}: ${JSON.stringify(o)} is not an origin like https://chat.example.com`);
     }
+    if (schemes && !schemes.includes(u.protocol.slice(0, -1))) {
+      throw new ConfigError(`${name}: ${JSON.stringify(o)} must use ${schemes.join(' or ')}://`);
+    }
     if (u.origin !== o) {
       throw new ConfigError(
         `${name}: ${JSON.stringify(o)} is not an origin (write it as ${JSON.stringify(u.origin)})`,
@@ -237,6 +251,15 @@ function origins(name: string, raw: string | undefined): string[] | undefined {
     }
   }
   return list;
+}
+
+/** `NATTER_REMOTE_ATTACHMENTS`: `allow` or `off`. */
+function remoteAttachments(env: Env): boolean {
+  const raw = str(env, 'NATTER_REMOTE_ATTACHMENTS') ?? DEFAULTS.NATTER_REMOTE_ATTACHMENTS;
+  if (raw !== 'allow' && raw !== 'off') {
+    throw new ConfigError(`NATTER_REMOTE_ATTACHMENTS=${JSON.stringify(raw)} must be allow or off`);
+  }
+  return raw === 'allow';
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -289,6 +312,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtAudience: str(env, 'NATTER_JWT_AUDIENCE'),
     jwtIssuer: str(env, 'NATTER_JWT_ISSUER'),
     allowedOrigins: origins('NATTER_ALLOWED_ORIGINS', str(env, 'NATTER_ALLOWED_ORIGINS')),
+    remoteAttachments: remoteAttachments(env),
+    webGateways: origins('NATTER_WEB_GATEWAYS', str(env, 'NATTER_WEB_GATEWAYS'), ['ws', 'wss']) ?? [],
     rateRequestsPerSec: int(env, 'NATTER_RATE_REQUESTS_PER_SEC', 1, 1_000_000),
     rateRequestsBurst: int(env, 'NATTER_RATE_REQUESTS_BURST', 1, 1_000_000),
     rateSendsPerSec: int(env, 'NATTER_RATE_SENDS_PER_SEC', 1, 1_000_000),

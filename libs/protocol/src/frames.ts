@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROOM_RE, USER_RE } from './ids.ts';
+import { isUploadPath } from './uploads.ts';
 
 /**
  * One runtime schema per request frame (docs/protocol.md, "Requests"). The gateway parses
@@ -34,7 +35,7 @@ export const Attachment = z.object({
   url: z
     .string()
     .max(2048)
-    .refine((u) => /^\/v1\/uploads\/u_[A-Za-z0-9_-]{16,64}$/.test(u) || /^https:\/\/[^\s]+$/.test(u), {
+    .refine((u) => isUploadPath(u) || /^https:\/\/[^\s]+$/.test(u), {
       message: 'must be a /v1/uploads/ path or an https:// URL',
     }),
   type: z.string().min(1).max(100),

@@ -21,6 +21,7 @@ export { isoTime } from './time.ts';
 export type { UploadType } from './uploads.ts';
 export {
   baseMediaType,
+  isUploadPath,
   isUploadType,
   UPLOAD_AUDIO_TYPES,
   UPLOAD_IMAGE_TYPES,

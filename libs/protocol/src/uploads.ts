@@ -12,3 +12,12 @@ export function isUploadType(s: string): s is UploadType {
 export function baseMediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
+
+/**
+ * An attachment URL that names an upload on the server the client is talking to
+ * (`/v1/uploads/<id>`, as `POST /v1/uploads` returns it). Any other attachment URL is remote:
+ * whoever runs its host sees each reader who loads it.
+ */
+export function isUploadPath(url: string): boolean {
+  return /^\/v1\/uploads\/u_[A-Za-z0-9_-]{16,64}$/.test(url);
+}

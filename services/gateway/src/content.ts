@@ -1,16 +1,20 @@
-import { Attachment, charLength, describeIssue, NatterError } from '@natter/protocol';
+import type { Config } from '@natter/config';
+import { Attachment, charLength, describeIssue, isUploadPath, NatterError } from '@natter/protocol';
 
 const MAX_ATTACHMENTS = 10;
 
 /**
  * Checks a message's content against docs/protocol.md (`send`): text or attachments, the
- * text limit (`too_large`), at most 10 attachments each matching the schema. Used by the
- * WebSocket `send` and the server API alike. Returns the parsed attachments.
+ * text limit (`too_large`), at most 10 attachments each matching the schema, and no remote
+ * attachment URL unless `NATTER_REMOTE_ATTACHMENTS=allow` (a reader's client that loads one
+ * tells the sender's chosen host who read the message, and when). Used by the WebSocket
+ * `send` and the server API alike. Returns the parsed attachments.
  */
 export function checkContent(
   p: { text?: string; attachments?: unknown[] },
-  maxTextChars: number,
+  config: Pick<Config, 'maxTextChars' | 'remoteAttachments'>,
 ): Attachment[] | undefined {
+  const { maxTextChars } = config;
   if (p.text === undefined && p.attachments === undefined) {
     throw new NatterError('bad_request', 'text: a message needs text or attachments');
   }
@@ -32,6 +36,12 @@ export function checkContent(
   return p.attachments.map((a, i) => {
     const r = Attachment.safeParse(a);
     if (!r.success) throw new NatterError('bad_request', `attachments.${i}.${describeIssue(r.error)}`);
+    if (!config.remoteAttachments && !isUploadPath(r.data.url)) {
+      throw new NatterError(
+        'bad_request',
+        `attachments.${i}.url: remote URLs are off on this server (NATTER_REMOTE_ATTACHMENTS=allow turns them on)`,
+      );
+    }
     return r.data;
   });
 }

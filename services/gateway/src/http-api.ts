@@ -111,7 +111,7 @@ export function apiRoutes(gw: Gateway) {
             'bad_request',
             `to: ${JSON.stringify(p.to)} is not room:<room> or user:<user>`,
           );
-        const attachments = checkContent(p, gw.config.maxTextChars);
+        const attachments = checkContent(p, gw.config);
         const result = await gw.rpc.call(
           'msgSend',
           { v: 1, from: p.from, to: p.to, cid: p.cid, text: p.text, attachments, system: true },

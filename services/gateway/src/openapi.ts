@@ -70,7 +70,12 @@ const schemas = {
     type: 'object',
     required: ['url', 'type', 'name', 'size'],
     properties: {
-      url: { type: 'string', maxLength: 2048, description: 'A /v1/uploads/ path or an https:// URL' },
+      url: {
+        type: 'string',
+        maxLength: 2048,
+        description:
+          'A /v1/uploads/ path, or an https:// URL where the server allows remote attachments (NATTER_REMOTE_ATTACHMENTS=allow)',
+      },
       type: { type: 'string', minLength: 1, maxLength: 100 },
       name: { type: 'string', maxLength: 255 },
       size: { type: 'integer', minimum: 0 },

@@ -113,7 +113,7 @@ const handlers: { [O in Op]: Handler<O> } = {
 
   async send(gw, s, p, rc) {
     const to = target(p.to);
-    const attachments = checkContent(p, gw.config.maxTextChars);
+    const attachments = checkContent(p, gw.config);
     if (to.kind === 'room') requireMember(gw, s, to.room);
     const result = await gw.rpc.call(
       'msgSend',

@@ -46,7 +46,7 @@ export async function start(config: Config, parts: GatewayStartParts): Promise<R
   // passes checkPublicMetrics first.
   const health = healthRoutes({ checks, registry: parts.registry });
   const api = apiRoutes(gateway);
-  const web = staticRoutes(parts.webDir);
+  const web = staticRoutes(parts.webDir, { gateways: config.webGateways });
   const uploads = uploadRoutes({
     store: parts.uploads,
     auth: async (req) => (await gateway.auth.verify(bearerToken(req))).user,

@@ -25,16 +25,32 @@ function inside(root: string, file: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
+/** What the web client learns from its gateway at start (`GET /config.json`, web/src/main.ts). */
+export interface WebPageConfig {
+  /** Gateway origins besides the page's own that `?ws=` may name (NATTER_WEB_GATEWAYS). */
+  gateways: string[];
+}
+
 /**
- * Serves the built web client (web/dist); unknown paths fall back to index.html. A path
- * with a malformed `%` escape throws NatterError `bad_request`.
+ * Serves the built web client (web/dist) and its `/config.json`; unknown paths fall back to
+ * index.html. A path with a malformed `%` escape throws NatterError `bad_request`.
  */
-export function staticRoutes(dir: string | undefined) {
+export function staticRoutes(dir: string | undefined, page: WebPageConfig) {
   const root = dir ? resolve(dir) : undefined;
   const enabled = root !== undefined && existsSync(join(root, 'index.html'));
+  const pageJson = JSON.stringify(page);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (!enabled || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const path = decodePathPart(new URL(req.url ?? '/', 'http://localhost').pathname, 'path');
+    if (path === '/config.json') {
+      res.writeHead(200, {
+        'content-type': TYPES['.json']!,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
+      });
+      res.end(req.method === 'HEAD' ? undefined : pageJson);
+      return true;
+    }
     let file = normalize(join(root, path));
     if (!inside(root, file) || !existsSync(file) || !statSync(file).isFile()) file = join(root, 'index.html');
     const type = TYPES[extname(file)] ?? 'application/octet-stream';

@@ -41,9 +41,9 @@ describe('parseFrame', () => {
 });
 
 describe('checkContent', () => {
-  const code = (p: Parameters<typeof checkContent>[0]) => {
+  const code = (p: Parameters<typeof checkContent>[0], remoteAttachments = false) => {
     try {
-      checkContent(p, 10);
+      checkContent(p, { maxTextChars: 10, remoteAttachments });
       return 'ok';
     } catch (err) {
       return (err as NatterError).code;
@@ -61,7 +61,9 @@ describe('checkContent', () => {
     expect(code({ attachments: [img] })).toBe('ok');
     expect(code({ attachments: Array(11).fill(img) })).toBe('too_large');
     expect(code({ attachments: [{ ...img, url: 'http://evil.example/x.png' }] })).toBe('bad_request');
-    expect(code({ attachments: [{ ...img, url: 'https://cdn.example/x.png' }] })).toBe('ok');
+    expect(code({ attachments: [{ ...img, url: 'https://cdn.example/x.png' }] })).toBe('bad_request');
+    expect(code({ attachments: [{ ...img, url: 'https://cdn.example/x.png' }] }, true)).toBe('ok');
+    expect(code({ attachments: [{ ...img, url: 'http://evil.example/x.png' }] }, true)).toBe('bad_request');
     expect(code({ attachments: [{ ...img, size: -1 }] })).toBe('bad_request');
   });
 });

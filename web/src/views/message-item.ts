@@ -1,4 +1,4 @@
-import type { Attachment } from '@natter/client';
+import { type Attachment, isUploadPath } from '@natter/client';
 import { h } from '../dom.ts';
 import { renderText, safeHref } from '../linkify.ts';
 import type { ChatMessage } from '../store.ts';
@@ -10,12 +10,6 @@ export interface ItemContext {
   onRetry(key: string): void;
   /** An image finished loading (the list keeps its scroll position pinned). */
   onMediaLoad(): void;
-}
-
-/** A source for <img>/<audio>: an upload on this origin or an https URL, nothing else. */
-function mediaSrc(url: string): string | undefined {
-  if (/^\/v1\/uploads\/u_[A-Za-z0-9_-]{16,64}$/.test(url)) return url;
-  return url.startsWith('https://') ? safeHref(url) : undefined;
 }
 
 function initial(user: string): string {
@@ -35,10 +29,11 @@ export function avatar(user: string, cls = 'avatar'): HTMLElement {
   return el;
 }
 
-function renderAttachment(a: Attachment, ctx: ItemContext): HTMLElement {
-  const src = mediaSrc(a.url);
-  const type = a.type.toLowerCase();
-  if (src && type.startsWith('image/')) {
+type MediaKind = 'image' | 'audio';
+
+/** An image (a button that opens the viewer) or a voice message, loading from `src`. */
+function media(kind: MediaKind, a: Attachment, src: string, ctx: ItemContext): HTMLElement {
+  if (kind === 'image') {
     const img = h('img', {
       class: 'att-image',
       attrs: {
@@ -62,16 +57,54 @@ function renderAttachment(a: Attachment, ctx: ItemContext): HTMLElement {
       img,
     );
   }
-  if (src && type.startsWith('audio/')) {
-    return h(
-      'div',
-      { class: 'att att-audio' },
-      h('span', { class: 'att-audio-icon', attrs: { 'aria-hidden': 'true' } }, '🎤'),
-      h('audio', { attrs: { src, controls: '', preload: 'metadata', 'aria-label': 'Voice message' } }),
-      a.duration ? h('span', { class: 'att-duration' }, durationLabel(a.duration)) : null,
-    );
-  }
-  const href = src ?? (a.url.startsWith('https://') ? safeHref(a.url) : undefined);
+  return h(
+    'div',
+    { class: 'att att-audio' },
+    h('span', { class: 'att-audio-icon', attrs: { 'aria-hidden': 'true' } }, '🎤'),
+    h('audio', { attrs: { src, controls: '', preload: 'metadata', 'aria-label': 'Voice message' } }),
+    a.duration ? h('span', { class: 'att-duration' }, durationLabel(a.duration)) : null,
+  );
+}
+
+/**
+ * A remote image or voice message, as a button that loads it. Loading it would tell its
+ * host, whom the sender chose, that this reader has the conversation open and from where,
+ * so that happens only when the reader asks for it.
+ */
+function remoteMedia(kind: MediaKind, a: Attachment, src: string, ctx: ItemContext): HTMLElement {
+  const what = kind === 'image' ? 'Image' : 'Voice message';
+  const placeholder = h(
+    'button',
+    {
+      class: 'att att-remote',
+      attrs: { type: 'button', title: src },
+      on: {
+        click: () => {
+          const el = media(kind, a, src, ctx);
+          placeholder.replaceWith(el);
+          // Keyboard focus stays on the attachment, now the real one.
+          (el.querySelector('audio') ?? el).focus();
+        },
+      },
+    },
+    `${what} from ${new URL(src).host} — click to load`,
+  );
+  return placeholder;
+}
+
+function renderAttachment(a: Attachment, ctx: ItemContext): HTMLElement {
+  const type = a.type.toLowerCase();
+  const kind: MediaKind | undefined = type.startsWith('image/')
+    ? 'image'
+    : type.startsWith('audio/')
+      ? 'audio'
+      : undefined;
+  // An upload on this origin, or an https URL elsewhere; any other URL is never used.
+  const local = isUploadPath(a.url);
+  const remote = !local && a.url.startsWith('https://') ? safeHref(a.url) : undefined;
+  if (kind && local) return media(kind, a, a.url, ctx);
+  if (kind && remote) return remoteMedia(kind, a, remote, ctx);
+  const href = local ? a.url : remote;
   return h(
     'div',
     { class: 'att att-file' },
