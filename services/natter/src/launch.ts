@@ -32,7 +32,7 @@ const OPEN_MODE_BANNER = `
   ┌───────────────────────────────────────────────────────────────────────┐
   │ natter: OPEN MODE. Anyone can sign in as anyone, with no password.    │
   │ For development only. Set NATTER_JWT_SECRET (32+ bytes) to require    │
-  │ signed tokens (docs/configuration.md, "Authentication").              │
+  │ signed tokens (docs/configuration.md, "Security").                    │
   └───────────────────────────────────────────────────────────────────────┘
 `;
 
