@@ -2,6 +2,7 @@ import { CloseCode, NatterError, type RequestParams } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import type { Guard } from './limits/guard.ts';
+import { confirmMemberships } from './membership.ts';
 import type { listConvs } from './ops.ts';
 import type { Session } from './session.ts';
 import { replaySince } from './sync.ts';
@@ -52,6 +53,18 @@ export async function hello(
     const mine = await gw.rpc.call('rooms.list', { v: 1, user: s.user }, { trace: rc.trace });
     const rooms = mine.rooms.map((r) => r.room);
     for (const r of mine.rooms) gw.registry.applyMembership(s.user, r.room, true, r.ver);
+    // Rooms the user's other sessions here are in, missing from this (newer) list: a `left`
+    // this gateway never heard. The list carries no version for them, so ask.
+    const listed = new Set(rooms);
+    const stale = [...gw.registry.roomsOf(s.user)].filter((room) => !listed.has(room));
+    if (stale.length) {
+      confirmMemberships(
+        gw.rpc,
+        gw.registry,
+        stale.map((room) => ({ room, user: s.user })),
+        rc.trace,
+      ).catch((err: unknown) => rc.log.warn({ err }, 'could not confirm memberships at hello'));
+    }
     await gw.bus.flush();
     ({ convs } = await gw.rpc.call(
       'historyConvs',
