@@ -6,11 +6,14 @@ import type {
   PresenceView,
   SendResult,
 } from '@natter/protocol';
+import type { PayloadVersion } from './events.ts';
 
 /**
- * Internal payloads between services. Every payload is JSON with `v: 1`. The bus is inside
- * the trust boundary: the gateway has already authenticated the user and validated the
- * frame, and services authorize against their own state (membership, DM participants).
+ * Internal payloads between services. Every payload is JSON with `v: PAYLOAD_VERSION` on the
+ * wire: requests carry it in their type; events get it stamped by `emit` and checked by `on`,
+ * so event types leave it out. The bus is inside the trust boundary: the gateway has already
+ * authenticated the user and validated the frame, and services authorize against their own
+ * state (membership, DM participants).
  */
 
 /** Who sent a stored message, so the gateway can skip the sending session. */
@@ -22,7 +25,7 @@ export interface Origin {
 // ---- history ----
 
 export interface SendRequest {
-  v: 1;
+  v: PayloadVersion;
   from: string;
   /** `room:<room>` or `user:<user>`, already validated. */
   to: string;
@@ -37,13 +40,13 @@ export type SendReply = SendResult & { duplicate?: boolean };
 
 /** Published by history after commit: on `room(<room>)` for rooms, `msgStoredDm` for DMs. */
 export interface StoredMessage {
-  v: 1;
+  v: PayloadVersion;
   msg: MessageView;
   origin?: Origin;
 }
 
 export interface HistoryQueryRequest {
-  v: 1;
+  v: PayloadVersion;
   /** The requesting user (authorized against membership); absent for a gateway's own gap fill. */
   user?: string;
   conv: string;
@@ -54,7 +57,7 @@ export interface HistoryQueryRequest {
 export type HistoryQueryReply = HistoryResult;
 
 export interface ConvsRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   /** Rooms the user is in (from the rooms service); their seq and read marker are listed. */
   rooms: string[];
@@ -66,7 +69,7 @@ export interface ConvsReply {
 }
 
 export interface ReadRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   conv: string;
   seq: number;
@@ -84,20 +87,18 @@ export interface SessionRef {
 }
 
 export interface ConnectRequest {
-  v: 1;
+  v: PayloadVersion;
   gw: string;
   sessions: SessionRef[];
 }
 export type ConnectReply = Record<string, never>;
 
 export interface DisconnectEvent {
-  v: 1;
   gw: string;
   sessions: SessionRef[];
 }
 
 export interface HeartbeatEvent {
-  v: 1;
   gw: string;
   sessions: number;
   /** Interval in ms the gateway promises to keep; presence expires it after 3 of them. */
@@ -105,7 +106,7 @@ export interface HeartbeatEvent {
 }
 
 export interface PresenceQueryRequest {
-  v: 1;
+  v: PayloadVersion;
   users: string[];
 }
 export interface PresenceQueryReply {
@@ -118,20 +119,20 @@ export interface PresenceQueryReply {
  * (every gateway when `gw` is absent) re-send presenceConnect with all their sessions.
  */
 export interface PresenceResyncEvent {
-  v: 1;
   gw?: string;
 }
 
 export interface PresenceChangedEvent {
-  v: 1;
   user: string;
   online: boolean;
   lastSeen?: string;
 }
 
-/** An event for every live session of some users, routed by presence to their gateways. */
-export interface RouteEvent {
-  v: 1;
+/**
+ * An event for every live session of some users: to presence on `presenceRoute` (users on
+ * any gateway), and from presence to each gateway on `gwDeliver` (only the users it holds).
+ */
+export interface UserDelivery {
   users: string[];
   event: UserEvent;
   origin?: Origin;
@@ -153,23 +154,16 @@ export type UserEvent =
    */
   | { kind: 'membership'; room: string; member: boolean; ver: number };
 
-export interface GatewayDelivery {
-  v: 1;
-  users: string[];
-  event: UserEvent;
-  origin?: Origin;
-}
-
 export type RoomEvent =
-  | { v: 1; kind: 'message'; msg: MessageView; origin?: Origin }
-  | { v: 1; kind: 'joined' | 'left'; room: string; user: string; ver: number }
-  | { v: 1; kind: 'typing'; conv: string; user: string; origin?: Origin }
-  | { v: 1; kind: 'read'; conv: string; user: string; seq: number; origin?: Origin };
+  | { kind: 'message'; msg: MessageView; origin?: Origin }
+  | { kind: 'joined' | 'left'; room: string; user: string; ver: number }
+  | { kind: 'typing'; conv: string; user: string; origin?: Origin }
+  | { kind: 'read'; conv: string; user: string; seq: number; origin?: Origin };
 
 // ---- rooms ----
 
 export interface RoomJoinRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   room: string;
 }
@@ -181,24 +175,24 @@ export interface RoomJoinReply {
   ver: number;
 }
 export interface RoomCreateRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   room: string;
   private: boolean;
 }
 export interface RoomInviteRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   room: string;
   invitee: string;
 }
 export interface RoomLeaveRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   room: string;
 }
 export interface RoomListRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   /** List public rooms (by prefix) instead of the user's own. */
   public?: boolean;
@@ -219,14 +213,14 @@ export interface RoomLeaveReply {
  * the higher `ver` is the newer: gateways keep the newest they have seen per user and room.
  */
 export interface RoomMembershipRequest {
-  v: 1;
+  v: PayloadVersion;
   pairs: { room: string; user: string }[];
 }
 export interface RoomMembershipReply {
   memberships: { member: boolean; ver: number }[];
 }
 export interface RoomMembersRequest {
-  v: 1;
+  v: PayloadVersion;
   user: string;
   room: string;
 }
@@ -235,7 +229,7 @@ export interface RoomMembersReply {
 }
 /** Membership of a room for caches (history's authorization). */
 export interface RoomRosterRequest {
-  v: 1;
+  v: PayloadVersion;
   room: string;
 }
 export interface RoomRosterReply {
@@ -244,7 +238,6 @@ export interface RoomRosterReply {
   members: string[];
 }
 export interface RoomsChangedEvent {
-  v: 1;
   room: string;
 }
 
@@ -266,4 +259,19 @@ export interface Rpc {
   'rooms.members': [RoomMembersRequest, RoomMembersReply];
   'rooms.roster': [RoomRosterRequest, RoomRosterReply];
   'rooms.membership': [RoomMembershipRequest, RoomMembershipReply];
+}
+
+/**
+ * Event subjects and their payload types, for typed `emit` and `on`. A parameterized subject
+ * (`room(<room>)`, `gwDeliver(<gw>)`) takes its parameter after the key.
+ */
+export interface Events {
+  roomsChanged: RoomsChangedEvent;
+  room: RoomEvent;
+  gwDeliver: UserDelivery;
+  gwHeartbeat: HeartbeatEvent;
+  presenceResync: PresenceResyncEvent;
+  presenceDisconnect: DisconnectEvent;
+  presenceRoute: UserDelivery;
+  presenceChanged: PresenceChangedEvent;
 }

@@ -100,30 +100,3 @@ export function serve<K extends RpcKey>(
     { queue },
   );
 }
-
-/** Subscribes to an event subject, decoding JSON; a handler error is logged, never thrown. */
-export function onEvent<T>(
-  bus: Bus,
-  subject: string,
-  log: Logger,
-  handler: (event: T, ctx: ServeContext) => void | Promise<void>,
-  opts: { queue?: string } = {},
-): Subscription {
-  return bus.subscribe(
-    subject,
-    async (msg) => {
-      const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
-      const ctx: ServeContext = { trace, log: log.child({ trace }) };
-      try {
-        await handler(decode<T>(msg.data), ctx);
-      } catch (err) {
-        ctx.log.error({ err, subject: msg.subject }, 'event handler failed; event dropped');
-      }
-    },
-    opts,
-  );
-}
-
-export function emit(bus: Bus, subject: string, event: unknown, trace?: string): void {
-  bus.publish(subject, encode(event), trace ? { headers: { [TRACE_HEADER]: trace } } : undefined);
-}

@@ -1,4 +1,4 @@
-import type { GatewayDelivery, PresenceChangedEvent, RoomEvent, RpcClient } from '@natter/contracts';
+import type { PresenceChangedEvent, RoomEvent, RpcClient, UserDelivery } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import { parseConv } from '@natter/protocol';
 import { onMembershipEvent } from './membership.ts';
@@ -56,7 +56,7 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
 }
 
 /** Events presence routed to this gateway for some users (DMs, DM typing/read, membership). */
-export function deliverToUsers(t: EventTargets, d: GatewayDelivery): void {
+export function deliverToUsers(t: EventTargets, d: UserDelivery): void {
   const e = d.event;
   switch (e.kind) {
     case 'message':

@@ -2,17 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Bus, Subscription } from '@natter/bus';
 import { type Config, requireAuthChoice } from '@natter/config';
-import {
-  emit,
-  type GatewayDelivery,
-  onEvent,
-  type PresenceChangedEvent,
-  type PresenceResyncEvent,
-  type RoomEvent,
-  type RpcClient,
-  type Subjects,
-  subjects,
-} from '@natter/contracts';
+import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
@@ -129,9 +119,9 @@ export class Gateway implements GatewayContext {
     await this.auth.ready();
     const s = this.subjects;
     this.subs.push(
-      onEvent<GatewayDelivery>(this.bus, s.gwDeliver(this.id), this.log, (d) => deliverToUsers(this, d)),
-      onEvent<PresenceChangedEvent>(this.bus, s.presenceChanged, this.log, (e) => deliverPresence(this, e)),
-      onEvent<PresenceResyncEvent>(this.bus, s.presenceResync, this.log, (e) => {
+      on(this.bus, s, 'gwDeliver', this.id, this.log, (d) => deliverToUsers(this, d)),
+      on(this.bus, s, 'presenceChanged', this.log, (e) => deliverPresence(this, e)),
+      on(this.bus, s, 'presenceResync', this.log, (e) => {
         if (!e.gw || e.gw === this.id) return this.reannounce();
       }),
     );
@@ -206,8 +196,7 @@ export class Gateway implements GatewayContext {
     this.registry.removeSession(s);
     if (wasAuthenticated) {
       this.metrics.sessions.dec();
-      emit(this.bus, this.subjects.presenceDisconnect, {
-        v: 1,
+      emit(this.bus, this.subjects, 'presenceDisconnect', {
         gw: this.id,
         sessions: [{ session: s.id, user: s.user }],
       });
@@ -310,9 +299,7 @@ export class Gateway implements GatewayContext {
     if (interested && !this.roomSubs.has(room)) {
       this.roomSubs.set(
         room,
-        onEvent<RoomEvent>(this.bus, this.subjects.room(room), this.log, (e) =>
-          deliverRoomEvent(this, room, e),
-        ),
+        on(this.bus, this.subjects, 'room', room, this.log, (e) => deliverRoomEvent(this, room, e)),
       );
     } else if (!interested) {
       this.roomSubs.get(room)?.unsubscribe();
@@ -331,8 +318,7 @@ export class Gateway implements GatewayContext {
   }
 
   private heartbeat(): void {
-    emit(this.bus, this.subjects.gwHeartbeat, {
-      v: 1,
+    emit(this.bus, this.subjects, 'gwHeartbeat', {
       gw: this.id,
       sessions: this.registry.sessions.size,
       interval: this.config.gatewayHeartbeatMs,

@@ -231,17 +231,19 @@ const handlers: { [O in Op]: Handler<O> } = {
       requireMember(gw, s, to.room);
       emit(
         gw.bus,
-        gw.subjects.room(to.room),
-        { v: 1, kind: 'typing', conv: `room:${to.room}`, user: s.user, origin },
+        gw.subjects,
+        'room',
+        to.room,
+        { kind: 'typing', conv: `room:${to.room}`, user: s.user, origin },
         rc.trace,
       );
     } else {
       const c = convOf(s.user, to);
       emit(
         gw.bus,
-        gw.subjects.presenceRoute,
+        gw.subjects,
+        'presenceRoute',
         {
-          v: 1,
           users: [...new Set([s.user, to.user])],
           event: { kind: 'typing', conv: c, user: s.user },
           origin,
@@ -263,16 +265,18 @@ const handlers: { [O in Op]: Handler<O> } = {
     if (c.kind === 'room') {
       emit(
         gw.bus,
-        gw.subjects.room(c.room),
-        { v: 1, kind: 'read', conv: p.conv, user: s.user, seq: read, origin },
+        gw.subjects,
+        'room',
+        c.room,
+        { kind: 'read', conv: p.conv, user: s.user, seq: read, origin },
         rc.trace,
       );
     } else {
       emit(
         gw.bus,
-        gw.subjects.presenceRoute,
+        gw.subjects,
+        'presenceRoute',
         {
-          v: 1,
           users: [...new Set(c.users)],
           event: { kind: 'read', conv: p.conv, user: s.user, seq: read },
           origin,

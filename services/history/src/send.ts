@@ -1,7 +1,6 @@
 import type { Bus } from '@natter/bus';
 import {
   emit,
-  type RoomEvent,
   type SendReply,
   type SendRequest,
   type ServeContext,
@@ -50,8 +49,14 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
     const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts };
     if (duplicate) reply.duplicate = true;
     if (target.kind === 'room') {
-      const event: RoomEvent = { v: 1, kind: 'message', msg, origin: req.origin };
-      emit(deps.bus, deps.subjects.room(target.room), event, ctx.trace);
+      emit(
+        deps.bus,
+        deps.subjects,
+        'room',
+        target.room,
+        { kind: 'message', msg, origin: req.origin },
+        ctx.trace,
+      );
     } else {
       const event: StoredMessage = { v: 1, msg, origin: req.origin };
       deps.announcer.announce(event, ctx.trace);

@@ -1,6 +1,6 @@
 import type { Bus, Subscription } from '@natter/bus';
 import type { Config } from '@natter/config';
-import { onEvent, QUEUE, type RoomsChangedEvent, RpcClient, serve, subjects } from '@natter/contracts';
+import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
 import type pg from 'pg';
@@ -75,7 +75,7 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap(convsHandler(deps))),
     serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap(readHandler(deps))),
     // Every instance drops its own cache entry: no queue group.
-    onEvent<RoomsChangedEvent>(bus, s.roomsChanged, log, (e) => membership.drop(e.room)),
+    on(bus, s, 'roomsChanged', log, (e) => membership.drop(e.room)),
   ];
 
   const sweep =

@@ -185,7 +185,7 @@ describe('history service on the in-process bus', () => {
     rosters.set('general', { exists: true, private: false, members: ['bob', 'carol'] });
     await rpc.call('msgSend', { v: 1, from: 'alice', to: 'room:general', cid: 'a3', text: 'x' });
     // Published on the requester's connection, so it reaches history before the next request.
-    emit(rpcBus, s.roomsChanged, { v: 1, room: 'general' });
+    emit(rpcBus, s, 'roomsChanged', { room: 'general' });
     const err = await rejection(
       rpc.call('msgSend', { v: 1, from: 'alice', to: 'room:general', cid: 'a4', text: 'x' }),
     );

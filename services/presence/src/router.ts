@@ -1,5 +1,5 @@
 import type { Bus } from '@natter/bus';
-import { emit, type GatewayDelivery, type Origin, type Subjects, type UserEvent } from '@natter/contracts';
+import { emit, type Origin, type Subjects, type UserEvent } from '@natter/contracts';
 import type { PresenceStore } from './store.ts';
 
 /**
@@ -19,10 +19,7 @@ export async function routeToGateways(
 ): Promise<number> {
   const gateways = await store.gatewaysOf([...new Set(users)]);
   for (const [gw, here] of gateways) {
-    const delivery: GatewayDelivery = origin
-      ? { v: 1, users: here, event, origin }
-      : { v: 1, users: here, event };
-    emit(bus, s.gwDeliver(gw), delivery, trace);
+    emit(bus, s, 'gwDeliver', gw, origin ? { users: here, event, origin } : { users: here, event }, trace);
   }
   return gateways.size;
 }

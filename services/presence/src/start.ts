@@ -5,11 +5,8 @@ import {
   type DisconnectEvent,
   emit,
   GATEWAY_ID_RE,
-  type HeartbeatEvent,
-  onEvent,
-  type PresenceResyncEvent,
+  on,
   QUEUE,
-  type RouteEvent,
   type ServeContext,
   type SessionRef,
   serve,
@@ -113,20 +110,22 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
       return { presence: await work(() => store.query(req.users)) };
     }),
 
-    onEvent<DisconnectEvent>(
+    on(
       bus,
-      s.presenceDisconnect,
+      s,
+      'presenceDisconnect',
       log,
       event('disconnect (its users may show online until their gateway is swept)', async (ev, ctx) => {
         const gone = await store.disconnect(ev.gw, checkSessions(ev));
         transitions.offline(gone, ctx.trace);
       }),
-      { queue: QUEUE.presence },
+      { queue: QUEUE.presence, rejected: metrics.droppedEvents },
     ),
 
-    onEvent<HeartbeatEvent>(
+    on(
       bus,
-      s.gwHeartbeat,
+      s,
+      'gwHeartbeat',
       log,
       event('gateway heartbeat (the gateway may be swept if the next ones fail too)', async (hb, ctx) => {
         if (!GATEWAY_ID_RE.test(hb.gw))
@@ -136,7 +135,7 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
         const held = await store.heartbeat(hb.gw, 3 * interval + LIVENESS_SLACK_MS);
         if (held === 0 && hb.sessions > 0) resyncGateway(hb.gw, ctx.trace);
       }),
-      { queue: QUEUE.presence },
+      { queue: QUEUE.presence, rejected: metrics.droppedEvents },
     ),
 
     // A request: history retries a DM announcement until some presence instance routed it,
@@ -152,16 +151,17 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
       return { gateways: n };
     }),
 
-    onEvent<RouteEvent>(
+    on(
       bus,
-      s.presenceRoute,
+      s,
+      'presenceRoute',
       log,
       event('routed user event', async (ev, ctx) => {
         if (!Array.isArray(ev.users)) throw new NatterError('bad_request', 'users: expected an array');
         const n = await routeToGateways(bus, s, store, ev.users, ev.event, ev.origin, ctx.trace);
         metrics.deliveries.inc(n);
       }),
-      { queue: QUEUE.presence },
+      { queue: QUEUE.presence, rejected: metrics.droppedEvents },
     ),
   ];
 
@@ -174,8 +174,7 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
       { gw, trace },
       'gateway reports sessions the store does not hold; asking it to re-announce them',
     );
-    const ev: PresenceResyncEvent = { v: 1, gw };
-    emit(bus, s.presenceResync, ev, trace);
+    emit(bus, s, 'presenceResync', { gw }, trace);
     metrics.resyncs.inc({ scope: 'gateway' });
   }
 

@@ -1,5 +1,5 @@
 import type { Bus } from '@natter/bus';
-import { emit, type PresenceResyncEvent, type Subjects } from '@natter/contracts';
+import { emit, type Subjects } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
 import type { PresenceMetrics } from './metrics.ts';
 import type { PresenceStore } from './store.ts';
@@ -53,8 +53,7 @@ export class Sweeper {
           { trace },
           'presence state is new or was lost (store restarted empty); asking every gateway to re-announce its sessions',
         );
-        const event: PresenceResyncEvent = { v: 1 };
-        emit(bus, s.presenceResync, event, trace);
+        emit(bus, s, 'presenceResync', {}, trace);
         metrics.resyncs.inc({ scope: 'all' });
       }
       for (const gw of await store.expired()) {

@@ -1,5 +1,5 @@
 import type { Bus } from '@natter/bus';
-import { emit, type PresenceChangedEvent, type Subjects } from '@natter/contracts';
+import { emit, type Subjects } from '@natter/contracts';
 import { isoTime } from '@natter/protocol';
 import type { PresenceMetrics } from './metrics.ts';
 import type { WentOffline } from './store.ts';
@@ -14,16 +14,14 @@ export class Transitions {
 
   online(users: string[], trace: string): void {
     for (const user of users) {
-      const event: PresenceChangedEvent = { v: 1, user, online: true };
-      emit(this.bus, this.s.presenceChanged, event, trace);
+      emit(this.bus, this.s, 'presenceChanged', { user, online: true }, trace);
     }
     this.metrics.transitions.inc({ online: 'true' }, users.length);
   }
 
   offline(gone: WentOffline[], trace: string): void {
     for (const { user, lastSeen } of gone) {
-      const event: PresenceChangedEvent = { v: 1, user, online: false, lastSeen: isoTime(lastSeen) };
-      emit(this.bus, this.s.presenceChanged, event, trace);
+      emit(this.bus, this.s, 'presenceChanged', { user, online: false, lastSeen: isoTime(lastSeen) }, trace);
     }
     this.metrics.transitions.inc({ online: 'false' }, gone.length);
   }

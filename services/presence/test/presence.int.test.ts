@@ -2,11 +2,11 @@ import { type Bus, connectNatsBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
 import {
   emit,
-  type GatewayDelivery,
   type PresenceResyncEvent,
   RpcClient,
   type SessionRef,
   subjects,
+  type UserDelivery,
 } from '@natter/contracts';
 import { createLogger } from '@natter/log';
 import { dmConv, type MessageView, NatterError } from '@natter/protocol';
@@ -29,7 +29,7 @@ const log = createLogger({ name: 'presence-int', level: 'silent' });
 
 /** Plays a gateway: heartbeats, receives deliveries, re-announces its sessions on resync. */
 class FakeGateway {
-  readonly deliveries: Recorder<GatewayDelivery>;
+  readonly deliveries: Recorder<UserDelivery>;
   private readonly timer: NodeJS.Timeout;
   private readonly resync;
 
@@ -52,7 +52,7 @@ class FakeGateway {
   }
 
   private beat(): void {
-    emit(this.bus, s.gwHeartbeat, { v: 1, gw: this.id, sessions: this.sessions.length, interval: 100 });
+    emit(this.bus, s, 'gwHeartbeat', { gw: this.id, sessions: this.sessions.length, interval: 100 });
   }
 
   close(): void {
@@ -120,7 +120,7 @@ describe('presence on NATS and Redis, two instances', () => {
     await Promise.all(gateways.map((g) => g.announce()));
 
     const msg = dm('alice', 'bob', 1);
-    emit(bus, s.msgStoredDm, { v: 1, msg, origin: { gw: 'gA', session: 'a1' } });
+    await rpc.call('msgStoredDm', { v: 1, msg, origin: { gw: 'gA', session: 'a1' } });
     await waitFor(() => deliveredTo(gA, 1).length === 1 && deliveredTo(gB, 1).length === 1, {
       what: 'DM on gA and gB',
     });
@@ -169,7 +169,7 @@ describe('presence on NATS and Redis, two instances', () => {
       },
       { what: 'sessions re-announced' },
     );
-    emit(bus, s.msgStoredDm, { v: 1, msg });
+    await rpc.call('msgStoredDm', { v: 1, msg });
     await waitFor(() => deliveredTo(gA, 2).length === 1 && deliveredTo(gB, 2).length === 1, {
       what: 'DM after recovery',
     });

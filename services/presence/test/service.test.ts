@@ -2,12 +2,12 @@ import { MemoryBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
 import {
   emit,
-  type GatewayDelivery,
   type PresenceChangedEvent,
   type PresenceResyncEvent,
   RpcClient,
   type SessionRef,
   subjects,
+  type UserDelivery,
 } from '@natter/contracts';
 import { createLogger } from '@natter/log';
 import { dmConv, type MessageView, NatterError } from '@natter/protocol';
@@ -58,7 +58,7 @@ describe('presence service', () => {
     return svc;
   };
   const changed = () => rec.of(s.presenceChanged) as PresenceChangedEvent[];
-  const delivered = (gw: string) => rec.of(s.gwDeliver(gw)) as GatewayDelivery[];
+  const delivered = (gw: string) => rec.of(s.gwDeliver(gw)) as UserDelivery[];
 
   beforeEach(async () => {
     bus = new MemoryBus();
@@ -97,7 +97,7 @@ describe('presence service', () => {
     await rpc.call('presenceConnect', { v: 1, gw: 'g3', sessions: [ref('s5', 'carol')] });
     const msg = message('alice', 'bob');
     const origin = { gw: 'g1', session: 's1' };
-    emit(bus, s.msgStoredDm, { v: 1, msg, origin });
+    await rpc.call('msgStoredDm', { v: 1, msg, origin });
     await until(
       'deliveries to g1 and g2',
       () => delivered('g1').length === 1 && delivered('g2').length === 1,
@@ -108,7 +108,7 @@ describe('presence service', () => {
 
     // Notes to self: one user, one delivery per gateway.
     const self = message('alice', 'alice', 2);
-    emit(bus, s.msgStoredDm, { v: 1, msg: self });
+    await rpc.call('msgStoredDm', { v: 1, msg: self });
     await until(
       'note to self on g1 and g2',
       () => delivered('g1').length === 2 && delivered('g2').length === 2,
@@ -116,23 +116,22 @@ describe('presence service', () => {
     expect(delivered('g2')[1]).toEqual({ v: 1, users: ['alice'], event: { kind: 'message', msg: self } });
 
     // And any user event through presenceRoute.
-    emit(bus, s.presenceRoute, {
-      v: 1,
+    emit(bus, s, 'presenceRoute', {
       users: ['carol'],
-      event: { kind: 'membership', room: 'ops', member: true },
+      event: { kind: 'membership', room: 'ops', member: true, ver: 1 },
     });
     await until('membership on g3', () => delivered('g3').length === 1);
     expect(delivered('g1')[2].users).toEqual(['carol']);
     expect(delivered('g2')).toHaveLength(2);
     expect(delivered('g3')).toEqual([
-      { v: 1, users: ['carol'], event: { kind: 'membership', room: 'ops', member: true } },
+      { v: 1, users: ['carol'], event: { kind: 'membership', room: 'ops', member: true, ver: 1 } },
     ]);
   });
 
   it('announces a user offline with lastSeen when their last session goes', async () => {
     await rpc.call('presenceConnect', { v: 1, gw: 'g1', sessions: [ref('s1', 'alice'), ref('s2', 'alice')] });
-    emit(bus, s.presenceDisconnect, { v: 1, gw: 'g1', sessions: [ref('s1', 'alice')] });
-    emit(bus, s.presenceDisconnect, { v: 1, gw: 'g1', sessions: [ref('s2', 'alice')] });
+    emit(bus, s, 'presenceDisconnect', { gw: 'g1', sessions: [ref('s1', 'alice')] });
+    emit(bus, s, 'presenceDisconnect', { gw: 'g1', sessions: [ref('s2', 'alice')] });
     const off = (await rec.next(
       (e) => e.subject === s.presenceChanged && !(e.data as PresenceChangedEvent).online,
     )) as PresenceChangedEvent;
@@ -146,7 +145,7 @@ describe('presence service', () => {
   it('sweeps a gateway that stops heartbeating, announcing offline once across instances', async () => {
     await rpc.call('presenceConnect', { v: 1, gw: 'dead', sessions: [ref('s1', 'alice'), ref('s2', 'bob')] });
     await rpc.call('presenceConnect', { v: 1, gw: 'live', sessions: [ref('s3', 'bob')] });
-    const beat = (gw: string) => emit(bus, s.gwHeartbeat, { v: 1, gw, sessions: 1, interval: 50 });
+    const beat = (gw: string) => emit(bus, s, 'gwHeartbeat', { gw, sessions: 1, interval: 50 });
     beat('dead');
     const keepAlive = setInterval(() => beat('live'), 50);
     try {
@@ -176,7 +175,7 @@ describe('presence service', () => {
   });
 
   it('asks one gateway to re-announce when it claims sessions the store lacks', async () => {
-    emit(bus, s.gwHeartbeat, { v: 1, gw: 'g7', sessions: 3, interval: 100 });
+    emit(bus, s, 'gwHeartbeat', { gw: 'g7', sessions: 3, interval: 100 });
     const ev = await rec.next(
       (e) => e.subject === s.presenceResync && (e.data as PresenceResyncEvent).gw === 'g7',
     );

@@ -1,11 +1,5 @@
 import type { Bus } from '@natter/bus';
-import {
-  emit,
-  type RoomEvent,
-  type RoomsChangedEvent,
-  type RouteEvent,
-  type Subjects,
-} from '@natter/contracts';
+import { emit, type Subjects } from '@natter/contracts';
 
 /**
  * Announces one membership change, in this order, before the caller gets its reply:
@@ -13,7 +7,7 @@ import {
  *    It goes first so that history has it before the caller, answered, can send.
  * 2. a `joined` / `left` RoomEvent on the room's subject: gateways with members online
  *    deliver it to them, and apply a `left` to the leaver's sessions they hold.
- * 3. a `membership` RouteEvent to presence: every gateway holding one of the user's sessions
+ * 3. a `membership` UserDelivery to presence: every gateway holding one of the user's sessions
  *    updates its membership cache (and subscribes to / leaves the room subject).
  * All three carry the request's trace id and the change's membership version, so a gateway
  * that gets them late, twice, or after a newer change applies only the newest. Publishes
@@ -26,16 +20,13 @@ export function announceMembership(
   trace: string,
 ): void {
   const { room, user, kind, ver } = change;
-  emit(bus, s.roomsChanged, { v: 1, room } satisfies RoomsChangedEvent, trace);
-  emit(bus, s.room(room), { v: 1, kind, room, user, ver } satisfies RoomEvent, trace);
+  emit(bus, s, 'roomsChanged', { room }, trace);
+  emit(bus, s, 'room', room, { kind, room, user, ver }, trace);
   emit(
     bus,
-    s.presenceRoute,
-    {
-      v: 1,
-      users: [user],
-      event: { kind: 'membership', room, member: kind === 'joined', ver },
-    } satisfies RouteEvent,
+    s,
+    'presenceRoute',
+    { users: [user], event: { kind: 'membership', room, member: kind === 'joined', ver } },
     trace,
   );
 }

@@ -1,14 +1,6 @@
 import type { Bus, Subscription } from '@natter/bus';
 import type { Config } from '@natter/config';
-import {
-  onEvent,
-  QUEUE,
-  type RoomsChangedEvent,
-  RpcClient,
-  type ServeContext,
-  serve,
-  subjects,
-} from '@natter/contracts';
+import { on, QUEUE, RpcClient, type ServeContext, serve, subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
 import type { Registry } from 'prom-client';
@@ -90,19 +82,19 @@ export async function start(config: Config, parts: RoomsParts): Promise<RunningS
       return p;
     };
 
-  const on = <K extends keyof RoomsHandlers>(key: K) =>
+  const answer = <K extends keyof RoomsHandlers>(key: K) =>
     serve(parts.bus, s, key, QUEUE.rooms, log, tracked(key, handlers[key]));
   const subs: Subscription[] = [
-    on('rooms.join'),
-    on('rooms.create'),
-    on('rooms.invite'),
-    on('rooms.leave'),
-    on('rooms.list'),
-    on('rooms.members'),
-    on('rooms.roster'),
-    on('rooms.membership'),
+    answer('rooms.join'),
+    answer('rooms.create'),
+    answer('rooms.invite'),
+    answer('rooms.leave'),
+    answer('rooms.list'),
+    answer('rooms.members'),
+    answer('rooms.roster'),
+    answer('rooms.membership'),
   ];
-  subs.push(onEvent<RoomsChangedEvent>(parts.bus, s.roomsChanged, log, (e) => cache.drop(e.room)));
+  subs.push(on(parts.bus, s, 'roomsChanged', log, (e) => cache.drop(e.room)));
 
   let stopped = false;
   log.info({ namespace: config.namespace, db: health.ok ? 'up' : 'down' }, 'rooms service started');

@@ -1,6 +1,6 @@
 import { MemoryBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
-import { RpcClient, serve, subjects } from '@natter/contracts';
+import { emit, RpcClient, serve, subjects } from '@natter/contracts';
 import { createLogger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
 import { Registry } from 'prom-client';
@@ -242,7 +242,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     // Another instance's change: the store moved behind our back, then roomsChanged arrives.
     await store.join('general', 'carol');
     expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
-    client.publish(s.roomsChanged, new TextEncoder().encode(JSON.stringify({ v: 1, room: 'general' })));
+    emit(client, s, 'roomsChanged', { room: 'general' });
     await eventually(async () =>
       expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual([
         'alice',

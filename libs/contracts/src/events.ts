@@ -1,0 +1,97 @@
+import type { Bus, Subscription } from '@natter/bus';
+import type { Logger } from '@natter/log';
+import { newTraceId, TRACE_HEADER } from '@natter/log';
+import type { Events } from './payloads.ts';
+import { decode, encode, type ServeContext } from './rpc.ts';
+import type { Subjects } from './subjects.ts';
+
+/** The one payload version this code writes and accepts. */
+export const PAYLOAD_VERSION = 1;
+export type PayloadVersion = typeof PAYLOAD_VERSION;
+
+export type EventKey = keyof Events;
+
+/** `Rest`, after the subject's parameter when the key names a parameterized subject (`room`, `gwDeliver`). */
+type WithParam<K extends EventKey, Rest extends unknown[]> = Subjects[K] extends (param: string) => string
+  ? [param: string, ...Rest]
+  : Rest;
+
+/** Splits the arguments after the key into the subject and the rest. */
+function resolve<Rest extends unknown[]>(s: Subjects, key: EventKey, args: unknown[]): [string, Rest] {
+  const subject = s[key];
+  return typeof subject === 'function'
+    ? [subject(args[0] as string), args.slice(1) as Rest]
+    : [subject, args as Rest];
+}
+
+/**
+ * Decodes an event: JSON, an object, and of the one version we understand. Anything else is
+ * a reason, never a payload: a handler must not act on fields whose meaning it cannot know.
+ */
+export function decodeEvent<K extends EventKey>(data: Uint8Array): { ok: Events[K] } | { reject: string } {
+  let value: unknown;
+  try {
+    value = decode(data);
+  } catch {
+    return { reject: 'not JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reject: 'not an object' };
+  const v = (value as { v?: unknown }).v;
+  if (v !== PAYLOAD_VERSION) return { reject: `version ${JSON.stringify(v)}, expected ${PAYLOAD_VERSION}` };
+  return { ok: value as Events[K] };
+}
+
+/** Publishes an event, stamped with the payload version. */
+export function emit<K extends EventKey>(
+  bus: Bus,
+  s: Subjects,
+  key: K,
+  ...args: WithParam<K, [event: Events[K], trace?: string]>
+): void {
+  const [subject, [event, trace]] = resolve<[Events[K], string?]>(s, key, args);
+  bus.publish(
+    subject,
+    encode({ ...event, v: PAYLOAD_VERSION }),
+    trace ? { headers: { [TRACE_HEADER]: trace } } : undefined,
+  );
+}
+
+export type EventHandler<K extends EventKey> = (event: Events[K], ctx: ServeContext) => void | Promise<void>;
+
+export interface OnOptions {
+  queue?: string;
+  /** Counts rejected events (not JSON, wrong version), where the service has a metric for it. */
+  rejected?: { inc(): void };
+}
+
+/**
+ * Subscribes to an event. A payload that does not decode is logged at warn and dropped
+ * before the handler; a handler error is logged, never thrown.
+ */
+export function on<K extends EventKey>(
+  bus: Bus,
+  s: Subjects,
+  key: K,
+  ...args: WithParam<K, [log: Logger, handler: EventHandler<K>, opts?: OnOptions]>
+): Subscription {
+  const [subject, [log, handler, opts = {}]] = resolve<[Logger, EventHandler<K>, OnOptions?]>(s, key, args);
+  return bus.subscribe(
+    subject,
+    async (msg) => {
+      const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
+      const ctx: ServeContext = { trace, log: log.child({ trace }) };
+      const decoded = decodeEvent<K>(msg.data);
+      if ('reject' in decoded) {
+        opts.rejected?.inc();
+        ctx.log.warn({ subject: msg.subject, reason: decoded.reject }, 'event rejected; dropped');
+        return;
+      }
+      try {
+        await handler(decoded.ok, ctx);
+      } catch (err) {
+        ctx.log.error({ err, subject: msg.subject }, 'event handler failed; event dropped');
+      }
+    },
+    { queue: opts.queue },
+  );
+}
