@@ -40,6 +40,8 @@ export class LoadClient {
   readonly sends: SendRecord[] = [];
   /** Messages the app got, per conversation, in the order it got them. */
   readonly received = new Map<string, MessageView[]>();
+  /** When each message (by mid) first arrived here, ms since the epoch. */
+  readonly arrivedAt = new Map<string, number>();
   readonly orderViolations: OrderViolation[] = [];
   readonly gaps: { conv: string; after: number; before: number }[] = [];
   /** Connections opened so far (each WebSocket the SDK made). */
@@ -67,6 +69,7 @@ export class LoadClient {
         this.received.set(m.conv, list);
       }
       list.push(m);
+      if (!this.arrivedAt.has(m.mid)) this.arrivedAt.set(m.mid, Date.now());
     });
     this.client.on('gap', (g) => this.gaps.push(g));
     // Errors are expected while parts are down (the SDK retries); the ledger tells the story.

@@ -13,11 +13,15 @@ export interface Row {
   /** Ms after the part returned until every send queued during the outage had its result. */
   backlogMs?: number;
   /**
-   * Whether a DM sent during the outage, in a conversation that then goes quiet, reached
-   * its connected recipient by the end of the window (undefined: not measured).
+   * Ms from the later of the part's return and the DM's acknowledgement until a DM sent
+   * during the outage, in a conversation that then goes quiet, reached its connected
+   * recipient live; false when it did not within 15 s (undefined: not measured).
    */
-  quietTail?: boolean;
+  quietTail?: number | false;
 }
+
+/** A DM whose live delivery was lost must still arrive within this of recovery (the position check). */
+export const QUIET_TAIL_MS = 5000;
 
 const COLUMNS = [
   'fault',
@@ -57,7 +61,11 @@ export function formatTable(rows: Row[]): string {
     String(r.failed),
     ms(r.recoveryMs, r.targetMs),
     ms(r.backlogMs),
-    r.quietTail === undefined ? '-' : r.quietTail ? 'delivered' : 'NOT DELIVERED',
+    r.quietTail === undefined
+      ? '-'
+      : r.quietTail === false
+        ? 'NOT DELIVERED'
+        : ms(r.quietTail, QUIET_TAIL_MS),
   ]);
   const all = [[...COLUMNS], ...cells];
   const widths = COLUMNS.map((_, i) => Math.max(...all.map((row) => row[i].length)));

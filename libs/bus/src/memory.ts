@@ -67,6 +67,9 @@ export class MemoryBus implements Bus, MemoryEndpoint {
     return !this.draining && !this.closed;
   }
 
+  /** An in-process connection is never lost: the listener is never called. */
+  onReconnect(_listener: () => void): void {}
+
   /** Messages published and handler calls made, over every connection of this broker. */
   stats(): { published: number; delivered: number } {
     return { published: this.broker.published, delivered: this.broker.delivered };

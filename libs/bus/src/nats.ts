@@ -74,6 +74,7 @@ class NatsBusMsg implements BusMsg {
 /** Bus over core NATS (nats.js v3). Reconnects forever; `ready` says whether it is connected. */
 class NatsBus implements Bus {
   private readonly subs = new Set<NatsSubscription>();
+  private readonly reconnectListeners: (() => void)[] = [];
   private readonly handlers = new HandlerTracker();
   private connected = true;
   private draining: Promise<void> | undefined;
@@ -181,6 +182,10 @@ class NatsBus implements Bus {
     this.log.info('NATS connection drained and closed');
   }
 
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
   private async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) this.onStatus(s);
   }
@@ -201,6 +206,14 @@ class NatsBus implements Bus {
       case 'reconnect':
         this.connected = true;
         this.log.info({ server: s.server }, 'reconnected to NATS');
+        // The resubscriptions were sent with the reconnect; flush so the server has them
+        // before listeners compare positions, or a message in between would be missed twice.
+        this.nc
+          .flush()
+          .catch(() => undefined)
+          .then(() => {
+            for (const l of this.reconnectListeners) l();
+          });
         break;
       case 'staleConnection':
         this.log.warn('NATS connection is stale (no pong); reconnecting');

@@ -19,6 +19,7 @@
  * - A subscription is certainly in effect for other connections once this connection's
  *   `flush()` resolves (over NATS the SUB travels to the server like a publish): a test or
  *   a service that subscribes and then has another process publish should await `flush()`.
+ * - `onReconnect` listeners run after a lost connection is back (never in process).
  * - `drain` stops accepting new messages on every subscription, waits for the promises of
  *   handlers already running, flushes what was published, and closes. After it, calls reject with
  *   `BusClosedError`. While draining, handlers still running may publish, respond and
@@ -66,6 +67,13 @@ export interface Bus {
   drain(): Promise<void>;
   /** True while the bus can carry messages (connected, not draining or closed). */
   readonly ready: boolean;
+  /**
+   * Calls `listener` each time the connection to the broker was lost and is back, with this
+   * connection's subscriptions in effect again. Core NATS does not replay what was published
+   * meanwhile: a subscriber that must not miss anything compares positions then. The
+   * in-process bus never loses its connection.
+   */
+  onReconnect(listener: () => void): void;
 }
 
 export class BusError extends Error {

@@ -94,6 +94,8 @@ export interface Config {
   trustProxyHops: number;
   /** How often a gateway checks the memberships it delivers by against the rooms service. */
   membershipCheckSec: number;
+  /** How often a gateway compares its conversations' positions with history's (and after every reconnect). */
+  positionCheckSec: number;
   /**
    * `open`: anyone signs in as anyone (NATTER_AUTH=open; the single-node launcher's default).
    * `keyed`: tokens are verified with NATTER_JWT_SECRET / _PUBLIC_KEY / NATTER_JWKS_URL.
@@ -144,6 +146,7 @@ export const DEFAULTS = {
   NATTER_MAX_SESSIONS_PER_USER: '20',
   NATTER_TRUST_PROXY_HOPS: '0',
   NATTER_MEMBERSHIP_CHECK_SEC: '30',
+  NATTER_POSITION_CHECK_SEC: '10',
   NATTER_JWT_MAX_AGE_S: '86400',
   NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
@@ -329,6 +332,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxSessionsPerUser: int(env, 'NATTER_MAX_SESSIONS_PER_USER', 1, 1_000_000),
     trustProxyHops: int(env, 'NATTER_TRUST_PROXY_HOPS', 0, 10),
     membershipCheckSec: int(env, 'NATTER_MEMBERSHIP_CHECK_SEC', 1, 3600),
+    positionCheckSec: int(env, 'NATTER_POSITION_CHECK_SEC', 1, 3600),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
   };

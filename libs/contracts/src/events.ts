@@ -11,7 +11,7 @@ export type PayloadVersion = typeof PAYLOAD_VERSION;
 
 export type EventKey = keyof Events;
 
-/** `Rest`, after the subject's parameter when the key names a parameterized subject (`room`, `gwDeliver`). */
+/** `Rest`, after the subject's parameter when the key names a parameterized subject (`room`, `user`). */
 type WithParam<K extends EventKey, Rest extends unknown[]> = Subjects[K] extends (param: string) => string
   ? [param: string, ...Rest]
   : Rest;

@@ -4,4 +4,4 @@ export type * from './payloads.ts';
 export type { CallOptions, RpcKey, ServeContext } from './rpc.ts';
 export { decode, encode, RpcClient, rpcSubject, serve } from './rpc.ts';
 export type { RoomsOp, Subjects } from './subjects.ts';
-export { GATEWAY_ID_RE, QUEUE, subjects } from './subjects.ts';
+export { GATEWAY_ID_RE, QUEUE, subjects, userToken } from './subjects.ts';

@@ -38,13 +38,6 @@ export interface SendRequest {
 }
 export type SendReply = SendResult & { duplicate?: boolean };
 
-/** Published by history after commit: on `room(<room>)` for rooms, `msgStoredDm` for DMs. */
-export interface StoredMessage {
-  v: PayloadVersion;
-  msg: MessageView;
-  origin?: Origin;
-}
-
 export interface HistoryQueryRequest {
   v: PayloadVersion;
   /** The requesting user (authorized against membership); absent for a gateway's own gap fill. */
@@ -66,6 +59,21 @@ export interface ConvsRequest {
 }
 export interface ConvsReply {
   convs: ConvSummary[];
+}
+
+/**
+ * Where conversations are: the latest `seq` of each given room and of every DM of each
+ * given user (those with at least one message). A gateway compares it with what its
+ * sessions hold, after a loss of the broker connection and periodically, and fetches what
+ * a lost live delivery left out.
+ */
+export interface PositionsRequest {
+  v: PayloadVersion;
+  users: string[];
+  rooms: string[];
+}
+export interface PositionsReply {
+  positions: { conv: string; seq: number }[];
 }
 
 export interface ReadRequest {
@@ -128,21 +136,22 @@ export interface PresenceChangedEvent {
   lastSeen?: string;
 }
 
+// ---- deliveries to a gateway ----
+
 /**
- * An event for every live session of some users: to presence on `presenceRoute` (users on
- * any gateway), and from presence to each gateway on `gwDeliver` (only the users it holds).
+ * An event for every live session of one user, on that user's subject (`user(<user>)`):
+ * every gateway holding a session of the user subscribes it, so the broker carries one
+ * copy to each of them and nothing for a user who is offline. A stored DM goes to both
+ * users' subjects; a gateway holding both drops the second copy by `seq`.
  */
 export interface UserDelivery {
-  users: string[];
   event: UserEvent;
   origin?: Origin;
 }
 
-// ---- deliveries to a gateway ----
-
 /**
- * What a gateway receives for its sessions. `message` carries a stored message (DMs via
- * presence; rooms on the room subject), the others are ephemeral or control events.
+ * What a gateway receives for a user's sessions. `message` carries a stored DM (room
+ * messages come on the room's subject), the others are ephemeral or control events.
  */
 export type UserEvent =
   | { kind: 'message'; msg: MessageView }
@@ -244,9 +253,8 @@ export interface RoomsChangedEvent {
 /** Request subjects and their payload types, for typed `call` and `serve`. */
 export interface Rpc {
   msgSend: [SendRequest, SendReply];
-  /** history -> presence: route a stored DM; the reply says it was routed (history retries until then). */
-  msgStoredDm: [StoredMessage, { gateways: number }];
   historyQuery: [HistoryQueryRequest, HistoryQueryReply];
+  historyPositions: [PositionsRequest, PositionsReply];
   historyConvs: [ConvsRequest, ConvsReply];
   historyRead: [ReadRequest, ReadReply];
   presenceConnect: [ConnectRequest, ConnectReply];
@@ -263,15 +271,14 @@ export interface Rpc {
 
 /**
  * Event subjects and their payload types, for typed `emit` and `on`. A parameterized subject
- * (`room(<room>)`, `gwDeliver(<gw>)`) takes its parameter after the key.
+ * (`room(<room>)`, `user(<user>)`) takes its parameter after the key.
  */
 export interface Events {
   roomsChanged: RoomsChangedEvent;
   room: RoomEvent;
-  gwDeliver: UserDelivery;
+  user: UserDelivery;
   gwHeartbeat: HeartbeatEvent;
   presenceResync: PresenceResyncEvent;
   presenceDisconnect: DisconnectEvent;
-  presenceRoute: UserDelivery;
   presenceChanged: PresenceChangedEvent;
 }

@@ -1,27 +1,29 @@
 /**
  * Every bus subject Natter uses, in one place. Never build a subject elsewhere.
- * User names may contain '.', so they never appear in a subject; room names and gateway
- * ids are subject-safe by their grammar.
+ * Room names and gateway ids are subject-safe by their grammar; user ids may contain '.',
+ * the token separator, which `userToken` maps to '~' (not in the user grammar), so every
+ * valid user id is exactly one subject token and two ids never share one.
  */
 export const GATEWAY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A user id as one subject token (see above). */
+export function userToken(user: string): string {
+  return user.replaceAll('.', '~');
+}
 
 export function subjects(ns: string) {
   return {
     /** request, queue `history`: store a message, reply SendReply. */
     msgSend: `${ns}.msg.send`,
-    /**
-     * request, queue `presence`: a stored direct message to route to both users' gateways.
-     * A request, not an event, so history knows it was routed and retries until it is.
-     */
-    msgStoredDm: `${ns}.msg.stored.dm`,
     /** event to every gateway with a local member of the room (interest subscription). */
     room: (room: string) => `${ns}.room.${room}`,
+    /** event to every gateway with a session of the user (interest subscription). */
+    user: (user: string) => `${ns}.user.${userToken(user)}`,
     /** request, queue `history`. */
     historyQuery: `${ns}.history.query`,
+    historyPositions: `${ns}.history.positions`,
     historyConvs: `${ns}.history.convs`,
     historyRead: `${ns}.history.read`,
-    /** event: deliveries for the sessions of one gateway. */
-    gwDeliver: (gatewayId: string) => `${ns}.gw.${gatewayId}.deliver`,
     /** event, every gateway every few seconds (queue `presence`). */
     gwHeartbeat: `${ns}.gw.heartbeat`,
     /** event to every gateway: the presence service lost its state; re-announce sessions. */
@@ -32,8 +34,6 @@ export function subjects(ns: string) {
     presenceDisconnect: `${ns}.presence.disconnect`,
     /** request, queue `presence`. */
     presenceQuery: `${ns}.presence.query`,
-    /** event, queue `presence`: deliver an event to every session of some users. */
-    presenceRoute: `${ns}.presence.route`,
     /** event to every gateway: a user came online or went offline. */
     presenceChanged: `${ns}.presence.changed`,
     /** requests, queue `rooms`. */

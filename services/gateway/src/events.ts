@@ -55,41 +55,39 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
   }
 }
 
-/** Events presence routed to this gateway for some users (DMs, DM typing/read, membership). */
-export function deliverToUsers(t: EventTargets, d: UserDelivery): void {
+/**
+ * An event on the subject of `user`, one of this gateway's users: a DM, DM typing or read,
+ * or the user's own membership change. Stored DMs go through the ordering edge, which drops
+ * the second copy a gateway holding both users gets.
+ */
+export function deliverToUser(t: EventTargets, user: string, d: UserDelivery): void {
   const e = d.event;
   switch (e.kind) {
     case 'message':
       t.metrics.deliveries.inc({ kind: 'dm' });
       t.ordering.push(toDelivery(e.msg, d.origin?.session));
       return;
-    // DM typing and read go to the two users of the conversation and nobody else, whatever
-    // the routing says.
+    // DM typing and read reach the two users of the conversation and nobody else, whatever
+    // subject they came on.
     case 'typing': {
+      if (user === e.user || !inDm(e.conv, user)) return;
       const frame = encodeFrame({ ev: 'typing', conv: e.conv, user: e.user });
-      for (const u of d.users) {
-        if (u === e.user || !inDm(e.conv, u)) continue;
-        for (const s of t.registry.sessionsOfUser(u)) s.sendRaw(frame);
-      }
+      for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
       return;
     }
     case 'read': {
+      if (!inDm(e.conv, user)) return;
       const frame = encodeFrame({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
-      for (const u of new Set(d.users)) {
-        if (!inDm(e.conv, u)) continue;
-        for (const s of t.registry.sessionsOfUser(u)) if (s.id !== d.origin?.session) s.sendRaw(frame);
-      }
+      for (const s of t.registry.sessionsOfUser(user)) if (s.id !== d.origin?.session) s.sendRaw(frame);
       return;
     }
     case 'membership': {
       // The user joined or left from some session: every gateway holding the user's
       // sessions updates membership (and so its room subscriptions) and tells them.
-      for (const u of d.users) {
-        if (!t.registry.hasUser(u)) continue;
-        onMembershipEvent(t.rpc, t.registry, t.log, { user: u, room: e.room, member: e.member, ver: e.ver });
-        const frame = encodeFrame({ ev: e.member ? 'joined' : 'left', room: e.room, user: u });
-        for (const s of t.registry.sessionsOfUser(u)) s.sendRaw(frame);
-      }
+      if (!t.registry.hasUser(user)) return;
+      onMembershipEvent(t.rpc, t.registry, t.log, { user, room: e.room, member: e.member, ver: e.ver });
+      const frame = encodeFrame({ ev: e.member ? 'joined' : 'left', room: e.room, user });
+      for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
       return;
     }
   }

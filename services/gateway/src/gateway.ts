@@ -9,14 +9,16 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
-import { deliverPresence, deliverRoomEvent, deliverToUsers, inDm } from './events.ts';
+import { deliverPresence, deliverRoomEvent, deliverToUser, inDm } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { hello } from './hello.ts';
 import { Guard } from './limits/guard.ts';
-import { MembershipCheck } from './membership.ts';
+import { checkMemberships } from './membership.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
 import { handlerFor } from './ops.ts';
 import { Ordering } from './ordering.ts';
+import { type Periodic, periodic } from './periodic.ts';
+import { checkPositions } from './position-check.ts';
 import { Registry } from './registry.ts';
 import { Session, type SessionLimits } from './session.ts';
 import { SessionSocket, socketListeners } from './socket.ts';
@@ -46,7 +48,8 @@ export class Gateway implements GatewayContext {
   readonly bus: Bus;
   readonly guard: Guard;
   private readonly roomSubs = new Map<string, Subscription>();
-  private readonly membershipCheck: MembershipCheck;
+  private readonly userSubs = new Map<string, Subscription>();
+  private readonly checks: Periodic[] = [];
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private inFlight = 0;
@@ -88,7 +91,10 @@ export class Gateway implements GatewayContext {
       metrics: this.metrics,
       close: (s, code, why) => this.closeSession(s, code, why),
     });
-    this.registry = new Registry((room, interested) => this.roomInterest(room, interested));
+    this.registry = new Registry({
+      room: (room, interested) => this.roomInterest(room, interested),
+      user: (user, interested) => this.userInterest(user, interested),
+    });
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
       fetch: async (conv, after, upTo, user) =>
@@ -100,12 +106,6 @@ export class Gateway implements GatewayContext {
       resync: (s, why) => this.closeSession(s, CloseCode.Draining, 'resync', true, why),
       onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
     });
-    this.membershipCheck = new MembershipCheck(
-      this.rpc,
-      this.registry,
-      this.log.child({ module: 'membership' }),
-      config.membershipCheckSec * 1000,
-    );
     this.wss = new WebSocketServer({
       WebSocket: SessionSocket,
       noServer: true,
@@ -119,7 +119,6 @@ export class Gateway implements GatewayContext {
     await this.auth.ready();
     const s = this.subjects;
     this.subs.push(
-      on(this.bus, s, 'gwDeliver', this.id, this.log, (d) => deliverToUsers(this, d)),
       on(this.bus, s, 'presenceChanged', this.log, (e) => deliverPresence(this, e)),
       on(this.bus, s, 'presenceResync', this.log, (e) => {
         if (!e.gw || e.gw === this.id) return this.reannounce();
@@ -132,7 +131,17 @@ export class Gateway implements GatewayContext {
       setInterval(() => this.checkConnections(), this.config.heartbeatSec * 1000),
       setInterval(() => this.ordering.sweep(60_000), 30_000),
     );
-    this.membershipCheck.start();
+    const positions = periodic('position check', this.config.positionCheckSec * 1000, this.log, () =>
+      checkPositions(this.rpc, this.registry, this.ordering),
+    );
+    this.checks.push(
+      positions,
+      periodic('membership check', this.config.membershipCheckSec * 1000, this.log, () =>
+        checkMemberships(this.rpc, this.registry),
+      ),
+    );
+    // What was in flight when the broker connection went is gone: compare positions at once.
+    this.bus.onReconnect(() => void positions.runNow());
     if (this.auth.openMode) {
       this.log.warn('OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone');
     }
@@ -307,6 +316,22 @@ export class Gateway implements GatewayContext {
     }
   }
 
+  /**
+   * A user's first session here subscribes the user's subject, their last one unsubscribes
+   * it: DMs and the user's own events reach this gateway by subject interest, like rooms.
+   */
+  private userInterest(user: string, interested: boolean): void {
+    if (interested && !this.userSubs.has(user)) {
+      this.userSubs.set(
+        user,
+        on(this.bus, this.subjects, 'user', user, this.log, (d) => deliverToUser(this, user, d)),
+      );
+    } else if (!interested) {
+      this.userSubs.get(user)?.unsubscribe();
+      this.userSubs.delete(user);
+    }
+  }
+
   /** Presence lost its state (Redis restarted empty): announce every session again. */
   private async reannounce(): Promise<void> {
     const all = [...this.registry.sessions.values()].map((s) => ({ session: s.id, user: s.user }));
@@ -349,15 +374,16 @@ export class Gateway implements GatewayContext {
   async drain(timeoutMs = 10_000): Promise<void> {
     this.draining = true;
     for (const t of this.timers) clearInterval(t);
-    this.membershipCheck.stop();
+    for (const c of this.checks) c.stop();
     for (const s of [...this.registry.sessions.values()])
       this.closeSession(s, CloseCode.Draining, 'draining');
     for (const ws of this.wss.clients) ws.close(CloseCode.Draining, 'draining');
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const sub of this.subs) sub.unsubscribe();
-    for (const sub of this.roomSubs.values()) sub.unsubscribe();
+    for (const sub of [...this.roomSubs.values(), ...this.userSubs.values()]) sub.unsubscribe();
     this.roomSubs.clear();
+    this.userSubs.clear();
     this.ordering.stop();
     await this.guard.close();
     await this.bus.flush().catch(() => undefined);

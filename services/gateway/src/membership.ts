@@ -50,40 +50,11 @@ export function onMembershipEvent(
 }
 
 /**
- * Every `intervalMs`, checks each membership the gateway believes in against the rooms
- * service. Announcements travel over core NATS (at most once): a `left` this gateway never
- * got would otherwise keep delivering a room to someone who is no longer in it. The check
- * bounds that to one interval, and removes nothing that is current.
+ * Checks each membership the gateway believes in against the rooms service. Announcements
+ * travel over core NATS (at most once): a `left` this gateway never got would otherwise keep
+ * delivering a room to someone who is no longer in it. Run every NATTER_MEMBERSHIP_CHECK_SEC,
+ * it bounds that to one interval, and removes nothing that is current.
  */
-export class MembershipCheck {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-
-  constructor(
-    private readonly rpc: RpcClient,
-    private readonly registry: Registry,
-    private readonly log: Logger,
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.run(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await confirmMemberships(this.rpc, this.registry, [...this.registry.memberships()]);
-    } catch (err) {
-      this.log.warn({ err }, 'membership check failed; retrying at the next interval');
-    } finally {
-      this.running = false;
-    }
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
+export function checkMemberships(rpc: RpcClient, registry: Registry): Promise<void> {
+  return confirmMemberships(rpc, registry, [...registry.memberships()]);
 }

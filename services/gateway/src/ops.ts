@@ -238,18 +238,11 @@ const handlers: { [O in Op]: Handler<O> } = {
         rc.trace,
       );
     } else {
-      const c = convOf(s.user, to);
-      emit(
-        gw.bus,
-        gw.subjects,
-        'presenceRoute',
-        {
-          users: [...new Set([s.user, to.user])],
-          event: { kind: 'typing', conv: c, user: s.user },
-          origin,
-        },
-        rc.trace,
-      );
+      // To the other user only: one's own sessions are not told that one is typing.
+      if (to.user !== s.user) {
+        const event = { kind: 'typing' as const, conv: convOf(s.user, to), user: s.user };
+        emit(gw.bus, gw.subjects, 'user', to.user, { event, origin }, rc.trace);
+      }
     }
     return {};
   },
@@ -272,17 +265,9 @@ const handlers: { [O in Op]: Handler<O> } = {
         rc.trace,
       );
     } else {
-      emit(
-        gw.bus,
-        gw.subjects,
-        'presenceRoute',
-        {
-          users: [...new Set(c.users)],
-          event: { kind: 'read', conv: p.conv, user: s.user, seq: read },
-          origin,
-        },
-        rc.trace,
-      );
+      // Both users: the other sees the receipt, one's own other sessions clear their unread.
+      const event = { kind: 'read' as const, conv: p.conv, user: s.user, seq: read };
+      for (const u of new Set(c.users)) emit(gw.bus, gw.subjects, 'user', u, { event, origin }, rc.trace);
     }
     return {};
   },

@@ -60,12 +60,26 @@ async function fetchRange(
   return out;
 }
 
+/** The lowest cursor of the live sessions that receive `conv` here (a DM's starts at 0). */
+function lowestCursor(deps: OrderingDeps, conv: string): number | undefined {
+  let min: number | undefined;
+  const isDm = conv.startsWith('dm:');
+  for (const s of deps.sessionsOf(conv)) {
+    if (s.state !== 'live') continue;
+    const last = s.lastSeq.get(conv) ?? (isDm ? 0 : undefined);
+    if (last !== undefined && (min === undefined || last < min)) min = last;
+  }
+  return min;
+}
+
 class ConvStream {
   delivered: number | undefined;
   readonly held = new Map<number, Delivery>();
   private timer: NodeJS.Timeout | undefined;
   private fetching = false;
   private retries = 0;
+  /** A position the conversation is known to have reached (Ordering.repair), to fetch up to. */
+  private target = 0;
   lastActive = Date.now();
 
   constructor(
@@ -76,7 +90,7 @@ class ConvStream {
 
   push(d: Delivery): void {
     this.lastActive = Date.now();
-    if (this.delivered === undefined) this.delivered = this.baseline(d);
+    if (this.delivered === undefined) this.delivered = this.baseline(d.seq);
     if (d.seq <= this.delivered || this.held.has(d.seq)) return;
     if (d.seq === this.delivered + 1 && !this.fetching) {
       this.emitNext(d);
@@ -89,16 +103,19 @@ class ConvStream {
       this.timer = setTimeout(() => this.fillGap(), this.deps.reorderWaitMs);
   }
 
-  /** Where to start: the lowest cursor of the sessions that will receive it. */
-  private baseline(d: Delivery): number {
-    let min: number | undefined;
-    const isDm = this.conv.startsWith('dm:');
-    for (const s of this.deps.sessionsOf(this.conv)) {
-      if (s.state !== 'live') continue;
-      const last = s.lastSeq.get(this.conv) ?? (isDm ? 0 : undefined);
-      if (last !== undefined && (min === undefined || last < min)) min = last;
-    }
-    return min === undefined ? d.seq - 1 : Math.min(min, d.seq - 1);
+  /** The conversation has reached `latest` (a position check said so): fetch what did not arrive. */
+  repairTo(latest: number): void {
+    this.lastActive = Date.now();
+    if (this.delivered === undefined) this.delivered = this.baseline(latest + 1);
+    if (latest <= this.delivered) return;
+    this.target = Math.max(this.target, latest);
+    if (!this.timer) this.fillGap();
+  }
+
+  /** Where to start for a message `seq`: the lowest cursor of the sessions that will receive it. */
+  private baseline(seq: number): number {
+    const min = lowestCursor(this.deps, this.conv);
+    return min === undefined ? seq - 1 : Math.min(min, seq - 1);
   }
 
   private emitNext(d: Delivery): void {
@@ -122,10 +139,10 @@ class ConvStream {
   private fillGap(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.fetching || this.held.size === 0) return;
-    this.fetching = true;
     const after = this.delivered ?? 0;
-    const upTo = Math.min(...this.held.keys()) - 1;
+    if (this.fetching || (this.held.size === 0 && this.target <= after)) return;
+    this.fetching = true;
+    const upTo = this.held.size ? Math.min(...this.held.keys()) - 1 : this.target;
     fetchRange(this.deps, this.conv, after, upTo)
       .then((msgs) => {
         this.fetching = false;
@@ -151,6 +168,8 @@ class ConvStream {
       .catch((err) => {
         this.fetching = false;
         this.deps.onError(err, this.conv);
+        // Only a repair was waiting: the next position check tries again.
+        if (this.held.size === 0) return;
         if (++this.retries > MAX_RETRIES) {
           this.retries = 0;
           this.delivered = Math.min(...this.held.keys()) - 1;
@@ -178,12 +197,16 @@ export class Ordering {
 
   /** A stored message arrived from the bus. */
   push(d: Delivery): void {
-    let stream = this.streams.get(d.conv);
+    this.stream(d.conv).push(d);
+  }
+
+  private stream(conv: string): ConvStream {
+    let stream = this.streams.get(conv);
     if (!stream) {
-      stream = new ConvStream(d.conv, this.deps, (x) => this.emit(x));
-      this.streams.set(d.conv, stream);
+      stream = new ConvStream(conv, this.deps, (x) => this.emit(x));
+      this.streams.set(conv, stream);
     }
-    stream.push(d);
+    return stream;
   }
 
   private emit(d: Delivery): void {
@@ -263,6 +286,22 @@ export class Ordering {
         this.deps.onError(err, conv);
         this.deps.resync(s, 'history unavailable');
       });
+  }
+
+  /**
+   * A position check found `conv` at `latest`: whatever this gateway has not delivered of it
+   * up to there is fetched once for the gateway and goes out in order, as if it had arrived.
+   * Sessions with no cursor for a room (nothing delivered here yet) start with the next one.
+   */
+  repair(conv: string, latest: number): void {
+    const stream = this.streams.get(conv);
+    if (stream) {
+      stream.repairTo(latest);
+      return;
+    }
+    // Most checks find nothing missing: no stream is made for a conversation that is current.
+    const min = lowestCursor(this.deps, conv);
+    if (min !== undefined && min < latest) this.stream(conv).repairTo(latest);
   }
 
   /** Drops idle streams; their state is rebuilt from session cursors on the next message. */

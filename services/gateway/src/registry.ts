@@ -6,6 +6,14 @@ interface Known {
   ver: number;
 }
 
+/** Which subjects the gateway needs: called on the first need of one and when the last goes. */
+export interface Interest {
+  /** A room: a confirmed member here, or a join in flight. */
+  room(room: string, interested: boolean): void;
+  /** A user: a session here. */
+  user(user: string, interested: boolean): void;
+}
+
 /** Left rooms remembered per user (to refuse a late `joined`); the oldest is forgotten past it. */
 const MAX_LEFT_PER_USER = 1000;
 
@@ -31,10 +39,11 @@ export class Registry {
   private readonly joining = new Map<string, number>();
   private readonly watchers = new Map<string, Set<Session>>();
 
-  constructor(
-    /** Called when the room first needs its subject (a member or a join in flight) / no longer does. */
-    private readonly onRoomInterest: (room: string, interested: boolean) => void,
-  ) {}
+  private readonly onRoomInterest: Interest['room'];
+
+  constructor(private readonly interest: Interest) {
+    this.onRoomInterest = interest.room;
+  }
 
   addSession(s: Session): void {
     this.sessions.set(s.id, s);
@@ -42,6 +51,7 @@ export class Registry {
     if (!set) {
       set = new Set();
       this.byUser.set(s.user, set);
+      this.interest.user(s.user, true);
     }
     set.add(s);
   }
@@ -53,6 +63,7 @@ export class Registry {
     set?.delete(s);
     if (set && set.size === 0) {
       this.byUser.delete(s.user);
+      this.interest.user(s.user, false);
       for (const [room, k] of this.known.get(s.user) ?? []) if (k.member) this.dropMember(room, s.user);
       this.known.delete(s.user);
     }

@@ -12,8 +12,12 @@ function session(id: string, user: string): Session {
 
 function registry() {
   const interest: string[] = [];
-  const r = new Registry((room, on) => interest.push(`${on ? '+' : '-'}${room}`));
-  return { r, interest };
+  const users: string[] = [];
+  const r = new Registry({
+    room: (room, on) => interest.push(`${on ? '+' : '-'}${room}`),
+    user: (user, on) => users.push(`${on ? '+' : '-'}${user}`),
+  });
+  return { r, interest, users };
 }
 
 describe('Registry: membership only as confirmed, newest version wins', () => {
@@ -74,13 +78,19 @@ describe('Registry: membership only as confirmed, newest version wins', () => {
   });
 
   it('tracks only users with sessions here, and forgets them with their last session', () => {
-    const { r } = registry();
+    const { r, users } = registry();
     expect(r.applyMembership('ghost', 'vault', true, 1)).toBe(false);
     const s = session('s1', 'alice');
+    const t = session('s2', 'alice');
     r.addSession(s);
+    r.addSession(t);
+    r.removeSession(t);
+    // The user's subject: from the first session to the last.
+    expect(users).toEqual(['+alice']);
     r.applyMembership('alice', 'vault', true, 1);
     expect([...r.memberships()]).toEqual([{ room: 'vault', user: 'alice' }]);
     r.removeSession(s);
+    expect(users).toEqual(['+alice', '-alice']);
     expect(r.knows('alice', 'vault')).toBe(false);
     expect([...r.memberships()]).toEqual([]);
   });

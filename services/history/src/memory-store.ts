@@ -68,6 +68,14 @@ export class MemoryMessageStore implements MessageStore {
     }));
   }
 
+  async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]> {
+    const convs = new Set(rooms.map((r) => `room:${r}`));
+    for (const u of users) for (const c of this.dms.get(u) ?? []) convs.add(c);
+    return [...convs]
+      .map((conv) => ({ conv, seq: this.messages.get(conv)?.length ?? 0 }))
+      .filter((p) => p.seq > 0);
+  }
+
   async markRead(user: string, conv: string, seq: number): Promise<number> {
     const key = `${user}\n${conv}`;
     const clamped = Math.min(seq, this.messages.get(conv)?.length ?? 0);

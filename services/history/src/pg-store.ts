@@ -72,6 +72,18 @@ export class PgMessageStore implements MessageStore {
     return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq), read: Number(r.read) }));
   }
 
+  async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]> {
+    const { rows } = await this.pool.query<{ conv: string; seq: string }>(
+      `SELECT k.conv, k.last_seq AS seq
+         FROM (SELECT 'room:' || r AS conv FROM unnest($2::text[]) AS r
+               UNION
+               SELECT conv FROM conv_members WHERE user_id = ANY($1::text[])) c
+         JOIN conversations k ON k.conv = c.conv`,
+      [users, rooms],
+    );
+    return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq) }));
+  }
+
   async markRead(user: string, conv: string, seq: number): Promise<number> {
     const { rows } = await this.pool.query<{ seq: string }>(
       `INSERT INTO read_markers (user_id, conv, seq)

@@ -3,11 +3,13 @@ import type {
   ConvsRequest,
   HistoryQueryReply,
   HistoryQueryRequest,
+  PositionsReply,
+  PositionsRequest,
   ReadReply,
   ReadRequest,
   ServeContext,
 } from '@natter/contracts';
-import { isRoom, NatterError } from '@natter/protocol';
+import { isRoom, isUser, NatterError } from '@natter/protocol';
 import { authorizeConv, requireConv } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { MessageStore } from './store.ts';
@@ -55,6 +57,25 @@ export function convsHandler(deps: QueryDeps): Handler<ConvsRequest, ConvsReply>
       deps.store.convs(user, req.rooms, req.dms === true),
     );
     return { convs };
+  };
+}
+
+/** Users and rooms one `historyPositions` may name (the gateway batches below it). */
+export const MAX_POSITIONS_BATCH = 1000;
+
+/** `historyPositions`: where conversations are, for a gateway's position check (trusted: no user). */
+export function positionsHandler(deps: QueryDeps): Handler<PositionsRequest, PositionsReply> {
+  return async (req) => {
+    if (!Array.isArray(req.users) || !req.users.every(isUser) || req.users.length > MAX_POSITIONS_BATCH) {
+      throw new NatterError('bad_request', `users: a list of at most ${MAX_POSITIONS_BATCH} user ids`);
+    }
+    if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom) || req.rooms.length > MAX_POSITIONS_BATCH) {
+      throw new NatterError('bad_request', `rooms: a list of at most ${MAX_POSITIONS_BATCH} room names`);
+    }
+    const positions = await deps.guard.run('reading positions', () =>
+      deps.store.positions(req.users, req.rooms),
+    );
+    return { positions };
   };
 }
 

@@ -1,14 +1,6 @@
 import type { Bus } from '@natter/bus';
-import {
-  emit,
-  type SendReply,
-  type SendRequest,
-  type ServeContext,
-  type StoredMessage,
-  type Subjects,
-} from '@natter/contracts';
+import { emit, type SendReply, type SendRequest, type ServeContext, type Subjects } from '@natter/contracts';
 import { convOf } from '@natter/protocol';
-import type { DmAnnouncer } from './announce.ts';
 import { authorizeRoom, requireRoom } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { HistoryMetrics } from './metrics.ts';
@@ -24,7 +16,6 @@ export interface SendDeps {
   membership: MembershipCache;
   metrics: HistoryMetrics;
   maxTextChars: number;
-  announcer: DmAnnouncer;
 }
 
 /**
@@ -58,8 +49,13 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
         ctx.trace,
       );
     } else {
-      const event: StoredMessage = { v: 1, msg, origin: req.origin };
-      deps.announcer.announce(event, ctx.trace);
+      // On both users' subjects: each gateway holding a session of either gets it, and
+      // nothing goes anywhere for a user who is offline. A delivery lost on the way (a
+      // broker restart) is repaired by the gateways' position check, not by retrying here.
+      const event = { kind: 'message' as const, msg };
+      for (const user of new Set([req.from, target.user])) {
+        emit(deps.bus, deps.subjects, 'user', user, { event, origin: req.origin }, ctx.trace);
+      }
     }
     return reply;
   };

@@ -5,11 +5,10 @@ import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { DmAnnouncer } from './announce.ts';
 import { InFlight } from './in-flight.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
-import { convsHandler, queryHandler, readHandler } from './queries.ts';
+import { convsHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
 import { StoreGuard } from './store-guard.ts';
@@ -48,7 +47,6 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
   const s = subjects(config.namespace);
   const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
   const membership = new MembershipCache(rpc, { ttlMs: parts.rosterTtlMs });
-  const announcer = new DmAnnouncer(rpc, log);
   const guard = new StoreGuard(isConnectionError, log);
   const inFlight = new InFlight();
   const deps = { store, guard, membership };
@@ -67,12 +65,12 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
           subjects: s,
           metrics: historyMetrics(parts.registry),
           maxTextChars: config.maxTextChars,
-          announcer,
         }),
       ),
     ),
     serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap(queryHandler(deps))),
     serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap(convsHandler(deps))),
+    serve(bus, s, 'historyPositions', QUEUE.history, log, inFlight.wrap(positionsHandler(deps))),
     serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap(readHandler(deps))),
     // Every instance drops its own cache entry: no queue group.
     on(bus, s, 'roomsChanged', log, (e) => membership.drop(e.room)),
@@ -105,7 +103,6 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     ready: () => guard.ready,
     async stop() {
       clearInterval(timer);
-      announcer.stop();
       await sweep?.stop();
       for (const sub of subs) sub.unsubscribe();
       await inFlight.idle();

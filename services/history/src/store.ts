@@ -54,6 +54,8 @@ export interface QueryResult {
  *   messages) and, when `dms`, every `dm:` conversation with at least one message that the
  *   user is one of the two users of; each with the latest seq and the user's read marker
  *   (0 when none).
+ * - `positions` is the latest seq of each given room and of every DM of each given user,
+ *   only for conversations with at least one message, in no particular order.
  * - `markRead` stores the user's read marker, clamped to the conversation's latest seq; it
  *   never moves back. It resolves with the marker after the update.
  * - `latestSeq` is the conversation's latest seq (0 when it has none).
@@ -65,6 +67,7 @@ export interface MessageStore {
   append(msg: AppendInput): Promise<AppendResult>;
   query(conv: string, opts: QueryOptions): Promise<QueryResult>;
   convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]>;
+  positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]>;
   markRead(user: string, conv: string, seq: number): Promise<number>;
   latestSeq(conv: string): Promise<number>;
   ping(): Promise<void>;

@@ -1,8 +1,9 @@
 import { type Bus, connectNatsBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
-import { decode, encode, RpcClient, type SendReply, type StoredMessage, subjects } from '@natter/contracts';
+import { decode, RpcClient, type SendReply, subjects, type UserDelivery } from '@natter/contracts';
 import { createPool, migrate } from '@natter/db';
 import { createLogger } from '@natter/log';
+import type { MessageView } from '@natter/protocol';
 import { type NatsHandle, type PostgresHandle, startNats, startPostgres, waitFor } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,12 +56,12 @@ describe('history on real NATS and Postgres, two instances', () => {
     }
 
     const watcher = await bus('watcher');
-    const stored: StoredMessage[] = [];
+    const stored: MessageView[] = [];
     const barriers = new Set<string>();
-    // Presence, as far as history can tell: it acknowledges each DM announcement.
-    watcher.subscribe(s.msgStoredDm, (m) => {
-      stored.push(decode<StoredMessage>(m.data));
-      m.respond(encode({ ok: { gateways: 1 } }));
+    // One of the two users' subjects, as a gateway holding alice would see it.
+    watcher.subscribe(s.user('alice'), (m) => {
+      const { event } = decode<UserDelivery>(m.data);
+      if (event.kind === 'message') stored.push(event.msg);
     });
     watcher.subscribe('hist.test.barrier', (m) => void barriers.add(new TextDecoder().decode(m.data)));
     await watcher.flush();
@@ -102,7 +103,7 @@ describe('history on real NATS and Postgres, two instances', () => {
       what: 'both barriers and 1000 announcements',
     });
     expect(stored).toHaveLength(1000);
-    expect([...new Set(stored.map((e) => e.msg.seq))].sort((a, b) => a - b)).toEqual(
+    expect([...new Set(stored.map((m) => m.seq))].sort((a, b) => a - b)).toEqual(
       first.map((r) => r.seq).sort((a, b) => a - b),
     );
 

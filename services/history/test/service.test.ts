@@ -3,14 +3,13 @@ import { loadConfig } from '@natter/config';
 import {
   decode,
   emit,
-  encode,
   QUEUE,
   type RoomEvent,
   type RoomRosterReply,
   RpcClient,
-  type StoredMessage,
   serve,
   subjects,
+  type UserDelivery,
 } from '@natter/contracts';
 import { createLogger, TRACE_HEADER } from '@natter/log';
 import { NatterError } from '@natter/protocol';
@@ -79,11 +78,8 @@ describe('history service on the in-process bus', () => {
     });
     events = [];
     const watcher = bus.connect();
-    // Presence, as far as history can tell: it acknowledges each DM announcement.
-    watcher.subscribe(s.msgStoredDm, (m) => {
-      events.push(m);
-      m.respond(encode({ ok: { gateways: 1 } }));
-    });
+    // The gateways, as far as history can tell: they subscribe their users' subjects.
+    watcher.subscribe(s.user('*'), (m) => void events.push(m));
     watcher.subscribe(s.room('*'), (m) => void events.push(m));
     svc = await start(config, { bus: bus.connect(), log, store });
     rpcBus = bus.connect();
@@ -94,7 +90,7 @@ describe('history service on the in-process bus', () => {
     await svc.stop();
   });
 
-  it('stores a DM, replies with seq, mid and ts, and publishes it on msgStoredDm with origin and trace', async () => {
+  it("stores a DM, replies with seq, mid and ts, and publishes it on both users' subjects with origin and trace", async () => {
     const reply = await rpc.call(
       'msgSend',
       { v: 1, from: 'bob', to: 'user:alice', cid: 'c1', text: 'hi', origin },
@@ -103,15 +99,27 @@ describe('history service on the in-process bus', () => {
     expect(reply).toMatchObject({ conv: 'dm:alice:bob', seq: 1 });
     expect(reply.mid).toMatch(/^m_/);
     expect(reply.duplicate).toBeUndefined();
-    await waitFor(() => events.length === 1, 'the stored DM');
-    expect(events[0].subject).toBe(s.msgStoredDm);
-    expect(events[0].headers?.[TRACE_HEADER]).toBe('trace-1');
-    const event = decode<StoredMessage>(events[0].data);
-    expect(event).toEqual({
-      v: 1,
-      origin,
-      msg: { conv: 'dm:alice:bob', seq: 1, mid: reply.mid, ts: reply.ts, from: 'bob', text: 'hi', cid: 'c1' },
-    });
+    await waitFor(() => events.length === 2, 'the stored DM, twice');
+    expect(events.map((e) => e.subject).sort()).toEqual([s.user('alice'), s.user('bob')]);
+    for (const e of events) {
+      expect(e.headers?.[TRACE_HEADER]).toBe('trace-1');
+      expect(decode<UserDelivery>(e.data)).toEqual({
+        v: 1,
+        origin,
+        event: {
+          kind: 'message',
+          msg: {
+            conv: 'dm:alice:bob',
+            seq: 1,
+            mid: reply.mid,
+            ts: reply.ts,
+            from: 'bob',
+            text: 'hi',
+            cid: 'c1',
+          },
+        },
+      });
+    }
   });
 
   it('answers a retry with the first result, stores nothing new and announces it again', async () => {
@@ -122,12 +130,12 @@ describe('history service on the in-process bus', () => {
     // The first announcement may have died with a process: a retry announces again, and
     // gateways drop what their sessions already have.
     const next = await rpc.call('msgSend', { ...send, cid: 'next' });
-    await waitFor(() => events.length >= 3, 'the next message');
-    expect(events.map((e) => decode<StoredMessage>(e.data).msg.seq)).toEqual([
-      first.seq,
-      first.seq,
-      next.seq,
-    ]);
+    await waitFor(() => events.length >= 6, 'the next message');
+    const seqs = events.map((e) => {
+      const { event } = decode<UserDelivery>(e.data);
+      return event.kind === 'message' ? event.msg.seq : -1;
+    });
+    expect(seqs).toEqual([first.seq, first.seq, first.seq, first.seq, next.seq, next.seq]);
     expect(await store.latestSeq('dm:alice:bob')).toBe(2);
   });
 

@@ -76,18 +76,6 @@ export class MemoryPresenceStore implements PresenceStore {
     return offline;
   }
 
-  async gatewaysOf(users: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    for (const user of new Set(users)) {
-      for (const gw of new Set(this.users.get(user)?.values())) {
-        const list = out.get(gw);
-        if (list) list.push(user);
-        else out.set(gw, [user]);
-      }
-    }
-    return out;
-  }
-
   async query(users: string[]): Promise<PresenceView[]> {
     return users.map((user) => {
       if ((this.users.get(user)?.size ?? 0) > 0) return { user, online: true };

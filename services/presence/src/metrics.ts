@@ -2,7 +2,6 @@ import { Counter, type Registry } from 'prom-client';
 
 export interface PresenceMetrics {
   transitions: Counter<'online'>;
-  deliveries: Counter<string>;
   sweptGateways: Counter<string>;
   resyncs: Counter<'scope'>;
   droppedEvents: Counter<string>;
@@ -22,10 +21,6 @@ export function presenceMetrics(registry?: Registry): PresenceMetrics {
     transitions: counter('natter_presence_transitions_total', 'Users that came online or went offline', [
       'online',
     ]),
-    deliveries: counter(
-      'natter_presence_deliveries_total',
-      'Events published to gateways for their sessions',
-    ),
     sweptGateways: counter(
       'natter_presence_swept_gateways_total',
       'Removals of gateways that missed their heartbeats (by any instance that saw them expired)',
@@ -35,7 +30,7 @@ export function presenceMetrics(registry?: Registry): PresenceMetrics {
     ]),
     droppedEvents: counter(
       'natter_presence_dropped_events_total',
-      'Events (disconnects, heartbeats, deliveries) dropped: the store failed or the event was malformed',
+      'Events (disconnects, heartbeats) dropped: the store failed or the event was malformed',
     ),
   };
 }

@@ -89,25 +89,6 @@ export class RedisPresenceStore implements PresenceStore {
     });
   }
 
-  gatewaysOf(users: string[]): Promise<Map<string, string[]>> {
-    const unique = [...new Set(users)];
-    return this.run('gatewaysOf', async () => {
-      const out = new Map<string, string[]>();
-      if (unique.length === 0) return out;
-      const pipeline = this.redis.pipeline();
-      for (const user of unique) pipeline.hvals(this.userKey(user));
-      const results = settled(await pipeline.exec());
-      unique.forEach((user, i) => {
-        for (const gw of new Set(results[i] as string[])) {
-          const list = out.get(gw);
-          if (list) list.push(user);
-          else out.set(gw, [user]);
-        }
-      });
-      return out;
-    });
-  }
-
   query(users: string[]): Promise<PresenceView[]> {
     return this.run('query', async () => {
       if (users.length === 0) return [];

@@ -13,10 +13,9 @@ import {
   subjects,
 } from '@natter/contracts';
 import type { Logger } from '@natter/log';
-import { DEFAULT_LIMITS, NatterError, parseConv } from '@natter/protocol';
+import { DEFAULT_LIMITS, NatterError } from '@natter/protocol';
 import type { Registry } from 'prom-client';
 import { presenceMetrics } from './metrics.ts';
-import { routeToGateways } from './router.ts';
 import type { PresenceStore } from './store.ts';
 import { StoreHealth } from './store-health.ts';
 import { Sweeper } from './sweeper.ts';
@@ -134,32 +133,6 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
           Number.isFinite(hb.interval) && hb.interval > 0 ? hb.interval : config.gatewayHeartbeatMs;
         const held = await store.heartbeat(hb.gw, 3 * interval + LIVENESS_SLACK_MS);
         if (held === 0 && hb.sessions > 0) resyncGateway(hb.gw, ctx.trace);
-      }),
-      { queue: QUEUE.presence, rejected: metrics.droppedEvents },
-    ),
-
-    // A request: history retries a DM announcement until some presence instance routed it,
-    // so a presence or Redis outage delays a DM but never drops it.
-    serve(bus, s, 'msgStoredDm', QUEUE.presence, log, async (ev, ctx) => {
-      const conv = parseConv(ev.msg?.conv ?? '');
-      if (conv?.kind !== 'dm')
-        throw new NatterError('bad_request', `msg.conv: ${JSON.stringify(ev.msg?.conv)} is not a DM`);
-      const n = await work(() =>
-        routeToGateways(bus, s, store, conv.users, { kind: 'message', msg: ev.msg }, ev.origin, ctx.trace),
-      );
-      metrics.deliveries.inc(n);
-      return { gateways: n };
-    }),
-
-    on(
-      bus,
-      s,
-      'presenceRoute',
-      log,
-      event('routed user event', async (ev, ctx) => {
-        if (!Array.isArray(ev.users)) throw new NatterError('bad_request', 'users: expected an array');
-        const n = await routeToGateways(bus, s, store, ev.users, ev.event, ev.origin, ctx.trace);
-        metrics.deliveries.inc(n);
       }),
       { queue: QUEUE.presence, rejected: metrics.droppedEvents },
     ),

@@ -62,13 +62,6 @@ export interface PresenceStore {
    */
   removeGateway(gw: string, opts?: { ifExpired?: boolean }): Promise<WentOffline[]>;
 
-  /**
-   * For the given users, the gateways holding at least one of their sessions: gateway id
-   * -> those users (each once) with a session there. Users with no session are absent.
-   * One round trip to the backend however many users.
-   */
-  gatewaysOf(users: string[]): Promise<Map<string, string[]>>;
-
   /** Online state of each user, in the order given; lastSeen (ISO) only for offline users seen before. */
   query(users: string[]): Promise<PresenceView[]>;
 

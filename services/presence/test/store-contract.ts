@@ -76,18 +76,6 @@ export function presenceStoreContract(name: string, make: () => Promise<StoreFix
       expect(await store.query([])).toEqual([]);
     });
 
-    it('maps users to the gateways holding their sessions', async () => {
-      await store.connect('g1', [s('s1', 'alice'), s('s2', 'bob'), s('s5', 'bob')], LONG);
-      await store.connect('g2', [s('s3', 'alice'), s('s4', 'carol')], LONG);
-      const map = await store.gatewaysOf(['alice', 'bob', 'dave', 'alice']);
-      expect(Object.fromEntries([...map].map(([gw, users]) => [gw, [...users].sort()]))).toEqual({
-        g1: ['alice', 'bob'],
-        g2: ['alice'],
-      });
-      expect((await store.gatewaysOf([])).size).toBe(0);
-      expect((await store.gatewaysOf(['dave'])).size).toBe(0);
-    });
-
     it('counts a gateway’s sessions on heartbeat', async () => {
       expect(await store.heartbeat('g1', LONG)).toBe(0);
       await store.connect('g1', [s('s1', 'alice'), s('s2', 'bob')], LONG);
@@ -115,7 +103,6 @@ export function presenceStoreContract(name: string, make: () => Promise<StoreFix
       expect([...a, ...b].map((o) => o.user)).toEqual(['alice']);
       expect(await store.expired()).not.toContain('dead');
       expect((await store.query(['alice', 'bob'])).map((v) => v.online)).toEqual([false, true]);
-      expect([...(await store.gatewaysOf(['alice', 'bob'])).keys()]).toEqual(['live']);
       expect(await store.heartbeat('dead', LONG)).toBe(0);
     });
 

@@ -7,8 +7,8 @@ import { emit, type Subjects } from '@natter/contracts';
  *    It goes first so that history has it before the caller, answered, can send.
  * 2. a `joined` / `left` RoomEvent on the room's subject: gateways with members online
  *    deliver it to them, and apply a `left` to the leaver's sessions they hold.
- * 3. a `membership` UserDelivery to presence: every gateway holding one of the user's sessions
- *    updates its membership cache (and subscribes to / leaves the room subject).
+ * 3. a `membership` UserDelivery on the user's subject: every gateway holding one of the
+ *    user's sessions updates its membership cache (and subscribes to / leaves the room subject).
  * All three carry the request's trace id and the change's membership version, so a gateway
  * that gets them late, twice, or after a newer change applies only the newest. Publishes
  * from one connection arrive in order.
@@ -22,11 +22,5 @@ export function announceMembership(
   const { room, user, kind, ver } = change;
   emit(bus, s, 'roomsChanged', { room }, trace);
   emit(bus, s, 'room', room, { kind, room, user, ver }, trace);
-  emit(
-    bus,
-    s,
-    'presenceRoute',
-    { users: [user], event: { kind: 'membership', room, member: kind === 'joined', ver } },
-    trace,
-  );
+  emit(bus, s, 'user', user, { event: { kind: 'membership', room, member: kind === 'joined', ver } }, trace);
 }

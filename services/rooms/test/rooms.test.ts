@@ -47,7 +47,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     store = new ProbedStore();
     // Three subscriptions of one connection: the bus keeps a publisher's order across them.
     events = [];
-    for (const subject of [s.roomsChanged, s.room('*'), s.presenceRoute]) record(client, subject, events);
+    for (const subject of [s.roomsChanged, s.room('*'), s.user('*')]) record(client, subject, events);
   });
 
   afterEach(async () => {
@@ -74,11 +74,10 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
         body: { v: 1, kind: 'joined', room: 'general', user: 'alice', ver: 1 },
       },
       {
-        subject: s.presenceRoute,
+        subject: s.user('alice'),
         trace: 'tr-1',
         body: {
           v: 1,
-          users: ['alice'],
           event: { kind: 'membership', room: 'general', member: true, ver: 1 },
         },
       },
@@ -213,11 +212,10 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
         body: { v: 1, kind: 'left', room: 'general', user: 'alice', ver: 2 },
       },
       {
-        subject: s.presenceRoute,
+        subject: s.user('alice'),
         trace: 'tr-leave',
         body: {
           v: 1,
-          users: ['alice'],
           event: { kind: 'membership', room: 'general', member: false, ver: 2 },
         },
       },

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InProcessCluster, startInProcess } from './helpers/in-process.ts';
+import type { Frame, RawClient } from './helpers/ws-client.ts';
+
+/**
+ * The delivery rules across three gateways and every service in one process (one MemoryBus):
+ * one way to reach a session (subject interest, for rooms and users alike), in order, once,
+ * only to those who belong, and repaired when the bus loses a delivery.
+ */
+let c: InProcessCluster;
+
+beforeAll(async () => {
+  // A short position check, so a lost delivery is repaired within the test's patience.
+  c = await startInProcess({ env: { NATTER_POSITION_CHECK_SEC: '1' } });
+});
+
+afterAll(async () => {
+  await c?.stop();
+});
+
+const seqs = (frames: Frame[]) => frames.map((f) => f.seq as number);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('DMs by the users’ subjects', () => {
+  it('reach every session of both users on every gateway, once and in order, but not the sending one', async () => {
+    const alice1 = await c.hello(0, 'alice');
+    const alice3 = await c.hello(2, 'alice');
+    const bob2 = await c.hello(1, 'bob');
+    const bob3 = await c.hello(2, 'bob');
+    for (let i = 0; i < 20; i++) await alice1.ok('send', { to: 'user:bob', cid: `a-${i}`, text: `${i}` });
+    const want = Array.from({ length: 20 }, (_, i) => i + 1);
+    // gw-3 holds both users: the two copies it gets (one per subject) make one delivery each.
+    for (const s of [bob2, bob3, alice3])
+      expect(seqs(await s.waitMessages('dm:alice:bob', 20))).toEqual(want);
+    await sleep(100);
+    for (const s of [bob2, bob3, alice3]) expect(s.messages('dm:alice:bob')).toHaveLength(20);
+    expect(alice1.messages('dm:alice:bob')).toEqual([]);
+  });
+
+  it('publish nothing anywhere for a user who is offline, and stop once the last session goes', async () => {
+    const carol = await c.hello(0, 'carol');
+    const dave = await c.hello(1, 'dave');
+    await carol.ok('send', { to: 'user:dave', cid: 'c-1', text: 'hi' });
+    await dave.waitMessages('dm:carol:dave', 1);
+    dave.close();
+    await sleep(100);
+    const before = c.broker.stats();
+    await carol.ok('send', { to: 'user:dave', cid: 'c-2', text: 'are you there' });
+    await sleep(50);
+    const after = c.broker.stats();
+    // msg.send + its reply + carol's subject (her own sessions) = 3 handler calls; dave's
+    // subject has no subscriber left.
+    expect(after.delivered - before.delivered).toBe(3);
+  });
+
+  it('DM typing goes to the other user only; a read receipt to both', async () => {
+    const erin = await c.hello(0, 'erin');
+    const erin2 = await c.hello(2, 'erin');
+    const fred = await c.hello(1, 'fred');
+    await erin.ok('typing', { to: 'user:fred' });
+    await fred.waitEvent((f) => f.ev === 'typing' && f.user === 'erin');
+    await erin.ok('send', { to: 'user:fred', cid: 'e-1', text: 'x' });
+    await fred.waitMessages('dm:erin:fred', 1);
+    await fred.ok('read', { conv: 'dm:erin:fred', seq: 1 });
+    await erin.waitEvent((f) => f.ev === 'read' && f.user === 'fred');
+    await erin2.waitEvent((f) => f.ev === 'read' && f.user === 'fred');
+    expect(erin2.events.filter((f) => f.ev === 'typing')).toEqual([]);
+  });
+});
+
+describe('a lost live delivery is repaired without a further message', () => {
+  it('a DM the bus dropped reaches its recipient with the next position check', async () => {
+    const gina = await c.hello(0, 'gina');
+    const hal = await c.hello(1, 'hal');
+    await gina.ok('send', { to: 'user:hal', cid: 'g-1', text: 'one' });
+    await hal.waitMessages('dm:gina:hal', 1);
+    c.historyBus.drop((subject) => subject.includes('.user.'));
+    await gina.ok('send', { to: 'user:hal', cid: 'g-2', text: 'two (lost on the bus)' });
+    c.historyBus.heal();
+    expect(c.historyBus.dropped).toBeGreaterThan(0);
+    // Nothing else is sent: only the position check can bring it.
+    expect(seqs(await hal.waitMessages('dm:gina:hal', 2, 5000))).toEqual([1, 2]);
+  });
+
+  it('so does a room message, for every member on every gateway, and a brand-new DM', async () => {
+    const ivy = await c.hello(0, 'ivy');
+    const jon = await c.hello(1, 'jon');
+    const kim = await c.hello(2, 'kim');
+    for (const s of [ivy, jon, kim]) await s.ok('join', { room: 'lossy' });
+    await ivy.ok('send', { to: 'room:lossy', cid: 'i-1', text: 'one' });
+    await jon.waitMessages('room:lossy', 1);
+    await kim.waitMessages('room:lossy', 1);
+    c.historyBus.drop((subject) => subject.includes('.room.') || subject.includes('.user.'));
+    await ivy.ok('send', { to: 'room:lossy', cid: 'i-2', text: 'two (lost)' });
+    await ivy.ok('send', { to: 'user:kim', cid: 'i-3', text: 'first DM ever (lost)' });
+    c.historyBus.heal();
+    for (const s of [jon, kim]) expect(seqs(await s.waitMessages('room:lossy', 2, 5000))).toEqual([1, 2]);
+    expect(seqs(await kim.waitMessages('dm:ivy:kim', 1, 5000))).toEqual([1]);
+  });
+});
+
+describe('nobody where they don’t belong, across three gateways', () => {
+  it('an uninvited user spamming join on each gateway gets nothing of a private room', async () => {
+    const owner = await c.hello(0, 'olive');
+    const member = await c.hello(2, 'pat');
+    const mallories: RawClient[] = [
+      await c.hello(0, 'mal1'),
+      await c.hello(1, 'mal2'),
+      await c.hello(2, 'mal3'),
+    ];
+    await owner.ok('create', { room: 'secret', private: true });
+    await owner.ok('invite', { room: 'secret', user: 'pat' });
+    await member.ok('join', { room: 'secret' });
+    let spamming = true;
+    const spam = mallories.map(async (m) => {
+      while (spamming) {
+        await m.request('join', { room: 'secret' });
+        await sleep(5);
+      }
+    });
+    for (let i = 0; i < 30; i++) {
+      await owner.ok('send', { to: 'room:secret', cid: `o-${i}`, text: `s${i}` });
+      await sleep(5);
+    }
+    await member.waitMessages('room:secret', 30);
+    spamming = false;
+    await Promise.all(spam);
+    await sleep(100);
+    for (const m of mallories) {
+      expect(m.events.filter((f) => f.conv === 'room:secret' || f.room === 'secret')).toEqual([]);
+    }
+  });
+});
