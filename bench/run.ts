@@ -3,8 +3,9 @@
  * the limits on free ports, drives every scenario from worker processes, prints a table and
  * writes bench/results/latest.{json,md,svg} plus dated copies.
  *
- *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history] [--systems natter,peer]
+ *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,cluster] [--systems natter,peer]
  *                    [--workers 2] [--profile] [--dm-rates 500,1000] [--step-ms 5000]
+ *                    [--cluster-sizes 2,4,8]
  *
  * --profile runs every Natter process under the V8 CPU profiler (lib/profile-entry.ts) and adds
  * their hottest functions to the report (the profiler slows them: use it to find costs, not for numbers).
@@ -22,13 +23,14 @@ import { computeRatios, terminalTable, writeReport } from './lib/report.ts';
 import type { Report } from './lib/results.ts';
 import { historySeed } from './lib/seed.ts';
 import { startSystems } from './lib/systems.ts';
+import { runCluster } from './scenarios/cluster.ts';
 import { runConnections } from './scenarios/connections.ts';
 import { type Ctx, FULL, QUICK } from './scenarios/context.ts';
 import { runDm } from './scenarios/dm.ts';
 import { runFanout } from './scenarios/fanout.ts';
 import { runHistory, seedHistory } from './scenarios/history.ts';
 
-const SCENARIOS = ['connections', 'dm', 'fanout', 'history'] as const;
+const SCENARIOS = ['connections', 'dm', 'fanout', 'history', 'cluster'] as const;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
 
 async function main(): Promise<number> {
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
       systems: { type: 'string' },
       'dm-rates': { type: 'string' },
       'step-ms': { type: 'string' },
+      'cluster-sizes': { type: 'string' },
     },
   });
   const only = new Set(values.only ? values.only.split(',') : SCENARIOS);
@@ -52,6 +55,12 @@ async function main(): Promise<number> {
   // For experiments: --dm-rates 500,1000,2000 --step-ms 5000.
   if (values['dm-rates']) sizes.dmRates = values['dm-rates'].split(',').map(Number);
   if (values['step-ms']) sizes.dmStepMs = Number(values['step-ms']);
+  // --cluster-sizes 2,4,8: gateways / peer nodes in the cluster scenario (each at least 2).
+  if (values['cluster-sizes'])
+    sizes.clusterSizes = values['cluster-sizes']
+      .split(',')
+      .map(Number)
+      .sort((a, b) => a - b);
   const startedAt = new Date();
   const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const progress = new ProgressLine();
@@ -81,6 +90,7 @@ async function main(): Promise<number> {
     fanout: [],
     connections: [],
     history: [],
+    cluster: [],
     notes: [],
     timings: [{ what: 'start every system', seconds: (Date.now() - startedAt.getTime()) / 1000 }],
   };
@@ -129,6 +139,14 @@ async function main(): Promise<number> {
       for (const id of among(['natter', 'peer', 'pg'] as const)) {
         await attempt(`history ${id}`, async () => {
           report.history.push(await runHistory(ctx, id, seed));
+        });
+      }
+    }
+    // Last: it starts and stops extra gateways and nodes.
+    if (only.has('cluster')) {
+      for (const id of among(['natter', 'peer'] as const)) {
+        await attempt(`cluster ${id}`, async () => {
+          report.cluster?.push(await runCluster(ctx, id));
         });
       }
     }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time per process group (milliseconds), read from /proc. */
-export type CpuSnapshot = Map<string, number>;
+/** CPU time (milliseconds) each process of a group has used, by pid, read from /proc. */
+export type CpuSnapshot = Map<number, { group: string; ms: number }>;
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -28,22 +28,42 @@ function groupOf(cmdline: string, environ: () => string): string | undefined {
 }
 
 /**
- * The CPU time (user + system) every process of this machine has used so far, summed per
- * group (each gateway on its own, each service, brokers, databases, the load generator).
- * Processes of other runs would be counted too: the bench owns the machine while it runs.
+ * The CPU time (user + system) the processes of this run have used so far (this process's
+ * descendants: the systems, their brokers and databases, the load generator), by process,
+ * with its group (each gateway on its own, each service, brokers, databases, the load generator).
+ * Other processes are left out even when they match a group: a system postgres, redis-server
+ * or nats-server, or another bench run on a shared machine.
  */
-export function cpuSnapshot(): CpuSnapshot {
-  const out: CpuSnapshot = new Map();
+export function cpuSnapshot(root = process.pid): CpuSnapshot {
+  const procs: { pid: number; ppid: number; ticks: number }[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      const group = groupOf(cmdline, () => readFileSync(`/proc/${pid}/environ`, 'utf8'));
-      if (!group) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-      out.set(group, (out.get(group) ?? 0) + ticks * TICK_MS);
+      // After the command: state, ppid, ...; utime and stime are fields 14 and 15 of stat.
+      procs.push({
+        pid: Number(pid),
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
+  const ours = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++)
+      if (p === root) return true;
+    return false;
+  };
+  const out: CpuSnapshot = new Map();
+  for (const { pid, ticks } of procs) {
+    if (pid === root || !ours(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const group = groupOf(cmdline, () => readFileSync(`/proc/${pid}/environ`, 'utf8'));
+      if (group) out.set(pid, { group, ms: ticks * TICK_MS });
     } catch {
       // The process ended between listing and reading.
     }
@@ -51,12 +71,17 @@ export function cpuSnapshot(): CpuSnapshot {
   return out;
 }
 
-/** CPU milliseconds each group used between two snapshots, groups that used none left out. */
+/**
+ * CPU milliseconds each group used between two snapshots, groups that used none left out.
+ * Counted per process, so one that ended meanwhile (a Postgres backend whose pool connection
+ * idled out) takes nothing away; what it used after `before` is lost with it.
+ */
 export function cpuSince(before: CpuSnapshot, after = cpuSnapshot()): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [group, ms] of after) {
-    const used = ms - (before.get(group) ?? 0);
-    if (used > 0) out[group] = used;
+  for (const [pid, { group, ms }] of after) {
+    const was = before.get(pid);
+    const used = ms - (was?.group === group ? was.ms : 0);
+    if (used > 0) out[group] = (out[group] ?? 0) + used;
   }
   return out;
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CLUSTER_KINDS } from '../scenarios/cluster.ts';
 import { chartSvg } from './chart.ts';
-import { type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
+import { type ClusterResult, type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
 
 const div = (a: number, b: number): number =>
   b > 0 && Number.isFinite(a) && Number.isFinite(b) ? a / b : Number.NaN;
@@ -17,7 +18,9 @@ function ratio(what: string, value: number, target?: Ratio['target']): Ratio {
 }
 
 /** Natter against the peer and the limits, and the issue's targets where it sets them. */
-export function computeRatios(r: Pick<Report, 'dm' | 'fanout' | 'connections' | 'history'>): Ratio[] {
+export function computeRatios(
+  r: Pick<Report, 'dm' | 'fanout' | 'connections' | 'history' | 'cluster'>,
+): Ratio[] {
   const out: Ratio[] = [];
   const dm = (s: SystemId) => r.dm.find((d) => d.system === s)?.maxHeld ?? Number.NaN;
   if (r.dm.length) {
@@ -85,6 +88,22 @@ export function computeRatios(r: Pick<Report, 'dm' | 'fanout' | 'connections' | 
     out.push(ratio('Connect rate: Natter / peer', div(natterConn.perSec, c('peer')?.perSec ?? Number.NaN)));
     out.push(ratio('Connect rate: Natter / raw ws', div(natterConn.perSec, c('ws')?.perSec ?? Number.NaN)));
   }
+  const growth = (s: ClusterResult['system']) => clusterGrowth(r.cluster?.find((x) => x.system === s));
+  for (const s of ['natter', 'peer'] as const) {
+    const g = growth(s);
+    if (g)
+      out.push(
+        ratio(
+          `CPU per DM, ${g.last.nodes} / ${g.first.nodes} nodes: ${s === 'natter' ? 'Natter' : 'peer'}`,
+          g.factor,
+        ),
+      );
+  }
+  const [gn, gp] = [growth('natter'), growth('peer')];
+  if (gn && gp && gn.last.nodes === gp.last.nodes)
+    out.push(
+      ratio(`CPU per DM at ${gn.last.nodes} nodes: Natter / peer`, div(gn.last.cpuPerDm, gp.last.cpuPerDm)),
+    );
   const h = (s: SystemId) => r.history.find((x) => x.system === s);
   const nh = h('natter');
   if (nh) {
@@ -108,6 +127,29 @@ export function computeRatios(r: Pick<Report, 'dm' | 'fanout' | 'connections' | 
     );
   }
   return out;
+}
+
+/** The smallest and largest cluster measured and how CPU per DM grew between them. */
+function clusterGrowth(c: ClusterResult | undefined) {
+  const first = c?.steps[0];
+  const last = c?.steps.at(-1);
+  if (!first || !last || first === last) return undefined;
+  return { first, last, factor: div(last.cpuPerDm, first.cpuPerDm) };
+}
+
+/** One line on cost versus cluster size, for the top of the report; undefined without that scenario. */
+export function clusterSummary(r: Pick<Report, 'cluster'>): string | undefined {
+  const parts = (r.cluster ?? []).flatMap((c) => {
+    const g = clusterGrowth(c);
+    if (!g) return [];
+    const unit = c.system === 'natter' ? 'gateways' : 'nodes';
+    return [
+      `${c.system === 'natter' ? 'Natter' : 'the peer'} ${n(g.first.cpuPerDm, 3)} ms at ${g.first.nodes} ${unit} -> ${n(g.last.cpuPerDm, 3)} ms at ${g.last.nodes} (x${n(g.factor)})`,
+    ];
+  });
+  if (!parts.length) return undefined;
+  const rate = r.cluster?.[0]?.steps[0]?.rate;
+  return `Cost versus cluster size (CPU per DM over the server processes at ${rate}/s, load generator excluded): ${parts.join('; ')}.`;
 }
 
 const n = (v: number, digits = 2): string =>
@@ -214,6 +256,33 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
       ]),
     },
     {
+      title: `CPU per DM by cluster size: DMs at a fixed rate over ${r.cluster?.[0]?.pairs ?? '-'} pairs spread over every node (sender and recipient on different nodes), CPU ms per DM sent over the server processes (load generator excluded)`,
+      head: [
+        'system',
+        'nodes',
+        'offered/s',
+        'delivered/s',
+        'delivered/sent',
+        'p50 / p99 ms',
+        'CPU ms/DM',
+        ...CLUSTER_KINDS,
+        'idle CPU ms/s',
+      ],
+      rows: (r.cluster ?? []).flatMap((c) =>
+        c.steps.map((s) => [
+          c.system === 'natter' ? 'Natter (gateways + services)' : 'Socket.IO + Redis adapter',
+          String(s.nodes),
+          String(s.rate),
+          String(s.deliveredPerSec),
+          `${s.received}/${s.sent}${s.errors ? ` (${s.errors} errors)` : ''}`,
+          `${n(s.latency.p50)} / ${n(s.latency.p99)}`,
+          n(s.cpuPerDm, 3),
+          ...CLUSTER_KINDS.map((k) => (s.cpuByKind[k] === undefined ? '-' : n(s.cpuByKind[k], 3))),
+          s.idleCpuPerSec === undefined ? '-' : n(s.idleCpuPerSec, 1),
+        ]),
+      ),
+    },
+    {
       title:
         'Where the CPU went: CPU time per DM sent, in ms (at the highest rate held, else the first step), and per fanout delivery, in µs, by process, load generator included',
       head: ['case', 'system', 'total', 'by process, largest first'],
@@ -266,6 +335,8 @@ function cpuRows(r: Report, label: (s: SystemId) => string): string[][] {
 
 export function terminalTable(r: Report): string {
   const out: string[] = [];
+  const summary = clusterSummary(r);
+  if (summary) out.push('', summary);
   for (const t of tables(r)) {
     if (!t.rows.length) continue;
     const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
@@ -286,6 +357,7 @@ export function markdown(r: Report, svg: string): string {
     '',
     'Systems: **Natter** (two gateways, history, rooms and presence as separate processes on nats-server, redis-server and Postgres); the **peer**, a Socket.IO 4 chat server with `@socket.io/redis-adapter` on two nodes that stores every message in the same Postgres before acknowledging it (bench/peers/socketio); the **limits**: a raw `ws` relay in one process (no storage) and a raw NATS publish/subscribe round trip.',
     'Absolute numbers move with the machine and its load; the ratios, measured in the same run, are what to compare.',
+    ...(clusterSummary(r) ? ['', clusterSummary(r) as string] : []),
     '',
     svg,
     '',

@@ -40,6 +40,44 @@ export interface DmResult {
   maxHeld: number;
 }
 
+/** One size of the `cluster` scenario: DMs at a fixed rate across `nodes` gateways / nodes. */
+export interface ClusterStep {
+  /** Gateways (Natter) or Socket.IO nodes (the peer). */
+  nodes: number;
+  /** Offered DMs per second. */
+  rate: number;
+  sent: number;
+  acked: number;
+  received: number;
+  errors: number;
+  /** Messages actually sent per second. */
+  sentRate: number;
+  /** Messages delivered to their recipient per second of sending. */
+  deliveredPerSec: number;
+  /** Of the pairs, how many have sender and recipient on different nodes. */
+  crossNodePairs: number;
+  latency: LatencySummary;
+  ack: LatencySummary;
+  firstError?: string;
+  /** CPU milliseconds per sent DM over the system's server processes (load generator excluded). */
+  cpuPerDm: number;
+  /** The same by kind of process: `nodes` (every gateway / Socket.IO node), history, presence, rooms, nats-server, redis-server, postgres. */
+  cpuByKind: Record<string, number>;
+  /** CPU milliseconds per sent DM, per process group (lib/cpu.ts), load generator included. */
+  cpuPerMessage: Record<string, number>;
+  /**
+   * CPU milliseconds per second the same server processes used idle (users connected, nothing
+   * sent), when measured (full runs): the part of cpuPerDm that is a cost per node, not per DM.
+   */
+  idleCpuPerSec?: number;
+}
+
+export interface ClusterResult {
+  system: 'natter' | 'peer';
+  pairs: number;
+  steps: ClusterStep[];
+}
+
 export interface FanoutResult {
   system: SystemId;
   members: number;
@@ -103,6 +141,8 @@ export interface Report {
   fanout: FanoutResult[];
   connections: ConnectionsResult[];
   history: HistoryResult[];
+  /** Cost versus cluster size (absent in reports from before the scenario). */
+  cluster?: ClusterResult[];
   ratios: Ratio[];
   notes: string[];
   /** With --profile: where each Natter process spent its CPU in Natter's measured phases. */

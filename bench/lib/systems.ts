@@ -45,6 +45,14 @@ export interface Systems {
   peer: System;
   ws: System;
   nats: System;
+  /**
+   * Natter with `size` gateways (on the same services, brokers and databases) or the peer with
+   * `size` nodes (on the same Redis): starts the missing ones (gw-3..., socketio-3...), stops
+   * those beyond `size` (never the first two, which the other scenarios use) and returns that
+   * cluster. `natter` and `peer` above stay the two-node systems. Extra gateways run without
+   * the profiler.
+   */
+  resize(id: 'natter' | 'peer', size: number): Promise<System>;
   stop(): Promise<void>;
 }
 
@@ -110,8 +118,8 @@ async function service(
   );
 }
 
-async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
-  const env: Record<string, string> = {
+function natterEnv(infra: Infra): Record<string, string> {
+  return {
     NATS_URL: infra.nats.url,
     REDIS_URL: infra.redis.url,
     DATABASE_URL: infra.databaseUrl,
@@ -132,68 +140,78 @@ async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
     NATTER_RATE_SENDS_BURST: '1000000',
     NATTER_USER_SENDS_PER_MIN: '100000000',
   };
+}
+
+type Node = System['nodes'][number] & { url: string };
+
+/** Gateway `gw-<n>`, one process (under the profiler when `profileDir` is set). */
+async function startGateway(
+  infra: Infra,
+  n: number,
+  profiled: ProfiledProcess[],
+  profileDir: string | undefined,
+): Promise<Node> {
+  const port = await freePort();
+  const httpPort = await freePort();
+  const name = `gw-${n}`;
+  const gwEnv = { ...natterEnv(infra), PORT: String(port), HTTP_PORT: String(httpPort), GATEWAY_ID: name };
+  const l = launch(name, `${ROOT}services/gateway/src/main.ts`, gwEnv, profiled, profileDir);
+  const proc = l.adopt(
+    await startProcess({
+      name,
+      entry: l.entry,
+      cwd: ROOT,
+      env: l.env,
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+    }),
+  );
+  // A gateway's metrics are on its HTTP_PORT, not on the port clients use.
+  return { name, url: `ws://127.0.0.1:${port}/ws`, metrics: `http://127.0.0.1:${httpPort}/metrics`, proc };
+}
+
+async function startNatter(infra: Infra, opts: StartOptions): Promise<System> {
+  const env = natterEnv(infra);
   const profiled: ProfiledProcess[] = [];
   const backends = await Promise.all(
     (['history', 'rooms', 'presence'] as const).map((s) => service(s, env, profiled, opts.profileDir)),
   );
-  const gateways = await Promise.all(
-    [1, 2].map(async (n) => {
-      const port = await freePort();
-      const httpPort = await freePort();
-      const name = `gw-${n}`;
-      const gwEnv = { ...env, PORT: String(port), HTTP_PORT: String(httpPort), GATEWAY_ID: name };
-      const l = launch(name, `${ROOT}services/gateway/src/main.ts`, gwEnv, profiled, opts.profileDir);
-      const proc = l.adopt(
-        await startProcess({
-          name,
-          entry: l.entry,
-          cwd: ROOT,
-          env: l.env,
-          readyUrl: `http://127.0.0.1:${port}/readyz`,
-        }),
-      );
-      return { port, httpPort, proc };
-    }),
-  );
+  const gateways = await Promise.all([1, 2].map((n) => startGateway(infra, n, profiled, opts.profileDir)));
   return {
-    target: { kind: 'natter', urls: gateways.map((g) => `ws://127.0.0.1:${g.port}/ws`) },
-    nodes: gateways.map((g, i) => ({
-      name: `gw-${i + 1}`,
-      // A gateway's metrics are on its HTTP_PORT, not on the port clients use.
-      metrics: `http://127.0.0.1:${g.httpPort}/metrics`,
-      proc: g.proc,
-    })),
+    target: { kind: 'natter', urls: gateways.map((g) => g.url) },
+    nodes: gateways.map(({ url: _, ...node }) => node),
     backends,
     profiled: opts.profileDir ? profiled : undefined,
   };
 }
 
-async function startPeer(infra: Infra): Promise<System> {
-  const nodes = await Promise.all(
-    [1, 2].map(async (n) => {
-      const port = await freePort();
-      const proc = await startProcess({
-        name: `socketio-${n}`,
-        entry: `${BENCH}peers/socketio/server.ts`,
-        cwd: ROOT,
-        env: {
-          PORT: String(port),
-          REDIS_URL: infra.peerRedis.url,
-          DATABASE_URL: infra.databaseUrl,
-          NODE_OPTIONS: '',
-        },
-        readyUrl: `http://127.0.0.1:${port}/healthz`,
-      });
-      return { port, proc };
-    }),
-  );
+/** Socket.IO peer node `socketio-<n>`, one process on the peer's Redis. */
+async function startPeerNode(infra: Infra, n: number): Promise<Node> {
+  const port = await freePort();
+  const proc = await startProcess({
+    name: `socketio-${n}`,
+    entry: `${BENCH}peers/socketio/server.ts`,
+    cwd: ROOT,
+    env: {
+      PORT: String(port),
+      REDIS_URL: infra.peerRedis.url,
+      DATABASE_URL: infra.databaseUrl,
+      NODE_OPTIONS: '',
+    },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  });
   return {
-    target: { kind: 'socketio', urls: nodes.map((n) => `http://127.0.0.1:${n.port}`) },
-    nodes: nodes.map((n, i) => ({
-      name: `socketio-${i + 1}`,
-      metrics: `http://127.0.0.1:${n.port}/metrics`,
-      proc: n.proc,
-    })),
+    name: `socketio-${n}`,
+    url: `http://127.0.0.1:${port}`,
+    metrics: `http://127.0.0.1:${port}/metrics`,
+    proc,
+  };
+}
+
+async function startPeer(infra: Infra): Promise<System> {
+  const nodes = await Promise.all([1, 2].map((n) => startPeerNode(infra, n)));
+  return {
+    target: { kind: 'socketio', urls: nodes.map((n) => n.url) },
+    nodes: nodes.map(({ url: _, ...node }) => node),
     backends: [],
   };
 }
@@ -229,9 +247,12 @@ export async function startSystems(opts: StartOptions = {}): Promise<Systems> {
   const databaseUrl = await pg.createDatabase('bench');
   const infra: Infra = { nats, redis, peerRedis, pg, databaseUrl };
   const started: System[] = [];
+  const extra: Record<'natter' | 'peer', Node[]> = { natter: [], peer: [] };
   const stop = async (): Promise<void> => {
     // Edges first (a gateway drains through its services), then what they use.
-    await Promise.allSettled(started.flatMap((s) => s.nodes.map((n) => n.proc.kill('SIGTERM'))));
+    await Promise.allSettled(
+      [...extra.natter, ...extra.peer, ...started.flatMap((s) => s.nodes)].map((n) => n.proc.kill('SIGTERM')),
+    );
     await Promise.allSettled(started.flatMap((s) => s.backends.map((p) => p.kill('SIGTERM'))));
     await Promise.allSettled([nats.stop(), redis.stop(), peerRedis.stop(), pg.stop()]);
   };
@@ -248,7 +269,35 @@ export async function startSystems(opts: StartOptions = {}): Promise<Systems> {
       nodes: [],
       backends: [],
     };
-    return { infra, natter, peer, ws, nats, stop };
+    const base = { natter, peer };
+    const resize = async (id: 'natter' | 'peer', size: number): Promise<System> => {
+      const more = extra[id];
+      const first = base[id].nodes.length;
+      const gone = more.splice(Math.max(0, size - first));
+      await Promise.all(gone.map((n) => n.proc.kill('SIGTERM')));
+      // Numbers first + 1... not taken yet (one whose start failed is free again).
+      const taken = new Set(more.map((n) => n.name));
+      const numbers: number[] = [];
+      for (let n = first + 1; numbers.length < size - first - more.length; n++)
+        if (!taken.has(id === 'natter' ? `gw-${n}` : `socketio-${n}`)) numbers.push(n);
+      const starting = await Promise.allSettled(
+        numbers.map((n) =>
+          id === 'natter' ? startGateway(infra, n, [], undefined) : startPeerNode(infra, n),
+        ),
+      );
+      // Kept even when one failed to start, so stop() or the next resize ends the others.
+      for (const s of starting) if (s.status === 'fulfilled') more.push(s.value);
+      const failed = starting.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      more.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+      return {
+        ...base[id],
+        target: { ...base[id].target, urls: [...base[id].target.urls, ...more.map((n) => n.url)] },
+        nodes: [...base[id].nodes, ...more.map(({ url: _, ...node }) => node)],
+        profiled: undefined,
+      };
+    };
+    return { infra, natter, peer, ws, nats, resize, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -15,6 +15,14 @@ export interface Sizes {
   connections: number;
   historyStored: number;
   historyQueries: number;
+  /** `cluster`: gateways (Natter) and nodes (the peer) per measured size, ascending. */
+  clusterSizes: number[];
+  /** `cluster`: DMs per second offered at every size, over `clusterPairs` pairs. */
+  clusterRate: number;
+  clusterPairs: number;
+  clusterStepMs: number;
+  /** `cluster`: CPU of the idle cluster (users connected, nothing sent) measured this long; 0: not measured. */
+  clusterIdleMs: number;
 }
 
 export const QUICK: Sizes = {
@@ -30,6 +38,11 @@ export const QUICK: Sizes = {
   connections: 2000,
   historyStored: 100_000,
   historyQueries: 200,
+  clusterSizes: [2, 4],
+  clusterRate: 100,
+  clusterPairs: 48,
+  clusterStepMs: 2500,
+  clusterIdleMs: 0,
 };
 
 export const FULL: Sizes = {
@@ -47,6 +60,11 @@ export const FULL: Sizes = {
   connections: 19_000,
   historyStored: 1_000_000,
   historyQueries: 1000,
+  clusterSizes: [2, 4, 8],
+  clusterRate: 200,
+  clusterPairs: 240,
+  clusterStepMs: 10_000,
+  clusterIdleMs: 3000,
 };
 
 export interface Ctx {
