@@ -2,7 +2,7 @@ import type { Bus, Subscription } from '@natter/bus';
 import type { Logger } from '@natter/log';
 import { newTraceId, TRACE_HEADER } from '@natter/log';
 import type { Events } from './payloads.ts';
-import { decode, encode, type ServeContext } from './rpc.ts';
+import { decode, encode, type ServeContext, serveContext } from './rpc.ts';
 import type { Subjects } from './subjects.ts';
 
 /** The one payload version this code writes and accepts. */
@@ -79,7 +79,7 @@ export function on<K extends EventKey>(
     subject,
     async (msg) => {
       const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
-      const ctx: ServeContext = { trace, log: log.child({ trace }) };
+      const ctx = serveContext(log, trace);
       const decoded = decodeEvent<K>(msg.data);
       if ('reject' in decoded) {
         opts.rejected?.inc();

@@ -258,7 +258,16 @@ export class Gateway implements GatewayContext {
   ) {
     if (!this.guard.admit(s, id, op)) return;
     const trace = newTraceId();
-    const rc: RequestContext = { trace, log: this.log.child({ trace, session: s.id }) };
+    // The child logger only when something logs: most requests log nothing.
+    const base = this.log;
+    let child: Logger | undefined;
+    const rc: RequestContext = {
+      trace,
+      get log() {
+        child ??= base.child({ trace, session: s.id });
+        return child;
+      },
+    };
     const end = this.metrics.requestSeconds.startTimer({ op });
     this.inFlight++;
     try {

@@ -84,7 +84,8 @@ async function enterRoom(
       gw.registry.applyMembership(s.user, room, true, ver);
     }
     for (const other of gw.registry.sessionsOfUser(s.user)) {
-      if (!other.lastSeq.has(conv)) other.lastSeq.set(conv, seq);
+      const c = other.cursor(conv);
+      if (c.last === undefined) c.last = seq;
       gw.ordering.admit(other, conv);
     }
     return { room, seq };
@@ -128,7 +129,7 @@ const handlers: { [O in Op]: Handler<O> } = {
       },
       { trace: rc.trace },
     );
-    s.markOwn(result.conv, result.seq);
+    s.cursor(result.conv).markOwn(result.seq);
     gw.metrics.sends.inc({ kind: to.kind });
     return { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts };
   },

@@ -1,5 +1,6 @@
 import type { MessageView } from '@natter/protocol';
-import { type Delivery, encodeFrame, type Session } from './session.ts';
+import type { Cursor, Delivery } from './cursor.ts';
+import { encodeFrame, type Session } from './session.ts';
 
 /**
  * The reliability edge (DESIGN.md promise 3). Core NATS delivers at most once and two
@@ -66,7 +67,7 @@ function lowestCursor(deps: OrderingDeps, conv: string): number | undefined {
   const isDm = conv.startsWith('dm:');
   for (const s of deps.sessionsOf(conv)) {
     if (s.state !== 'live') continue;
-    const last = s.lastSeq.get(conv) ?? (isDm ? 0 : undefined);
+    const last = s.cursorOf(conv)?.last ?? (isDm ? 0 : undefined);
     if (last !== undefined && (min === undefined || last < min)) min = last;
   }
   return min;
@@ -136,49 +137,71 @@ class ConvStream {
     }
   }
 
+  private firstHeld(): number {
+    return Math.min(...this.held.keys());
+  }
+
+  /**
+   * Fetches what is missing before the first held message (or, with nothing held, up to a
+   * repair target) from history, once for the gateway, and emits it in order.
+   */
   private fillGap(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const after = this.delivered ?? 0;
-    if (this.fetching || (this.held.size === 0 && this.target <= after)) return;
+    const from = this.delivered ?? 0;
+    const upTo = this.held.size ? this.firstHeld() - 1 : this.target;
+    if (this.fetching || upTo <= from) return;
     this.fetching = true;
-    const upTo = this.held.size ? Math.min(...this.held.keys()) - 1 : this.target;
-    fetchRange(this.deps, this.conv, after, upTo)
-      .then((msgs) => {
-        this.fetching = false;
-        this.retries = 0;
-        for (const m of msgs) {
-          if (m.seq !== (this.delivered ?? 0) + 1) continue;
-          const held = this.held.get(m.seq);
-          this.held.delete(m.seq);
-          this.emitNext(held ?? toDelivery(m));
-        }
-        for (const seq of this.held.keys()) if (seq <= (this.delivered ?? 0)) this.held.delete(seq);
-        // Whatever history did not have (it cannot happen: a published seq was committed)
-        // must not block the stream forever: skip to the held messages.
-        if (this.held.size && Math.min(...this.held.keys()) > upTo + 1) {
-          this.delivered = Math.max(this.delivered ?? 0, upTo);
-        } else if (this.held.size && Math.min(...this.held.keys()) > (this.delivered ?? 0) + 1) {
-          this.delivered = Math.min(...this.held.keys()) - 1;
-        }
-        this.drainHeld();
-        // Held messages further on may have their own gap: fill it now, we already waited.
-        if (this.held.size) this.timer = setTimeout(() => this.fillGap(), 0);
-      })
-      .catch((err) => {
-        this.fetching = false;
-        this.deps.onError(err, this.conv);
-        // Only a repair was waiting: the next position check tries again.
-        if (this.held.size === 0) return;
-        if (++this.retries > MAX_RETRIES) {
-          this.retries = 0;
-          this.delivered = Math.min(...this.held.keys()) - 1;
-          for (const s of this.deps.sessionsOf(this.conv)) this.deps.resync(s, 'history unavailable');
-          this.drainHeld();
-          return;
-        }
-        this.timer = setTimeout(() => this.fillGap(), RETRY_MS);
-      });
+    fetchRange(this.deps, this.conv, from, upTo).then(
+      (msgs) => this.filled(msgs, from, upTo),
+      (err: unknown) => this.fillFailed(err),
+    );
+  }
+
+  private filled(msgs: MessageView[], from: number, upTo: number): void {
+    this.fetching = false;
+    this.retries = 0;
+    for (const m of msgs) {
+      if (m.seq !== (this.delivered ?? 0) + 1) continue;
+      const held = this.held.get(m.seq);
+      this.held.delete(m.seq);
+      this.emitNext(held ?? toDelivery(m));
+    }
+    const delivered = this.delivered ?? 0;
+    for (const seq of this.held.keys()) if (seq <= delivered) this.held.delete(seq);
+    // A seq history did not return within the range cannot exist (seqs are published after
+    // commit); should one be missing, it must not block the stream: skip it. What lies past
+    // the fetched range is fetched next.
+    if (this.held.size && this.firstHeld() > delivered + 1) {
+      this.delivered = Math.max(delivered, Math.min(upTo, this.firstHeld() - 1));
+    }
+    this.drainHeld();
+    // A repair target raised meanwhile is fetched next; one history could not reach is
+    // dropped (the next position check sets it again).
+    const reached = this.delivered ?? 0;
+    const repairing = this.held.size === 0 && this.target > reached && reached > from;
+    if (this.held.size === 0 && !repairing) this.target = 0;
+    // Held messages further on may have their own gap: fill it now, we already waited.
+    if (this.held.size || repairing) this.timer = setTimeout(() => this.fillGap(), 0);
+  }
+
+  private fillFailed(err: unknown): void {
+    this.fetching = false;
+    this.deps.onError(err, this.conv);
+    // Only a repair was waiting: the next position check tries again.
+    if (this.held.size === 0) {
+      this.target = 0;
+      return;
+    }
+    if (++this.retries > MAX_RETRIES) {
+      // History stays away: the sessions resume with `since` instead, and the stream goes on.
+      this.retries = 0;
+      this.delivered = this.firstHeld() - 1;
+      for (const s of this.deps.sessionsOf(this.conv)) this.deps.resync(s, 'history unavailable');
+      this.drainHeld();
+      return;
+    }
+    this.timer = setTimeout(() => this.fillGap(), RETRY_MS);
   }
 
   get idle(): boolean {
@@ -225,18 +248,18 @@ export class Ordering {
       return;
     }
     if (s.state !== 'live') return;
-    const waiting = s.catchingUp?.get(d.conv);
-    if (waiting) {
-      waiting.push(d);
+    const c = s.cursor(d.conv);
+    if (c.waiting) {
+      c.waiting.push(d);
       return;
     }
-    const last = s.lastSeq.get(d.conv) ?? (d.conv.startsWith('dm:') ? 0 : d.seq - 1);
+    const last = c.last ?? (d.conv.startsWith('dm:') ? 0 : d.seq - 1);
     if (d.seq <= last) return;
     if (d.seq > last + 1) {
-      this.catchUp(s, d.conv, last, d.seq - 1, [d]);
+      this.catchUp(s, c, d.conv, last, d.seq - 1, [d]);
       return;
     }
-    this.advance(s, d);
+    this.advance(s, c, d);
   }
 
   /**
@@ -246,18 +269,16 @@ export class Ordering {
    */
   admit(s: Session, conv: string): void {
     const delivered = this.streams.get(conv)?.delivered;
-    const last = s.lastSeq.get(conv);
-    if (s.state !== 'live' || delivered === undefined || last === undefined || delivered <= last) return;
-    if (s.catchingUp?.has(conv)) return;
-    this.catchUp(s, conv, last, delivered, []);
+    const c = s.cursorOf(conv);
+    const last = c?.last;
+    if (!c || s.state !== 'live' || delivered === undefined || last === undefined || delivered <= last)
+      return;
+    if (c.waiting) return;
+    this.catchUp(s, c, conv, last, delivered, []);
   }
 
-  private advance(s: Session, d: Delivery): void {
-    s.lastSeq.set(d.conv, d.seq);
-    const own = s.ownSeqs?.get(d.conv);
-    const mine = own?.delete(d.seq) || d.originSession === s.id;
-    if (own?.size === 0) s.ownSeqs?.delete(d.conv);
-    if (!mine) s.sendRaw(d.frame);
+  private advance(s: Session, c: Cursor, d: Delivery): void {
+    if (!c.pass(d.seq, d.originSession, s.id)) s.sendRaw(d.frame);
   }
 
   /**
@@ -266,23 +287,22 @@ export class Ordering {
    * the conversation meanwhile drops the catch-up (`Session.forgetConv`): its answer is then
    * thrown away.
    */
-  private catchUp(s: Session, conv: string, last: number, upTo: number, queued: Delivery[]): void {
-    s.catchingUp ??= new Map();
-    s.catchingUp.set(conv, queued);
+  private catchUp(s: Session, c: Cursor, conv: string, last: number, upTo: number, queued: Delivery[]): void {
+    c.waiting = queued;
+    // Still this cursor, still waiting for this fetch: leaving drops the cursor (forgetConv).
+    const current = () => s.cursorOf(conv) === c && c.waiting === queued;
     fetchRange(this.deps, conv, last, upTo, s.user)
       .then((msgs) => {
-        if (s.catchingUp?.get(conv) !== queued) return;
-        s.catchingUp.delete(conv);
+        if (!current()) return;
+        c.waiting = undefined;
         if (!this.deps.mayReceive(s, conv) || s.state !== 'live') return;
-        for (const m of msgs) {
-          if (m.seq === (s.lastSeq.get(conv) ?? last) + 1) this.advance(s, toDelivery(m));
-        }
-        if ((s.lastSeq.get(conv) ?? last) < upTo) s.lastSeq.set(conv, upTo);
+        for (const m of msgs) if (m.seq === (c.last ?? last) + 1) this.advance(s, c, toDelivery(m));
+        c.reach(upTo);
         for (const q of queued) this.toSession(s, q);
       })
       .catch((err) => {
-        if (s.catchingUp?.get(conv) !== queued) return;
-        s.catchingUp.delete(conv);
+        if (!current()) return;
+        c.waiting = undefined;
         this.deps.onError(err, conv);
         this.deps.resync(s, 'history unavailable');
       });

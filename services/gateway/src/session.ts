@@ -1,5 +1,6 @@
 import { CloseCode, type ErrorBody, type ServerEvent } from '@natter/protocol';
 import type { WebSocket } from 'ws';
+import { Cursor, type Delivery } from './cursor.ts';
 
 export type SessionState = 'greeting' | 'syncing' | 'live' | 'closed';
 
@@ -36,34 +37,22 @@ const NO_WATCHES: ReadonlySet<string> = new Set();
 // conversation released at once), so only a client that stops reading reaches it.
 export const DEFAULT_MAX_QUEUED_FRAMES = 16_384;
 
-/** A stored message on its way to sessions, with its frame encoded once per gateway. */
-export interface Delivery {
-  conv: string;
-  seq: number;
-  frame: Encoded;
-  originSession?: string;
-}
-
 /**
- * One authenticated (or greeting) WebSocket connection. It owns the per-conversation
- * cursor that makes delivery exactly-once and in order for this session: `lastSeq` is the
- * highest seq the client has (sent to it, sent by it, or known at hello).
+ * One authenticated (or greeting) WebSocket connection. Its delivery state is one `Cursor`
+ * per conversation (cursor.ts): what it has, what it sent itself, what it waits for; that
+ * is what makes delivery exactly-once and in order for this session.
  *
- * Collections most sessions never fill (own sends in flight, catch-ups, watches) are
- * created on first use: an idle connection should cost little more than its socket.
+ * Collections most sessions never fill (catch-ups, watches) are created on first use: an
+ * idle connection should cost little more than its socket.
  */
 export class Session {
   state: SessionState = 'greeting';
   user = '';
   tokenExp: number | undefined;
-  readonly lastSeq = new Map<string, number>();
-  /** Seqs this session sent itself and must never receive back. */
-  ownSeqs: Map<string, Set<number>> | undefined;
+  private readonly cursors = new Map<string, Cursor>();
   private watches: Set<string> | undefined;
   /** Live deliveries that arrived while syncing; replayed after `since`. */
   pending: Delivery[] = [];
-  /** Conversations whose missing range is being fetched for this session. */
-  catchingUp: Map<string, Delivery[]> | undefined;
   lastPong = Date.now();
   /** Closes the connection if it has not said hello in time; cleared at hello. */
   helloTimer: NodeJS.Timeout | undefined;
@@ -164,27 +153,29 @@ export class Session {
     this.state = 'closed';
   }
 
-  /**
-   * The session's user left `conv` (or was removed): nothing of it stays, so a later join
-   * starts from the join's `seq` and never fills the time in between from a stale cursor.
-   */
-  forgetConv(conv: string): void {
-    this.lastSeq.delete(conv);
-    this.ownSeqs?.delete(conv);
-    this.catchingUp?.delete(conv);
-    if (this.pending.length) this.pending = this.pending.filter((d) => d.conv !== conv);
+  /** The session's cursor of `conv`, made on first use. */
+  cursor(conv: string): Cursor {
+    let c = this.cursors.get(conv);
+    if (!c) {
+      c = new Cursor();
+      this.cursors.set(conv, c);
+    }
+    return c;
   }
 
-  markOwn(conv: string, seq: number): void {
-    const last = this.lastSeq.get(conv) ?? 0;
-    if (seq <= last) return;
-    this.ownSeqs ??= new Map();
-    let own = this.ownSeqs.get(conv);
-    if (!own) {
-      own = new Set();
-      this.ownSeqs.set(conv, own);
-    }
-    own.add(seq);
+  /** The session's cursor of `conv`, if it has one (reading must not make one). */
+  cursorOf(conv: string): Cursor | undefined {
+    return this.cursors.get(conv);
+  }
+
+  /**
+   * The session's user left `conv` (or was removed): nothing of it stays, so a later join
+   * starts from the join's `seq` and never fills the time in between from a stale cursor;
+   * a catch-up in flight finds its cursor gone and throws its answer away.
+   */
+  forgetConv(conv: string): void {
+    this.cursors.delete(conv);
+    if (this.pending.length) this.pending = this.pending.filter((d) => d.conv !== conv);
   }
 
   /** Holds a live delivery while syncing; false when the session must be closed as slow. */

@@ -33,7 +33,7 @@ export async function replaySince(
         from = page[page.length - 1].seq;
       }
     }
-    s.lastSeq.set(c.conv, Math.max(c.seq, s.lastSeq.get(c.conv) ?? 0));
+    s.cursor(c.conv).reach(c.seq);
   }
 }
 

@@ -30,7 +30,7 @@ function setup(opts: { history: MessageView[]; sessions: number; startAt?: numbe
     });
     s.user = 'alice';
     s.state = 'live';
-    if (opts.startAt !== undefined) s.lastSeq.set('dm:alice:bob', opts.startAt);
+    if (opts.startAt !== undefined) s.cursor('dm:alice:bob').last = opts.startAt;
     sessions.push({ s, sent });
   }
   let fetches = 0;
@@ -104,14 +104,14 @@ describe('gateway ordering', () => {
   it('skips the sending session and the seqs a session sent itself', async () => {
     const history = Array.from({ length: 3 }, (_, i) => msg('dm:alice:bob', i + 1, 'alice'));
     const t = setup({ history, sessions: 2, startAt: 0 });
-    t.sessions[1].s.markOwn('dm:alice:bob', 3);
+    t.sessions[1].s.cursor('dm:alice:bob').markOwn(3);
     t.ordering.push(toDelivery(history[0], 's0'));
     t.ordering.push(toDelivery(history[1]));
     t.ordering.push(toDelivery(history[2]));
     await until(() => t.received(1).length === 2);
     expect(t.received(0)).toEqual([2, 3]);
     expect(t.received(1)).toEqual([1, 2]);
-    expect(t.sessions[1].s.lastSeq.get('dm:alice:bob')).toBe(3);
+    expect(t.sessions[1].s.cursorOf('dm:alice:bob')?.last).toBe(3);
   });
 
   it('holds live messages while a session syncs and drops what it already has', async () => {
@@ -123,7 +123,7 @@ describe('gateway ordering', () => {
     t.ordering.push(toDelivery(history[3]));
     expect(t.received(0)).toEqual([]);
     // The replay brought the session to seq 3; then it goes live and the held ones flow.
-    s.lastSeq.set('dm:alice:bob', 3);
+    s.cursor('dm:alice:bob').last = 3;
     s.state = 'live';
     for (const d of s.pending.splice(0)) t.ordering.deliverTo(s, d);
     expect(t.received(0)).toEqual([4]);
@@ -133,7 +133,7 @@ describe('gateway ordering', () => {
     const history = Array.from({ length: 6 }, (_, i) => msg('room:x', i + 1));
     const t = setup({ history, sessions: 1 });
     const { s } = t.sessions[0];
-    s.lastSeq.set('room:x', 2);
+    s.cursor('room:x').last = 2;
     t.ordering.deliverTo(s, toDelivery(history[5]));
     await until(() => t.received(0).length === 4);
     expect(t.received(0)).toEqual([3, 4, 5, 6]);

@@ -44,17 +44,16 @@ describe('Registry: membership only as confirmed, newest version wins', () => {
     r.addSession(b);
     r.applyMembership('alice', 'vault', true, 1);
     for (const s of [a, b]) {
-      s.lastSeq.set('room:vault', 40);
-      s.markOwn('room:vault', 41);
+      s.cursor('room:vault').last = 40;
+      s.cursor('room:vault').markOwn(41);
       s.pending.push({ conv: 'room:vault', seq: 42, frame: Buffer.from('{}') });
-      s.lastSeq.set('room:other', 7);
+      s.cursor('room:other').last = 7;
     }
     r.applyMembership('alice', 'vault', false, 2);
     for (const s of [a, b]) {
-      expect(s.lastSeq.has('room:vault')).toBe(false);
-      expect(s.ownSeqs?.has('room:vault') ?? false).toBe(false);
+      expect(s.cursorOf('room:vault')).toBeUndefined();
       expect(s.pending).toEqual([]);
-      expect(s.lastSeq.get('room:other')).toBe(7);
+      expect(s.cursorOf('room:other')?.last).toBe(7);
     }
   });
 
