@@ -8,6 +8,7 @@ import {
   type Status,
 } from '@nats-io/transport-node';
 import type { Logger } from '@natter/log';
+import './nats-request-patch.ts';
 import { HandlerTracker } from './handler-tracker.ts';
 import { toBusError } from './nats-errors.ts';
 import {
