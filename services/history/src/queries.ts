@@ -8,10 +8,10 @@ import type {
   ServeContext,
 } from '@natter/contracts';
 import { isRoom, NatterError } from '@natter/protocol';
+import type { BackendHealth } from '@natter/service';
 import { authorizeConv, requireConv } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { MessageStore } from './store.ts';
-import type { StoreGuard } from './store-guard.ts';
 import { checkSeq, checkUser } from './validate.ts';
 
 export const DEFAULT_LIMIT = 50;
@@ -19,7 +19,7 @@ export const MAX_LIMIT = 200;
 
 export interface QueryDeps {
   store: MessageStore;
-  guard: StoreGuard;
+  health: BackendHealth;
   membership: MembershipCache;
 }
 
@@ -40,7 +40,7 @@ export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, Hist
     }
     const limit = Math.min(Math.max(req.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
     if (req.user !== undefined) await authorizeConv(deps.membership, checkUser(req.user), conv, ctx.trace);
-    return deps.guard.run('reading history', () => deps.store.query(req.conv, { before, after, limit }));
+    return deps.health.track(deps.store.query(req.conv, { before, after, limit }));
   };
 }
 
@@ -51,9 +51,7 @@ export function convsHandler(deps: QueryDeps): Handler<ConvsRequest, ConvsReply>
     if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom)) {
       throw new NatterError('bad_request', 'rooms: must be a list of room names');
     }
-    const convs = await deps.guard.run('listing conversations', () =>
-      deps.store.convs(user, req.rooms, req.dms === true),
-    );
+    const convs = await deps.health.track(deps.store.convs(user, req.rooms, req.dms === true));
     return { convs };
   };
 }
@@ -65,9 +63,7 @@ export function readHandler(deps: QueryDeps): Handler<ReadRequest, ReadReply> {
     const conv = requireConv(req.conv);
     const seq = checkSeq(req.seq, 'seq');
     await authorizeConv(deps.membership, user, conv, ctx.trace);
-    const read = await deps.guard.run('storing a read marker', () =>
-      deps.store.markRead(user, req.conv, seq),
-    );
+    const read = await deps.health.track(deps.store.markRead(user, req.conv, seq));
     return { read };
   };
 }

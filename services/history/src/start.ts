@@ -3,16 +3,15 @@ import type { Config } from '@natter/config';
 import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
+import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { DmAnnouncer } from './announce.ts';
-import { InFlight } from './in-flight.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
 import { convsHandler, queryHandler, readHandler } from './queries.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
-import { StoreGuard } from './store-guard.ts';
 import { UploadSweep } from './upload-sweep.ts';
 
 export interface HistoryParts {
@@ -27,11 +26,6 @@ export interface HistoryParts {
    * NATTER_UPLOAD_SWEEP_INTERVAL_MS (src/upload-sweep.ts). Without it nothing is swept.
    */
   pool?: pg.Pool;
-}
-
-export interface RunningService {
-  ready(): boolean;
-  stop(): Promise<void>;
 }
 
 /** How often readiness is re-checked with a trivial query while no requests come. */
@@ -49,9 +43,16 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
   const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
   const membership = new MembershipCache(rpc, { ttlMs: parts.rosterTtlMs });
   const announcer = new DmAnnouncer(rpc, log);
-  const guard = new StoreGuard(isConnectionError, log);
+  const health = new BackendHealth({
+    what: 'history database',
+    log,
+    probe: () => store.ping(),
+    intervalMs: PING_INTERVAL_MS,
+    isConnectionError,
+  });
+  await health.start();
   const inFlight = new InFlight();
-  const deps = { store, guard, membership };
+  const deps = { store, health, membership };
 
   const subs: Subscription[] = [
     serve(
@@ -61,6 +62,7 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
       QUEUE.history,
       log,
       inFlight.wrap(
+        'msgSend',
         sendHandler({
           ...deps,
           bus,
@@ -71,9 +73,9 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
         }),
       ),
     ),
-    serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap(queryHandler(deps))),
-    serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap(convsHandler(deps))),
-    serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap(readHandler(deps))),
+    serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap('historyQuery', queryHandler(deps))),
+    serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap('historyConvs', convsHandler(deps))),
+    serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap('historyRead', readHandler(deps))),
     // Every instance drops its own cache entry: no queue group.
     on(bus, s, 'roomsChanged', log, (e) => membership.drop(e.room)),
   ];
@@ -87,24 +89,11 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     });
   sweep?.start();
 
-  let pinging = false;
-  const timer = setInterval(() => {
-    if (pinging) return;
-    pinging = true;
-    guard
-      .run('health check', () => store.ping())
-      .catch(() => {}) // the guard logged the transition; readiness carries the rest
-      .finally(() => {
-        pinging = false;
-      });
-  }, PING_INTERVAL_MS);
-  timer.unref();
-
   log.info({ queue: QUEUE.history }, 'history service started');
   return {
-    ready: () => guard.ready,
+    ready: () => health.ok,
     async stop() {
-      clearInterval(timer);
+      await health.stop();
       announcer.stop();
       await sweep?.stop();
       for (const sub of subs) sub.unsubscribe();

@@ -7,14 +7,13 @@ import { type RunningGateway, start as startGateway } from '@natter/gateway';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
 import type { Logger } from '@natter/log';
 import {
-  createPresenceRedis,
   MemoryPresenceStore,
   type PresenceStore,
   RedisPresenceStore,
   start as startPresence,
 } from '@natter/presence';
 import { migrateRooms, PgRoomStore, start as startRooms } from '@natter/rooms';
-import { connectBusFromConfig, createMetrics } from '@natter/service';
+import { connectBusFromConfig, createMetrics, createRedis } from '@natter/service';
 import { migrateUploads, PgUploadStore } from '@natter/uploads';
 
 export interface SingleNode {
@@ -58,9 +57,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });
 
-  const redis = config.redisUrl
-    ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' }))
-    : undefined;
+  const redis = config.redisUrl ? createRedis(config.redisUrl, log.child({ module: 'redis' })) : undefined;
   const presenceStore: PresenceStore = redis
     ? new RedisPresenceStore(redis, { namespace: config.namespace })
     : new MemoryPresenceStore();

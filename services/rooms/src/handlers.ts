@@ -1,7 +1,7 @@
 import type { Bus } from '@natter/bus';
 import type { Rpc, RpcClient, ServeContext, Subjects } from '@natter/contracts';
 import { isRoom, isUser, NatterError, type PresenceView } from '@natter/protocol';
-import type { DbHealth } from './db-health.ts';
+import type { BackendHealth } from '@natter/service';
 import { announceMembership } from './membership-events.ts';
 import type { RosterCache } from './roster-cache.ts';
 import { notMemberError, type RoomLimits, type RoomStore } from './store.ts';
@@ -18,7 +18,7 @@ export interface HandlerDeps {
   subjects: Subjects;
   store: RoomStore;
   cache: RosterCache;
-  health: DbHealth;
+  health: BackendHealth;
   rpc: RpcClient;
   limits: RoomLimits;
 }

@@ -1,5 +1,6 @@
 import { isConnectionError } from '@natter/db';
 import { NatterError } from '@natter/protocol';
+import { backendUnavailable } from '@natter/service';
 import type pg from 'pg';
 import {
   DEFAULT_ROOM_LIMITS,
@@ -249,7 +250,7 @@ function toSummary(r: SummaryRow): RoomSummary {
 function wrap(what: string, err: unknown): Error {
   if (err instanceof NatterError) return err;
   if (isConnectionError(err)) {
-    return new NatterError('unavailable', 'rooms database is unavailable, try again', 1000, { cause: err });
+    return backendUnavailable('rooms database', err);
   }
   return new RoomStoreError(`rooms store: ${what} failed`, { cause: err });
 }

@@ -1,10 +1,9 @@
 import type { Bus, Subscription } from '@natter/bus';
 import type { Config } from '@natter/config';
-import { on, QUEUE, RpcClient, type ServeContext, serve, subjects } from '@natter/contracts';
+import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
-import { NatterError } from '@natter/protocol';
+import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type { Registry } from 'prom-client';
-import { DbHealth } from './db-health.ts';
 import { createHandlers, type RoomsHandlers } from './handlers.ts';
 import { registerRoomsMetrics } from './metrics.ts';
 import { RosterCache } from './roster-cache.ts';
@@ -21,11 +20,6 @@ export interface RoomsParts {
   rosterMaxRooms?: number;
   /** How often the database is pinged for `ready()` (default 2 s). */
   probeMs?: number;
-}
-
-export interface RunningService {
-  ready(): boolean;
-  stop(): Promise<void>;
 }
 
 const DEFAULT_ROSTER_TTL_MS = 30_000;
@@ -46,8 +40,13 @@ export async function start(config: Config, parts: RoomsParts): Promise<RunningS
     maxRooms: parts.rosterMaxRooms ?? DEFAULT_ROSTER_MAX_ROOMS,
     onLookup: (hit) => metrics?.rosterLookups.inc({ result: hit ? 'hit' : 'miss' }),
   });
-  const health = new DbHealth(() => parts.store.ping(), log);
-  await health.start(parts.probeMs ?? DEFAULT_PROBE_MS);
+  const health = new BackendHealth({
+    what: 'rooms database',
+    log,
+    probe: () => parts.store.ping(),
+    intervalMs: parts.probeMs ?? DEFAULT_PROBE_MS,
+  });
+  await health.start();
 
   const handlers = createHandlers({
     bus: parts.bus,
@@ -61,29 +60,10 @@ export async function start(config: Config, parts: RoomsParts): Promise<RunningS
     limits: { maxRoomsPerUser: config.maxRoomsPerUser, maxRoomMembers: config.maxRoomMembers },
   });
 
-  // In-flight handlers, so stop() can wait for them to reply.
-  const inFlight = new Set<Promise<unknown>>();
-  const tracked =
-    <Req, Res>(op: string, fn: (req: Req, ctx: ServeContext) => Promise<Res>) =>
-    (req: Req, ctx: ServeContext): Promise<Res> => {
-      const p = fn(req, ctx);
-      inFlight.add(p);
-      const done = () => inFlight.delete(p);
-      p.then(
-        () => {
-          done();
-          metrics?.requests.inc({ op, outcome: 'ok' });
-        },
-        (err: unknown) => {
-          done();
-          metrics?.requests.inc({ op, outcome: errorCode(err) });
-        },
-      );
-      return p;
-    };
+  const inFlight = new InFlight((op, outcome) => metrics?.requests.inc({ op, outcome }));
 
   const answer = <K extends keyof RoomsHandlers>(key: K) =>
-    serve(parts.bus, s, key, QUEUE.rooms, log, tracked(key, handlers[key]));
+    serve(parts.bus, s, key, QUEUE.rooms, log, inFlight.wrap(key, handlers[key]));
   const subs: Subscription[] = [
     answer('rooms.join'),
     answer('rooms.create'),
@@ -104,14 +84,10 @@ export async function start(config: Config, parts: RoomsParts): Promise<RunningS
       if (stopped) return;
       stopped = true;
       for (const sub of subs) sub.unsubscribe();
-      health.stop();
-      await Promise.allSettled([...inFlight]);
+      await health.stop();
+      await inFlight.idle();
       cache.clear();
       log.info('rooms service stopped');
     },
   };
-}
-
-function errorCode(err: unknown): string {
-  return err instanceof NatterError ? err.code : 'internal';
 }
