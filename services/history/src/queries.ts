@@ -7,15 +7,12 @@ import type {
   ReadRequest,
   ServeContext,
 } from '@natter/contracts';
-import { isRoom, NatterError } from '@natter/protocol';
+import { HISTORY_PAGE, isRoom, NatterError } from '@natter/protocol';
 import type { BackendHealth } from '@natter/service';
 import { authorizeConv, requireConv } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { MessageStore } from './store.ts';
 import { checkSeq, checkUser } from './validate.ts';
-
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 200;
 
 export interface QueryDeps {
   store: MessageStore;
@@ -36,9 +33,9 @@ export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, Hist
     const before = req.before === undefined ? undefined : checkSeq(req.before, 'before');
     const after = req.after === undefined ? undefined : checkSeq(req.after, 'after');
     if (req.limit !== undefined && !Number.isSafeInteger(req.limit)) {
-      throw new NatterError('bad_request', `limit: must be an integer from 1 to ${MAX_LIMIT}`);
+      throw new NatterError('bad_request', `limit: must be an integer from 1 to ${HISTORY_PAGE.max}`);
     }
-    const limit = Math.min(Math.max(req.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
+    const limit = Math.min(Math.max(req.limit ?? HISTORY_PAGE.default, 1), HISTORY_PAGE.max);
     if (req.user !== undefined) await authorizeConv(deps.membership, checkUser(req.user), conv, ctx.trace);
     return deps.health.track(deps.store.query(req.conv, { before, after, limit }));
   };

@@ -13,7 +13,7 @@ import {
   subjects,
 } from '@natter/contracts';
 import type { Logger } from '@natter/log';
-import { DEFAULT_LIMITS, NatterError, parseConv } from '@natter/protocol';
+import { MAX_WATCH, NatterError, parseConv } from '@natter/protocol';
 import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type { Registry } from 'prom-client';
 import { presenceMetrics } from './metrics.ts';
@@ -88,11 +88,8 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
     }),
 
     serve(bus, s, 'presenceQuery', QUEUE.presence, log, async (req) => {
-      if (!Array.isArray(req.users) || req.users.length > DEFAULT_LIMITS.maxWatch) {
-        throw new NatterError(
-          'bad_request',
-          `users: expected an array of at most ${DEFAULT_LIMITS.maxWatch}`,
-        );
+      if (!Array.isArray(req.users) || req.users.length > MAX_WATCH) {
+        throw new NatterError('bad_request', `users: expected an array of at most ${MAX_WATCH}`);
       }
       return { presence: await work('presenceQuery', () => store.query(req.users)) };
     }),

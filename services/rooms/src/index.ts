@@ -1,5 +1,4 @@
 export type { RoomsHandlers } from './handlers.ts';
-export { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from './handlers.ts';
 export { MemoryRoomStore } from './memory-store.ts';
 export { migrateRooms, ROOMS_MIGRATIONS_DIR, ROOMS_MIGRATIONS_TABLE } from './migrations.ts';
 export { PgRoomStore, RoomStoreError } from './pg-store.ts';
