@@ -94,6 +94,12 @@ export interface Config {
   trustProxyHops: number;
   /** How often a gateway checks the memberships it delivers by against the rooms service. */
   membershipCheckSec: number;
+  /** How long rooms and history trust a cached room roster without a `roomsChanged` event. */
+  rosterTtlMs: number;
+  /** Most room rosters one rooms or history instance caches. */
+  rosterCacheRooms: number;
+  /** How often rooms and history ping their database for `/readyz` while no request comes in. */
+  backendProbeMs: number;
   /**
    * `open`: anyone signs in as anyone (NATTER_AUTH=open; the single-node launcher's default).
    * `keyed`: tokens are verified with NATTER_JWT_SECRET / _PUBLIC_KEY / NATTER_JWKS_URL.
@@ -144,6 +150,9 @@ export const DEFAULTS = {
   NATTER_MAX_SESSIONS_PER_USER: '20',
   NATTER_TRUST_PROXY_HOPS: '0',
   NATTER_MEMBERSHIP_CHECK_SEC: '30',
+  NATTER_ROSTER_TTL_MS: '30000',
+  NATTER_ROSTER_CACHE_ROOMS: '10000',
+  NATTER_BACKEND_PROBE_MS: '2000',
   NATTER_JWT_MAX_AGE_S: '86400',
   NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
@@ -329,6 +338,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxSessionsPerUser: int(env, 'NATTER_MAX_SESSIONS_PER_USER', 1, 1_000_000),
     trustProxyHops: int(env, 'NATTER_TRUST_PROXY_HOPS', 0, 10),
     membershipCheckSec: int(env, 'NATTER_MEMBERSHIP_CHECK_SEC', 1, 3600),
+    rosterTtlMs: int(env, 'NATTER_ROSTER_TTL_MS', 0, 3_600_000),
+    rosterCacheRooms: int(env, 'NATTER_ROSTER_CACHE_ROOMS', 1, 10_000_000),
+    backendProbeMs: int(env, 'NATTER_BACKEND_PROBE_MS', 10, 600_000),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
   };
@@ -386,3 +398,41 @@ export function requireUrls(config: Config, names: ('NATS_URL' | 'REDIS_URL' | '
     );
   }
 }
+
+/** The configuration of an empty environment: every default, for callers given no Config (tools, tests). */
+export const defaultConfig = (): Config => loadConfig({});
+
+function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Pick<Config, K> {
+  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<Config, K>;
+}
+
+// What each service's start() reads: a service cannot come to depend on a setting of
+// another's without its slice saying so. A whole Config is a valid slice of each.
+const ROOMS_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'maxRoomsPerUser',
+  'maxRoomMembers',
+  'rosterTtlMs',
+  'rosterCacheRooms',
+  'backendProbeMs',
+] as const;
+const HISTORY_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'maxTextChars',
+  'uploadOrphanHours',
+  'uploadSweepIntervalMs',
+  'rosterTtlMs',
+  'rosterCacheRooms',
+  'backendProbeMs',
+] as const;
+const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
+
+export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;
+export type HistoryConfig = Pick<Config, (typeof HISTORY_KEYS)[number]>;
+export type PresenceConfig = Pick<Config, (typeof PRESENCE_KEYS)[number]>;
+
+export const roomsConfig = (config: Config): RoomsConfig => pick(config, ROOMS_KEYS);
+export const historyConfig = (config: Config): HistoryConfig => pick(config, HISTORY_KEYS);
+export const presenceConfig = (config: Config): PresenceConfig => pick(config, PRESENCE_KEYS);

@@ -1,5 +1,5 @@
 import type { Bus, Subscription } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { HistoryConfig } from '@natter/config';
 import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
@@ -19,8 +19,6 @@ export interface HistoryParts {
   log: Logger;
   store: MessageStore;
   registry?: Registry;
-  /** How long a cached room roster is trusted without a `roomsChanged` event (default 30 s). */
-  rosterTtlMs?: number;
   /**
    * The Postgres of `store`, when it is one: orphan uploads are swept from it every
    * NATTER_UPLOAD_SWEEP_INTERVAL_MS (src/upload-sweep.ts). Without it nothing is swept.
@@ -28,26 +26,26 @@ export interface HistoryParts {
   pool?: pg.Pool;
 }
 
-/** How often readiness is re-checked with a trivial query while no requests come. */
-const PING_INTERVAL_MS = 2000;
-
 /**
  * Starts one history instance on the bus (a member of the `history` queue group; start it
  * as many times as wanted). It does not own the bus or the store's database: stop() leaves
  * them open.
  */
-export async function start(config: Config, parts: HistoryParts): Promise<RunningService> {
+export async function start(config: HistoryConfig, parts: HistoryParts): Promise<RunningService> {
   const { bus, store } = parts;
   const log = parts.log.child({ module: 'history' });
   const s = subjects(config.namespace);
   const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
-  const membership = new MembershipCache(rpc, { ttlMs: parts.rosterTtlMs });
+  const membership = new MembershipCache(rpc, {
+    ttlMs: config.rosterTtlMs,
+    maxRooms: config.rosterCacheRooms,
+  });
   const announcer = new DmAnnouncer(rpc, log);
   const health = new BackendHealth({
     what: 'history database',
     log,
     probe: () => store.ping(),
-    intervalMs: PING_INTERVAL_MS,
+    intervalMs: config.backendProbeMs,
     isConnectionError,
   });
   await health.start();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bus, MemoryBus } from '@natter/bus';
-import type { Config } from '@natter/config';
+import { type Config, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
 import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
 import { type RunningGateway, start as startGateway } from '@natter/gateway';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
@@ -63,9 +63,13 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     : new MemoryPresenceStore();
 
   const parts = { bus, log, registry: metrics.registry };
-  const history = await startHistory(config, { ...parts, store: new PgMessageStore(pool), pool });
-  const rooms = await startRooms(config, { ...parts, store: new PgRoomStore(pool) });
-  const presence = await startPresence(config, { ...parts, store: presenceStore });
+  const history = await startHistory(historyConfig(config), {
+    ...parts,
+    store: new PgMessageStore(pool),
+    pool,
+  });
+  const rooms = await startRooms(roomsConfig(config), { ...parts, store: new PgRoomStore(pool) });
+  const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore });
   const gateway = await startGateway(config, {
     ...parts,
     webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,

@@ -1,4 +1,4 @@
-import { loadConfig, requireUrls } from '@natter/config';
+import { loadConfig, presenceConfig, requireUrls } from '@natter/config';
 import { createLogger } from '@natter/log';
 import {
   connectBusFromConfig,
@@ -25,7 +25,7 @@ runMain('presence', async () => {
   const bus = await connectBusFromConfig(config, 'presence', log);
   const metrics = createMetrics('presence');
   const store = new RedisPresenceStore(redis, { namespace: config.namespace });
-  const svc = await start(config, { bus, log, store, registry: metrics.registry });
+  const svc = await start(presenceConfig(config), { bus, log, store, registry: metrics.registry });
   await serveProcess({
     port: config.httpPort ?? DEFAULT_HTTP_PORT,
     bus,

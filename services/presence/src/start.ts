@@ -1,5 +1,5 @@
 import type { Bus, Subscription } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { PresenceConfig } from '@natter/config';
 import {
   type ConnectRequest,
   type DisconnectEvent,
@@ -42,7 +42,7 @@ const RESYNC_GW_EVERY_MS = 10_000;
  * A gateway whose heartbeat claims sessions the store does not hold (it was swept while
  * still alive) gets a presenceResync naming it.
  */
-export async function start(config: Config, parts: PresenceParts): Promise<RunningService> {
+export async function start(config: PresenceConfig, parts: PresenceParts): Promise<RunningService> {
   const { bus, store } = parts;
   const log = parts.log.child({ module: 'presence' });
   const s = subjects(config.namespace);

@@ -5,4 +5,3 @@ export { PgRoomStore, RoomStoreError } from './pg-store.ts';
 export type { RoomsParts } from './start.ts';
 export { start } from './start.ts';
 export type { JoinResult, RoomLimits, RoomStore, RoomSummary, Roster } from './store.ts';
-export { DEFAULT_ROOM_LIMITS } from './store.ts';

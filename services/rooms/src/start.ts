@@ -1,5 +1,5 @@
 import type { Bus, Subscription } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { RoomsConfig } from '@natter/config';
 import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import { BackendHealth, InFlight, type RunningService } from '@natter/service';
@@ -7,44 +7,36 @@ import type { Registry } from 'prom-client';
 import { createHandlers, type RoomsHandlers } from './handlers.ts';
 import { registerRoomsMetrics } from './metrics.ts';
 import { RosterCache } from './roster-cache.ts';
-import type { RoomStore } from './store.ts';
+import { type RoomStore, roomLimits } from './store.ts';
 
 export interface RoomsParts {
   bus: Bus;
   log: Logger;
   store: RoomStore;
   registry?: Registry;
-  /** How long a cached roster may be served without an invalidation (default 30 s). */
-  rosterTtlMs?: number;
-  /** Most rosters cached (default 10 000 rooms). */
-  rosterMaxRooms?: number;
-  /** How often the database is pinged for `ready()` (default 2 s). */
+  /** Overrides NATTER_BACKEND_PROBE_MS, so a test sees recovery without waiting seconds. */
   probeMs?: number;
 }
-
-const DEFAULT_ROSTER_TTL_MS = 30_000;
-const DEFAULT_ROSTER_MAX_ROOMS = 10_000;
-const DEFAULT_PROBE_MS = 2000;
 
 /**
  * Starts one rooms instance on `parts.bus`: answers `rooms.*` in the `rooms` queue group and
  * listens (outside the group, like every instance) to `roomsChanged` to drop cached rosters
  * that other instances changed. Callable several times in one process.
  */
-export async function start(config: Config, parts: RoomsParts): Promise<RunningService> {
+export async function start(config: RoomsConfig, parts: RoomsParts): Promise<RunningService> {
   const log = parts.log.child({ module: 'rooms' });
   const s = subjects(config.namespace);
   const metrics = parts.registry ? registerRoomsMetrics(parts.registry) : undefined;
   const cache = new RosterCache((room) => parts.store.roster(room), {
-    ttlMs: parts.rosterTtlMs ?? DEFAULT_ROSTER_TTL_MS,
-    maxRooms: parts.rosterMaxRooms ?? DEFAULT_ROSTER_MAX_ROOMS,
+    ttlMs: config.rosterTtlMs,
+    maxRooms: config.rosterCacheRooms,
     onLookup: (hit) => metrics?.rosterLookups.inc({ result: hit ? 'hit' : 'miss' }),
   });
   const health = new BackendHealth({
     what: 'rooms database',
     log,
     probe: () => parts.store.ping(),
-    intervalMs: parts.probeMs ?? DEFAULT_PROBE_MS,
+    intervalMs: parts.probeMs ?? config.backendProbeMs,
   });
   await health.start();
 
@@ -57,7 +49,7 @@ export async function start(config: Config, parts: RoomsParts): Promise<RunningS
     // Presence gets a third of the request budget, so a slow presence still leaves time to
     // answer `rooms.members` (with everyone offline) before the gateway's own call times out.
     rpc: new RpcClient(parts.bus, s, Math.max(50, Math.floor(config.requestTimeoutMs / 3))),
-    limits: { maxRoomsPerUser: config.maxRoomsPerUser, maxRoomMembers: config.maxRoomMembers },
+    limits: roomLimits(config),
   });
 
   const inFlight = new InFlight((op, outcome) => metrics?.requests.inc({ op, outcome }));
