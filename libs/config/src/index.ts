@@ -94,6 +94,8 @@ export interface Config {
   trustProxyHops: number;
   /** How often a gateway checks the memberships it delivers by against the rooms service. */
   membershipCheckSec: number;
+  /** Live events a gateway holds for one session while it syncs; past it the session is closed as slow. */
+  maxPendingEvents: number;
   /** How long rooms and history trust a cached room roster without a `roomsChanged` event. */
   rosterTtlMs: number;
   /** Most room rosters one rooms or history instance caches. */
@@ -150,6 +152,7 @@ export const DEFAULTS = {
   NATTER_MAX_SESSIONS_PER_USER: '20',
   NATTER_TRUST_PROXY_HOPS: '0',
   NATTER_MEMBERSHIP_CHECK_SEC: '30',
+  NATTER_MAX_PENDING_EVENTS: '10000',
   NATTER_ROSTER_TTL_MS: '30000',
   NATTER_ROSTER_CACHE_ROOMS: '10000',
   NATTER_BACKEND_PROBE_MS: '2000',
@@ -338,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxSessionsPerUser: int(env, 'NATTER_MAX_SESSIONS_PER_USER', 1, 1_000_000),
     trustProxyHops: int(env, 'NATTER_TRUST_PROXY_HOPS', 0, 10),
     membershipCheckSec: int(env, 'NATTER_MEMBERSHIP_CHECK_SEC', 1, 3600),
+    maxPendingEvents: int(env, 'NATTER_MAX_PENDING_EVENTS', 1, 10_000_000),
     rosterTtlMs: int(env, 'NATTER_ROSTER_TTL_MS', 0, 3_600_000),
     rosterCacheRooms: int(env, 'NATTER_ROSTER_CACHE_ROOMS', 1, 10_000_000),
     backendProbeMs: int(env, 'NATTER_BACKEND_PROBE_MS', 10, 600_000),

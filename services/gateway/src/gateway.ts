@@ -27,8 +27,6 @@ export interface GatewayParts {
   registry: PromRegistry;
 }
 
-const MAX_PENDING_EVENTS = 10_000;
-
 /**
  * The WebSocket edge: sessions, the protocol, and delivery of bus events to sessions.
  * HTTP routing lives in http.ts; this class owns everything behind `GET /ws`.
@@ -64,7 +62,7 @@ export class Gateway implements GatewayContext {
     this.metrics = gatewayMetrics(parts.registry);
     this.sessionLimits = {
       maxBufferedBytes: config.maxBufferedBytes,
-      maxPendingEvents: MAX_PENDING_EVENTS,
+      maxPendingEvents: config.maxPendingEvents,
       framesOut: this.metrics.framesOut,
       onSlow: (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
     };
