@@ -384,7 +384,7 @@ function authMode(env: Env): Config['authMode'] {
 }
 
 /** For a gateway started alone: open mode only when asked for (the single-node launcher defaults to it). */
-export function requireAuthChoice(config: Config): void {
+export function requireAuthChoice(config: Pick<Config, 'authMode'>): void {
   if (config.authMode === undefined) {
     throw new ConfigError(
       'no authentication configured: set NATTER_JWT_SECRET (32+ bytes), NATTER_JWT_PUBLIC_KEY or NATTER_JWKS_URL to verify tokens, or NATTER_AUTH=open to let anyone sign in as anyone (development only)',
@@ -432,11 +432,62 @@ const HISTORY_KEYS = [
   'backendProbeMs',
 ] as const;
 const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
+const GATEWAY_KEYS = [
+  'port',
+  'httpPort',
+  'redisUrl',
+  'databaseUrl',
+  'namespace',
+  'jwtSecret',
+  'jwtPublicKey',
+  'apiKey',
+  'metricsToken',
+  'gatewayId',
+  'requestTimeoutMs',
+  'gatewayHeartbeatMs',
+  'heartbeatSec',
+  'helloTimeoutMs',
+  'maxFrameBytes',
+  'maxTextChars',
+  'reorderWaitMs',
+  'maxBufferedBytes',
+  'tokenTtlSec',
+  'maxUploadBytes',
+  'uploadBytesPerDay',
+  'uploadsInFlightPerUser',
+  'jwksUrl',
+  'jwksCooldownMs',
+  'jwtAudience',
+  'jwtIssuer',
+  'allowedOrigins',
+  'remoteAttachments',
+  'webGateways',
+  'rateRequestsPerSec',
+  'rateRequestsBurst',
+  'rateSendsPerSec',
+  'rateSendsBurst',
+  'rateTypingPerSec',
+  'rateTypingBurst',
+  'httpRatePerSec',
+  'httpRateBurst',
+  'rateAbuseRejections',
+  'rateAbuseWindowMs',
+  'userSendsPerMin',
+  'maxConnectionsPerIp',
+  'maxSessionsPerUser',
+  'trustProxyHops',
+  'membershipCheckSec',
+  'maxPendingEvents',
+  'authMode',
+  'jwtMaxAgeSec',
+] as const;
 
 export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;
 export type HistoryConfig = Pick<Config, (typeof HISTORY_KEYS)[number]>;
 export type PresenceConfig = Pick<Config, (typeof PRESENCE_KEYS)[number]>;
+export type GatewayConfig = Pick<Config, (typeof GATEWAY_KEYS)[number]>;
 
 export const roomsConfig = (config: Config): RoomsConfig => pick(config, ROOMS_KEYS);
 export const historyConfig = (config: Config): HistoryConfig => pick(config, HISTORY_KEYS);
 export const presenceConfig = (config: Config): PresenceConfig => pick(config, PRESENCE_KEYS);
+export const gatewayConfig = (config: Config): GatewayConfig => pick(config, GATEWAY_KEYS);

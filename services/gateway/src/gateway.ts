@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Bus, Subscription } from '@natter/bus';
-import { type Config, requireAuthChoice } from '@natter/config';
+import { type GatewayConfig, requireAuthChoice } from '@natter/config';
 import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
@@ -52,7 +52,7 @@ export class Gateway implements GatewayContext {
   private readonly sessionLimits: SessionLimits;
 
   constructor(
-    readonly config: Config,
+    readonly config: GatewayConfig,
     parts: GatewayParts,
   ) {
     this.id = config.gatewayId ?? `gw-${randomBytes(4).toString('hex')}`;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { GatewayConfig } from '@natter/config';
 import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
 import { type HealthServer, healthRoutes, type RunningService, startHealthServer } from '@natter/service';
@@ -37,7 +37,7 @@ export interface RunningGateway extends RunningService {
   stop(): Promise<void>;
 }
 
-export async function start(config: Config, parts: GatewayStartParts): Promise<RunningGateway> {
+export async function start(config: GatewayConfig, parts: GatewayStartParts): Promise<RunningGateway> {
   const gateway = new Gateway(config, parts);
   await gateway.start();
   const checks = { bus: () => parts.bus.ready, gateway: () => gateway.ready, ...parts.checks };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bus, MemoryBus } from '@natter/bus';
-import { type Config, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
+import { type Config, gatewayConfig, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
 import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
 import { type RunningGateway, start as startGateway } from '@natter/gateway';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
@@ -70,7 +70,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   });
   const rooms = await startRooms(roomsConfig(config), { ...parts, store: new PgRoomStore(pool) });
   const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore });
-  const gateway = await startGateway(config, {
+  const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
     webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
     uploads: new PgUploadStore(pool),
