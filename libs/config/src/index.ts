@@ -96,6 +96,14 @@ export interface Config {
   membershipCheckSec: number;
   /** How often a gateway compares its conversations' positions with history's (and after every reconnect). */
   positionCheckSec: number;
+  /** Live events a gateway holds for one session while it syncs; past it the session is closed as slow. */
+  maxPendingEvents: number;
+  /** How long rooms and history trust a cached room roster without a `roomsChanged` event. */
+  rosterTtlMs: number;
+  /** Most room rosters one rooms or history instance caches. */
+  rosterCacheRooms: number;
+  /** How often rooms and history ping their database for `/readyz` while no request comes in. */
+  backendProbeMs: number;
   /**
    * `open`: anyone signs in as anyone (NATTER_AUTH=open; the single-node launcher's default).
    * `keyed`: tokens are verified with NATTER_JWT_SECRET / _PUBLIC_KEY / NATTER_JWKS_URL.
@@ -147,6 +155,10 @@ export const DEFAULTS = {
   NATTER_TRUST_PROXY_HOPS: '0',
   NATTER_MEMBERSHIP_CHECK_SEC: '30',
   NATTER_POSITION_CHECK_SEC: '10',
+  NATTER_MAX_PENDING_EVENTS: '10000',
+  NATTER_ROSTER_TTL_MS: '30000',
+  NATTER_ROSTER_CACHE_ROOMS: '10000',
+  NATTER_BACKEND_PROBE_MS: '2000',
   NATTER_JWT_MAX_AGE_S: '86400',
   NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
@@ -333,6 +345,10 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxyHops: int(env, 'NATTER_TRUST_PROXY_HOPS', 0, 10),
     membershipCheckSec: int(env, 'NATTER_MEMBERSHIP_CHECK_SEC', 1, 3600),
     positionCheckSec: int(env, 'NATTER_POSITION_CHECK_SEC', 1, 3600),
+    maxPendingEvents: int(env, 'NATTER_MAX_PENDING_EVENTS', 1, 10_000_000),
+    rosterTtlMs: int(env, 'NATTER_ROSTER_TTL_MS', 0, 3_600_000),
+    rosterCacheRooms: int(env, 'NATTER_ROSTER_CACHE_ROOMS', 1, 10_000_000),
+    backendProbeMs: int(env, 'NATTER_BACKEND_PROBE_MS', 10, 600_000),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
   };
@@ -372,7 +388,7 @@ function authMode(env: Env): Config['authMode'] {
 }
 
 /** For a gateway started alone: open mode only when asked for (the single-node launcher defaults to it). */
-export function requireAuthChoice(config: Config): void {
+export function requireAuthChoice(config: Pick<Config, 'authMode'>): void {
   if (config.authMode === undefined) {
     throw new ConfigError(
       'no authentication configured: set NATTER_JWT_SECRET (32+ bytes), NATTER_JWT_PUBLIC_KEY or NATTER_JWKS_URL to verify tokens, or NATTER_AUTH=open to let anyone sign in as anyone (development only)',
@@ -390,3 +406,93 @@ export function requireUrls(config: Config, names: ('NATS_URL' | 'REDIS_URL' | '
     );
   }
 }
+
+/** The configuration of an empty environment: every default, for callers given no Config (tools, tests). */
+export const defaultConfig = (): Config => loadConfig({});
+
+function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Pick<Config, K> {
+  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<Config, K>;
+}
+
+// What each service's start() reads: a service cannot come to depend on a setting of
+// another's without its slice saying so. A whole Config is a valid slice of each.
+const ROOMS_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'maxRoomsPerUser',
+  'maxRoomMembers',
+  'rosterTtlMs',
+  'rosterCacheRooms',
+  'backendProbeMs',
+] as const;
+const HISTORY_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'maxTextChars',
+  'uploadOrphanHours',
+  'uploadSweepIntervalMs',
+  'rosterTtlMs',
+  'rosterCacheRooms',
+  'backendProbeMs',
+] as const;
+const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
+const GATEWAY_KEYS = [
+  'port',
+  'httpPort',
+  'redisUrl',
+  'databaseUrl',
+  'namespace',
+  'jwtSecret',
+  'jwtPublicKey',
+  'apiKey',
+  'metricsToken',
+  'gatewayId',
+  'requestTimeoutMs',
+  'gatewayHeartbeatMs',
+  'heartbeatSec',
+  'helloTimeoutMs',
+  'maxFrameBytes',
+  'maxTextChars',
+  'reorderWaitMs',
+  'maxBufferedBytes',
+  'tokenTtlSec',
+  'maxUploadBytes',
+  'uploadBytesPerDay',
+  'uploadsInFlightPerUser',
+  'jwksUrl',
+  'jwksCooldownMs',
+  'jwtAudience',
+  'jwtIssuer',
+  'allowedOrigins',
+  'remoteAttachments',
+  'webGateways',
+  'rateRequestsPerSec',
+  'rateRequestsBurst',
+  'rateSendsPerSec',
+  'rateSendsBurst',
+  'rateTypingPerSec',
+  'rateTypingBurst',
+  'httpRatePerSec',
+  'httpRateBurst',
+  'rateAbuseRejections',
+  'rateAbuseWindowMs',
+  'userSendsPerMin',
+  'maxConnectionsPerIp',
+  'maxSessionsPerUser',
+  'trustProxyHops',
+  'membershipCheckSec',
+  'positionCheckSec',
+  'maxPendingEvents',
+  'authMode',
+  'jwtMaxAgeSec',
+] as const;
+
+export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;
+export type HistoryConfig = Pick<Config, (typeof HISTORY_KEYS)[number]>;
+export type PresenceConfig = Pick<Config, (typeof PRESENCE_KEYS)[number]>;
+export type GatewayConfig = Pick<Config, (typeof GATEWAY_KEYS)[number]>;
+
+export const roomsConfig = (config: Config): RoomsConfig => pick(config, ROOMS_KEYS);
+export const historyConfig = (config: Config): HistoryConfig => pick(config, HISTORY_KEYS);
+export const presenceConfig = (config: Config): PresenceConfig => pick(config, PRESENCE_KEYS);
+export const gatewayConfig = (config: Config): GatewayConfig => pick(config, GATEWAY_KEYS);

@@ -15,8 +15,14 @@ export type {
 export { Attachment, describeIssue, Envelope, isOp, OPS, RequestId, RequestSchemas } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget } from './ids.ts';
 export { convOf, dmConv, isRoom, isUser, parseConv, parseTarget, ROOM_RE, roomConv, USER_RE } from './ids.ts';
-export type { Limits } from './limits.ts';
-export { charLength, DEFAULT_LIMITS } from './limits.ts';
+export {
+  charLength,
+  HISTORY_PAGE,
+  MAX_ATTACHMENTS,
+  MAX_WATCH,
+  REPLAY_PER_CONV,
+  ROOMS_PAGE,
+} from './limits.ts';
 export { isoTime } from './time.ts';
 export type { UploadType } from './uploads.ts';
 export {

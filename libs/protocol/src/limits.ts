@@ -1,23 +1,19 @@
-/** Protocol limits with their documented defaults (docs/protocol.md). */
-export interface Limits {
-  maxFrameBytes: number;
-  maxTextChars: number;
-  maxAttachments: number;
-  helloTimeoutMs: number;
-  heartbeatSec: number;
-  replayPerConv: number;
-  maxWatch: number;
-}
+/**
+ * Protocol constants: limits every client may rely on, documented in docs/protocol.md.
+ * They are part of the contract, not tunables; those (frame size, text length, timeouts)
+ * are settings in @natter/config.
+ */
 
-export const DEFAULT_LIMITS: Limits = {
-  maxFrameBytes: 64 * 1024,
-  maxTextChars: 4000,
-  maxAttachments: 10,
-  helloTimeoutMs: 10_000,
-  heartbeatSec: 25,
-  replayPerConv: 500,
-  maxWatch: 1000,
-};
+/** Attachments one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+/** Users one session may watch, and so users one presence query may name. */
+export const MAX_WATCH = 1000;
+/** Messages per conversation `hello` replays after `since`; past it the client pages with `history`. */
+export const REPLAY_PER_CONV = 500;
+/** `history` (and its HTTP twin): `limit` from 1 to `max`, `default` without one. */
+export const HISTORY_PAGE = { default: 50, max: 200 } as const;
+/** `rooms` with `public`: `limit` from 1 to `max`, `default` without one. */
+export const ROOMS_PAGE = { default: 50, max: 200 } as const;
 
 /** Counts Unicode code points, so an emoji is one character as a user would count it. */
 export function charLength(s: string): number {

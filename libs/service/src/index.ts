@@ -1,3 +1,10 @@
+export {
+  backendError,
+  backendUnavailable,
+  isUnavailable,
+  UNAVAILABLE_RETRY_AFTER_MS,
+} from './backend-error.ts';
+export { BackendHealth, type BackendHealthOptions } from './backend-health.ts';
 export { connectBusFromConfig } from './bus.ts';
 export {
   type HealthChecks,
@@ -8,7 +15,10 @@ export {
   type RouteHandler,
   startHealthServer,
 } from './health.ts';
+export { InFlight, type OutcomeCounter } from './in-flight.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
+export { createRedis, type RedisOptions, redisReady } from './redis.ts';
 export { type RunMainOptions, runMain } from './run-main.ts';
-export { type ServedService, type ServeProcessOptions, serveProcess } from './serve-process.ts';
+export type { RunningService } from './running-service.ts';
+export { type ServeProcessOptions, serveProcess } from './serve-process.ts';
 export { onShutdown, type ShutdownOptions } from './shutdown.ts';

@@ -2,17 +2,13 @@ import type { Bus } from '@natter/bus';
 import type { Logger } from '@natter/log';
 import { startHealthServer } from './health.ts';
 import type { Metrics } from './metrics.ts';
+import type { RunningService } from './running-service.ts';
 import { onShutdown } from './shutdown.ts';
-
-export interface ServedService {
-  ready(): boolean;
-  stop(): Promise<void>;
-}
 
 export interface ServeProcessOptions {
   port: number;
   bus: Bus;
-  service: ServedService;
+  service: RunningService;
   metrics: Metrics;
   log: Logger;
   /** Closes what main.ts opened besides the bus (a pool, a Redis client). */

@@ -4,7 +4,7 @@ export { MemoryUploadStore } from './memory-store.ts';
 export { migrateUploads, UPLOADS_MIGRATIONS_DIR, UPLOADS_MIGRATIONS_TABLE } from './migrations.ts';
 export { PgUploadStore } from './pg-store.ts';
 export type { UploadRoutesOptions } from './routes.ts';
-export { DEFAULT_MAX_UPLOAD_BYTES, uploadRoutes } from './routes.ts';
+export { uploadRoutes } from './routes.ts';
 export type { NewUpload, StoredUpload, UploadStore } from './store.ts';
 export {
   newUploadId,

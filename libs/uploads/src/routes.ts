@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
+import { backendUnavailable } from '@natter/service';
 import { BodyAbortedError, BodyTooLargeError, declaredLength, readBodyLimited } from './body.ts';
 import { sendError, sendJson } from './http.ts';
 import { newUploadId, UPLOAD_ID_RE, UploadQuotaError, type UploadStore } from './store.ts';
 import { baseMediaType, isUploadType, sniffType, UPLOAD_TYPES } from './types.ts';
-
-export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 export interface UploadRoutesOptions {
   /** Where uploads live; without one every upload route answers 503 `unavailable`. */
@@ -14,7 +13,7 @@ export interface UploadRoutesOptions {
   /** Resolves with the caller's user id, or rejects with NatterError `unauthenticated`. */
   auth: (req: IncomingMessage) => Promise<string>;
   /** Largest upload in bytes (NATTER_MAX_UPLOAD_BYTES). */
-  maxBytes?: number;
+  maxBytes: number;
   /** Bytes one user may upload in any 24 hours (NATTER_UPLOAD_BYTES_PER_DAY); unset: no quota. */
   bytesPerDay?: number;
   /** Uploads one user may have in progress here (NATTER_UPLOADS_IN_FLIGHT_PER_USER); unset: any. */
@@ -53,7 +52,7 @@ const SERVE_HEADERS = {
  * returned handler resolves false for any other path, so a server can try the next route.
  */
 export function uploadRoutes(opts: UploadRoutesOptions) {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const { maxBytes } = opts;
   const log = opts.log;
 
   /** Uploads in progress per user on this gateway (NATTER_UPLOADS_IN_FLIGHT_PER_USER). */
@@ -167,7 +166,7 @@ export function uploadRoutes(opts: UploadRoutesOptions) {
       } else {
         // A store failure: nothing was stored (put) or nothing can be read now; a retry may work.
         log.warn({ err, path }, 'upload store failed; answered unavailable');
-        sendError(res, new NatterError('unavailable', 'the upload store is unavailable; try again'));
+        sendError(res, backendUnavailable('upload store', err));
       }
     }
     return true;

@@ -1,7 +1,12 @@
 import type { Config } from '@natter/config';
-import { Attachment, charLength, describeIssue, isUploadPath, NatterError } from '@natter/protocol';
-
-const MAX_ATTACHMENTS = 10;
+import {
+  Attachment,
+  charLength,
+  describeIssue,
+  isUploadPath,
+  MAX_ATTACHMENTS,
+  NatterError,
+} from '@natter/protocol';
 
 /**
  * Checks a message's content against docs/protocol.md (`send`): text or attachments, the

@@ -1,5 +1,5 @@
 import type { Bus } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { GatewayConfig } from '@natter/config';
 import type { RpcClient, Subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import type { Authenticator } from './auth.ts';
@@ -11,7 +11,7 @@ import type { Session } from './session.ts';
 /** The parts of a running gateway that request handlers use. */
 export interface GatewayContext {
   readonly id: string;
-  readonly config: Config;
+  readonly config: GatewayConfig;
   readonly bus: Bus;
   readonly subjects: Subjects;
   readonly rpc: RpcClient;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Bus, Subscription } from '@natter/bus';
-import { type Config, requireAuthChoice } from '@natter/config';
+import { type GatewayConfig, requireAuthChoice } from '@natter/config';
 import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
@@ -29,8 +29,6 @@ export interface GatewayParts {
   registry: PromRegistry;
 }
 
-const MAX_PENDING_EVENTS = 10_000;
-
 /**
  * The WebSocket edge: sessions, the protocol, and delivery of bus events to sessions.
  * HTTP routing lives in http.ts; this class owns everything behind `GET /ws`.
@@ -57,7 +55,7 @@ export class Gateway implements GatewayContext {
   private readonly sessionLimits: SessionLimits;
 
   constructor(
-    readonly config: Config,
+    readonly config: GatewayConfig,
     parts: GatewayParts,
   ) {
     this.id = config.gatewayId ?? `gw-${randomBytes(4).toString('hex')}`;
@@ -67,7 +65,7 @@ export class Gateway implements GatewayContext {
     this.metrics = gatewayMetrics(parts.registry);
     this.sessionLimits = {
       maxBufferedBytes: config.maxBufferedBytes,
-      maxPendingEvents: MAX_PENDING_EVENTS,
+      maxPendingEvents: config.maxPendingEvents,
       framesOut: this.metrics.framesOut,
       onSlow: (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
     };

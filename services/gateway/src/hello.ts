@@ -1,4 +1,4 @@
-import { CloseCode, NatterError, type RequestParams } from '@natter/protocol';
+import { CloseCode, NatterError, REPLAY_PER_CONV, type RequestParams } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import type { Guard } from './limits/guard.ts';
@@ -6,9 +6,6 @@ import { confirmMemberships } from './membership.ts';
 import type { listConvs } from './ops.ts';
 import type { Session } from './session.ts';
 import { replaySince } from './sync.ts';
-
-/** Messages replayed per conversation for `since`; older ones get a `gap` event. */
-const REPLAY_PER_CONV = 500;
 
 /** What `hello` needs of the gateway beyond what request handlers see. */
 export interface HelloContext extends GatewayContext {

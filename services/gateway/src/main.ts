@@ -1,4 +1,4 @@
-import { loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
+import { gatewayConfig, loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, onShutdown, runMain } from '@natter/service';
@@ -19,7 +19,7 @@ runMain('gateway', async () => {
     ? createPool(config.databaseUrl, { log, name: 'natter-gateway', max: 5, registry: metrics.registry })
     : undefined;
   const uploads = pool ? new PgUploadStore(pool) : undefined;
-  const gw = await start(config, {
+  const gw = await start(gatewayConfig(config), {
     bus,
     log,
     registry: metrics.registry,

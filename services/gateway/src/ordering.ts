@@ -1,4 +1,4 @@
-import type { MessageView } from '@natter/protocol';
+import { HISTORY_PAGE, type MessageView } from '@natter/protocol';
 import type { Cursor, Delivery } from './cursor.ts';
 import { encodeFrame, type Session } from './session.ts';
 
@@ -39,7 +39,6 @@ export function toDelivery(msg: MessageView, originSession?: string): Delivery {
 }
 
 const MAX_HELD = 10_000;
-const FETCH_PAGE = 200;
 const RETRY_MS = 1000;
 const MAX_RETRIES = 5;
 
@@ -53,7 +52,7 @@ async function fetchRange(
   const out: MessageView[] = [];
   let from = after;
   while (from < upTo) {
-    const page = await deps.fetch(conv, from, Math.min(upTo, from + FETCH_PAGE), user);
+    const page = await deps.fetch(conv, from, Math.min(upTo, from + HISTORY_PAGE.max), user);
     if (page.length === 0) break;
     for (const m of page) if (m.seq > from && m.seq <= upTo) out.push(m);
     from = page[page.length - 1].seq;

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { GatewayConfig } from '@natter/config';
 import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
-import { type HealthServer, healthRoutes, startHealthServer } from '@natter/service';
+import { type HealthServer, healthRoutes, type RunningService, startHealthServer } from '@natter/service';
 import { bearerToken, sendError, sendJson, type UploadStore, uploadRoutes } from '@natter/uploads';
 import type { Registry } from 'prom-client';
 import { Gateway } from './gateway.ts';
@@ -27,18 +27,17 @@ export interface GatewayStartParts {
   checks?: Record<string, () => boolean>;
 }
 
-export interface RunningGateway {
+export interface RunningGateway extends RunningService {
   readonly id: string;
   readonly port: number;
   /** The port of `/healthz`, `/readyz` and `/metrics` for operators (HTTP_PORT), if set. */
   readonly httpPort: number | undefined;
   readonly gateway: Gateway;
-  ready(): boolean;
   /** Drains: bye + 4010 to every client, in-flight requests finish, the listener closes. */
   stop(): Promise<void>;
 }
 
-export async function start(config: Config, parts: GatewayStartParts): Promise<RunningGateway> {
+export async function start(config: GatewayConfig, parts: GatewayStartParts): Promise<RunningGateway> {
   const gateway = new Gateway(config, parts);
   await gateway.start();
   const checks = { bus: () => parts.bus.ready, gateway: () => gateway.ready, ...parts.checks };

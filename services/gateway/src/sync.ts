@@ -1,8 +1,6 @@
-import type { ConvSummary, MessageView } from '@natter/protocol';
+import { type ConvSummary, HISTORY_PAGE, type MessageView } from '@natter/protocol';
 import type { GatewayContext } from './context.ts';
 import type { Session } from './session.ts';
-
-const PAGE = 200;
 
 /**
  * Answers `hello`'s `since`: for each listed conversation the client is behind on, pushes
@@ -27,7 +25,14 @@ export async function replaySince(
         s.event({ ev: 'gap', conv: c.conv, after: have, before: from + 1 });
       }
       while (from < c.seq && s.open) {
-        const page = await fetchAfter(gw, s.user, c.conv, from, Math.min(PAGE, c.seq - from), trace);
+        const page = await fetchAfter(
+          gw,
+          s.user,
+          c.conv,
+          from,
+          Math.min(HISTORY_PAGE.max, c.seq - from),
+          trace,
+        );
         if (page.length === 0) break;
         for (const m of page) if (m.seq <= c.seq) s.event({ ev: 'message', ...m });
         from = page[page.length - 1].seq;

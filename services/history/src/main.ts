@@ -1,4 +1,4 @@
-import { loadConfig, requireUrls } from '@natter/config';
+import { historyConfig, loadConfig, requireUrls } from '@natter/config';
 import { createPool, migrate } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
@@ -18,7 +18,7 @@ runMain('history', async () => {
   const batches = batchSizeHistogram(metrics.registry);
   const store = new PgMessageStore(pool, { onBatch: (size) => batches.observe(size) });
   const bus = await connectBusFromConfig(config, 'history', log);
-  const svc = await start(config, { bus, log, store, pool, registry: metrics.registry });
+  const svc = await start(historyConfig(config), { bus, log, store, pool, registry: metrics.registry });
   await serveProcess({
     port: config.httpPort ?? 9103,
     bus,

@@ -1,12 +1,13 @@
+import { defaultConfig } from '@natter/config';
 import type { RoomRosterReply, RpcClient } from '@natter/contracts';
 
 /** What a user may do in a room, as far as history is concerned. */
 export type RoomAccess = 'member' | 'not_member' | 'no_room';
 
 export interface MembershipOptions {
-  /** How long a roster is trusted without a `roomsChanged` event (default 30 s). */
+  /** How long a roster is trusted without a `roomsChanged` event (default NATTER_ROSTER_TTL_MS). */
   ttlMs?: number;
-  /** Most rooms cached; the oldest is dropped past it (default 10 000). */
+  /** Most rooms cached; the oldest is dropped past it (default NATTER_ROSTER_CACHE_ROOMS). */
   maxRooms?: number;
   now?: () => number;
 }
@@ -38,8 +39,9 @@ export class MembershipCache {
     private readonly rpc: RpcClient,
     opts: MembershipOptions = {},
   ) {
-    this.ttlMs = opts.ttlMs ?? 30_000;
-    this.maxRooms = opts.maxRooms ?? 10_000;
+    const defaults = defaultConfig();
+    this.ttlMs = opts.ttlMs ?? defaults.rosterTtlMs;
+    this.maxRooms = opts.maxRooms ?? defaults.rosterCacheRooms;
     this.now = opts.now ?? Date.now;
   }
 

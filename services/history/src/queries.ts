@@ -9,19 +9,16 @@ import type {
   ReadRequest,
   ServeContext,
 } from '@natter/contracts';
-import { isRoom, isUser, NatterError } from '@natter/protocol';
+import { HISTORY_PAGE, isRoom, isUser, NatterError } from '@natter/protocol';
+import type { BackendHealth } from '@natter/service';
 import { authorizeConv, requireConv } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { MessageStore } from './store.ts';
-import type { StoreGuard } from './store-guard.ts';
 import { checkSeq, checkUser } from './validate.ts';
-
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 200;
 
 export interface QueryDeps {
   store: MessageStore;
-  guard: StoreGuard;
+  health: BackendHealth;
   membership: MembershipCache;
 }
 
@@ -38,11 +35,11 @@ export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, Hist
     const before = req.before === undefined ? undefined : checkSeq(req.before, 'before');
     const after = req.after === undefined ? undefined : checkSeq(req.after, 'after');
     if (req.limit !== undefined && !Number.isSafeInteger(req.limit)) {
-      throw new NatterError('bad_request', `limit: must be an integer from 1 to ${MAX_LIMIT}`);
+      throw new NatterError('bad_request', `limit: must be an integer from 1 to ${HISTORY_PAGE.max}`);
     }
-    const limit = Math.min(Math.max(req.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
+    const limit = Math.min(Math.max(req.limit ?? HISTORY_PAGE.default, 1), HISTORY_PAGE.max);
     if (req.user !== undefined) await authorizeConv(deps.membership, checkUser(req.user), conv, ctx.trace);
-    return deps.guard.run('reading history', () => deps.store.query(req.conv, { before, after, limit }));
+    return deps.health.track(deps.store.query(req.conv, { before, after, limit }));
   };
 }
 
@@ -53,9 +50,7 @@ export function convsHandler(deps: QueryDeps): Handler<ConvsRequest, ConvsReply>
     if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom)) {
       throw new NatterError('bad_request', 'rooms: must be a list of room names');
     }
-    const convs = await deps.guard.run('listing conversations', () =>
-      deps.store.convs(user, req.rooms, req.dms === true),
-    );
+    const convs = await deps.health.track(deps.store.convs(user, req.rooms, req.dms === true));
     return { convs };
   };
 }
@@ -72,9 +67,7 @@ export function positionsHandler(deps: QueryDeps): Handler<PositionsRequest, Pos
     if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom) || req.rooms.length > MAX_POSITIONS_BATCH) {
       throw new NatterError('bad_request', `rooms: a list of at most ${MAX_POSITIONS_BATCH} room names`);
     }
-    const positions = await deps.guard.run('reading positions', () =>
-      deps.store.positions(req.users, req.rooms),
-    );
+    const positions = await deps.health.track(deps.store.positions(req.users, req.rooms));
     return { positions };
   };
 }
@@ -86,9 +79,7 @@ export function readHandler(deps: QueryDeps): Handler<ReadRequest, ReadReply> {
     const conv = requireConv(req.conv);
     const seq = checkSeq(req.seq, 'seq');
     await authorizeConv(deps.membership, user, conv, ctx.trace);
-    const read = await deps.guard.run('storing a read marker', () =>
-      deps.store.markRead(user, req.conv, seq),
-    );
+    const read = await deps.health.track(deps.store.markRead(user, req.conv, seq));
     return { read };
   };
 }

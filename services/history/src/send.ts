@@ -1,18 +1,18 @@
 import type { Bus } from '@natter/bus';
 import { emit, type SendReply, type SendRequest, type ServeContext, type Subjects } from '@natter/contracts';
 import { convOf } from '@natter/protocol';
+import type { BackendHealth } from '@natter/service';
 import { authorizeRoom, requireRoom } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import type { HistoryMetrics } from './metrics.ts';
 import type { MessageStore } from './store.ts';
-import type { StoreGuard } from './store-guard.ts';
 import { checkSend } from './validate.ts';
 
 export interface SendDeps {
   bus: Bus;
   subjects: Subjects;
   store: MessageStore;
-  guard: StoreGuard;
+  health: BackendHealth;
   membership: MembershipCache;
   metrics: HistoryMetrics;
   maxTextChars: number;
@@ -33,7 +33,7 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
       else await authorizeRoom(deps.membership, req.from, target.room, ctx.trace);
     }
     const conv = convOf(req.from, target);
-    const { stored: msg, duplicate } = await deps.guard.run('storing a message', () =>
+    const { stored: msg, duplicate } = await deps.health.track(
       deps.store.append({ conv, from: req.from, cid: req.cid, text: req.text, attachments }),
     );
     deps.metrics.stored(target.kind === 'room' ? 'room' : 'dm', duplicate);

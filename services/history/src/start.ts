@@ -1,17 +1,16 @@
 import type { Bus, Subscription } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { HistoryConfig } from '@natter/config';
 import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
+import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { InFlight } from './in-flight.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
 import { convsHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
-import { StoreGuard } from './store-guard.ts';
 import { UploadSweep } from './upload-sweep.ts';
 
 export interface HistoryParts {
@@ -19,8 +18,6 @@ export interface HistoryParts {
   log: Logger;
   store: MessageStore;
   registry?: Registry;
-  /** How long a cached room roster is trusted without a `roomsChanged` event (default 30 s). */
-  rosterTtlMs?: number;
   /**
    * The Postgres of `store`, when it is one: orphan uploads are swept from it every
    * NATTER_UPLOAD_SWEEP_INTERVAL_MS (src/upload-sweep.ts). Without it nothing is swept.
@@ -28,28 +25,30 @@ export interface HistoryParts {
   pool?: pg.Pool;
 }
 
-export interface RunningService {
-  ready(): boolean;
-  stop(): Promise<void>;
-}
-
-/** How often readiness is re-checked with a trivial query while no requests come. */
-const PING_INTERVAL_MS = 2000;
-
 /**
  * Starts one history instance on the bus (a member of the `history` queue group; start it
  * as many times as wanted). It does not own the bus or the store's database: stop() leaves
  * them open.
  */
-export async function start(config: Config, parts: HistoryParts): Promise<RunningService> {
+export async function start(config: HistoryConfig, parts: HistoryParts): Promise<RunningService> {
   const { bus, store } = parts;
   const log = parts.log.child({ module: 'history' });
   const s = subjects(config.namespace);
   const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
-  const membership = new MembershipCache(rpc, { ttlMs: parts.rosterTtlMs });
-  const guard = new StoreGuard(isConnectionError, log);
+  const membership = new MembershipCache(rpc, {
+    ttlMs: config.rosterTtlMs,
+    maxRooms: config.rosterCacheRooms,
+  });
+  const health = new BackendHealth({
+    what: 'history database',
+    log,
+    probe: () => store.ping(),
+    intervalMs: config.backendProbeMs,
+    isConnectionError,
+  });
+  await health.start();
   const inFlight = new InFlight();
-  const deps = { store, guard, membership };
+  const deps = { store, health, membership };
 
   const subs: Subscription[] = [
     serve(
@@ -59,6 +58,7 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
       QUEUE.history,
       log,
       inFlight.wrap(
+        'msgSend',
         sendHandler({
           ...deps,
           bus,
@@ -68,10 +68,17 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
         }),
       ),
     ),
-    serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap(queryHandler(deps))),
-    serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap(convsHandler(deps))),
-    serve(bus, s, 'historyPositions', QUEUE.history, log, inFlight.wrap(positionsHandler(deps))),
-    serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap(readHandler(deps))),
+    serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap('historyQuery', queryHandler(deps))),
+    serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap('historyConvs', convsHandler(deps))),
+    serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap('historyRead', readHandler(deps))),
+    serve(
+      bus,
+      s,
+      'historyPositions',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyPositions', positionsHandler(deps)),
+    ),
     // Every instance drops its own cache entry: no queue group.
     on(bus, s, 'roomsChanged', log, (e) => membership.drop(e.room)),
   ];
@@ -85,24 +92,11 @@ export async function start(config: Config, parts: HistoryParts): Promise<Runnin
     });
   sweep?.start();
 
-  let pinging = false;
-  const timer = setInterval(() => {
-    if (pinging) return;
-    pinging = true;
-    guard
-      .run('health check', () => store.ping())
-      .catch(() => {}) // the guard logged the transition; readiness carries the rest
-      .finally(() => {
-        pinging = false;
-      });
-  }, PING_INTERVAL_MS);
-  timer.unref();
-
   log.info({ queue: QUEUE.history }, 'history service started');
   return {
-    ready: () => guard.ready,
+    ready: () => health.ok,
     async stop() {
-      clearInterval(timer);
+      await health.stop();
       await sweep?.stop();
       for (const sub of subs) sub.unsubscribe();
       await inFlight.idle();

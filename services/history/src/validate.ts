@@ -2,9 +2,9 @@ import type { SendRequest } from '@natter/contracts';
 import {
   Attachment,
   charLength,
-  DEFAULT_LIMITS,
   describeIssue,
   isUser,
+  MAX_ATTACHMENTS,
   NatterError,
   type ParsedTarget,
   parseTarget,
@@ -45,8 +45,8 @@ export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
   if (req.text !== undefined && charLength(req.text) > maxTextChars) {
     throw new NatterError('too_large', `text: longer than ${maxTextChars} characters`);
   }
-  if (req.attachments !== undefined && req.attachments.length > DEFAULT_LIMITS.maxAttachments) {
-    throw new NatterError('too_large', `attachments: more than ${DEFAULT_LIMITS.maxAttachments}`);
+  if (req.attachments !== undefined && req.attachments.length > MAX_ATTACHMENTS) {
+    throw new NatterError('too_large', `attachments: more than ${MAX_ATTACHMENTS}`);
   }
   // Postgres text and jsonb cannot hold U+0000.
   if (req.text?.includes('\u0000')) throw new NatterError('bad_request', 'text: must not contain U+0000');

@@ -4,12 +4,13 @@ import { decode, RpcClient, type SendReply, subjects, type UserDelivery } from '
 import { createPool, migrate } from '@natter/db';
 import { createLogger } from '@natter/log';
 import type { MessageView } from '@natter/protocol';
+import type { RunningService } from '@natter/service';
 import { type NatsHandle, type PostgresHandle, startNats, startPostgres, waitFor } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
-import { type RunningService, start } from '../src/start.ts';
+import { start } from '../src/start.ts';
 
 const log = createLogger({ name: 'history-int-test', level: 'silent' });
 

@@ -13,9 +13,10 @@ import {
 } from '@natter/contracts';
 import { createLogger, TRACE_HEADER } from '@natter/log';
 import { NatterError } from '@natter/protocol';
+import type { RunningService } from '@natter/service';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryMessageStore } from '../src/memory-store.ts';
-import { type RunningService, start } from '../src/start.ts';
+import { start } from '../src/start.ts';
 import type { MessageStore } from '../src/store.ts';
 
 const config = loadConfig({});

@@ -1,20 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bus, MemoryBus } from '@natter/bus';
-import type { Config } from '@natter/config';
+import { type Config, gatewayConfig, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
 import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
 import { type RunningGateway, start as startGateway } from '@natter/gateway';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
 import type { Logger } from '@natter/log';
 import {
-  createPresenceRedis,
   MemoryPresenceStore,
   type PresenceStore,
   RedisPresenceStore,
   start as startPresence,
 } from '@natter/presence';
 import { migrateRooms, PgRoomStore, start as startRooms } from '@natter/rooms';
-import { connectBusFromConfig, createMetrics } from '@natter/service';
+import { connectBusFromConfig, createMetrics, createRedis } from '@natter/service';
 import { migrateUploads, PgUploadStore } from '@natter/uploads';
 
 export interface SingleNode {
@@ -58,18 +57,20 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });
 
-  const redis = config.redisUrl
-    ? createPresenceRedis(config.redisUrl, log.child({ module: 'redis' }))
-    : undefined;
+  const redis = config.redisUrl ? createRedis(config.redisUrl, log.child({ module: 'redis' })) : undefined;
   const presenceStore: PresenceStore = redis
     ? new RedisPresenceStore(redis, { namespace: config.namespace })
     : new MemoryPresenceStore();
 
   const parts = { bus, log, registry: metrics.registry };
-  const history = await startHistory(config, { ...parts, store: new PgMessageStore(pool), pool });
-  const rooms = await startRooms(config, { ...parts, store: new PgRoomStore(pool) });
-  const presence = await startPresence(config, { ...parts, store: presenceStore });
-  const gateway = await startGateway(config, {
+  const history = await startHistory(historyConfig(config), {
+    ...parts,
+    store: new PgMessageStore(pool),
+    pool,
+  });
+  const rooms = await startRooms(roomsConfig(config), { ...parts, store: new PgRoomStore(pool) });
+  const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore });
+  const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
     webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
     uploads: new PgUploadStore(pool),

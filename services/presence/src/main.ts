@@ -1,7 +1,13 @@
-import { loadConfig, requireUrls } from '@natter/config';
+import { loadConfig, presenceConfig, requireUrls } from '@natter/config';
 import { createLogger } from '@natter/log';
-import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
-import { createPresenceRedis, redisReady } from './redis-client.ts';
+import {
+  connectBusFromConfig,
+  createMetrics,
+  createRedis,
+  redisReady,
+  runMain,
+  serveProcess,
+} from '@natter/service';
 import { RedisPresenceStore } from './redis-store.ts';
 import { start } from './start.ts';
 
@@ -11,7 +17,7 @@ runMain('presence', async () => {
   const config = loadConfig();
   requireUrls(config, ['NATS_URL', 'REDIS_URL']);
   const log = createLogger({ name: 'presence', level: config.logLevel });
-  const redis = createPresenceRedis(config.redisUrl!, log.child({ module: 'redis' }), {
+  const redis = createRedis(config.redisUrl!, log.child({ module: 'redis' }), {
     commandTimeoutMs: Math.max(100, Math.min(1000, config.requestTimeoutMs / 3)),
   });
   if (!(await redisReady(redis, 5000)))
@@ -19,7 +25,7 @@ runMain('presence', async () => {
   const bus = await connectBusFromConfig(config, 'presence', log);
   const metrics = createMetrics('presence');
   const store = new RedisPresenceStore(redis, { namespace: config.namespace });
-  const svc = await start(config, { bus, log, store, registry: metrics.registry });
+  const svc = await start(presenceConfig(config), { bus, log, store, registry: metrics.registry });
   await serveProcess({
     port: config.httpPort ?? DEFAULT_HTTP_PORT,
     bus,

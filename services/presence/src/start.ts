@@ -1,5 +1,5 @@
 import type { Bus, Subscription } from '@natter/bus';
-import type { Config } from '@natter/config';
+import type { PresenceConfig } from '@natter/config';
 import {
   type ConnectRequest,
   type DisconnectEvent,
@@ -13,14 +13,13 @@ import {
   subjects,
 } from '@natter/contracts';
 import type { Logger } from '@natter/log';
-import { DEFAULT_LIMITS, NatterError } from '@natter/protocol';
+import { MAX_WATCH, NatterError } from '@natter/protocol';
+import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type { Registry } from 'prom-client';
 import { presenceMetrics } from './metrics.ts';
-import type { PresenceStore } from './store.ts';
-import { StoreHealth } from './store-health.ts';
+import { type PresenceStore, PresenceStoreError } from './store.ts';
 import { Sweeper } from './sweeper.ts';
 import { Transitions } from './transitions.ts';
-import { toNatterError } from './unavailable.ts';
 
 export interface PresenceParts {
   bus: Bus;
@@ -28,11 +27,6 @@ export interface PresenceParts {
   /** MemoryPresenceStore (single node) or RedisPresenceStore; the caller owns its client. */
   store: PresenceStore;
   registry?: Registry;
-}
-
-export interface RunningService {
-  ready(): boolean;
-  stop(): Promise<void>;
 }
 
 /** Added to 3 heartbeat intervals before a silent gateway counts as dead (network and GC jitter). */
@@ -47,45 +41,38 @@ const RESYNC_GW_EVERY_MS = 10_000;
  * A gateway whose heartbeat claims sessions the store does not hold (it was swept while
  * still alive) gets a presenceResync naming it.
  */
-export async function start(config: Config, parts: PresenceParts): Promise<RunningService> {
+export async function start(config: PresenceConfig, parts: PresenceParts): Promise<RunningService> {
   const { bus, store } = parts;
   const log = parts.log.child({ module: 'presence' });
   const s = subjects(config.namespace);
   const metrics = presenceMetrics(parts.registry);
-  const health = new StoreHealth(log);
   const transitions = new Transitions(bus, s, metrics);
-  const sweeper = new Sweeper({ bus, s, store, log, health, metrics, transitions });
+  const sweeper = new Sweeper({ bus, s, store, log, metrics, transitions });
+  // The sweeper's chores touch the store every tick, so they double as its probe.
+  const health = new BackendHealth({
+    what: 'presence store',
+    log,
+    probe: () => sweeper.sweep(),
+    intervalMs: Math.min(1000, config.gatewayHeartbeatMs),
+    isConnectionError: (err) => err instanceof PresenceStoreError,
+  });
   const connectTtl = 3 * config.gatewayHeartbeatMs + LIVENESS_SLACK_MS;
   const lastGwResync = new Map<string, number>();
-  const inFlight = new Set<Promise<unknown>>();
+  const inFlight = new InFlight();
   let stopped = false;
 
-  /** Runs a store-backed handler: counts it for stop(), records store health, maps store errors. */
-  const work = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = fn();
-    inFlight.add(p);
-    try {
-      const value = await p;
-      health.succeeded();
-      return value;
-    } catch (err) {
-      const mapped = toNatterError(err);
-      if (mapped !== err) health.failed(err);
-      throw mapped;
-    } finally {
-      inFlight.delete(p);
-    }
-  };
+  /** Runs a store-backed handler: held by stop(), its outcome recorded in store health, store errors mapped. */
+  const work = <T>(op: string, fn: () => Promise<T>): Promise<T> => inFlight.add(op, health.track(fn()));
 
   /** Events have nobody to answer: log a failure once, with what it costs, and drop the event. */
   const event =
     <T>(what: string, fn: (ev: T, ctx: ServeContext) => Promise<void>) =>
     async (ev: T, ctx: ServeContext): Promise<void> => {
       try {
-        await work(() => fn(ev, ctx));
+        await work(what, () => fn(ev, ctx));
       } catch (err) {
         metrics.droppedEvents.inc();
-        // During a store outage StoreHealth has already said so once; one line per event would flood.
+        // During a store outage BackendHealth has already said so once; one line per event would flood.
         const outage = err instanceof NatterError && err.code === 'unavailable';
         ctx.log[outage ? 'debug' : 'warn']({ err }, `${what} dropped`);
       }
@@ -94,19 +81,16 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
   const subs: Subscription[] = [
     serve(bus, s, 'presenceConnect', QUEUE.presence, log, async (req, ctx) => {
       const sessions = checkSessions(req);
-      const online = await work(() => store.connect(req.gw, sessions, connectTtl));
+      const online = await work('presenceConnect', () => store.connect(req.gw, sessions, connectTtl));
       transitions.online(online, ctx.trace);
       return {};
     }),
 
     serve(bus, s, 'presenceQuery', QUEUE.presence, log, async (req) => {
-      if (!Array.isArray(req.users) || req.users.length > DEFAULT_LIMITS.maxWatch) {
-        throw new NatterError(
-          'bad_request',
-          `users: expected an array of at most ${DEFAULT_LIMITS.maxWatch}`,
-        );
+      if (!Array.isArray(req.users) || req.users.length > MAX_WATCH) {
+        throw new NatterError('bad_request', `users: expected an array of at most ${MAX_WATCH}`);
       }
-      return { presence: await work(() => store.query(req.users)) };
+      return { presence: await work('presenceQuery', () => store.query(req.users)) };
     }),
 
     on(
@@ -151,9 +135,7 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
     metrics.resyncs.inc({ scope: 'gateway' });
   }
 
-  await sweeper.tick();
-  const timer = setInterval(() => void sweeper.tick(), Math.min(1000, config.gatewayHeartbeatMs));
-  timer.unref();
+  await health.start();
   log.info({ ready: health.ok }, 'presence started');
 
   return {
@@ -161,9 +143,8 @@ export async function start(config: Config, parts: PresenceParts): Promise<Runni
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(timer);
       for (const sub of subs) sub.unsubscribe();
-      await Promise.allSettled([sweeper.idle(), ...inFlight]);
+      await Promise.allSettled([health.stop(), inFlight.idle()]);
     },
   };
 }

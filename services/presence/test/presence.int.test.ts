@@ -3,12 +3,12 @@ import { loadConfig } from '@natter/config';
 import { emit, type PresenceResyncEvent, RpcClient, type SessionRef, subjects } from '@natter/contracts';
 import { createLogger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
+import { createRedis, type RunningService, redisReady } from '@natter/service';
 import { type NatsHandle, type RedisHandle, startNats, startRedis, stopAll, waitFor } from '@natter/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPresenceRedis, redisReady } from '../src/redis-client.ts';
 import { RedisPresenceStore } from '../src/redis-store.ts';
-import { type RunningService, start } from '../src/start.ts';
+import { start } from '../src/start.ts';
 import { Recorder } from './recorder.ts';
 
 const NS = 'pint';
@@ -67,7 +67,7 @@ describe('presence on NATS and Redis, two instances', () => {
     [nats, redis] = await Promise.all([startNats(), startRedis()]);
     for (let i = 0; i < 2; i++) {
       const b = await connectNatsBus({ servers: nats.url, name: `presence-${i}`, log });
-      const r = createPresenceRedis(redis.url, log, { commandTimeoutMs: 500 });
+      const r = createRedis(redis.url, log, { commandTimeoutMs: 500 });
       buses.push(b);
       clients.push(r);
       expect(await redisReady(r, 5000)).toBe(true);

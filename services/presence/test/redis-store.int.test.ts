@@ -1,8 +1,8 @@
 import { createLogger } from '@natter/log';
+import { createRedis, redisReady } from '@natter/service';
 import { startRedis } from '@natter/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPresenceRedis, redisReady } from '../src/redis-client.ts';
 import { RedisPresenceStore } from '../src/redis-store.ts';
 import { presenceStoreContract } from './store-contract.ts';
 
@@ -12,7 +12,7 @@ const clients: Redis[] = [];
 let nextNs = 0;
 
 async function client(): Promise<Redis> {
-  const redis = createPresenceRedis(server.url, log);
+  const redis = createRedis(server.url, log);
   clients.push(redis);
   if (!(await redisReady(redis, 5000))) throw new Error(`redis at ${server.url} not ready`);
   return redis;

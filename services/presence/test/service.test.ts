@@ -10,9 +10,10 @@ import {
 } from '@natter/contracts';
 import { createLogger } from '@natter/log';
 import { dmConv, type MessageView, NatterError } from '@natter/protocol';
+import type { RunningService } from '@natter/service';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryPresenceStore } from '../src/memory-store.ts';
-import { type RunningService, start } from '../src/start.ts';
+import { start } from '../src/start.ts';
 import { type PresenceStore, PresenceStoreError } from '../src/store.ts';
 import { Recorder, until } from './recorder.ts';
 

@@ -1,13 +1,11 @@
 import type { Bus } from '@natter/bus';
 import type { Rpc, RpcClient, ServeContext, Subjects } from '@natter/contracts';
-import { isRoom, isUser, NatterError, type PresenceView } from '@natter/protocol';
-import type { DbHealth } from './db-health.ts';
+import { isRoom, isUser, NatterError, type PresenceView, ROOMS_PAGE } from '@natter/protocol';
+import type { BackendHealth } from '@natter/service';
 import { announceMembership } from './membership-events.ts';
 import type { RosterCache } from './roster-cache.ts';
 import { notMemberError, type RoomLimits, type RoomStore } from './store.ts';
 
-export const LIST_DEFAULT_LIMIT = 50;
-export const LIST_MAX_LIMIT = 200;
 /** Users per presenceQuery, so a big room's members never make one oversized bus message. */
 const PRESENCE_BATCH = 500;
 /** Most pairs one `rooms.membership` confirms. */
@@ -18,7 +16,7 @@ export interface HandlerDeps {
   subjects: Subjects;
   store: RoomStore;
   cache: RosterCache;
-  health: DbHealth;
+  health: BackendHealth;
   rpc: RpcClient;
   limits: RoomLimits;
 }
@@ -86,9 +84,9 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
     'rooms.list': async (req) => {
       if (!isUser(req.user)) throw new NatterError('bad_request', 'user: must match ^[A-Za-z0-9_.-]{1,64}$');
       if (!req.public) return { rooms: await db(d.store.listMine(req.user)) };
-      const limit = req.limit ?? LIST_DEFAULT_LIMIT;
-      if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX_LIMIT) {
-        throw new NatterError('bad_request', `limit: must be an integer from 1 to ${LIST_MAX_LIMIT}`);
+      const limit = req.limit ?? ROOMS_PAGE.default;
+      if (!Number.isInteger(limit) || limit < 1 || limit > ROOMS_PAGE.max) {
+        throw new NatterError('bad_request', `limit: must be an integer from 1 to ${ROOMS_PAGE.max}`);
       }
       const prefix = req.prefix ?? '';
       if (typeof prefix !== 'string' || prefix.length > 64) {

@@ -1,4 +1,4 @@
-import { loadConfig, requireUrls } from '@natter/config';
+import { loadConfig, requireUrls, roomsConfig } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
@@ -17,7 +17,12 @@ runMain('rooms', async () => {
   const metrics = createMetrics('rooms');
   const pool = createPool(databaseUrl, { log, name: 'natter-rooms', registry: metrics.registry });
   const bus = await connectBusFromConfig(config, 'rooms', log);
-  const svc = await start(config, { bus, log, store: new PgRoomStore(pool), registry: metrics.registry });
+  const svc = await start(roomsConfig(config), {
+    bus,
+    log,
+    store: new PgRoomStore(pool),
+    registry: metrics.registry,
+  });
   await serveProcess({
     port: config.httpPort ?? DEFAULT_HTTP_PORT,
     bus,

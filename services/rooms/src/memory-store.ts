@@ -1,5 +1,4 @@
 import {
-  DEFAULT_ROOM_LIMITS,
   type JoinResult,
   type Membership,
   noRoomError,
@@ -12,6 +11,7 @@ import {
   roomExistsError,
   roomFullError,
   roomsPerUserError,
+  UNCONFIGURED_ROOM_LIMITS,
 } from './store.ts';
 
 interface Room {
@@ -37,7 +37,7 @@ export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, Room>();
   private readonly roomsOf = new Map<string, Set<string>>();
 
-  async join(room: string, user: string, limits: RoomLimits = DEFAULT_ROOM_LIMITS): Promise<JoinResult> {
+  async join(room: string, user: string, limits: RoomLimits = UNCONFIGURED_ROOM_LIMITS): Promise<JoinResult> {
     const existing = this.rooms.get(room);
     if (existing?.members.has(user)) return { joined: false, created: false, ver: existing.ver };
     if (existing?.private && !existing.invites.has(user)) throw privateRoomError(room);
@@ -53,7 +53,7 @@ export class MemoryRoomStore implements RoomStore {
     room: string,
     user: string,
     isPrivate: boolean,
-    limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+    limits: RoomLimits = UNCONFIGURED_ROOM_LIMITS,
   ): Promise<{ ver: number }> {
     if (this.rooms.has(room)) throw roomExistsError(room);
     this.checkRoomsPerUser(user, limits);

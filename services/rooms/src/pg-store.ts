@@ -1,8 +1,8 @@
 import { isConnectionError } from '@natter/db';
 import { NatterError } from '@natter/protocol';
+import { backendUnavailable } from '@natter/service';
 import type pg from 'pg';
 import {
-  DEFAULT_ROOM_LIMITS,
   type JoinResult,
   type Membership,
   noRoomError,
@@ -15,6 +15,7 @@ import {
   roomExistsError,
   roomFullError,
   roomsPerUserError,
+  UNCONFIGURED_ROOM_LIMITS,
 } from './store.ts';
 
 /** A query failed for a reason other than the connection (a bug or a schema mismatch); `cause` has pg's error. */
@@ -41,7 +42,7 @@ type Db = pg.PoolClient;
 export class PgRoomStore implements RoomStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  join(room: string, user: string, limits: RoomLimits = DEFAULT_ROOM_LIMITS): Promise<JoinResult> {
+  join(room: string, user: string, limits: RoomLimits = UNCONFIGURED_ROOM_LIMITS): Promise<JoinResult> {
     return this.tx(`join ${room}`, async (db) => {
       // Concurrent creators of one name wait on the unique index; exactly one inserts.
       const ins = await db.query(
@@ -68,7 +69,7 @@ export class PgRoomStore implements RoomStore {
     room: string,
     user: string,
     isPrivate: boolean,
-    limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+    limits: RoomLimits = UNCONFIGURED_ROOM_LIMITS,
   ): Promise<{ ver: number }> {
     return this.tx(`create ${room}`, async (db) => {
       const ins = await db.query(
@@ -249,7 +250,7 @@ function toSummary(r: SummaryRow): RoomSummary {
 function wrap(what: string, err: unknown): Error {
   if (err instanceof NatterError) return err;
   if (isConnectionError(err)) {
-    return new NatterError('unavailable', 'rooms database is unavailable, try again', 1000, { cause: err });
+    return backendUnavailable('rooms database', err);
   }
   return new RoomStoreError(`rooms store: ${what} failed`, { cause: err });
 }

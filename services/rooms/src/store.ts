@@ -1,3 +1,4 @@
+import { type Config, defaultConfig } from '@natter/config';
 import { NatterError } from '@natter/protocol';
 
 /** Ceilings a join or create must stay under (config: NATTER_MAX_ROOMS_PER_USER, NATTER_MAX_ROOM_MEMBERS). */
@@ -6,7 +7,12 @@ export interface RoomLimits {
   maxRoomMembers: number;
 }
 
-export const DEFAULT_ROOM_LIMITS: RoomLimits = { maxRoomsPerUser: 1000, maxRoomMembers: 100_000 };
+export function roomLimits(config: Pick<Config, 'maxRoomsPerUser' | 'maxRoomMembers'>): RoomLimits {
+  return { maxRoomsPerUser: config.maxRoomsPerUser, maxRoomMembers: config.maxRoomMembers };
+}
+
+/** The limits of the default configuration, for a caller that passes none (tools, tests). */
+export const UNCONFIGURED_ROOM_LIMITS = roomLimits(defaultConfig());
 
 export interface RoomSummary {
   room: string;

@@ -3,13 +3,14 @@ import { loadConfig } from '@natter/config';
 import { RpcClient, subjects } from '@natter/contracts';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
+import type { RunningService } from '@natter/service';
 import { type NatsHandle, type PostgresHandle, startNats, startPostgres, waitFor } from '@natter/testkit';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateRooms } from '../src/migrations.ts';
 import { PgRoomStore } from '../src/pg-store.ts';
-import { type RunningService, start } from '../src/start.ts';
+import { start } from '../src/start.ts';
 import { expectCode, record, type Seen } from './helpers.ts';
 
 const NS = 'rint';

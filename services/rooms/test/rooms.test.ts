@@ -3,10 +3,11 @@ import { loadConfig } from '@natter/config';
 import { emit, RpcClient, serve, subjects } from '@natter/contracts';
 import { createLogger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
+import type { RunningService } from '@natter/service';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryRoomStore } from '../src/memory-store.ts';
-import { type RunningService, start } from '../src/start.ts';
+import { start } from '../src/start.ts';
 import { eventually, expectCode, record, type Seen } from './helpers.ts';
 
 const NS = 'rt';

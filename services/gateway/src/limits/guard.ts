@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Config } from '@natter/config';
+import type { GatewayConfig } from '@natter/config';
 import type { Logger } from '@natter/log';
 import { CloseCode, NatterError } from '@natter/protocol';
 import type { Metrics } from '../metrics.ts';
@@ -30,7 +30,7 @@ export class Guard {
   private readonly sessions = new Set<Session>();
 
   constructor(
-    config: Config,
+    config: GatewayConfig,
     private readonly parts: GuardParts,
   ) {
     this.conns = new ConnectionLimits({

@@ -1,5 +1,6 @@
 import type { Logger } from '@natter/log';
-import { Redis } from 'ioredis';
+import { createRedis } from '@natter/service';
+import type { Redis } from 'ioredis';
 
 /**
  * The per-user `send` limit, over all of a user's connections: at most `perMinute` sends
@@ -153,13 +154,6 @@ export function userSendLimit(opts: {
 }): UserSendLimit {
   if (!opts.redisUrl) return new MemoryUserSendLimit(opts.perMinute);
   const log = opts.log.child({ module: 'user-send-limit' });
-  const redis = new Redis(opts.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  });
-  redis.on('error', (err) => log.debug({ err }, 'redis connection error; reconnecting'));
+  const redis = createRedis(opts.redisUrl, log, { commandTimeoutMs: 500 });
   return new RedisUserSendLimit(redis, opts.namespace, opts.perMinute, log);
 }

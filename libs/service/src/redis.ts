@@ -1,19 +1,19 @@
 import type { Logger } from '@natter/log';
 import { Redis } from 'ioredis';
 
-export interface PresenceRedisOptions {
+export interface RedisOptions {
   /** A command with no answer after this long fails (a hung or partitioned Redis). */
   commandTimeoutMs?: number;
 }
 
 /**
- * An ioredis client for RedisPresenceStore that fails fast while Redis is down: no offline
- * queue (a command while disconnected rejects at once), one retry of a command cut off by a
- * disconnect, a command timeout, and reconnection forever every second at most, so the
- * service recovers by itself when Redis returns. Connection errors are logged at debug
- * only: the service's store health logs the outage once.
+ * The one way a service opens Redis: a client that fails fast while Redis is down. No
+ * offline queue (a command while disconnected rejects at once), one retry of a command cut
+ * off by a disconnect, a command timeout, and reconnection forever every second at most,
+ * so the service recovers by itself when Redis returns. Connection errors are logged at
+ * debug only: the caller's health tracking logs the outage once.
  */
-export function createPresenceRedis(url: string, log: Logger, opts: PresenceRedisOptions = {}): Redis {
+export function createRedis(url: string, log: Logger, opts: RedisOptions = {}): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
