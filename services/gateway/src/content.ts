@@ -1,5 +1,6 @@
 import type { Config } from '@natter/config';
-import { Attachment, charLength, describeIssue, isUploadPath, NatterError } from '@natter/protocol';
+import { charLength, isUploadPath, NatterError } from '@natter/protocol';
+import { Attachment, describeIssue } from '@natter/protocol/schemas';
 
 const MAX_ATTACHMENTS = 10;
 

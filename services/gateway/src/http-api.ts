@@ -1,14 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newTraceId } from '@natter/log';
-import {
-  describeIssue,
-  NatterError,
-  parseConv,
-  parseTarget,
-  RequestSchemas,
-  USER_RE,
-} from '@natter/protocol';
+import { NatterError, parseConv, parseTarget, USER_RE } from '@natter/protocol';
+import { describeIssue, RequestSchemas } from '@natter/protocol/schemas';
 import { bearerToken, sendError, sendJson } from '@natter/uploads';
 import { z } from 'zod';
 import { checkContent } from './content.ts';

@@ -1,14 +1,13 @@
 import type { SendRequest } from '@natter/contracts';
 import {
-  Attachment,
   charLength,
   DEFAULT_LIMITS,
-  describeIssue,
   isUser,
   NatterError,
   type ParsedTarget,
   parseTarget,
 } from '@natter/protocol';
+import { Attachment, describeIssue } from '@natter/protocol/schemas';
 import { z } from 'zod';
 
 /**
