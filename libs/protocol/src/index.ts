@@ -22,7 +22,18 @@ export type {
 } from './frames.ts';
 export { isOp, OPS } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget } from './ids.ts';
-export { convOf, dmConv, isRoom, isUser, parseConv, parseTarget, ROOM_RE, roomConv, USER_RE } from './ids.ts';
+export {
+  convOf,
+  dmConv,
+  dmPeer,
+  isRoom,
+  isUser,
+  parseConv,
+  parseTarget,
+  ROOM_RE,
+  roomConv,
+  USER_RE,
+} from './ids.ts';
 export type { Limits } from './limits.ts';
 export { charLength, DEFAULT_LIMITS } from './limits.ts';
 export { isoTime } from './time.ts';
