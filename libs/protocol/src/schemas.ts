@@ -20,8 +20,8 @@ export const Envelope = z.object({
   op: z.string().min(1).max(32),
 });
 
-const user = z.string().regex(USER_RE, 'must match ^[A-Za-z0-9_.-]{1,64}$');
-const room = z.string().regex(ROOM_RE, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+const user = z.string().regex(USER_RE, `must match ${USER_RE.source}`);
+const room = z.string().regex(ROOM_RE, `must match ${ROOM_RE.source}`);
 const target = z
   .string()
   .regex(/^(room|user):/, 'must be room:<room> or user:<user>')

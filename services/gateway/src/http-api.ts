@@ -14,7 +14,7 @@ import { decodePathPart } from './url-path.ts';
 const MAX_BODY = 256 * 1024;
 
 const ServerMessage = z.object({
-  from: z.string().regex(USER_RE, 'must match ^[A-Za-z0-9_.-]{1,64}$'),
+  from: z.string().regex(USER_RE, `must match ${USER_RE.source}`),
   to: RequestSchemas.send.shape.to,
   cid: RequestSchemas.send.shape.cid,
   text: z.string().optional(),

@@ -6,6 +6,7 @@ import {
   NatterError,
   type ParsedTarget,
   parseTarget,
+  USER_RE,
 } from '@natter/protocol';
 import { Attachment, describeIssue } from '@natter/protocol/schemas';
 import { z } from 'zod';
@@ -21,7 +22,7 @@ export interface CheckedSend {
 }
 
 export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
-  if (!isUser(req.from)) throw new NatterError('bad_request', 'from: must match ^[A-Za-z0-9_.-]{1,64}$');
+  if (!isUser(req.from)) throw new NatterError('bad_request', `from: must match ${USER_RE.source}`);
   const target = typeof req.to === 'string' ? parseTarget(req.to) : undefined;
   if (!target) throw new NatterError('bad_request', 'to: must be room:<room> or user:<user>');
   if (typeof req.cid !== 'string' || req.cid.length < 1 || req.cid.length > 64) {
@@ -56,7 +57,7 @@ export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
 }
 
 export function checkUser(user: unknown, field = 'user'): string {
-  if (!isUser(user)) throw new NatterError('bad_request', `${field}: must match ^[A-Za-z0-9_.-]{1,64}$`);
+  if (!isUser(user)) throw new NatterError('bad_request', `${field}: must match ${USER_RE.source}`);
   return user;
 }
 
