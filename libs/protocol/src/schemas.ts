@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { NatterError } from './errors.ts';
 import type { Attachment as AttachmentType, Op, Requests } from './frames.ts';
 import { ROOM_RE, USER_RE } from './ids.ts';
+import { charLength, DEFAULT_LIMITS } from './limits.ts';
 import { isUploadPath } from './uploads.ts';
 
 /**
@@ -105,4 +107,39 @@ export function describeIssue(error: z.ZodError): string {
   if (!issue) return 'invalid parameters';
   const path = issue.path.length ? issue.path.map(String).join('.') : 'frame';
   return `${path}: ${issue.message}`;
+}
+
+/**
+ * The content rules of `send` (docs/protocol.md): text or attachments (at least one), text
+ * of at most `maxTextChars` characters with no U+0000 and not blank unless attachments come
+ * with it, at most `maxAttachments` attachments each matching `Attachment`. Throws
+ * NatterError (`too_large` for a limit, else `bad_request`, naming the field); returns the
+ * parsed attachments, unknown fields stripped, or undefined when there are none. The one
+ * statement of these rules: the gateway applies it at the edge, the history service again
+ * before storing.
+ */
+export function parseContent(
+  p: { text?: string; attachments?: readonly unknown[] },
+  maxTextChars: number,
+): AttachmentType[] | undefined {
+  const { text, attachments } = p;
+  if (text === undefined && !attachments?.length) {
+    throw new NatterError('bad_request', 'text: a message needs text or attachments');
+  }
+  if (text !== undefined && charLength(text) > maxTextChars) {
+    throw new NatterError('too_large', `text: longer than ${maxTextChars} characters`);
+  }
+  if (text?.includes('\u0000')) throw new NatterError('bad_request', 'text: must not contain U+0000');
+  if (text !== undefined && !attachments?.length && text.trim() === '') {
+    throw new NatterError('bad_request', 'text: must not be empty');
+  }
+  if (!attachments?.length) return undefined;
+  if (attachments.length > DEFAULT_LIMITS.maxAttachments) {
+    throw new NatterError('too_large', `attachments: more than ${DEFAULT_LIMITS.maxAttachments}`);
+  }
+  return attachments.map((a, i) => {
+    const r = Attachment.safeParse(a);
+    if (!r.success) throw new NatterError('bad_request', `attachments.${i}.${describeIssue(r.error)}`);
+    return r.data;
+  });
 }

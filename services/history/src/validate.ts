@@ -1,19 +1,18 @@
 import type { SendRequest } from '@natter/contracts';
 import {
-  charLength,
-  DEFAULT_LIMITS,
+  type Attachment,
   isUser,
   NatterError,
   type ParsedTarget,
   parseTarget,
   USER_RE,
 } from '@natter/protocol';
-import { Attachment, describeIssue } from '@natter/protocol/schemas';
-import { z } from 'zod';
+import { parseContent } from '@natter/protocol/schemas';
 
 /**
  * Defensive checks of what the gateway already validated: the bus is inside the trust
  * boundary, but a bad value must answer bad_request here rather than reach SQL as garbage.
+ * The content rules are the protocol's own (parseContent), the same the gateway applies.
  */
 export interface CheckedSend {
   target: ParsedTarget;
@@ -31,26 +30,12 @@ export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
   if (req.text !== undefined && typeof req.text !== 'string') {
     throw new NatterError('bad_request', 'text: must be a string');
   }
-  let attachments: Attachment[] | undefined;
-  if (req.attachments !== undefined) {
-    const parsed = z.array(Attachment).safeParse(req.attachments);
-    if (!parsed.success) {
-      throw new NatterError('bad_request', `attachments.${describeIssue(parsed.error)}`);
-    }
-    if (parsed.data.length > 0) attachments = parsed.data;
+  if (req.attachments !== undefined && !Array.isArray(req.attachments)) {
+    throw new NatterError('bad_request', 'attachments: must be an array');
   }
-  if (!req.text && !req.attachments?.length) {
-    throw new NatterError('bad_request', 'text: a message needs text or attachments');
-  }
-  if (req.text !== undefined && charLength(req.text) > maxTextChars) {
-    throw new NatterError('too_large', `text: longer than ${maxTextChars} characters`);
-  }
-  if (req.attachments !== undefined && req.attachments.length > DEFAULT_LIMITS.maxAttachments) {
-    throw new NatterError('too_large', `attachments: more than ${DEFAULT_LIMITS.maxAttachments}`);
-  }
-  // Postgres text and jsonb cannot hold U+0000.
-  if (req.text?.includes('\u0000')) throw new NatterError('bad_request', 'text: must not contain U+0000');
-  if (req.attachments && JSON.stringify(req.attachments).includes('\\u0000')) {
+  const attachments = parseContent(req, maxTextChars);
+  // Postgres text and jsonb cannot hold U+0000 (parseContent has refused it in the text).
+  if (attachments && JSON.stringify(attachments).includes('\\u0000')) {
     throw new NatterError('bad_request', 'attachments: must not contain U+0000');
   }
   return attachments ? { target, attachments } : { target };
