@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -36,5 +36,22 @@ describe('@natter/protocol', () => {
 
   it('keeps the zod schemas under ./schemas', () => {
     expect(importGraph('schemas.ts').external).toEqual(['zod']);
+  });
+
+  it('is imported by the SDK, the web client and the CLI through its root only', () => {
+    const repo = resolve(src, '../../..');
+    const offenders: string[] = [];
+    for (const dir of ['libs/client/src', 'web/src', 'cli/src']) {
+      for (const name of readdirSync(resolve(repo, dir), { recursive: true, encoding: 'utf8' })) {
+        if (!name.endsWith('.ts')) continue;
+        const file = resolve(repo, dir, name);
+        const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+        for (const { fileName } of importedFiles) {
+          if (fileName === 'zod' || fileName.startsWith('@natter/protocol/'))
+            offenders.push(`${dir}/${name}: ${fileName}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });
