@@ -22,7 +22,8 @@ type Handler<O extends Op> = (
   rc: RequestContext,
 ) => Promise<Results[O]>;
 
-function target(to: string) {
+/** `to` parsed; `bad_request` naming it when it is not a target. */
+export function requireTarget(to: string) {
   const t = parseTarget(to);
   if (!t) throw new NatterError('bad_request', `to: ${JSON.stringify(to)} is not room:<room> or user:<user>`);
   return t;
@@ -115,7 +116,7 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async send(gw, s, p, rc) {
-    const to = target(p.to);
+    const to = requireTarget(p.to);
     const attachments = checkContent(p, gw.config);
     if (to.kind === 'room') requireMember(gw, s, to.room);
     const result = await gw.rpc.call(
@@ -228,7 +229,7 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async typing(gw, s, p, rc) {
-    const to = target(p.to);
+    const to = requireTarget(p.to);
     const origin = { gw: gw.id, session: s.id };
     if (to.kind === 'room') {
       requireMember(gw, s, to.room);

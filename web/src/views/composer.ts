@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '@natter/protocol';
 import { h, iconButton } from '../dom.ts';
 import { icon } from '../icons.ts';
 import { durationLabel } from '../time.ts';
@@ -34,7 +35,7 @@ export class Composer {
         rows: '1',
         placeholder: 'Write a message…',
         'aria-label': 'Message',
-        maxlength: '4000',
+        maxlength: String(DEFAULT_LIMITS.maxTextChars),
         enterkeyhint: 'send',
       },
     });
