@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Target } from '@natter/client';
+import { isUser, parseConv, parseTarget } from '@natter/protocol';
 import { type CommandName, isCommand } from './commands.ts';
-import { dmUsers, isRoom, isUser } from './ids.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Where and as whom to connect; flags win over NATTER_URL / NATTER_USER / NATTER_TOKEN. */
@@ -117,7 +117,7 @@ function parseSend(args: string[], env: Env): Invocation {
   if (values.cid !== undefined && (values.cid.length < 1 || values.cid.length > 64)) {
     throw new UsageError('--cid must be 1-64 characters', 'send');
   }
-  if (values.join && values.to.startsWith('user:')) {
+  if (values.join && target.kind === 'user') {
     throw new UsageError('--join applies to rooms only', 'send');
   }
   const text = positionals.length > 0 ? positionals.join(' ') : undefined;
@@ -175,10 +175,9 @@ function parseTail(args: string[], env: Env): Invocation {
 
 /** `room:x`, `user:x` or `dm:a:b`, validated; undefined when it is none of them. */
 export function parseWhere(s: string): Where | undefined {
-  if (s.startsWith('room:') && isRoom(s.slice(5))) return { kind: 'room', room: s.slice(5) };
-  if (s.startsWith('user:') && isUser(s.slice(5))) return { kind: 'user', user: s.slice(5) };
-  if (dmUsers(s)) return { kind: 'dm', conv: s };
-  return undefined;
+  const target = parseTarget(s);
+  if (target) return target;
+  return parseConv(s)?.kind === 'dm' ? { kind: 'dm', conv: s } : undefined;
 }
 
 /**

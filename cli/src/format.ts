@@ -1,4 +1,5 @@
 import type { Attachment, MessageView } from '@natter/client';
+import { dmPeer, parseConv } from '@natter/protocol';
 import { escapeControls } from './escape.ts';
 import type { Style } from './style.ts';
 
@@ -47,10 +48,8 @@ export function clock(ts: string): string {
 
 /** `#general` for `room:general`; `@bob` for `dm:alice:bob` seen by alice (`@alice` for notes to self). */
 export function convLabel(conv: string, me: string): string {
-  if (conv.startsWith('room:')) return `#${conv.slice(5)}`;
-  if (conv.startsWith('dm:')) {
-    const [a, b] = conv.slice(3).split(':');
-    return `@${a === me ? b : a}`;
-  }
+  const c = parseConv(conv);
+  if (c?.kind === 'room') return `#${c.room}`;
+  if (c?.kind === 'dm') return `@${dmPeer(conv, me) ?? c.users[0]}`;
   return conv;
 }

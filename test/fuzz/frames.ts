@@ -1,4 +1,5 @@
-import { OPS, type Op, RequestId } from '@natter/protocol';
+import { OPS, type Op } from '@natter/protocol';
+import { RequestId } from '@natter/protocol/schemas';
 import fc from 'fast-check';
 
 /**

@@ -1,4 +1,4 @@
-import { isRoom, isUser } from '../ids.ts';
+import { isRoom, isUser } from '@natter/protocol';
 
 /** One line typed in the interactive chat, understood. */
 export type ChatCommand =

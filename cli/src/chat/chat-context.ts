@@ -1,4 +1,5 @@
 import type { MessageView, NatterClient, Target } from '@natter/client';
+import { dmPeer, parseTarget } from '@natter/protocol';
 import { escapeControls } from '../escape.ts';
 import { convLabel, formatMessage } from '../format.ts';
 import { describeError } from '../open-client.ts';
@@ -87,14 +88,13 @@ export class ChatContext {
 
   /** The other user of a direct conversation (none for a room, or a DM with oneself). */
   partnerOf(conv: string): string | undefined {
-    if (!conv.startsWith('dm:')) return undefined;
-    const [a, b] = conv.slice(3).split(':');
-    const other = a === this.me ? b : a;
+    const other = dmPeer(conv, this.me);
     return other === this.me ? undefined : other;
   }
 
   currentRoom(): string | undefined {
-    return this.current?.target.startsWith('room:') ? this.current.target.slice(5) : undefined;
+    const to = this.current && parseTarget(this.current.target);
+    return to?.kind === 'room' ? to.room : undefined;
   }
 
   safe(s: string): string {

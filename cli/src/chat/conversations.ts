@@ -1,5 +1,5 @@
 import type { Target } from '@natter/client';
-import { dmConv } from '../ids.ts';
+import { dmConv, parseTarget, roomConv } from '@natter/protocol';
 import type { ChatContext, Current } from './chat-context.ts';
 import { memberLines, presenceLine, roomLines } from './listings.ts';
 
@@ -67,7 +67,7 @@ export class Conversations {
   async listRooms(): Promise<void> {
     const { ctx } = this;
     const rooms = await ctx.client.rooms();
-    for (const r of rooms) ctx.book.saw(`room:${r.room}`, r.seq);
+    for (const r of rooms) ctx.book.saw(roomConv(r.room), r.seq);
     const lines = roomLines(rooms, ctx.book, ctx.me, ctx.current?.conv, ctx.style);
     ctx.screen.print(lines.length > 0 ? lines.join('\n') : ctx.style.dim('you are in no rooms: /join one'));
   }
@@ -76,14 +76,16 @@ export class Conversations {
     const { ctx } = this;
     const here = ctx.current;
     if (!here) return ctx.warn('/who: /join a room or /dm a user first');
-    if (here.target.startsWith('user:')) {
-      const user = here.target.slice(5);
+    const to = parseTarget(here.target);
+    if (to?.kind === 'user') {
+      const { user } = to;
       const [p] = await ctx.client.watch([user]);
       if (p) ctx.presence.set(p.user, p.online);
       ctx.screen.print(p ? presenceLine(p, ctx.style) : ctx.style.dim(`no presence for ${ctx.safe(user)}`));
       return;
     }
-    const members = await ctx.client.members(here.target.slice(5));
+    if (!to) return; // not reached: `current` is only ever set from a parsed target
+    const members = await ctx.client.members(to.room);
     ctx.screen.print(memberLines(here.label, members, ctx.me, ctx.style).join('\n'));
   }
 

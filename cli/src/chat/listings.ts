@@ -1,4 +1,5 @@
 import type { MemberView, PresenceView, RoomView } from '@natter/client';
+import { parseConv, roomConv } from '@natter/protocol';
 import { escapeControls } from '../escape.ts';
 import { clock, convLabel } from '../format.ts';
 import type { Style } from '../style.ts';
@@ -18,12 +19,12 @@ export function roomLines(
     return n > 0 ? style.yellow(`${n} unread`) : undefined;
   };
   const lines = rooms.map((r) => {
-    const conv = `room:${r.room}`;
+    const conv = roomConv(r.room);
     const extras = [plural(r.members, 'member'), unread(conv), r.private ? 'private' : undefined];
     return `${mark(conv)} #${escapeControls(r.room)}  ${extras.filter(Boolean).join(', ')}`;
   });
   for (const conv of book.list()) {
-    if (!conv.startsWith('dm:')) continue;
+    if (parseConv(conv)?.kind !== 'dm') continue;
     const n = unread(conv);
     lines.push(`${mark(conv)} ${escapeControls(convLabel(conv, me))}${n ? `  ${n}` : ''}`);
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { type Attachment, httpBaseOf, type NatterClient, newCid, uploadFile } from '@natter/client';
+import { parseTarget } from '@natter/protocol';
 import type { Invocation } from '../args.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { complain, type Io, readAll } from '../io.ts';
@@ -73,13 +74,14 @@ export async function runSend(inv: SendInvocation, io: Io): Promise<ExitCode> {
   const client = createClient(inv.conn);
   try {
     const hello = await connectOrExplain(client, inv.conn);
-    if (inv.to.startsWith('room:')) {
+    const to = parseTarget(inv.to);
+    if (to?.kind === 'room') {
       const member = hello.convs.some((c) => c.conv === inv.to);
       if (!member && !inv.join) {
         complain(io, `forbidden: you are not a member of ${inv.to} (add --join to join it first)`);
         return EXIT.failed;
       }
-      if (!member) await client.join(inv.to.slice('room:'.length));
+      if (!member) await client.join(to.room);
     }
     const attachments = await withTimeout(
       uploadAll(client, inv.conn.url, files),

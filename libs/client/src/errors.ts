@@ -1,26 +1,4 @@
-import type { ErrorBody, ErrorCode } from '@natter/protocol';
-
-/**
- * The protocol's error codes, checked against @natter/protocol's ErrorCode by the type
- * checker (a missing or extra code fails `satisfies`). A local copy because the SDK takes
- * only types from @natter/protocol at runtime: its index also loads zod, which would add
- * ~450 kB to a browser bundle.
- */
-const SERVER_CODES = {
-  bad_request: true,
-  unauthenticated: true,
-  forbidden: true,
-  not_found: true,
-  conflict: true,
-  too_large: true,
-  rate_limited: true,
-  unavailable: true,
-  internal: true,
-} as const satisfies Record<ErrorCode, true>;
-
-function isErrorCode(s: unknown): s is ErrorCode {
-  return typeof s === 'string' && Object.hasOwn(SERVER_CODES, s);
-}
+import { type ErrorBody, type ErrorCode, isErrorCode } from '@natter/protocol';
 
 /**
  * Codes a client call can fail with: every protocol error code, plus three the SDK

@@ -6,6 +6,7 @@ export type {
   HistoryResult,
   MessageView,
   PresenceView,
+  Results,
   RoomView,
   SendResult,
 } from '@natter/protocol';

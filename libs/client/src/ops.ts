@@ -1,29 +1,13 @@
-import type {
-  Attachment,
-  HelloResult,
-  HistoryResult,
-  PresenceView,
-  RoomView,
-  SendResult,
-} from '@natter/protocol';
+import type { Attachment, EmptyResult, JoinResult, Op, PresenceView, Results } from '@natter/protocol';
 import type { Target } from './targets.ts';
 
-/** `join`'s result: the room and its latest seq. */
-export interface JoinResult {
-  room: string;
-  seq: number;
-}
+export type { EmptyResult, JoinResult };
 
-/** `create`'s result. PROTOCOL.md does not spell it out; the room name is all a client can count on. */
-export interface CreateResult {
-  room: string;
-}
+/** `create`'s result: it answers like `join`. */
+export type CreateResult = Results['create'];
 
 /** One member of a room, as `members` returns it. */
-export interface MemberView {
-  user: string;
-  online: boolean;
-}
+export type MemberView = PresenceView;
 
 /** What a message carries: text, attachments, or both (at least one). */
 export interface SendBody {
@@ -49,28 +33,34 @@ export interface RoomsOptions {
   limit?: number;
 }
 
-/** `{}`: the result of requests that answer nothing but success. */
-export type EmptyResult = Record<string, never>;
-
-/** Every request op with its params and result (PROTOCOL.md, "Session" and "Requests"). */
-export interface Ops {
-  hello: [{ token?: string; user?: string; device?: string; since?: Record<string, number> }, HelloResult];
-  refresh: [{ token: string }, EmptyResult];
-  send: [{ to: Target; cid: string; text?: string; attachments?: Attachment[] }, SendResult];
-  join: [{ room: string }, JoinResult];
-  create: [{ room: string; private?: boolean }, CreateResult];
-  invite: [{ room: string; user: string }, EmptyResult];
-  leave: [{ room: string }, EmptyResult];
-  rooms: [RoomsOptions, { rooms: RoomView[] }];
-  members: [{ room: string }, { members: MemberView[] }];
-  history: [{ conv: string } & HistoryOptions, HistoryResult];
-  watch: [{ users: string[] }, { presence: PresenceView[] }];
-  unwatch: [{ users: string[] }, EmptyResult];
-  typing: [{ to: Target }, EmptyResult];
-  read: [{ conv: string; seq: number }, EmptyResult];
-  ping: [EmptyResult, EmptyResult];
+/**
+ * Each op's params as the SDK takes them: narrower than what the server accepts (typed
+ * targets and attachments).
+ */
+interface Params {
+  hello: { token?: string; user?: string; device?: string; since?: Record<string, number> };
+  refresh: { token: string };
+  send: { to: Target; cid: string; text?: string; attachments?: Attachment[] };
+  join: { room: string };
+  create: { room: string; private?: boolean };
+  invite: { room: string; user: string };
+  leave: { room: string };
+  rooms: RoomsOptions;
+  members: { room: string };
+  history: { conv: string } & HistoryOptions;
+  watch: { users: string[] };
+  unwatch: { users: string[] };
+  typing: { to: Target };
+  read: { conv: string; seq: number };
+  ping: EmptyResult;
 }
 
-export type OpName = keyof Ops;
-export type OpParams<O extends OpName> = Ops[O][0];
-export type OpResult<O extends OpName> = Ops[O][1];
+/**
+ * Every request op with its params and result (PROTOCOL.md, "Session" and "Requests"); the
+ * results are @natter/protocol's, the table the gateway's handlers answer with.
+ */
+export type Ops = { [O in Op]: [Params[O], Results[O]] };
+
+export type OpName = Op;
+export type OpParams<O extends OpName> = Params[O];
+export type OpResult<O extends OpName> = Results[O];

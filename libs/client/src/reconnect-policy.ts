@@ -1,4 +1,4 @@
-import type { CloseCode as ProtocolCloseCode } from '@natter/protocol';
+import { CloseCode } from '@natter/protocol';
 import type { BackoffOptions } from './backoff.ts';
 import { backoffDelay } from './backoff.ts';
 import { NatterClientError } from './errors.ts';
@@ -20,16 +20,6 @@ export interface CloseFacts {
 export type ReconnectDecision =
   | { reconnect: true; delayMs: number }
   | { reconnect: false; error: NatterClientError };
-
-/** PROTOCOL.md's close codes; a local copy checked against @natter/protocol (see errors.ts for why). */
-const CloseCode = {
-  TooLarge: 1009,
-  ProtocolViolation: 4000,
-  Unauthenticated: 4001,
-  RateLimited: 4008,
-  SlowConsumer: 4009,
-  Draining: 4010,
-} as const satisfies typeof ProtocolCloseCode;
 
 /**
  * Close codes that say the client misbehaved (a bug, or too fast, or too slow): reconnect,

@@ -1,3 +1,5 @@
+import { dmPeer, parseConv } from '@natter/protocol';
+
 /** Where `send` and `typing` go: a room, or a user (the direct conversation with them). */
 export type Target = `room:${string}` | `user:${string}`;
 
@@ -7,11 +9,7 @@ export type Target = `room:${string}` | `user:${string}`;
  * Undefined when `conv` is neither, or a `dm:` that `me` is not in.
  */
 export function targetOf(conv: string, me: string): Target | undefined {
-  if (conv.startsWith('room:')) return conv as Target;
-  if (!conv.startsWith('dm:')) return undefined;
-  const [a, b] = conv.slice(3).split(':');
-  if (a === undefined || b === undefined) return undefined;
-  if (a === me) return `user:${b}`;
-  if (b === me) return `user:${a}`;
-  return undefined;
+  if (parseConv(conv)?.kind === 'room') return conv as Target;
+  const peer = dmPeer(conv, me);
+  return peer === undefined ? undefined : `user:${peer}`;
 }

@@ -40,6 +40,17 @@ export function parseConv(conv: string): ParsedConv | undefined {
   return undefined;
 }
 
+/**
+ * The other user of direct conversation `conv` as `me` sees it (`me` again for notes to
+ * self); undefined for a room, an id that is not well formed, or a DM `me` is not in.
+ */
+export function dmPeer(conv: string, me: string): string | undefined {
+  const c = parseConv(conv);
+  if (c?.kind !== 'dm') return undefined;
+  const [a, b] = c.users;
+  return a === me ? b : b === me ? a : undefined;
+}
+
 export type ParsedTarget = { kind: 'room'; room: string } | { kind: 'user'; user: string };
 
 export function parseTarget(to: string): ParsedTarget | undefined {

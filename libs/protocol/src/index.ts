@@ -1,20 +1,39 @@
+// The package root: types, ids and pure rules, safe for browsers and quick to load. Nothing
+// below imports zod (libs/protocol/test/root-imports.test.ts checks); the runtime schemas are
+// `@natter/protocol/schemas`.
 export type { ErrorBody, ErrorCode } from './errors.ts';
 export { CloseCode, ERROR_CODES, HTTP_STATUS, isErrorCode, NatterError } from './errors.ts';
 export type {
+  Attachment,
   ConvSummary,
+  EmptyResult,
   HelloResult,
   HistoryResult,
+  JoinResult,
   MessageView,
   Op,
   PresenceView,
   RequestParams,
+  Requests,
+  Results,
   RoomView,
   SendResult,
   ServerEvent,
 } from './frames.ts';
-export { Attachment, describeIssue, Envelope, isOp, OPS, RequestId, RequestSchemas } from './frames.ts';
+export { isOp, OPS } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget } from './ids.ts';
-export { convOf, dmConv, isRoom, isUser, parseConv, parseTarget, ROOM_RE, roomConv, USER_RE } from './ids.ts';
+export {
+  convOf,
+  dmConv,
+  dmPeer,
+  isRoom,
+  isUser,
+  parseConv,
+  parseTarget,
+  ROOM_RE,
+  roomConv,
+  USER_RE,
+} from './ids.ts';
 export {
   charLength,
   HISTORY_PAGE,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@natter/log';
-import { isUser, NatterError } from '@natter/protocol';
+import { isUser, NatterError, USER_RE } from '@natter/protocol';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -140,7 +140,7 @@ export class Authenticator {
       throw new NatterError('unauthenticated', `token is ${describe(err)}`, undefined, { cause: err });
     }
     if (!isUser(payload.sub)) {
-      throw new NatterError('unauthenticated', 'token sub must be a user id (^[A-Za-z0-9_.-]{1,64}$)');
+      throw new NatterError('unauthenticated', `token sub must be a user id (${USER_RE.source})`);
     }
     const exp = payload.exp as number;
     const from = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000);

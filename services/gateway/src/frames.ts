@@ -1,4 +1,5 @@
-import { describeIssue, Envelope, isOp, NatterError, type Op, RequestSchemas } from '@natter/protocol';
+import { isOp, NatterError, type Op } from '@natter/protocol';
+import { describeIssue, Envelope, RequestSchemas } from '@natter/protocol/schemas';
 import type { RawData } from 'ws';
 
 export type InboundFrame = { id?: number | string; op: Op; params: Record<string, unknown> };

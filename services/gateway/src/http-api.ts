@@ -1,26 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newTraceId } from '@natter/log';
-import {
-  describeIssue,
-  NatterError,
-  parseConv,
-  parseTarget,
-  RequestSchemas,
-  USER_RE,
-} from '@natter/protocol';
+import { NatterError, parseConv, USER_RE } from '@natter/protocol';
+import { describeIssue, RequestSchemas } from '@natter/protocol/schemas';
 import { bearerToken, sendError, sendJson } from '@natter/uploads';
 import { z } from 'zod';
 import { checkContent } from './content.ts';
 import type { Gateway } from './gateway.ts';
 import { openapiDocument } from './openapi.ts';
-import { listConvs } from './ops.ts';
+import { listConvs, requireTarget } from './ops.ts';
 import { decodePathPart } from './url-path.ts';
 
 const MAX_BODY = 256 * 1024;
 
 const ServerMessage = z.object({
-  from: z.string().regex(USER_RE, 'must match ^[A-Za-z0-9_.-]{1,64}$'),
+  from: z.string().regex(USER_RE, `must match ${USER_RE.source}`),
   to: RequestSchemas.send.shape.to,
   cid: RequestSchemas.send.shape.cid,
   text: z.string().optional(),
@@ -106,11 +100,7 @@ export function apiRoutes(gw: Gateway) {
         const body = ServerMessage.safeParse(await readJson(req));
         if (!body.success) throw new NatterError('bad_request', describeIssue(body.error));
         const p = body.data;
-        if (!parseTarget(p.to))
-          throw new NatterError(
-            'bad_request',
-            `to: ${JSON.stringify(p.to)} is not room:<room> or user:<user>`,
-          );
+        requireTarget(p.to);
         const attachments = checkContent(p, gw.config);
         const result = await gw.rpc.call(
           'msgSend',

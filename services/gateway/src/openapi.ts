@@ -1,4 +1,4 @@
-import { ERROR_CODES, UPLOAD_TYPES } from '@natter/protocol';
+import { ERROR_CODES, ROOM_RE, UPLOAD_TYPES, USER_RE } from '@natter/protocol';
 
 /**
  * The OpenAPI 3.1 description of the gateway's HTTP API (docs/protocol.md, "HTTP API"),
@@ -7,9 +7,11 @@ import { ERROR_CODES, UPLOAD_TYPES } from '@natter/protocol';
  * responses against it.
  */
 
-const USER = '^[A-Za-z0-9_.-]{1,64}$';
-const CONV = '^(room:[a-z0-9][a-z0-9_-]{0,63}|dm:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64})$';
-const TARGET = '^(room:[a-z0-9][a-z0-9_-]{0,63}|user:[A-Za-z0-9_.-]{1,64})$';
+// The id grammars of @natter/protocol, as JSON Schema patterns.
+const bare = (re: RegExp) => re.source.slice(1, -1);
+const USER = USER_RE.source;
+const CONV = `^(room:${bare(ROOM_RE)}|dm:${bare(USER_RE)}:${bare(USER_RE)})$`;
+const TARGET = `^(room:${bare(ROOM_RE)}|user:${bare(USER_RE)})$`;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });

@@ -7,7 +7,9 @@ import {
   parseConv,
   parseTarget,
   type RequestParams,
+  type Results,
   type RoomView,
+  roomConv,
 } from '@natter/protocol';
 import { checkContent } from './content.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
@@ -18,9 +20,10 @@ type Handler<O extends Op> = (
   s: Session,
   p: RequestParams<O>,
   rc: RequestContext,
-) => Promise<unknown>;
+) => Promise<Results[O]>;
 
-function target(to: string) {
+/** `to` parsed; `bad_request` naming it when it is not a target. */
+export function requireTarget(to: string) {
   const t = parseTarget(to);
   if (!t) throw new NatterError('bad_request', `to: ${JSON.stringify(to)} is not room:<room> or user:<user>`);
   return t;
@@ -54,7 +57,8 @@ export async function listConvs(
 
 async function roomSeq(gw: GatewayContext, user: string, room: string, trace: string): Promise<number> {
   const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms: [room], dms: false }, { trace });
-  return convs.find((c) => c.conv === `room:${room}`)?.seq ?? 0;
+  const conv = roomConv(room);
+  return convs.find((c) => c.conv === conv)?.seq ?? 0;
 }
 
 /**
@@ -70,12 +74,12 @@ async function enterRoom(
   room: string,
   rc: RequestContext,
   call: () => Promise<{ ver: number }>,
-): Promise<{ room: string; seq: number }> {
+): Promise<Results['join']> {
   gw.registry.beginJoin(room);
   try {
     await gw.bus.flush();
     const { ver } = await call();
-    const conv = `room:${room}`;
+    const conv = roomConv(room);
     let seq: number;
     try {
       seq = await roomSeq(gw, s.user, room, rc.trace);
@@ -113,7 +117,7 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async send(gw, s, p, rc) {
-    const to = target(p.to);
+    const to = requireTarget(p.to);
     const attachments = checkContent(p, gw.config);
     if (to.kind === 'room') requireMember(gw, s, to.room);
     const result = await gw.rpc.call(
@@ -195,7 +199,7 @@ const handlers: { [O in Op]: Handler<O> } = {
     const seqs = new Map(convs.map((c) => [c.conv, c.seq]));
     const rooms: RoomView[] = list.rooms.map((r) => ({
       room: r.room,
-      seq: seqs.get(`room:${r.room}`) ?? 0,
+      seq: seqs.get(roomConv(r.room)) ?? 0,
       members: r.members,
       private: r.private,
     }));
@@ -226,7 +230,7 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async typing(gw, s, p, rc) {
-    const to = target(p.to);
+    const to = requireTarget(p.to);
     const origin = { gw: gw.id, session: s.id };
     if (to.kind === 'room') {
       requireMember(gw, s, to.room);
@@ -235,7 +239,7 @@ const handlers: { [O in Op]: Handler<O> } = {
         gw.subjects,
         'room',
         to.room,
-        { kind: 'typing', conv: `room:${to.room}`, user: s.user, origin },
+        { kind: 'typing', conv: roomConv(to.room), user: s.user, origin },
         rc.trace,
       );
     } else {

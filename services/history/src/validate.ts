@@ -1,19 +1,18 @@
 import type { SendRequest } from '@natter/contracts';
 import {
-  Attachment,
-  charLength,
-  describeIssue,
+  type Attachment,
   isUser,
-  MAX_ATTACHMENTS,
   NatterError,
   type ParsedTarget,
   parseTarget,
+  USER_RE,
 } from '@natter/protocol';
-import { z } from 'zod';
+import { parseContent } from '@natter/protocol/schemas';
 
 /**
  * Defensive checks of what the gateway already validated: the bus is inside the trust
  * boundary, but a bad value must answer bad_request here rather than reach SQL as garbage.
+ * The content rules are the protocol's own (parseContent), the same the gateway applies.
  */
 export interface CheckedSend {
   target: ParsedTarget;
@@ -22,7 +21,7 @@ export interface CheckedSend {
 }
 
 export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
-  if (!isUser(req.from)) throw new NatterError('bad_request', 'from: must match ^[A-Za-z0-9_.-]{1,64}$');
+  if (!isUser(req.from)) throw new NatterError('bad_request', `from: must match ${USER_RE.source}`);
   const target = typeof req.to === 'string' ? parseTarget(req.to) : undefined;
   if (!target) throw new NatterError('bad_request', 'to: must be room:<room> or user:<user>');
   if (typeof req.cid !== 'string' || req.cid.length < 1 || req.cid.length > 64) {
@@ -31,33 +30,19 @@ export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
   if (req.text !== undefined && typeof req.text !== 'string') {
     throw new NatterError('bad_request', 'text: must be a string');
   }
-  let attachments: Attachment[] | undefined;
-  if (req.attachments !== undefined) {
-    const parsed = z.array(Attachment).safeParse(req.attachments);
-    if (!parsed.success) {
-      throw new NatterError('bad_request', `attachments.${describeIssue(parsed.error)}`);
-    }
-    if (parsed.data.length > 0) attachments = parsed.data;
+  if (req.attachments !== undefined && !Array.isArray(req.attachments)) {
+    throw new NatterError('bad_request', 'attachments: must be an array');
   }
-  if (!req.text && !req.attachments?.length) {
-    throw new NatterError('bad_request', 'text: a message needs text or attachments');
-  }
-  if (req.text !== undefined && charLength(req.text) > maxTextChars) {
-    throw new NatterError('too_large', `text: longer than ${maxTextChars} characters`);
-  }
-  if (req.attachments !== undefined && req.attachments.length > MAX_ATTACHMENTS) {
-    throw new NatterError('too_large', `attachments: more than ${MAX_ATTACHMENTS}`);
-  }
-  // Postgres text and jsonb cannot hold U+0000.
-  if (req.text?.includes('\u0000')) throw new NatterError('bad_request', 'text: must not contain U+0000');
-  if (req.attachments && JSON.stringify(req.attachments).includes('\\u0000')) {
+  const attachments = parseContent(req, maxTextChars);
+  // Postgres text and jsonb cannot hold U+0000 (parseContent has refused it in the text).
+  if (attachments && JSON.stringify(attachments).includes('\\u0000')) {
     throw new NatterError('bad_request', 'attachments: must not contain U+0000');
   }
   return attachments ? { target, attachments } : { target };
 }
 
 export function checkUser(user: unknown, field = 'user'): string {
-  if (!isUser(user)) throw new NatterError('bad_request', `${field}: must match ^[A-Za-z0-9_.-]{1,64}$`);
+  if (!isUser(user)) throw new NatterError('bad_request', `${field}: must match ${USER_RE.source}`);
   return user;
 }
 

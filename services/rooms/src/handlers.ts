@@ -1,6 +1,14 @@
 import type { Bus } from '@natter/bus';
 import type { Rpc, RpcClient, ServeContext, Subjects } from '@natter/contracts';
-import { isRoom, isUser, NatterError, type PresenceView, ROOMS_PAGE } from '@natter/protocol';
+import {
+  isRoom,
+  isUser,
+  NatterError,
+  type PresenceView,
+  ROOM_RE,
+  ROOMS_PAGE,
+  USER_RE,
+} from '@natter/protocol';
 import type { BackendHealth } from '@natter/service';
 import { announceMembership } from './membership-events.ts';
 import type { RosterCache } from './roster-cache.ts';
@@ -58,8 +66,7 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
 
     'rooms.invite': async (req) => {
       checkIds(req);
-      if (!isUser(req.invitee))
-        throw new NatterError('bad_request', 'user: must match ^[A-Za-z0-9_.-]{1,64}$');
+      if (!isUser(req.invitee)) throw new NatterError('bad_request', `user: must match ${USER_RE.source}`);
       // A room that does not exist answers like one the inviter is not in (see members).
       await db(d.store.invite(req.room, req.user, req.invitee)).catch((err: unknown) => {
         throw err instanceof NatterError && err.code === 'not_found'
@@ -82,7 +89,7 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
     },
 
     'rooms.list': async (req) => {
-      if (!isUser(req.user)) throw new NatterError('bad_request', 'user: must match ^[A-Za-z0-9_.-]{1,64}$');
+      if (!isUser(req.user)) throw new NatterError('bad_request', `user: must match ${USER_RE.source}`);
       if (!req.public) return { rooms: await db(d.store.listMine(req.user)) };
       const limit = req.limit ?? ROOMS_PAGE.default;
       if (!Number.isInteger(limit) || limit < 1 || limit > ROOMS_PAGE.max) {
@@ -123,8 +130,8 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
 }
 
 function checkIds(req: { room: string; user: string }): void {
-  if (!isRoom(req.room)) throw new NatterError('bad_request', 'room: must match ^[a-z0-9][a-z0-9_-]{0,63}$');
-  if (!isUser(req.user)) throw new NatterError('bad_request', 'user: must match ^[A-Za-z0-9_.-]{1,64}$');
+  if (!isRoom(req.room)) throw new NatterError('bad_request', `room: must match ${ROOM_RE.source}`);
+  if (!isUser(req.user)) throw new NatterError('bad_request', `user: must match ${USER_RE.source}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseConv } from '@natter/protocol';
 import type { Change, Chat } from '../chat.ts';
 import { h } from '../dom.ts';
 import { ConvDialogs } from './conv-dialogs.ts';
@@ -88,10 +89,7 @@ class Shell {
 
   private openFromHash(): void {
     const id = decodeURIComponent(location.hash.slice(1));
-    if (
-      /^(room:[a-z0-9][a-z0-9_-]{0,63}|dm:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64})$/.test(id) &&
-      id !== this.chat.current
-    ) {
+    if (parseConv(id) !== undefined && id !== this.chat.current) {
       this.open(id);
     }
   }

@@ -34,6 +34,7 @@ export class Composer {
         rows: '1',
         placeholder: 'Write a message…',
         'aria-label': 'Message',
+        // The default NATTER_MAX_TEXT_CHARS; a server set higher still takes what the composer caps.
         maxlength: '4000',
         enterkeyhint: 'send',
       },

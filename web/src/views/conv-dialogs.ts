@@ -1,5 +1,5 @@
+import { ROOM_RE, USER_RE } from '@natter/protocol';
 import type { Chat } from '../chat.ts';
-import { ROOM_RE, USER_RE } from '../convs.ts';
 import { h } from '../dom.ts';
 import { field, formDialog } from './dialogs.ts';
 import { errorText, type Toasts } from './toasts.ts';

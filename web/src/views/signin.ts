@@ -1,5 +1,5 @@
+import { USER_RE } from '@natter/protocol';
 import type { Credentials } from '../chat.ts';
-import { USER_RE } from '../convs.ts';
 import { h } from '../dom.ts';
 
 /** The sign-in screen: a name (servers in open mode) or a token. */

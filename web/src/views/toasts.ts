@@ -1,4 +1,4 @@
-import { NatterClientError } from '@natter/client';
+import { type ClientErrorCode, NatterClientError } from '@natter/client';
 import { h } from '../dom.ts';
 
 /** Short notes in a corner of the page (uploads, errors); screen readers hear them. */
@@ -17,7 +17,7 @@ export class Toasts {
 /** A failure as a person reads it: the server's error codes in words, then its message. */
 export function errorText(err: unknown): string {
   if (err instanceof NatterClientError) {
-    const what: Partial<Record<string, string>> = {
+    const what: Partial<Record<ClientErrorCode, string>> = {
       forbidden: 'Not allowed',
       not_found: 'Not found',
       conflict: 'That name is taken',
