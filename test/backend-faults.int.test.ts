@@ -148,7 +148,7 @@ describe('Postgres down', () => {
 });
 
 describe('Redis down, then back empty', () => {
-  it('fails presence requests fast, turns presence readyz 503; after an empty restart gateways re-announce and DMs route', async () => {
+  it('fails presence requests fast, turns presence readyz 503, delivers DMs throughout; after an empty restart gateways re-announce', async () => {
     expect((await carol.ok('watch', { users: ['alice', 'bob'] })).presence).toEqual([
       { user: 'alice', online: true },
       { user: 'bob', online: true },
@@ -156,37 +156,27 @@ describe('Redis down, then back empty', () => {
     await cluster.redis.kill();
     await expectUnavailable(carol, 'watch', { users: ['dave'] });
     await waitStatus(cluster.health.presence[0], 503);
-    // Sends do not need Redis: stored and acknowledged (delivery may wait for presence).
-    expect(
-      (await bob.ok('send', { to: 'user:alice', cid: `r-${++cid}`, text: 'redis is down' })).seq,
-    ).toBeGreaterThan(0);
+    // DMs need neither Redis nor presence: they reach gateways by the users' subjects.
+    const text = 'redis is down';
+    const live = receives(alice, text, 5000);
+    expect((await bob.ok('send', { to: 'user:alice', cid: `r-${++cid}`, text })).seq).toBeGreaterThan(0);
+    await live;
 
     await cluster.redis.restart();
     const back = Date.now();
     await waitStatus(cluster.health.presence[0], 200);
-    // Routing needs the registry that the gateways re-announce: poll with DMs until one arrives live.
-    let routed = 0;
-    for (let i = 0; ; i++) {
-      const text = `after redis ${i}`;
-      const got = receives(alice, text, 1000).then(
-        () => true,
-        () => false,
-      );
-      const r = await bob.request('send', { to: 'user:alice', cid: `r-${++cid}`, text }, timeoutMs + 10_000);
-      if (r.result && (await got)) {
-        routed = Date.now() - back;
-        break;
-      }
-      if (Date.now() - back > RECOVERY_DEADLINE_MS)
-        throw new Error('DMs did not route again after Redis came back');
+    // Presence lost everything: it asks the gateways to re-announce, and knows every live
+    // session again.
+    for (;;) {
+      const p = await carol.request('watch', { users: ['alice', 'bob'] });
+      const online = (p.result?.presence as { online: boolean }[] | undefined)?.every((x) => x.online);
+      if (online) break;
+      if (Date.now() - back > RECOVERY_DEADLINE_MS) throw new Error('sessions were not re-announced');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`Redis (empty): DMs route again ${routed} ms after it is back (target 5000)`);
-    // Every live session is known again: both gateways re-announced.
-    const p = await carol.ok('watch', { users: ['alice', 'bob'] });
-    expect(p.presence).toEqual([
-      { user: 'alice', online: true },
-      { user: 'bob', online: true },
-    ]);
+    console.log(
+      `Redis (empty): every session known again ${Date.now() - back} ms after it is back (target 5000)`,
+    );
   });
 });
 

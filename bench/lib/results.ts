@@ -14,7 +14,8 @@ export const SYSTEM_LABELS: Record<SystemId, string> = {
   pg: 'raw Postgres query',
 };
 
-export interface DmStep {
+/** What a step of DMs sent at a fixed rate measured (the `dm` and `cluster` scenarios). */
+export interface SendStep {
   /** Offered messages per second. */
   rate: number;
   sent: number;
@@ -25,6 +26,9 @@ export interface DmStep {
   sentRate: number;
   latency: LatencySummary;
   ack: LatencySummary;
+}
+
+export interface DmStep extends SendStep {
   held: boolean;
   why?: string;
   firstError?: string;
@@ -41,23 +45,13 @@ export interface DmResult {
 }
 
 /** One size of the `cluster` scenario: DMs at a fixed rate across `nodes` gateways / nodes. */
-export interface ClusterStep {
+export interface ClusterStep extends SendStep {
   /** Gateways (Natter) or Socket.IO nodes (the peer). */
   nodes: number;
-  /** Offered DMs per second. */
-  rate: number;
-  sent: number;
-  acked: number;
-  received: number;
-  errors: number;
-  /** Messages actually sent per second. */
-  sentRate: number;
   /** Messages delivered to their recipient per second of sending. */
   deliveredPerSec: number;
   /** Of the pairs, how many have sender and recipient on different nodes. */
   crossNodePairs: number;
-  latency: LatencySummary;
-  ack: LatencySummary;
   firstError?: string;
   /** CPU milliseconds per sent DM over the system's server processes (load generator excluded). */
   cpuPerDm: number;

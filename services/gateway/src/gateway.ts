@@ -311,16 +311,11 @@ export class Gateway implements GatewayContext {
       : [...this.registry.sessionsOfUser(a), ...this.registry.sessionsOfUser(b)];
   }
 
+  /** Room and user subjects: one subscription each while this gateway needs it (Registry's Interest). */
   private roomInterest(room: string, interested: boolean): void {
-    if (interested && !this.roomSubs.has(room)) {
-      this.roomSubs.set(
-        room,
-        on(this.bus, this.subjects, 'room', room, this.log, (e) => deliverRoomEvent(this, room, e)),
-      );
-    } else if (!interested) {
-      this.roomSubs.get(room)?.unsubscribe();
-      this.roomSubs.delete(room);
-    }
+    follow(this.roomSubs, room, interested, () =>
+      on(this.bus, this.subjects, 'room', room, this.log, (e) => deliverRoomEvent(this, room, e)),
+    );
   }
 
   /**
@@ -328,15 +323,9 @@ export class Gateway implements GatewayContext {
    * it: DMs and the user's own events reach this gateway by subject interest, like rooms.
    */
   private userInterest(user: string, interested: boolean): void {
-    if (interested && !this.userSubs.has(user)) {
-      this.userSubs.set(
-        user,
-        on(this.bus, this.subjects, 'user', user, this.log, (d) => deliverToUser(this, user, d)),
-      );
-    } else if (!interested) {
-      this.userSubs.get(user)?.unsubscribe();
-      this.userSubs.delete(user);
-    }
+    follow(this.userSubs, user, interested, () =>
+      on(this.bus, this.subjects, 'user', user, this.log, (d) => deliverToUser(this, user, d)),
+    );
   }
 
   /** Presence lost its state (Redis restarted empty): announce every session again. */
@@ -395,5 +384,20 @@ export class Gateway implements GatewayContext {
     await this.guard.close();
     await this.bus.flush().catch(() => undefined);
     this.wss.close();
+  }
+}
+
+/** Keeps `subs[key]` subscribed while wanted: made on the first need, dropped with the last. */
+function follow(
+  subs: Map<string, Subscription>,
+  key: string,
+  interested: boolean,
+  subscribe: () => Subscription,
+): void {
+  if (interested && !subs.has(key)) {
+    subs.set(key, subscribe());
+  } else if (!interested) {
+    subs.get(key)?.unsubscribe();
+    subs.delete(key);
   }
 }
