@@ -5,9 +5,9 @@ import type { Events } from './payloads.ts';
 import { decode, encode, type ServeContext, serveContext } from './rpc.ts';
 import type { Subjects } from './subjects.ts';
 
-/** The one payload version this code writes and accepts. */
-export const PAYLOAD_VERSION = 1;
-export type PayloadVersion = typeof PAYLOAD_VERSION;
+import { PAYLOAD_VERSION, versionProblem } from './version.ts';
+
+export { PAYLOAD_VERSION, type PayloadVersion } from './version.ts';
 
 export type EventKey = keyof Events;
 
@@ -35,10 +35,8 @@ export function decodeEvent<K extends EventKey>(data: Uint8Array): { ok: Events[
   } catch {
     return { reject: 'not JSON' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reject: 'not an object' };
-  const v = (value as { v?: unknown }).v;
-  if (v !== PAYLOAD_VERSION) return { reject: `version ${JSON.stringify(v)}, expected ${PAYLOAD_VERSION}` };
-  return { ok: value as Events[K] };
+  const problem = versionProblem(value);
+  return problem ? { reject: problem } : { ok: value as Events[K] };
 }
 
 /** Publishes an event, stamped with the payload version. */

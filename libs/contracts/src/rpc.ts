@@ -4,6 +4,7 @@ import { newTraceId, TRACE_HEADER } from '@natter/log';
 import { type ErrorBody, isErrorCode, NatterError } from '@natter/protocol';
 import type { Rpc } from './payloads.ts';
 import type { Subjects } from './subjects.ts';
+import { versionProblem } from './version.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -81,8 +82,22 @@ export function serveContext(log: Logger, trace: string): ServeContext {
   };
 }
 
+/** A request payload, refused as `bad_request` unless it is an object of PAYLOAD_VERSION. */
+function decodeRequest<T>(data: Uint8Array): T {
+  let value: unknown;
+  try {
+    value = decode(data);
+  } catch {
+    throw new NatterError('bad_request', 'request: not JSON');
+  }
+  const problem = versionProblem(value);
+  if (problem) throw new NatterError('bad_request', `request: ${problem}`);
+  return value as T;
+}
+
 /**
- * Answers requests for one RPC key in a queue group. A NatterError thrown by the handler
+ * Answers requests for one RPC key in a queue group. The payload must be of the one version
+ * this code understands (version.ts), or the caller gets `bad_request`. A NatterError thrown by the handler
  * is returned to the caller as is; anything else is logged with the trace id and returned
  * as `internal`, so no stack or internal message ever leaves the service.
  */
@@ -101,7 +116,7 @@ export function serve<K extends RpcKey>(
       const ctx = serveContext(log, trace);
       let reply: Reply<Rpc[K][1]>;
       try {
-        reply = { ok: await handler(decode<Rpc[K][0]>(msg.data), ctx) };
+        reply = { ok: await handler(decodeRequest<Rpc[K][0]>(msg.data), ctx) };
       } catch (err) {
         if (err instanceof NatterError) {
           reply = { err: err.toBody() };

@@ -1,0 +1,41 @@
+import { MemoryBus } from '@natter/bus';
+import { createLogger } from '@natter/log';
+import { NatterError } from '@natter/protocol';
+import { describe, expect, it } from 'vitest';
+import { decode, encode, RpcClient, serve, subjects } from '../src/index.ts';
+
+/** Requests are versioned like events: a payload of another version is refused, never used. */
+describe('typed requests', () => {
+  const s = subjects('req');
+  const log = createLogger({ name: 'requests-test', level: 'silent' });
+
+  it('serves a request of the one version, and answers bad_request to another or to garbage', async () => {
+    const bus = new MemoryBus();
+    const seen: unknown[] = [];
+    serve(bus, s, 'presenceQuery', 'q', log, async (req) => {
+      seen.push(req);
+      return { presence: req.users.map((user) => ({ user, online: false })) };
+    });
+    const rpc = new RpcClient(bus.connect(), s, 1000);
+    expect(await rpc.call('presenceQuery', { v: 1, users: ['alice'] })).toEqual({
+      presence: [{ user: 'alice', online: false }],
+    });
+    const raw = async (data: Uint8Array) =>
+      decode<{ err?: { code: string; message: string } }>(
+        (await bus.request(s.presenceQuery, data, { timeout: 1000 })).data,
+      );
+    expect((await raw(encode({ v: 2, users: ['bob'] }))).err).toEqual({
+      code: 'bad_request',
+      message: 'request: version 2, expected 1',
+    });
+    expect((await raw(encode({ users: ['bob'] }))).err?.message).toBe(
+      'request: version undefined, expected 1',
+    );
+    expect((await raw(new TextEncoder().encode('{nope'))).err?.message).toBe('request: not JSON');
+    expect((await raw(encode([1, 2]))).err?.message).toBe('request: not an object');
+    // Only the good one reached the handler.
+    expect(seen).toEqual([{ v: 1, users: ['alice'] }]);
+    await expect(rpc.call('presenceQuery', { v: 2 as 1, users: [] })).rejects.toBeInstanceOf(NatterError);
+    await bus.drain();
+  });
+});
