@@ -129,9 +129,12 @@ export class Gateway implements GatewayContext {
       setInterval(() => this.checkConnections(), this.config.heartbeatSec * 1000),
       setInterval(() => this.ordering.sweep(60_000), 30_000),
     );
-    const positions = periodic('position check', this.config.positionCheckSec * 1000, this.log, () =>
-      checkPositions(this.rpc, this.registry, this.ordering),
-    );
+    let afterReconnect = false;
+    const positions = periodic('position check', this.config.positionCheckSec * 1000, this.log, () => {
+      const all = afterReconnect;
+      afterReconnect = false;
+      return checkPositions(this.rpc, this.registry, this.ordering, !all);
+    });
     this.checks.push(
       positions,
       periodic('membership check', this.config.membershipCheckSec * 1000, this.log, () =>
@@ -139,7 +142,10 @@ export class Gateway implements GatewayContext {
       ),
     );
     // What was in flight when the broker connection went is gone: compare positions at once.
-    this.bus.onReconnect(() => void positions.runNow());
+    this.bus.onReconnect(() => {
+      afterReconnect = true;
+      void positions.runNow();
+    });
     if (this.auth.openMode) {
       this.log.warn('OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone');
     }

@@ -39,6 +39,8 @@ export function toDelivery(msg: MessageView, originSession?: string): Delivery {
 }
 
 const MAX_HELD = 10_000;
+/** A conversation with no live message for this long counts as quiet for the periodic repair. */
+const REPAIR_IDLE_MS = 2000;
 const RETRY_MS = 1000;
 const MAX_RETRIES = 5;
 
@@ -81,6 +83,8 @@ class ConvStream {
   /** A position the conversation is known to have reached (Ordering.repair), to fetch up to. */
   private target = 0;
   lastActive = Date.now();
+  /** When a live message last arrived (0: never). */
+  lastPush = 0;
 
   constructor(
     readonly conv: string,
@@ -90,6 +94,7 @@ class ConvStream {
 
   push(d: Delivery): void {
     this.lastActive = Date.now();
+    this.lastPush = this.lastActive;
     if (this.delivered === undefined) this.delivered = this.baseline(d.seq);
     if (d.seq <= this.delivered || this.held.has(d.seq)) return;
     if (d.seq === this.delivered + 1 && !this.fetching) {
@@ -312,9 +317,13 @@ export class Ordering {
    * up to there is fetched once for the gateway and goes out in order, as if it had arrived.
    * Sessions with no cursor for a room (nothing delivered here yet) start with the next one.
    */
-  repair(conv: string, latest: number): void {
+  repair(conv: string, latest: number, opts: { whileIdle?: boolean } = {}): void {
     const stream = this.streams.get(conv);
     if (stream) {
+      // While messages flow, history is always a little ahead of what has arrived (they are
+      // in flight), and a lost one shows as a gap the next message reveals: a periodic check
+      // repairs only conversations that have gone quiet. After a reconnect it repairs all.
+      if (opts.whileIdle && Date.now() - stream.lastPush < REPAIR_IDLE_MS) return;
       stream.repairTo(latest);
       return;
     }

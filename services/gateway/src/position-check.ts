@@ -13,7 +13,13 @@ const BATCH = 500;
  * conversations are (their rooms, and every DM of theirs) and the ordering edge fetches, once
  * per conversation, whatever it has not delivered up to there.
  */
-export async function checkPositions(rpc: RpcClient, registry: Registry, ordering: Ordering): Promise<void> {
+export async function checkPositions(
+  rpc: RpcClient,
+  registry: Registry,
+  ordering: Ordering,
+  /** Periodic: only conversations gone quiet (Ordering.repair); after a reconnect: all. */
+  whileIdle: boolean,
+): Promise<void> {
   const users = [...registry.users()];
   const rooms = [...new Set(users.flatMap((u) => [...registry.roomsOf(u)]))];
   const requests: { users: string[]; rooms: string[] }[] = [];
@@ -23,6 +29,6 @@ export async function checkPositions(rpc: RpcClient, registry: Registry, orderin
     requests.push({ users: [], rooms: rooms.slice(i, i + BATCH) });
   for (const req of requests) {
     const { positions } = await rpc.call('historyPositions', { v: 1, ...req });
-    for (const p of positions) ordering.repair(p.conv, p.seq);
+    for (const p of positions) ordering.repair(p.conv, p.seq, { whileIdle });
   }
 }
