@@ -53,6 +53,13 @@ describe('DMs by the users’ subjects', () => {
     expect(after.delivered - before.delivered).toBe(3);
   });
 
+  it('reach a user whose id has dots (one subject token, written with ~)', async () => {
+    const from = await c.hello(0, 'x.y');
+    const to = await c.hello(1, 'mr.dot.com');
+    await from.ok('send', { to: 'user:mr.dot.com', cid: 'dot-1', text: 'hi' });
+    expect(seqs(await to.waitMessages('dm:mr.dot.com:x.y', 1))).toEqual([1]);
+  });
+
   it('DM typing goes to the other user only; a read receipt to both', async () => {
     const erin = await c.hello(0, 'erin');
     const erin2 = await c.hello(2, 'erin');

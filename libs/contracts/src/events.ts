@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from '@natter/bus';
+import type { Bus, BusHandler, Subscription } from '@natter/bus';
 import type { Logger } from '@natter/log';
 import { newTraceId, TRACE_HEADER } from '@natter/log';
 import type { Events } from './payloads.ts';
@@ -54,7 +54,12 @@ export function emit<K extends EventKey>(
   );
 }
 
-export type EventHandler<K extends EventKey> = (event: Events[K], ctx: ServeContext) => void | Promise<void>;
+/** `subject` is the one the event came on (for a wildcard or shared handler). */
+export type EventHandler<K extends EventKey> = (
+  event: Events[K],
+  ctx: ServeContext,
+  subject: string,
+) => void | Promise<void>;
 
 export interface OnOptions {
   queue?: string;
@@ -63,9 +68,35 @@ export interface OnOptions {
 }
 
 /**
- * Subscribes to an event. A payload that does not decode is logged at warn and dropped
- * before the handler; a handler error is logged, never thrown.
+ * A bus handler for events of `key`, to subscribe one or many subjects with. A payload that
+ * does not decode is logged at warn and dropped before the handler; a handler error is
+ * logged, never thrown. One handler for many subscriptions (a gateway's users' subjects)
+ * costs one closure, not one per subject.
  */
+export function eventHandler<K extends EventKey>(
+  _key: K,
+  log: Logger,
+  handler: EventHandler<K>,
+  opts: Pick<OnOptions, 'rejected'> = {},
+): BusHandler {
+  return async (msg) => {
+    const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
+    const ctx = serveContext(log, trace);
+    const decoded = decodeEvent<K>(msg.data);
+    if ('reject' in decoded) {
+      opts.rejected?.inc();
+      ctx.log.warn({ subject: msg.subject, reason: decoded.reject }, 'event rejected; dropped');
+      return;
+    }
+    try {
+      await handler(decoded.ok, ctx, msg.subject);
+    } catch (err) {
+      ctx.log.error({ err, subject: msg.subject }, 'event handler failed; event dropped');
+    }
+  };
+}
+
+/** Subscribes to an event (see eventHandler). */
 export function on<K extends EventKey>(
   bus: Bus,
   s: Subjects,
@@ -73,23 +104,5 @@ export function on<K extends EventKey>(
   ...args: WithParam<K, [log: Logger, handler: EventHandler<K>, opts?: OnOptions]>
 ): Subscription {
   const [subject, [log, handler, opts = {}]] = resolve<[Logger, EventHandler<K>, OnOptions?]>(s, key, args);
-  return bus.subscribe(
-    subject,
-    async (msg) => {
-      const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
-      const ctx = serveContext(log, trace);
-      const decoded = decodeEvent<K>(msg.data);
-      if ('reject' in decoded) {
-        opts.rejected?.inc();
-        ctx.log.warn({ subject: msg.subject, reason: decoded.reject }, 'event rejected; dropped');
-        return;
-      }
-      try {
-        await handler(decoded.ok, ctx);
-      } catch (err) {
-        ctx.log.error({ err, subject: msg.subject }, 'event handler failed; event dropped');
-      }
-    },
-    { queue: opts.queue },
-  );
+  return bus.subscribe(subject, eventHandler(key, log, handler, opts), { queue: opts.queue });
 }

@@ -11,6 +11,11 @@ export function userToken(user: string): string {
   return user.replaceAll('.', '~');
 }
 
+/** The user id a subject token stands for (the inverse of userToken). */
+export function userOfToken(token: string): string {
+  return token.replaceAll('~', '.');
+}
+
 export function subjects(ns: string) {
   return {
     /** request, queue `history`: store a message, reply SendReply. */

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Bus, Subscription } from '@natter/bus';
+import type { Bus, BusHandler, Subscription } from '@natter/bus';
 import { type GatewayConfig, requireAuthChoice } from '@natter/config';
-import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
+import {
+  emit,
+  eventHandler,
+  on,
+  type RpcClient,
+  type Subjects,
+  subjects,
+  userOfToken,
+} from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
@@ -47,6 +55,11 @@ export class Gateway implements GatewayContext {
   readonly guard: Guard;
   private readonly roomSubs = new Map<string, Subscription>();
   private readonly userSubs = new Map<string, Subscription>();
+  /**
+   * One handler for every user subject: the user is the subject's last token. A closure per
+   * online user would cost memory per idle connection (bench/README.md).
+   */
+  private readonly userEvents: BusHandler;
   private readonly checks: Periodic[] = [];
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -62,6 +75,9 @@ export class Gateway implements GatewayContext {
     this.bus = parts.bus;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
+    this.userEvents = eventHandler('user', this.log, (d, _ctx, subject) =>
+      deliverToUser(this, userOfToken(subject.slice(subject.lastIndexOf('.') + 1)), d),
+    );
     this.metrics = gatewayMetrics(parts.registry);
     this.sessionLimits = {
       maxBufferedBytes: config.maxBufferedBytes,
@@ -330,7 +346,7 @@ export class Gateway implements GatewayContext {
    */
   private userInterest(user: string, interested: boolean): void {
     follow(this.userSubs, user, interested, () =>
-      on(this.bus, this.subjects, 'user', user, this.log, (d) => deliverToUser(this, user, d)),
+      this.bus.subscribe(this.subjects.user(user), this.userEvents),
     );
   }
 
