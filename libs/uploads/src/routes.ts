@@ -16,7 +16,7 @@ export interface UploadRoutesOptions {
   maxBytes: number;
   /** Bytes one user may upload in any 24 hours (NATTER_UPLOAD_BYTES_PER_DAY); unset: no quota. */
   bytesPerDay?: number;
-  /** Uploads one user may have in progress here (NATTER_UPLOADS_IN_FLIGHT_PER_USER); unset: any. */
+  /** Uploads one user may have in progress here (NATTER_UPLOADS_IN_FLIGHT_PER_USER); unset: no limit. */
   inFlightPerUser?: number;
   log: Logger;
 }

@@ -1,23 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Bus, BusHandler, Subscription } from '@natter/bus';
+import type { Bus, Subscription } from '@natter/bus';
 import { type GatewayConfig, requireAuthChoice } from '@natter/config';
-import {
-  emit,
-  eventHandler,
-  on,
-  type RpcClient,
-  type Subjects,
-  subjects,
-  userOfToken,
-} from '@natter/contracts';
+import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
-import { deliverPresence, deliverRoomEvent, deliverToUser, inDm } from './events.ts';
+import { deliverPresence, inDm } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { hello } from './hello.ts';
 import { Guard } from './limits/guard.ts';
@@ -30,6 +22,7 @@ import { checkPositions } from './position-check.ts';
 import { Registry } from './registry.ts';
 import { Session, type SessionLimits } from './session.ts';
 import { SessionSocket, socketListeners } from './socket.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export interface GatewayParts {
   bus: Bus;
@@ -53,13 +46,7 @@ export class Gateway implements GatewayContext {
   readonly log: Logger;
   readonly bus: Bus;
   readonly guard: Guard;
-  private readonly roomSubs = new Map<string, Subscription>();
-  private readonly userSubs = new Map<string, Subscription>();
-  /**
-   * One handler for every user subject: the user is the subject's last token. A closure per
-   * online user would cost memory per idle connection (bench/README.md).
-   */
-  private readonly userEvents: BusHandler;
+  private readonly subscriptions: Subscriptions;
   private readonly checks: Periodic[] = [];
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -75,9 +62,6 @@ export class Gateway implements GatewayContext {
     this.bus = parts.bus;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
-    this.userEvents = eventHandler('user', this.log, (d, _ctx, subject) =>
-      deliverToUser(this, userOfToken(subject.slice(subject.lastIndexOf('.') + 1)), d),
-    );
     this.metrics = gatewayMetrics(parts.registry);
     this.sessionLimits = {
       maxBufferedBytes: config.maxBufferedBytes,
@@ -105,10 +89,8 @@ export class Gateway implements GatewayContext {
       metrics: this.metrics,
       close: (s, code, why) => this.closeSession(s, code, why),
     });
-    this.registry = new Registry({
-      room: (room, interested) => this.roomInterest(room, interested),
-      user: (user, interested) => this.userInterest(user, interested),
-    });
+    this.subscriptions = new Subscriptions(this.bus, this.subjects, this.log, this);
+    this.registry = new Registry(this.subscriptions);
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
       fetch: async (conv, after, upTo, user) =>
@@ -333,23 +315,6 @@ export class Gateway implements GatewayContext {
       : [...this.registry.sessionsOfUser(a), ...this.registry.sessionsOfUser(b)];
   }
 
-  /** Room and user subjects: one subscription each while this gateway needs it (Registry's Interest). */
-  private roomInterest(room: string, interested: boolean): void {
-    follow(this.roomSubs, room, interested, () =>
-      on(this.bus, this.subjects, 'room', room, this.log, (e) => deliverRoomEvent(this, room, e)),
-    );
-  }
-
-  /**
-   * A user's first session here subscribes the user's subject, their last one unsubscribes
-   * it: DMs and the user's own events reach this gateway by subject interest, like rooms.
-   */
-  private userInterest(user: string, interested: boolean): void {
-    follow(this.userSubs, user, interested, () =>
-      this.bus.subscribe(this.subjects.user(user), this.userEvents),
-    );
-  }
-
   /** Presence lost its state (Redis restarted empty): announce every session again. */
   private async reannounce(): Promise<void> {
     const all = [...this.registry.sessions.values()].map((s) => ({ session: s.id, user: s.user }));
@@ -399,27 +364,10 @@ export class Gateway implements GatewayContext {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const sub of this.subs) sub.unsubscribe();
-    for (const sub of [...this.roomSubs.values(), ...this.userSubs.values()]) sub.unsubscribe();
-    this.roomSubs.clear();
-    this.userSubs.clear();
+    this.subscriptions.close();
     this.ordering.stop();
     await this.guard.close();
     await this.bus.flush().catch(() => undefined);
     this.wss.close();
-  }
-}
-
-/** Keeps `subs[key]` subscribed while wanted: made on the first need, dropped with the last. */
-function follow(
-  subs: Map<string, Subscription>,
-  key: string,
-  interested: boolean,
-  subscribe: () => Subscription,
-): void {
-  if (interested && !subs.has(key)) {
-    subs.set(key, subscribe());
-  } else if (!interested) {
-    subs.get(key)?.unsubscribe();
-    subs.delete(key);
   }
 }

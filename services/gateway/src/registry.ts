@@ -39,11 +39,7 @@ export class Registry {
   private readonly joining = new Map<string, number>();
   private readonly watchers = new Map<string, Set<Session>>();
 
-  private readonly onRoomInterest: Interest['room'];
-
-  constructor(private readonly interest: Interest) {
-    this.onRoomInterest = interest.room;
-  }
+  constructor(private readonly interest: Interest) {}
 
   addSession(s: Session): void {
     this.sessions.set(s.id, s);
@@ -125,7 +121,7 @@ export class Registry {
       if (!users) {
         users = new Set();
         this.roomUsers.set(room, users);
-        if (!this.joining.has(room)) this.onRoomInterest(room, true);
+        if (!this.joining.has(room)) this.interest.room(room, true);
       }
       users.add(user);
     } else {
@@ -152,7 +148,7 @@ export class Registry {
   beginJoin(room: string): void {
     const n = this.joining.get(room) ?? 0;
     this.joining.set(room, n + 1);
-    if (n === 0 && !this.roomUsers.has(room)) this.onRoomInterest(room, true);
+    if (n === 0 && !this.roomUsers.has(room)) this.interest.room(room, true);
   }
 
   endJoin(room: string): void {
@@ -162,7 +158,7 @@ export class Registry {
       return;
     }
     this.joining.delete(room);
-    if (!this.roomUsers.has(room)) this.onRoomInterest(room, false);
+    if (!this.roomUsers.has(room)) this.interest.room(room, false);
   }
 
   private dropMember(room: string, user: string): void {
@@ -170,7 +166,7 @@ export class Registry {
     if (!users?.delete(user)) return;
     if (users.size === 0) {
       this.roomUsers.delete(room);
-      if (!this.joining.has(room)) this.onRoomInterest(room, false);
+      if (!this.joining.has(room)) this.interest.room(room, false);
     }
   }
 

@@ -1,0 +1,88 @@
+import type { Config } from './index.ts';
+
+function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Pick<Config, K> {
+  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<Config, K>;
+}
+
+// What each service's start() reads: a service cannot come to depend on a setting of
+// another's without its slice saying so. A whole Config is a valid slice of each.
+const ROOMS_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'maxRoomsPerUser',
+  'maxRoomMembers',
+  'rosterTtlMs',
+  'rosterCacheRooms',
+  'backendProbeMs',
+] as const;
+const HISTORY_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'maxTextChars',
+  'uploadOrphanHours',
+  'uploadSweepIntervalMs',
+  'rosterTtlMs',
+  'rosterCacheRooms',
+  'backendProbeMs',
+] as const;
+const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
+const GATEWAY_KEYS = [
+  'port',
+  'httpPort',
+  'redisUrl',
+  'databaseUrl',
+  'namespace',
+  'jwtSecret',
+  'jwtPublicKey',
+  'apiKey',
+  'metricsToken',
+  'gatewayId',
+  'requestTimeoutMs',
+  'gatewayHeartbeatMs',
+  'heartbeatSec',
+  'helloTimeoutMs',
+  'maxFrameBytes',
+  'maxTextChars',
+  'reorderWaitMs',
+  'maxBufferedBytes',
+  'tokenTtlSec',
+  'maxUploadBytes',
+  'uploadBytesPerDay',
+  'uploadsInFlightPerUser',
+  'jwksUrl',
+  'jwksCooldownMs',
+  'jwtAudience',
+  'jwtIssuer',
+  'allowedOrigins',
+  'remoteAttachments',
+  'webGateways',
+  'rateRequestsPerSec',
+  'rateRequestsBurst',
+  'rateSendsPerSec',
+  'rateSendsBurst',
+  'rateTypingPerSec',
+  'rateTypingBurst',
+  'httpRatePerSec',
+  'httpRateBurst',
+  'rateAbuseRejections',
+  'rateAbuseWindowMs',
+  'userSendsPerMin',
+  'maxConnectionsPerIp',
+  'maxSessionsPerUser',
+  'trustProxyHops',
+  'membershipCheckSec',
+  'positionCheckSec',
+  'maxPendingEvents',
+  'authMode',
+  'jwtMaxAgeSec',
+] as const;
+
+export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;
+export type HistoryConfig = Pick<Config, (typeof HISTORY_KEYS)[number]>;
+export type PresenceConfig = Pick<Config, (typeof PRESENCE_KEYS)[number]>;
+export type GatewayConfig = Pick<Config, (typeof GATEWAY_KEYS)[number]>;
+
+export const roomsConfig = (config: Config): RoomsConfig => pick(config, ROOMS_KEYS);
+export const historyConfig = (config: Config): HistoryConfig => pick(config, HISTORY_KEYS);
+export const presenceConfig = (config: Config): PresenceConfig => pick(config, PRESENCE_KEYS);
+export const gatewayConfig = (config: Config): GatewayConfig => pick(config, GATEWAY_KEYS);
