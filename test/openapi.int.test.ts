@@ -112,6 +112,8 @@ describe('the OpenAPI document', () => {
     const { body } = await call('GET', '/v1/openapi.json', '/v1/openapi.json');
     expect(body).toEqual(JSON.parse(JSON.stringify(openapiDocument())));
     expect(doc.openapi).toBe('3.1.0');
+    // Its WebSocket sibling (test/asyncapi.int.test.ts checks frames against it).
+    expect((await call('GET', '/v1/asyncapi.json', '/v1/asyncapi.json')).body.asyncapi).toBe('3.0.0');
     // Every schema in it compiles (every $ref resolves).
     for (const name of Object.keys(doc.components.schemas)) {
       expect(ajv.getSchema(`api${pointer('components', 'schemas', name)}`), name).toBeDefined();

@@ -324,6 +324,23 @@ export function openapiDocument() {
           },
         },
       },
+      '/v1/asyncapi.json': {
+        get: {
+          operationId: 'asyncapi',
+          summary: 'The WebSocket protocol at /ws as an AsyncAPI 3.0 document (docs/asyncapi.yaml)',
+          responses: {
+            200: {
+              description: 'AsyncAPI 3.0, generated from the schemas that validate frames',
+              content: json({
+                type: 'object',
+                required: ['asyncapi'],
+                properties: { asyncapi: { const: '3.0.0' } },
+              }),
+            },
+            429: rateLimited,
+          },
+        },
+      },
       '/healthz': {
         get: {
           operationId: 'healthz',
