@@ -23,6 +23,8 @@ export interface Config {
   metricsToken: string | undefined;
   gatewayId: string | undefined;
   logLevel: string;
+  /** `pretty` (for people) or `json` (for log shippers); undefined: pretty on a terminal, else JSON. */
+  logFormat: 'pretty' | 'json' | undefined;
   /** Bus request timeout; a request that takes longer answers `unavailable`. */
   requestTimeoutMs: number;
   /** How often a gateway announces itself to presence; it is dead after 3 missed. */
@@ -290,6 +292,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a pino level`);
   }
+  const logFormat = str(env, 'LOG_FORMAT');
+  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new ConfigError(`LOG_FORMAT=${JSON.stringify(logFormat)} must be pretty or json`);
+  }
   return {
     port: optionalPort(env, 'PORT') ?? Number(DEFAULTS.PORT),
     httpPort: optionalPort(env, 'HTTP_PORT'),
@@ -304,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: bearerSecret('NATTER_METRICS_TOKEN', str(env, 'NATTER_METRICS_TOKEN')),
     gatewayId,
     logLevel,
+    logFormat,
     requestTimeoutMs: int(env, 'NATTER_REQUEST_TIMEOUT_MS', 50, 120_000),
     gatewayHeartbeatMs: int(env, 'NATTER_GATEWAY_HEARTBEAT_MS', 100, 60_000),
     heartbeatSec: int(env, 'NATTER_HEARTBEAT_SEC', 1, 3600),

@@ -10,7 +10,7 @@ runMain('gateway', async () => {
   requireUrls(config, ['NATS_URL']);
   // A gateway on its own is open only when asked: a forgotten key must not mean "anyone is anyone".
   requireAuthChoice(config);
-  const log = createLogger({ name: 'gateway', level: config.logLevel });
+  const log = createLogger({ name: 'gateway', level: config.logLevel, format: config.logFormat });
   const bus = await connectBusFromConfig(config, 'gateway', log);
   const metrics = createMetrics('gateway');
   // Uploads live in Postgres, shared by every gateway; without DATABASE_URL they answer 503.
