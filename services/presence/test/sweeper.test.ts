@@ -28,7 +28,9 @@ describe('the sweeper', () => {
     await sweeper.sweep();
     await sweeper.sweep();
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
-    expect(lines.map((l) => l.msg)).toContain('presence state is new; asking every gateway to announce its sessions');
+    expect(lines.map((l) => l.msg)).toContain(
+      'presence state is new; asking every gateway to announce its sessions',
+    );
     store.clear();
     await sweeper.sweep();
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
