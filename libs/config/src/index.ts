@@ -25,6 +25,8 @@ export interface Config {
   logLevel: string;
   /** `pretty` (for people) or `json` (for log shippers); undefined: pretty on a terminal, else JSON. */
   logFormat: 'pretty' | 'json' | undefined;
+  /** NATTER_WEB_DIR as given (the gateway resolves it against the directory it was started from). */
+  webDir: string | undefined;
   /** Bus request timeout; a request that takes longer answers `unavailable`. */
   requestTimeoutMs: number;
   /** How often a gateway announces itself to presence; it is dead after 3 missed. */
@@ -311,6 +313,7 @@ export function loadConfig(env: Env = process.env): Config {
     gatewayId,
     logLevel,
     logFormat,
+    webDir: str(env, 'NATTER_WEB_DIR'),
     requestTimeoutMs: int(env, 'NATTER_REQUEST_TIMEOUT_MS', 50, 120_000),
     gatewayHeartbeatMs: int(env, 'NATTER_GATEWAY_HEARTBEAT_MS', 100, 60_000),
     heartbeatSec: int(env, 'NATTER_HEARTBEAT_SEC', 1, 3600),

@@ -4,6 +4,7 @@ import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, onShutdown, runMain } from '@natter/service';
 import { migrateUploads, PgUploadStore } from '@natter/uploads';
 import { start } from './start.ts';
+import { chooseWebDir, logWebDir } from './web-dir.ts';
 
 runMain('gateway', async () => {
   const config = loadConfig();
@@ -19,13 +20,15 @@ runMain('gateway', async () => {
     ? createPool(config.databaseUrl, { log, name: 'natter-gateway', max: 5, registry: metrics.registry })
     : undefined;
   const uploads = pool ? new PgUploadStore(pool) : undefined;
+  const web = chooseWebDir(config.webDir);
   const gw = await start(gatewayConfig(config), {
     bus,
     log,
     registry: metrics.registry,
-    webDir: process.env.NATTER_WEB_DIR,
+    webDir: web.dir,
     uploads,
   });
+  logWebDir(web, log);
   onShutdown(log, async () => {
     await gw.stop();
     await bus.drain();
