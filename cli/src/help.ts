@@ -17,7 +17,7 @@ Usage:
   natter send --to <target> [options] [text]   send one message (text from stdin if absent;
                                                --file to attach images or voice)
   natter tail <conversation> [options]         print messages as they arrive
-  natter token --user <name> [--key <file>]    mint a development token (NATTER_JWT_SECRET)
+  natter token --user <name> [--key <file>]    sign a development token (NATTER_JWT_SECRET, --open)
   natter help <command>                        help on one command
   natter --version
 
@@ -66,12 +66,14 @@ Prints the messages of one conversation as they arrive, one per line
 Notices (reconnecting, errors) go to stderr.
 
 ${CONNECTION}`,
-  token: `Usage: natter token --user <name> [--key <file>] [--ttl <time>] [--aud <aud>] [--iss <iss>] [--kid <kid>] [--json]
+  token: `Usage: natter token --user <name> [--key <file> | --open] [--ttl <time>] [--aud <aud>] [--iss <iss>] [--kid <kid>] [--json]
 
 Prints a signed token (JWT) for <name>, for development and scripts, the way an app's
 backend signs them (docs/auth.md): sub, iat, exp, and aud/iss when given.
 
   -u, --user <name>  the token's sub: the user it signs in as (required)
+  --open             sign for an open-mode server (npm start, NATTER_AUTH=open): with the
+                     key its namespace derives (NATTER_NAMESPACE, default natter)
   -k, --key <file>   sign with this key instead of NATTER_JWT_SECRET: a PEM private key
                      (RSA: RS256, P-256: ES256), a private JWK (its kid goes in the
                      header), or a file holding an HS256 secret (32+ bytes)

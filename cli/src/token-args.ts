@@ -8,7 +8,10 @@ export interface TokenInvocation {
   command: 'token';
   user: string;
   /** The HS256 secret (NATTER_JWT_SECRET), or a key file: PEM private key, private JWK, or a secret. */
-  key: { kind: 'secret'; secret: string } | { kind: 'file'; path: string };
+  key:
+    | { kind: 'secret'; secret: string }
+    | { kind: 'file'; path: string }
+    | { kind: 'open'; namespace: string };
   ttlSec: number;
   audience?: string;
   issuer?: string;
@@ -42,6 +45,7 @@ export function parseToken(args: string[], env: Env): TokenInvocation | { comman
         iss: { type: 'string' },
         kid: { type: 'string' },
         json: { type: 'boolean' },
+        open: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -70,7 +74,10 @@ export function parseToken(args: string[], env: Env): TokenInvocation | { comman
   const file = str(values.key);
   const secret = str(env.NATTER_JWT_SECRET);
   let key: TokenInvocation['key'];
-  if (file !== undefined) key = { kind: 'file', path: file };
+  if (values.open && file !== undefined) throw new UsageError('give --open or --key, not both', 'token');
+  // Open-mode servers (npm start) accept tokens signed with their namespace's key.
+  if (values.open) key = { kind: 'open', namespace: str(env.NATTER_NAMESPACE) ?? 'natter' };
+  else if (file !== undefined) key = { kind: 'file', path: file };
   else if (secret !== undefined) {
     // The gateway refuses a shorter secret at start, so a token signed with one is no use.
     if (new TextEncoder().encode(secret).length < 32) {
@@ -79,7 +86,7 @@ export function parseToken(args: string[], env: Env): TokenInvocation | { comman
     key = { kind: 'secret', secret };
   } else {
     throw new UsageError(
-      "no key: set NATTER_JWT_SECRET (the gateway's HS256 secret) or give --key <file> (PEM or JWK private key)",
+      "no key: set NATTER_JWT_SECRET (the gateway's HS256 secret), give --key <file> (PEM or JWK private key), or --open for an open-mode server (npm start)",
       'token',
     );
   }

@@ -87,6 +87,19 @@ describe('natter token', () => {
     expect((await gateway.verify(es)).user).toBe('dave');
   });
 
+  it('signs for an open-mode server with --open: the key its namespace derives', async () => {
+    const token = (
+      await natter(['token', '--open', '--user', 'erin'], { NATTER_NAMESPACE: 'demo' })
+    ).out.trim();
+    const open = (namespace: string) =>
+      new Authenticator({ open: true, namespace, tokenTtlSec: 3600, maxAgeSec: 86400 });
+    expect((await open('demo').verify(token)).user).toBe('erin');
+    await expect(open('natter').verify(token)).rejects.toThrow(/token is invalid/);
+    expect((await natter(['token', '--open', '--user', 'erin', '--key', 'k'])).err).toMatch(
+      /--open or --key/,
+    );
+  });
+
   it('refuses, with usage errors naming what is wrong', async () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['token'], { NATTER_JWT_SECRET: SECRET }, /--user <name> is required/],

@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { openModeKey } from '@natter/protocol/open-mode';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import type { Io } from '../io.ts';
@@ -14,7 +15,12 @@ type SigningKey = { key: Uint8Array | KeyObject | CryptoKey; alg: string; kid?: 
  * production tokens come from the backend that knows who signed in.
  */
 export async function runToken(inv: TokenInvocation, io: Io): Promise<ExitCode> {
-  const signing = inv.key.kind === 'secret' ? hs256(inv.key.secret) : await fromFile(inv.key.path);
+  const signing =
+    inv.key.kind === 'secret'
+      ? hs256(inv.key.secret)
+      : inv.key.kind === 'open'
+        ? { key: openModeKey(inv.key.namespace), alg: 'HS256' }
+        : await fromFile(inv.key.path);
   const now = Math.floor(Date.now() / 1000);
   let jwt = new SignJWT({})
     .setProtectedHeader({
