@@ -1,3 +1,4 @@
+import path from 'node:path';
 /**
  * Configuration from the environment, parsed once at start. Every default lives in
  * DEFAULTS below (and in docs/configuration.md, which test/config-docs.test.ts keeps in
@@ -25,7 +26,7 @@ export interface Config {
   logLevel: string;
   /** `pretty` (for people) or `json` (for log shippers); undefined: pretty on a terminal, else JSON. */
   logFormat: 'pretty' | 'json' | undefined;
-  /** NATTER_WEB_DIR as given (the gateway resolves it against the directory it was started from). */
+  /** NATTER_WEB_DIR, absolute: relative to the directory the command ran in (INIT_CWD under npm). */
   webDir: string | undefined;
   /** Bus request timeout; a request that takes longer answers `unavailable`. */
   requestTimeoutMs: number;
@@ -313,7 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     gatewayId,
     logLevel,
     logFormat,
-    webDir: str(env, 'NATTER_WEB_DIR'),
+    webDir: webDir(str(env, 'NATTER_WEB_DIR'), str(env, 'INIT_CWD')),
     requestTimeoutMs: int(env, 'NATTER_REQUEST_TIMEOUT_MS', 50, 120_000),
     gatewayHeartbeatMs: int(env, 'NATTER_GATEWAY_HEARTBEAT_MS', 100, 60_000),
     heartbeatSec: int(env, 'NATTER_HEARTBEAT_SEC', 1, 3600),
@@ -369,6 +370,14 @@ export function loadConfig(env: Env = process.env): Config {
  * (or `keyed`). A key shorter than MIN_JWT_SECRET_BYTES, or open mode beside a key, is a
  * configuration error, not a guess.
  */
+/**
+ * `npm run start -w @natter/gateway` runs in the package's folder; npm says in INIT_CWD where
+ * the person typed it, and that is what a relative NATTER_WEB_DIR means.
+ */
+function webDir(given: string | undefined, initCwd: string | undefined): string | undefined {
+  return given === undefined ? undefined : path.resolve(initCwd ?? process.cwd(), given);
+}
+
 function authMode(env: Env): Config['authMode'] {
   const auth = str(env, 'NATTER_AUTH');
   if (auth !== undefined && auth !== 'open' && auth !== 'keyed') {

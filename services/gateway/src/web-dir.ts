@@ -14,14 +14,11 @@ export interface WebDirChoice {
 }
 
 /**
- * Where a gateway serves the web client from: NATTER_WEB_DIR, relative to the directory the
- * command was run in (npm's INIT_CWD, since `npm run start -w @natter/gateway` runs in the
- * package's folder, not yours); unset, this repository's web/dist when it is built.
+ * Where a gateway serves the web client from: NATTER_WEB_DIR (config resolves it against the
+ * directory the command ran in; a relative one here, against `from`); unset, this
+ * repository's web/dist when it is built.
  */
-export function chooseWebDir(
-  given: string | undefined,
-  from: string = process.env.INIT_CWD || process.cwd(),
-): WebDirChoice {
+export function chooseWebDir(given: string | undefined, from: string = process.cwd()): WebDirChoice {
   if (given) {
     const dir = resolve(from, given);
     return existsSync(join(dir, 'index.html'))
