@@ -93,7 +93,7 @@ export const RequestSchemas = {
 // field added to one and not the other fails the type check here, naming the op.
 // Mutual assignability misses an optional field on one side only, hence the keys too.
 type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Same<A, B> = Assignable<A, B> extends true ? Assignable<keyof A, keyof B> : false;
+export type Same<A, B> = Assignable<A, B> extends true ? Assignable<keyof A, keyof B> : false;
 type Parsed = { [O in Op]: z.infer<(typeof RequestSchemas)[O]> };
 type Mismatched = { [O in Op]: Same<Parsed[O], Requests[O]> extends true ? never : O }[Op];
 const _requestsMatch: [Mismatched] extends [never] ? true : Mismatched = true;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
 import type { Op, Results, ServerEvent } from './frames.ts';
 import { ROOM_RE, USER_RE } from './ids.ts';
-import { Attachment, RequestId } from './schemas.ts';
+import { Attachment, RequestId, type Same } from './schemas.ts';
 
 /**
  * What the server sends (docs/protocol.md): each op's result and each event, as zod
@@ -101,8 +101,6 @@ export const replySchema = (result: z.ZodType) => z.object({ re: RequestId, resu
 export const ErrorReply = z.object({ re: RequestId, error: ErrorBody });
 
 // The hand-written types must say what these schemas describe (see schemas.ts for the idea).
-type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Same<A, B> = Assignable<A, B> extends true ? Assignable<keyof A, keyof B> : false;
 type ResultMismatch = {
   [O in Op]: Same<z.infer<(typeof ResultSchemas)[O]>, Results[O]> extends true ? never : O;
 }[Op];
