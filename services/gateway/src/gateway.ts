@@ -28,6 +28,11 @@ export interface GatewayParts {
   bus: Bus;
   log: Logger;
   registry: PromRegistry;
+  /**
+   * The launcher already told the person about open mode (single-node's banner, where open
+   * mode is the default): the gateway's own line is then info, not a warning on every start.
+   */
+  openModeAnnounced?: boolean;
 }
 
 /**
@@ -53,6 +58,7 @@ export class Gateway implements GatewayContext {
   private inFlight = 0;
   private draining = false;
   private readonly sessionLimits: SessionLimits;
+  private readonly openModeAnnounced: boolean;
 
   constructor(
     readonly config: GatewayConfig,
@@ -60,6 +66,7 @@ export class Gateway implements GatewayContext {
   ) {
     this.id = config.gatewayId ?? `gw-${randomBytes(4).toString('hex')}`;
     this.bus = parts.bus;
+    this.openModeAnnounced = parts.openModeAnnounced === true;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
     this.metrics = gatewayMetrics(parts.registry);
@@ -145,7 +152,9 @@ export class Gateway implements GatewayContext {
       void positions.runNow();
     });
     if (this.auth.openMode) {
-      this.log.warn('OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone');
+      const line = 'OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone';
+      if (this.openModeAnnounced) this.log.info(line);
+      else this.log.warn(line);
     }
   }
 

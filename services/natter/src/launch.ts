@@ -73,6 +73,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     ...parts,
     webDir: web.dir,
     uploads: new PgUploadStore(pool),
+    openModeAnnounced: config.authMode === 'open',
     checks: { history: () => history.ready(), rooms: () => rooms.ready(), presence: () => presence.ready() },
   });
   const dataDir = embedded ? resolve(config.dataDir, 'postgres') : undefined;
