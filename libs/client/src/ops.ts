@@ -40,7 +40,14 @@ export interface RoomsOptions {
 interface Params {
   hello: { token?: string; user?: string; device?: string; since?: Record<string, number> };
   refresh: { token: string };
-  send: { to: Target; cid: string; text?: string; attachments?: Attachment[] };
+  send: { to: Target; cid: string; text?: string; attachments?: Attachment[]; reply?: number };
+  edit: { conv: string; seq: number; text: string };
+  delete: { conv: string; seq: number };
+  react: { conv: string; seq: number; emoji: string };
+  unreact: { conv: string; seq: number; emoji: string };
+  pin: { conv: string; seq: number };
+  unpin: { conv: string; seq: number };
+  pins: { conv: string };
   join: { room: string };
   create: { room: string; private?: boolean };
   invite: { room: string; user: string };

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
+import { lifecycleContract } from './lifecycle-contract.ts';
 import { storeContract } from './store-contract.ts';
 
 const log = createLogger({ name: 'history-pg-test', level: 'silent' });
@@ -30,6 +31,7 @@ afterAll(async () => {
 });
 
 storeContract('postgres', () => store);
+lifecycleContract('postgres', () => store);
 
 describe('PgMessageStore group commit', () => {
   it('commits concurrent appends in shared transactions of at most 200', async () => {
