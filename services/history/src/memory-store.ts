@@ -145,7 +145,9 @@ export class MemoryMessageStore implements MessageStore {
           if (at < 0) return same();
           m.reactions.splice(at, 1);
         }
+        // An emoji keeps its place while anyone still reacts with it; a new one goes last.
         const byEmoji = new Map<string, { emoji: string; count: number; users: string[] }>();
+        for (const r of v.reactions ?? []) byEmoji.set(r.emoji, { emoji: r.emoji, count: 0, users: [] });
         for (const r of m.reactions) {
           let e = byEmoji.get(r.emoji);
           if (!e) {
@@ -155,6 +157,7 @@ export class MemoryMessageStore implements MessageStore {
           e.count++;
           if (e.users.length < REACTION_USERS) e.users.push(r.user);
         }
+        for (const [emoji, r] of byEmoji) if (r.count === 0) byEmoji.delete(emoji);
         if (byEmoji.size) v.reactions = [...byEmoji.values()];
         else delete v.reactions;
         break;

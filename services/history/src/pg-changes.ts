@@ -92,15 +92,17 @@ export async function changeMessage(pool: pg.Pool, input: ChangeInput): Promise<
                   [input.conv, input.seq, input.emoji, input.user],
                 );
           if (done.rowCount === 0) throw same();
+          // An emoji keeps its place while anyone still reacts with it ($4: the order so far);
+          // a new one goes last. So a client applying reaction events gets the same order.
           ({ rows: updated } = await c.query<Row>(
             `UPDATE messages SET ver = $3, reactions = (
                SELECT jsonb_agg(jsonb_build_object('emoji', emoji, 'count', n, 'users', to_jsonb(users))
-                                ORDER BY first)
+                                ORDER BY coalesce(array_position($4::text[], emoji), 2147483647), first)
                FROM (SELECT emoji, count(*) AS n, min(id) AS first,
                             (array_agg(user_id ORDER BY id))[1:${REACTION_USERS}] AS users
                      FROM reactions WHERE conv = $1 AND seq = $2 GROUP BY emoji) e)
              WHERE conv = $1 AND seq = $2 RETURNING ${MESSAGE_COLUMNS}, edit_ver`,
-            key,
+            [...key, emojis.map((r) => r.emoji)],
           ));
           break;
         }

@@ -63,22 +63,25 @@ export function lifecycleContract(name: string, getStore: () => MessageStore): v
         { emoji: '👍', count: 2, users: ['carol', 'alice'] },
         { emoji: '🎉', count: 1, users: ['dave'] },
       ]);
+      // 👍 keeps its place while anyone reacts with it, though its first reactor leaves.
+      await store.change(change(conv, 2, 'carol', 'unreact', { emoji: '👍' }));
+      await store.change(change(conv, 2, 'carol', 'react', { emoji: '👍' }));
       const un = await store.change(change(conv, 2, 'dave', 'unreact', { emoji: '🎉' }));
-      expect(un.msg.reactions).toEqual([{ emoji: '👍', count: 2, users: ['carol', 'alice'] }]);
+      expect(un.msg.reactions).toEqual([{ emoji: '👍', count: 2, users: ['alice', 'carol'] }]);
       expect((await store.change(change(conv, 2, 'dave', 'unreact', { emoji: '🎉' }))).changed).toBe(false);
       const pin = await store.change(change(conv, 1, 'alice', 'pin'));
       expect(pin.msg.pinned).toMatchObject({ by: 'alice' });
       expect((await store.change(change(conv, 1, 'alice', 'pin'))).changed).toBe(false);
       expect((await store.pins(conv)).map((m) => m.seq)).toEqual([1]);
       const c = await store.append({ conv, from: 'bob', cid: uid('c'), text: 'three' });
-      expect(c.stored).toMatchObject({ seq: 3, ver: 9 });
-      expect((await store.convs('alice', [conv.slice(5)], false))[0]).toMatchObject({ seq: 3, ver: 9 });
-      expect((await store.positions([], [conv.slice(5)]))[0]).toEqual({ conv, seq: 3, ver: 9 });
+      expect(c.stored).toMatchObject({ seq: 3, ver: 11 });
+      expect((await store.convs('alice', [conv.slice(5)], false))[0]).toMatchObject({ seq: 3, ver: 11 });
+      expect((await store.positions([], [conv.slice(5)]))[0]).toEqual({ conv, seq: 3, ver: 11 });
       const page = await store.query(conv, { limit: 10 });
       expect(page.messages.map((m) => [m.seq, m.ver])).toEqual([
-        [1, 8],
-        [2, 7],
-        [3, 9],
+        [1, 10],
+        [2, 9],
+        [3, 11],
       ]);
     });
 
