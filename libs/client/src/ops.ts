@@ -13,6 +13,8 @@ export type MemberView = PresenceView;
 export interface SendBody {
   text?: string;
   attachments?: Attachment[];
+  /** The `seq` of the message of the same conversation this one answers (protocol 1.1). */
+  reply?: number;
   /** Your own id for this send (1-64 chars); generated when absent. Retries reuse it. */
   cid?: string;
 }
