@@ -1,4 +1,12 @@
-import type { Attachment, EmptyResult, JoinResult, Op, PresenceView, Results } from '@natter/protocol';
+import type {
+  Attachment,
+  EmptyResult,
+  JoinResult,
+  Op,
+  PresenceView,
+  Requests,
+  Results,
+} from '@natter/protocol';
 import type { Target } from './targets.ts';
 
 export type { EmptyResult, JoinResult };
@@ -43,13 +51,14 @@ interface Params {
   hello: { token?: string; user?: string; device?: string; since?: Record<string, number> };
   refresh: { token: string };
   send: { to: Target; cid: string; text?: string; attachments?: Attachment[]; reply?: number };
-  edit: { conv: string; seq: number; text: string };
-  delete: { conv: string; seq: number };
-  react: { conv: string; seq: number; emoji: string };
-  unreact: { conv: string; seq: number; emoji: string };
-  pin: { conv: string; seq: number };
-  unpin: { conv: string; seq: number };
-  pins: { conv: string };
+  // The lifecycle ops (1.1) take exactly what the server takes.
+  edit: Requests['edit'];
+  delete: Requests['delete'];
+  react: Requests['react'];
+  unreact: Requests['unreact'];
+  pin: Requests['pin'];
+  unpin: Requests['unpin'];
+  pins: Requests['pins'];
   join: { room: string };
   create: { room: string; private?: boolean };
   invite: { room: string; user: string };
