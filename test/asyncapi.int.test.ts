@@ -23,6 +23,10 @@ type Doc = {
 // added to the protocol later is checked here as soon as the scenario uses it.
 const OPS_1_0 = ['hello', 'refresh', 'send', 'join', 'create', 'invite', 'leave', 'rooms', 'members'];
 const MORE_OPS_1_0 = ['history', 'watch', 'unwatch', 'typing', 'read', 'ping'];
+// Protocol 1.1's message lifecycle (`refetch` needs 500 changes and is left to
+// test/lifecycle-replay.int.test.ts).
+const OPS_1_1 = ['edit', 'delete', 'react', 'unreact', 'pin', 'unpin', 'pins'];
+const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'update'];
 const EVENTS_1_0 = [
   'message',
   'gap',
@@ -99,6 +103,34 @@ beforeAll(async () => {
   await alice.waitEvent((f) => f.ev === 'typing');
   await bob.ok('read', { conv: 'room:lobby', seq: 1 });
   await alice.waitEvent((f) => f.ev === 'read');
+  // The message lifecycle: a reply with a mention, an edit, reactions, pins, a delete.
+  await alice.ok('send', { to: 'room:lobby', cid: 'c-2', text: '@bob see above', reply: 1 });
+  await bob.waitMessages('room:lobby', 2);
+  await alice.ok('edit', { conv: 'room:lobby', seq: 2, text: '@bob see the first one' });
+  await bob.waitEvent((f) => f.ev === 'edit');
+  await bob.ok('react', { conv: 'room:lobby', seq: 1, emoji: '👍' });
+  await bob.ok('unreact', { conv: 'room:lobby', seq: 1, emoji: '👍' });
+  await alice.waitEvent((f) => f.ev === 'reaction' && f.on === false);
+  await alice.ok('pin', { conv: 'room:lobby', seq: 1 });
+  await bob.waitEvent((f) => f.ev === 'pin');
+  await bob.ok('pins', { conv: 'room:lobby' });
+  await alice.ok('unpin', { conv: 'room:lobby', seq: 1 });
+  await alice.ok('delete', { conv: 'room:lobby', seq: 2 });
+  await bob.waitEvent((f) => f.ev === 'delete');
+  // Changes while a session was away come back as `update` and `delete` with {seq, ver}.
+  const d2 = (await bob.ok('send', { to: 'user:alice', cid: 'd-2', text: 'to be deleted' })) as {
+    ver: number;
+  };
+  await alice.ok('react', { conv: 'dm:alice:bob', seq: 1, emoji: '🎉' });
+  await bob.ok('delete', { conv: 'dm:alice:bob', seq: 2 });
+  const resumed = await helloRecorded(url, 'bob resuming a DM', recordings, {
+    token: await token('bob'),
+    since: { 'dm:alice:bob': { seq: 2, ver: d2.ver } },
+  });
+  await resumed.waitEvent((f) => f.ev === 'synced');
+  expect(resumed.events.map((f) => f.ev)).toEqual(expect.arrayContaining(['update', 'delete']));
+  resumed.close();
+
   await alice.ok('rooms', { public: true, limit: 10 });
   await alice.ok('members', { room: 'lobby' });
   await alice.ok('history', { conv: 'room:lobby', limit: 10 });
@@ -178,8 +210,8 @@ describe('real frames against the AsyncAPI document', () => {
     }
     expect(frames).toBeGreaterThan(500);
     const wanted = [
-      ...[...OPS_1_0, ...MORE_OPS_1_0].flatMap((op) => [`${op}Request`, `${op}Reply`]),
-      ...EVENTS_1_0.map((ev) => `${ev}Event`),
+      ...[...OPS_1_0, ...MORE_OPS_1_0, ...OPS_1_1].flatMap((op) => [`${op}Request`, `${op}Reply`]),
+      ...[...EVENTS_1_0, ...EVENTS_1_1].map((ev) => `${ev}Event`),
       'ErrorReply',
     ];
     expect(wanted.filter((m) => !exercised.has(m))).toEqual([]);

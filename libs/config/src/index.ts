@@ -117,6 +117,8 @@ export interface Config {
   authMode: 'open' | 'keyed' | undefined;
   /** Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in seconds. */
   jwtMaxAgeSec: number;
+  /** How long after sending its author may edit a message, in seconds; 0: any time. */
+  editWindowSec: number;
 }
 
 /** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
@@ -124,6 +126,7 @@ export const MIN_JWT_SECRET_BYTES = 32;
 
 export const DEFAULTS = {
   PORT: '8080',
+  NATTER_EDIT_WINDOW_S: '0',
   DATA_DIR: './data',
   NATTER_NAMESPACE: 'natter',
   LOG_LEVEL: 'info',
@@ -362,6 +365,7 @@ export function loadConfig(env: Env = process.env): Config {
     backendProbeMs: int(env, 'NATTER_BACKEND_PROBE_MS', 10, 600_000),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
+    editWindowSec: int(env, 'NATTER_EDIT_WINDOW_S', 0, 10 * 365 * 86400),
   };
 }
 

@@ -19,6 +19,7 @@ const HISTORY_KEYS = [
   'namespace',
   'requestTimeoutMs',
   'maxTextChars',
+  'editWindowSec',
   'uploadOrphanHours',
   'uploadSweepIntervalMs',
   'rosterTtlMs',

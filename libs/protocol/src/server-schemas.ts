@@ -27,19 +27,41 @@ export const ErrorBody = z.object({
   retryAfter: z.number().int().nonnegative().optional().meta({ description: 'Milliseconds to wait' }),
 });
 
+const ver = z
+  .number()
+  .int()
+  .nonnegative()
+  .meta({ description: "The conversation's version of this state (1.1)" });
+
+export const ReactionView = z.object({
+  emoji: z.string().min(1),
+  count: z.number().int().positive(),
+  users: z.array(user).meta({ description: 'The first reactors, at most 20' }),
+});
+
 export const MessageView = z.object({
   conv,
   seq: seq.min(1),
   mid: z.string().min(1),
   from: user,
   ts: time,
+  ver,
   text: z.string().optional(),
   attachments: z.array(Attachment).optional(),
   cid: z.string().min(1).max(64).optional().meta({ description: "The sender's cid (to its own sessions)" }),
+  reply: z
+    .object({ seq: seq.min(1), from: user, preview: z.string() })
+    .optional()
+    .meta({ description: 'The message this one answers, as of sending' }),
+  mentions: z.array(user).optional(),
+  edited: time.optional(),
+  deleted: time.optional().meta({ description: 'Present on a tombstone' }),
+  reactions: z.array(ReactionView).optional(),
+  pinned: z.object({ by: user, ts: time }).optional(),
 });
 
 export const PresenceView = z.object({ user, online: z.boolean(), lastSeen: time.optional() });
-export const ConvSummary = z.object({ conv, seq, read: seq });
+export const ConvSummary = z.object({ conv, seq, ver, read: seq });
 export const RoomView = z.object({
   room,
   seq,
@@ -58,7 +80,14 @@ export const ResultSchemas = {
     convs: z.array(ConvSummary),
   }),
   refresh: empty,
-  send: z.object({ conv, seq: seq.min(1), mid: z.string().min(1), ts: time }),
+  send: z.object({ conv, seq: seq.min(1), mid: z.string().min(1), ts: time, ver: ver.optional() }),
+  edit: z.object({ conv, seq: seq.min(1), ver, edited: time }),
+  delete: z.union([z.object({ conv, seq: seq.min(1), ver }), empty]),
+  react: z.object({ ver }),
+  unreact: z.object({ ver }),
+  pin: z.object({ ver }),
+  unpin: z.object({ ver }),
+  pins: z.object({ pins: z.array(MessageView).meta({ description: 'Newest pin first' }) }),
   join: JoinResult,
   create: JoinResult,
   invite: empty,
@@ -78,6 +107,27 @@ const ev = <K extends EventKind>(kind: K) => z.object({ ev: z.literal(kind) });
 
 export const EventSchemas = {
   message: ev('message').extend(MessageView.shape),
+  edit: ev('edit').extend({
+    conv,
+    seq: seq.min(1),
+    ver,
+    text: z.string(),
+    edited: time,
+    by: user,
+    mentions: z.array(user).optional(),
+  }),
+  delete: ev('delete').extend({ conv, seq: seq.min(1), ver, by: user.optional() }),
+  reaction: ev('reaction').extend({
+    conv,
+    seq: seq.min(1),
+    ver,
+    user,
+    emoji: z.string().min(1),
+    on: z.boolean(),
+  }),
+  pin: ev('pin').extend({ conv, seq: seq.min(1), ver, on: z.boolean(), by: user }),
+  update: ev('update').extend({ conv, seq: seq.min(1), ver, message: MessageView }),
+  refetch: ev('refetch').extend({ conv, ver: ver.meta({ description: "The conversation's latest ver" }) }),
   gap: ev('gap').extend({
     conv,
     after: seq.meta({ description: 'The last seq the client has' }),

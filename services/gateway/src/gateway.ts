@@ -100,9 +100,7 @@ export class Gateway implements GatewayContext {
     this.registry = new Registry(this.subscriptions);
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
-      fetch: async (conv, after, upTo, user) =>
-        (await this.rpc.call('historyQuery', { v: 1, user, conv, after, limit: Math.min(200, upTo - after) }))
-          .messages,
+      fetch: (conv, after, user) => this.rpc.call('historyChanges', { v: 1, user, conv, after }),
       sessionsOf: (conv) => this.sessionsOfConv(conv),
       mayReceive: (s, conv) =>
         conv.startsWith('room:') ? this.registry.isMember(s.user, conv.slice(5)) : inDm(conv, s.user),

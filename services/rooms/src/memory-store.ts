@@ -103,7 +103,7 @@ export class MemoryRoomStore implements RoomStore {
   async roster(room: string): Promise<Roster> {
     const r = this.rooms.get(room);
     if (!r) return { exists: false, private: false, members: [] };
-    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder) };
+    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder), owner: r.createdBy };
   }
 
   async ping(): Promise<void> {}

@@ -162,17 +162,17 @@ export class PgRoomStore implements RoomStore {
 
   async roster(room: string): Promise<Roster> {
     // One statement, so privacy and members come from one snapshot.
-    const { rows } = await this.query<{ private: boolean; members: string[] }>(
+    const { rows } = await this.query<{ private: boolean; members: string[]; created_by: string }>(
       `roster of ${room}`,
-      `SELECT r.private,
+      `SELECT r.private, r.created_by,
               COALESCE(array_agg(m."user" ORDER BY m."user") FILTER (WHERE m."user" IS NOT NULL), '{}') AS members
          FROM rooms r LEFT JOIN members m ON m.room = r.name
-        WHERE r.name = $1 GROUP BY r.name, r.private`,
+        WHERE r.name = $1 GROUP BY r.name, r.private, r.created_by`,
       [room],
     );
     const r = rows[0];
     return r
-      ? { exists: true, private: r.private, members: r.members }
+      ? { exists: true, private: r.private, members: r.members, owner: r.created_by }
       : { exists: false, private: false, members: [] };
   }
 

@@ -28,6 +28,8 @@ export interface Roster {
   private: boolean;
   /** Every member, sorted by user id (byte order). Empty when the room does not exist. */
   members: string[];
+  /** Who owns the room: its creator until roles land (`rooms.created_by`). */
+  owner?: string;
 }
 
 export interface JoinResult {

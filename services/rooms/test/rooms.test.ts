@@ -87,6 +87,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       exists: true,
       private: false,
       members: ['alice'],
+      owner: 'alice',
     });
   });
 
@@ -225,6 +226,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       exists: true,
       private: false,
       members: [],
+      owner: 'alice',
     });
   });
 

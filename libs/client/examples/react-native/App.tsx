@@ -62,7 +62,7 @@ export default function App() {
     const me = clientRef.current.user ?? '';
     setMessages((list) => [
       ...list,
-      { conv: sent.conv, seq: sent.seq, mid: sent.mid, ts: sent.ts, from: me, text },
+      { conv: sent.conv, seq: sent.seq, mid: sent.mid, ts: sent.ts, ver: sent.ver ?? 0, from: me, text },
     ]);
   };
 
