@@ -1,11 +1,31 @@
-import type { Encoded } from './session.ts';
+import type { MessageView } from '@natter/protocol';
+import { type Encoded, encodeFrame } from './frames.ts';
 
-/** A stored message on its way to sessions, with its frame encoded once per gateway. */
-export interface Delivery {
-  conv: string;
-  seq: number;
-  frame: Encoded;
-  originSession?: string;
+/**
+ * A stored message on its way to sessions. Its frame is encoded once per gateway, on first
+ * use: the gateway of a DM's sender gets the DM back on the sender's subject and, when the
+ * sender has no other session, sends it to nobody.
+ */
+export class Delivery {
+  private encoded: Encoded | undefined;
+
+  constructor(
+    readonly msg: MessageView,
+    readonly originSession?: string,
+  ) {}
+
+  get conv(): string {
+    return this.msg.conv;
+  }
+
+  get seq(): number {
+    return this.msg.seq;
+  }
+
+  get frame(): Encoded {
+    this.encoded ??= encodeFrame({ ev: 'message', ...this.msg });
+    return this.encoded;
+  }
 }
 
 /**

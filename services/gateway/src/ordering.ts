@@ -1,6 +1,6 @@
 import { HISTORY_PAGE, type MessageView } from '@natter/protocol';
-import type { Cursor, Delivery } from './cursor.ts';
-import { encodeFrame, type Session } from './session.ts';
+import { type Cursor, Delivery } from './cursor.ts';
+import type { Session } from './session.ts';
 
 /**
  * The reliability edge (DESIGN.md promise 3). Core NATS delivers at most once and two
@@ -35,7 +35,7 @@ export interface OrderingDeps {
 }
 
 export function toDelivery(msg: MessageView, originSession?: string): Delivery {
-  return { conv: msg.conv, seq: msg.seq, frame: encodeFrame({ ev: 'message', ...msg }), originSession };
+  return new Delivery(msg, originSession);
 }
 
 const MAX_HELD = 10_000;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toDelivery } from '../src/ordering.ts';
 import { Registry } from '../src/registry.ts';
 import { Session } from '../src/session.ts';
 
@@ -46,7 +47,16 @@ describe('Registry: membership only as confirmed, newest version wins', () => {
     for (const s of [a, b]) {
       s.cursor('room:vault').last = 40;
       s.cursor('room:vault').markOwn(41);
-      s.pending.push({ conv: 'room:vault', seq: 42, frame: Buffer.from('{}') });
+      s.pending.push(
+        toDelivery({
+          conv: 'room:vault',
+          seq: 42,
+          mid: 'm_1',
+          from: 'bob',
+          ts: '2026-01-01T00:00:00.000Z',
+          cid: 'c1',
+        }),
+      );
       s.cursor('room:other').last = 7;
     }
     r.applyMembership('alice', 'vault', false, 2);
