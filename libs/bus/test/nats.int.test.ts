@@ -1,6 +1,6 @@
+import net from 'node:net';
 import { createLogger } from '@natter/log';
 import { type NatsHandle, startNats } from '@natter/testkit';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Bus, BusNoRespondersError, BusTimeoutError, connectNatsBus } from '../src/index.ts';
 import { busContract, waitFor } from './contract.ts';
