@@ -205,6 +205,8 @@ const PARAMS: { [O in Op]: fc.Arbitrary<Record<string, unknown>> } = {
   unwatch: fc.record({ users: fc.array(user, { maxLength: 5 }) }),
   typing: fc.record({ to }),
   read: fc.record({ conv, seq }),
+  received: fc.record({ conv, seq }),
+  receipts: fc.record({ conv, seq }),
   ping: fc.constant({}),
 };
 
@@ -224,6 +226,8 @@ const FIELDS: { [O in Op]: string[] } = {
   unwatch: ['users'],
   typing: ['to'],
   read: ['conv', 'seq'],
+  received: ['conv', 'seq'],
+  receipts: ['conv', 'seq'],
   ping: [],
 };
 

@@ -5,7 +5,9 @@ export type {
   HelloResult,
   HistoryResult,
   MessageView,
+  PeerMarkers,
   PresenceView,
+  ReceiptsResult,
   Results,
   RoomView,
   SendResult,
@@ -31,6 +33,7 @@ export type {
   MembershipEvent,
   OutboxEvent,
   ReadEvent,
+  ReceivedEvent,
   TypingEvent,
 } from './events.ts';
 export type {

@@ -1,7 +1,15 @@
-import type { Attachment, EmptyResult, JoinResult, Op, PresenceView, Results } from '@natter/protocol';
+import type {
+  Attachment,
+  EmptyResult,
+  JoinResult,
+  Op,
+  PresenceView,
+  ReceiptsResult,
+  Results,
+} from '@natter/protocol';
 import type { Target } from './targets.ts';
 
-export type { EmptyResult, JoinResult };
+export type { EmptyResult, JoinResult, ReceiptsResult };
 
 /** `create`'s result: it answers like `join`. */
 export type CreateResult = Results['create'];
@@ -52,6 +60,8 @@ interface Params {
   unwatch: { users: string[] };
   typing: { to: Target };
   read: { conv: string; seq: number };
+  received: { conv: string; seq: number };
+  receipts: { conv: string; seq: number };
   ping: EmptyResult;
 }
 

@@ -4,6 +4,7 @@ import type {
   HistoryResult,
   MessageView,
   PresenceView,
+  ReceiptsResult,
   SendResult,
 } from '@natter/protocol';
 import type { PayloadVersion } from './events.ts';
@@ -87,6 +88,21 @@ export interface ReadReply {
   read: number;
 }
 
+/** A delivery marker (`received`), same fields as `read`. */
+export type ReceivedRequest = ReadRequest;
+/**
+ * `received`: the user's delivery marker after the update, present only when it moved (a
+ * marker at or below the user's received or read marker changes nothing and is announced
+ * to nobody).
+ */
+export interface ReceivedReply {
+  received?: number;
+}
+
+/** Who in `conv` has `seq`: the requesting user must be a member. */
+export type ReceiptsRequest = ReadRequest;
+export type ReceiptsReply = ReceiptsResult;
+
 // ---- presence ----
 
 export interface SessionRef {
@@ -157,6 +173,8 @@ export type UserEvent =
   | { kind: 'message'; msg: MessageView }
   | { kind: 'typing'; conv: string; user: string }
   | { kind: 'read'; conv: string; user: string; seq: number }
+  /** A DM user's delivery marker moved: for the other user only. */
+  | { kind: 'received'; conv: string; user: string; seq: number }
   /**
    * The user joined or left a room (from any session): gateways update membership. `ver` is
    * the room's membership version of the change; a gateway ignores one older than what it has.
@@ -257,6 +275,8 @@ export interface Rpc {
   historyPositions: [PositionsRequest, PositionsReply];
   historyConvs: [ConvsRequest, ConvsReply];
   historyRead: [ReadRequest, ReadReply];
+  historyReceived: [ReceivedRequest, ReceivedReply];
+  historyReceipts: [ReceiptsRequest, ReceiptsReply];
   presenceConnect: [ConnectRequest, ConnectReply];
   presenceQuery: [PresenceQueryRequest, PresenceQueryReply];
   'rooms.join': [RoomJoinRequest, RoomJoinReply];

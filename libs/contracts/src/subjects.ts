@@ -29,6 +29,8 @@ export function subjects(ns: string) {
     historyPositions: `${ns}.history.positions`,
     historyConvs: `${ns}.history.convs`,
     historyRead: `${ns}.history.read`,
+    historyReceived: `${ns}.history.received`,
+    historyReceipts: `${ns}.history.receipts`,
     /** event, every gateway every few seconds (queue `presence`). */
     gwHeartbeat: `${ns}.gw.heartbeat`,
     /** event to every gateway: the presence service lost its state; re-announce sessions. */

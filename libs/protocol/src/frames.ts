@@ -36,6 +36,8 @@ export interface Requests {
   unwatch: { users: string[] };
   typing: { to: string };
   read: { conv: string; seq: number };
+  received: { conv: string; seq: number };
+  receipts: { conv: string; seq: number };
   ping: Record<string, never>;
 }
 
@@ -58,6 +60,8 @@ const OP_SET = {
   unwatch: true,
   typing: true,
   read: true,
+  received: true,
+  receipts: true,
   ping: true,
 } as const satisfies Record<Op, true>;
 export const OPS = Object.keys(OP_SET) as Op[];
@@ -80,10 +84,18 @@ export interface MessageView {
   cid?: string;
 }
 
+/** The other user's markers of a DM (protocol 1.1 "Receipts"): how far they have it and have read it. */
+export interface PeerMarkers {
+  received: number;
+  read: number;
+}
+
 export interface ConvSummary {
   conv: string;
   seq: number;
   read: number;
+  /** DM entries only. */
+  peer?: PeerMarkers;
 }
 
 export interface SendResult {
@@ -129,6 +141,7 @@ export type ServerEvent =
   | ({ ev: 'presence' } & PresenceView)
   | { ev: 'typing'; conv: string; user: string }
   | { ev: 'read'; conv: string; user: string; seq: number }
+  | { ev: 'received'; conv: string; user: string; seq: number }
   | { ev: 'bye'; reason: string; reconnect: boolean }
   | { ev: 'error'; op: string; error: { code: string; message: string; retryAfter?: number } };
 
@@ -136,6 +149,12 @@ export type ServerEvent =
 export interface JoinResult {
   room: string;
   seq: number;
+}
+
+/** `receipts`: the members whose markers are at or past the asked `seq` (at most RECEIPTS_MAX each). */
+export interface ReceiptsResult {
+  read: string[];
+  received: string[];
 }
 
 /** `{}`: the result of requests that answer nothing but success. */
@@ -157,5 +176,7 @@ export interface Results {
   unwatch: EmptyResult;
   typing: EmptyResult;
   read: EmptyResult;
+  received: EmptyResult;
+  receipts: ReceiptsResult;
   ping: EmptyResult;
 }

@@ -12,7 +12,9 @@ export type {
   JoinResult,
   MessageView,
   Op,
+  PeerMarkers,
   PresenceView,
+  ReceiptsResult,
   RequestParams,
   Requests,
   Results,
@@ -39,6 +41,8 @@ export {
   HISTORY_PAGE,
   MAX_ATTACHMENTS,
   MAX_WATCH,
+  RECEIPTS_MAX,
+  RECEIVED_INTERVAL_MS,
   REPLAY_PER_CONV,
   ROOMS_PAGE,
 } from './limits.ts';

@@ -60,6 +60,15 @@ export class MembershipCache {
     return entry.exists;
   }
 
+  /**
+   * The room's members, from the cache when it holds the room (call after `access` has
+   * confirmed the caller: their membership is then cached). Empty for a room that does not exist.
+   */
+  async members(room: string, trace?: string): Promise<string[]> {
+    const entry = this.cached(room) ?? (await this.load(room, trace));
+    return [...entry.members];
+  }
+
   /** Forgets a room (its membership changed). */
   drop(room: string): void {
     this.entries.delete(room);

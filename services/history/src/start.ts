@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
 import { convsHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
+import { receiptsHandler, receivedHandler } from './receipts.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
 import { UploadSweep } from './upload-sweep.ts';
@@ -71,6 +72,22 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
     serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap('historyQuery', queryHandler(deps))),
     serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap('historyConvs', convsHandler(deps))),
     serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap('historyRead', readHandler(deps))),
+    serve(
+      bus,
+      s,
+      'historyReceived',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyReceived', receivedHandler(deps)),
+    ),
+    serve(
+      bus,
+      s,
+      'historyReceipts',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyReceipts', receiptsHandler(deps)),
+    ),
     serve(
       bus,
       s,
