@@ -36,8 +36,12 @@ RETURNING r.user_id, r.conv, r.received`;
 export class ReceivedWriter {
   private readonly commits: GroupCommit<ReceivedInput, number | undefined>;
 
-  constructor(pool: pg.Pool, maxBatch = 500) {
-    this.commits = new GroupCommit((items) => writeBatch(pool, items), maxBatch);
+  constructor(pool: pg.Pool, opts: { maxBatch?: number; onBatch?: (size: number) => void } = {}) {
+    this.commits = new GroupCommit(async (items) => {
+      const results = await writeBatch(pool, items);
+      opts.onBatch?.(items.length);
+      return results;
+    }, opts.maxBatch ?? 500);
   }
 
   submit(item: ReceivedInput): Promise<number | undefined> {

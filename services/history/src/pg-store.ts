@@ -11,6 +11,8 @@ export interface PgMessageStoreOptions {
   maxBatch?: number;
   /** Called after each batch with its size (metrics, tests). */
   onBatch?: (size: number) => void;
+  /** Called after each batch of delivery markers with its size (before coalescing). */
+  onReceivedBatch?: (size: number) => void;
 }
 
 /**
@@ -31,7 +33,7 @@ export class PgMessageStore implements MessageStore {
       opts.onBatch?.(items.length);
       return results;
     }, opts.maxBatch ?? 200);
-    this.received = new ReceivedWriter(pool);
+    this.received = new ReceivedWriter(pool, { onBatch: opts.onReceivedBatch });
   }
 
   append(msg: AppendInput): Promise<AppendResult> {
