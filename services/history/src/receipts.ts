@@ -6,9 +6,7 @@ import type {
   ServeContext,
 } from '@natter/contracts';
 import { NatterError, RECEIPTS_MAX } from '@natter/protocol';
-import { authorizeConv, requireConv } from './authorize.ts';
-import type { QueryDeps } from './queries.ts';
-import { checkSeq, checkUser } from './validate.ts';
+import { authorizedMarker, type QueryDeps } from './queries.ts';
 
 type Handler<Req, Rep> = (req: Req, ctx: ServeContext) => Promise<Rep>;
 
@@ -19,10 +17,7 @@ type Handler<Req, Rep> = (req: Req, ctx: ServeContext) => Promise<Rep>;
  */
 export function receivedHandler(deps: QueryDeps): Handler<ReceivedRequest, ReceivedReply> {
   return async (req, ctx) => {
-    const user = checkUser(req.user);
-    const conv = requireConv(req.conv);
-    const seq = checkSeq(req.seq, 'seq');
-    await authorizeConv(deps.membership, user, conv, ctx.trace);
+    const { user, seq } = await authorizedMarker(deps, req, ctx.trace);
     if (seq === 0) return {};
     const received = await deps.health.track(deps.store.markReceived(user, req.conv, seq));
     return received === undefined ? {} : { received };
@@ -32,11 +27,8 @@ export function receivedHandler(deps: QueryDeps): Handler<ReceivedRequest, Recei
 /** `historyReceipts`: which members have (`received`) and have read (`read`) message `seq`. */
 export function receiptsHandler(deps: QueryDeps): Handler<ReceiptsRequest, ReceiptsReply> {
   return async (req, ctx) => {
-    const user = checkUser(req.user);
-    const conv = requireConv(req.conv);
-    const seq = checkSeq(req.seq, 'seq');
-    if (seq === 0) throw new NatterError('bad_request', 'seq: must be a message seq (1 or more)');
-    await authorizeConv(deps.membership, user, conv, ctx.trace);
+    if (req.seq === 0) throw new NatterError('bad_request', 'seq: must be a message seq (1 or more)');
+    const { conv, seq } = await authorizedMarker(deps, req, ctx.trace);
     const latest = await deps.health.track(deps.store.latestSeq(req.conv));
     if (seq > latest) throw new NatterError('not_found', `seq: ${req.conv} has no message ${seq}`);
     const members =
