@@ -25,8 +25,8 @@ const OPS_1_0 = ['hello', 'refresh', 'send', 'join', 'create', 'invite', 'leave'
 const MORE_OPS_1_0 = ['history', 'watch', 'unwatch', 'typing', 'read', 'ping'];
 // Protocol 1.1's message lifecycle (`refetch` needs 500 changes and is left to
 // test/lifecycle-replay.int.test.ts).
-const OPS_1_1 = ['edit', 'delete', 'react', 'unreact', 'pin', 'unpin', 'pins'];
-const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'update'];
+const OPS_1_1 = ['edit', 'delete', 'react', 'unreact', 'pin', 'unpin', 'pins', 'received', 'receipts'];
+const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'update', 'received'];
 const EVENTS_1_0 = [
   'message',
   'gap',
@@ -99,6 +99,9 @@ beforeAll(async () => {
   await bob.waitMessages('room:lobby', 1);
   await bob.ok('send', { to: 'user:alice', cid: 'd-1', text: 'hi alice' });
   await alice.waitMessages('dm:alice:bob', 1);
+  await alice.ok('received', { conv: 'dm:alice:bob', seq: 1 });
+  await bob.waitEvent((f) => f.ev === 'received');
+  await alice.ok('receipts', { conv: 'room:lobby', seq: 1 });
   await bob.ok('typing', { to: 'room:lobby' });
   await alice.waitEvent((f) => f.ev === 'typing');
   await bob.ok('read', { conv: 'room:lobby', seq: 1 });

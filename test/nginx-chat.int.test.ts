@@ -123,8 +123,9 @@ describe.skipIf(!NGINX)('a chat through nginx in front of two gateways', () => {
       conv: 'dm:alice:bob',
       seq: 10,
       ver: 10,
-      // bob wrote seq 10, and a sender has read what it wrote.
+      // bob wrote seq 10, and a sender has read what it wrote; so has alice, up to 9.
       read: 10,
+      peer: { received: 9, read: 9 },
     });
     // nginx does not publish /metrics; each process is scraped on its own port.
     expect((await fetch(`http://${base}/metrics`)).status).toBe(404);

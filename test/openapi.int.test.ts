@@ -138,7 +138,13 @@ describe('the OpenAPI document', () => {
     const convs = await call('GET', '/v1/conversations', '/v1/conversations', {
       headers: await auth('alice'),
     });
-    expect(convs.body.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 2, ver: 2, read: 1 });
+    expect(convs.body.convs).toContainEqual({
+      conv: 'dm:alice:bob',
+      seq: 2,
+      ver: 2,
+      read: 1,
+      peer: { received: 2, read: 2 },
+    });
     await call('GET', '/v1/conversations', '/v1/conversations');
     const t = '/v1/conversations/{conv}/messages';
     const page = await call(

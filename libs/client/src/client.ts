@@ -3,6 +3,7 @@ import type {
   HistoryResult,
   MessageView,
   PresenceView,
+  ReceiptsResult,
   Results,
   RoomView,
   SendResult,
@@ -26,6 +27,7 @@ import type {
 import type { NatterClientOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import { Outbox } from './outbox.ts';
+import { ReceivedSender } from './received.ts';
 import { SeqTracker } from './seq-tracker.ts';
 import { Session } from './session.ts';
 import type { Target } from './targets.ts';
@@ -58,6 +60,7 @@ export class NatterClient {
   private readonly seqs: SeqTracker;
   private readonly outbox: Outbox;
   private readonly session: Session;
+  private readonly received: ReceivedSender;
   /** Users watched with `watch`, watched again on every new session. */
   private readonly watched = new Set<string>();
 
@@ -72,14 +75,27 @@ export class NatterClient {
       onChange: (event) => this.events.emit('outbox', event),
       backoff: this.opts.reconnect,
     });
+    this.received = new ReceivedSender({
+      send: (conv, seq) => this.session.notify({ op: 'received', conv, seq }),
+    });
     this.session = new Session(this.opts, this.events, this.seqs, {
       onOpen: (reconnected) => {
         this.outbox.resume();
+        this.received.resume();
         if (reconnected && this.watched.size > 0) this.rewatch();
       },
-      onShutdown: (makeError) => this.outbox.failAll(makeError('send')),
+      onShutdown: (makeError) => {
+        this.outbox.failAll(makeError('send'));
+        this.received.stop();
+      },
       isOwnPending: (m) => m.cid !== undefined && m.from === this.user && this.outbox.has(m.cid),
     });
+    // What the app was given counts as delivered; one's own messages need no receipt.
+    if (this.opts.sendReceived) {
+      this.events.on('message', (m) => {
+        if (m.from !== this.user) this.received.delivered(m.conv, m.seq);
+      });
+    }
   }
 
   // ---- state ----
@@ -265,6 +281,14 @@ export class NatterClient {
   /** Moves your read marker of `conv` to `seq` (it never moves back). */
   async read(conv: string, seq: number, options?: RequestOptions): Promise<void> {
     await this.request('read', { conv, seq }, options);
+  }
+
+  /**
+   * Who in `conv` has message `seq` (`received`) and has read it (`read`): members only, at
+   * most 200 users each. `received` is sent for you automatically (option `sendReceived`).
+   */
+  receipts(conv: string, seq: number, options?: RequestOptions): Promise<ReceiptsResult> {
+    return this.request('receipts', { conv, seq }, options);
   }
 
   /** One round trip; resolves with its duration in ms. */

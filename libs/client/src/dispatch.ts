@@ -63,7 +63,8 @@ export function dispatchEvent(
       events.emit('typing', fields as unknown as ClientEvents['typing']);
       return;
     case 'read':
-      events.emit('read', fields as unknown as ClientEvents['read']);
+    case 'received':
+      events.emit(ev, fields as unknown as ClientEvents['read']);
       return;
     case 'bye': {
       const bye: ByeEvent = { reason: String(fields.reason ?? ''), reconnect: fields.reconnect === true };

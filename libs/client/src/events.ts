@@ -33,6 +33,9 @@ export interface ReadEvent {
   seq: number;
 }
 
+/** The other user of a DM has the conversation up to `seq` on a device (not necessarily read). */
+export type ReceivedEvent = ReadEvent;
+
 export interface ByeEvent {
   reason: string;
   reconnect: boolean;
@@ -76,6 +79,8 @@ export interface ClientEvents {
   presence: PresenceView;
   typing: TypingEvent;
   read: ReadEvent;
+  /** DMs only: the other user's delivery marker moved (a `read` implies it too). */
+  received: ReceivedEvent;
   /** The server is about to close the connection; the client reconnects if `reconnect`. */
   bye: ByeEvent;
   /** A server `error` event (a failed request without id) or a failure of the SDK's own work (token hook, refresh, giving up). */

@@ -6,8 +6,10 @@ export type {
   HelloResult,
   HistoryResult,
   MessageView,
+  PeerMarkers,
   PresenceView,
   ReactionView,
+  ReceiptsResult,
   ReplyView,
   Results,
   RoomView,
@@ -34,6 +36,7 @@ export type {
   MembershipEvent,
   OutboxEvent,
   ReadEvent,
+  ReceivedEvent,
   TypingEvent,
 } from './events.ts';
 export type {

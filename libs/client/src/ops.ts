@@ -4,12 +4,13 @@ import type {
   JoinResult,
   Op,
   PresenceView,
+  ReceiptsResult,
   Requests,
   Results,
 } from '@natter/protocol';
 import type { Target } from './targets.ts';
 
-export type { EmptyResult, JoinResult };
+export type { EmptyResult, JoinResult, ReceiptsResult };
 
 /** `create`'s result: it answers like `join`. */
 export type CreateResult = Results['create'];
@@ -70,6 +71,8 @@ interface Params {
   unwatch: { users: string[] };
   typing: { to: Target };
   read: { conv: string; seq: number };
+  received: { conv: string; seq: number };
+  receipts: { conv: string; seq: number };
   ping: EmptyResult;
 }
 

@@ -33,6 +33,11 @@ export interface NatterClientOptions {
   heartbeat?: boolean;
   /** Highest seqs the app already holds (e.g. restored from storage): sent as `since` on the first hello. */
   since?: Record<string, number>;
+  /**
+   * Tell the server what was delivered (`received`, at most once a second per conversation,
+   * only the highest seq): the other user of a DM sees it as "delivered". Default true.
+   */
+  sendReceived?: boolean;
 }
 
 /** Options with every default applied. */
@@ -47,6 +52,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   heartbeat: boolean;
   since: Record<string, number>;
+  sendReceived: boolean;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -79,6 +85,7 @@ export function resolveOptions(opts: NatterClientOptions): ResolvedOptions {
     requestTimeoutMs,
     heartbeat: opts.heartbeat ?? true,
     since: { ...opts.since },
+    sendReceived: opts.sendReceived ?? true,
   };
 }
 

@@ -1,35 +1,12 @@
 import type { MessageView } from '@natter/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { NatterClient } from '../src/client.ts';
+import { describe, expect, it } from 'vitest';
+import type { NatterClient } from '../src/client.ts';
 import type { ClientEvents } from '../src/events.ts';
-import type { NatterClientOptions } from '../src/options.ts';
 import { FakeServer, fakeJwt, messageEvent } from './fake-server.ts';
+import { fakeServerHarness } from './harness.ts';
 
-let server: FakeServer;
-const clients: NatterClient[] = [];
-
-beforeEach(async () => {
-  server = await FakeServer.start();
-});
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server.close();
-});
-
-function makeClient(opts: Partial<NatterClientOptions> = {}): NatterClient {
-  const client = new NatterClient({
-    url: server.url,
-    WebSocket,
-    user: 'alice',
-    device: 'test',
-    reconnect: { initialDelayMs: 5, maxDelayMs: 40 },
-    ...opts,
-  });
-  clients.push(client);
-  return client;
-}
+const h = fakeServerHarness({ device: 'test' });
+const { makeClient } = h;
 
 /** Resolves with the first `event` payload that matches. */
 function nextEvent<K extends keyof ClientEvents>(
@@ -58,7 +35,7 @@ function collectMessages(client: NatterClient): MessageView[] {
   return seen;
 }
 
-const hellos = () => server.requests('hello');
+const hellos = () => h.server.requests('hello');
 
 describe('session', () => {
   it('says hello, then on reconnect sends since with the highest seq delivered per conversation', async () => {
@@ -72,8 +49,8 @@ describe('session', () => {
 
     const seen = collectMessages(client);
     const last = nextEvent(client, 'message', (m) => m.conv === 'dm:alice:bob');
-    for (const seq of [1, 2, 3]) server.push(messageEvent('room:general', seq));
-    server.push(messageEvent('dm:alice:bob', 5));
+    for (const seq of [1, 2, 3]) h.server.push(messageEvent('room:general', seq));
+    h.server.push(messageEvent('dm:alice:bob', 5));
     await last;
     expect(seen.map((m) => `${m.conv}#${m.seq}`)).toEqual([
       'room:general#1',
@@ -84,7 +61,7 @@ describe('session', () => {
     expect(client.lastSeq('room:general')).toBe(3);
 
     const reopened = nextEvent(client, 'hello');
-    server.dropLatest(1001);
+    h.server.dropLatest(1001);
     await reopened;
     expect(hellos()).toHaveLength(2);
     expect(hellos()[1]?.since).toEqual({ 'room:general': 3, 'dm:alice:bob': 5 });
@@ -96,15 +73,15 @@ describe('session', () => {
     await client.connect();
     const seen = collectMessages(client);
     let done = nextEvent(client, 'message', (m) => m.seq === 4);
-    for (const seq of [1, 2, 2, 1, 3, 3, 4]) server.push(messageEvent('room:general', seq));
+    for (const seq of [1, 2, 2, 1, 3, 3, 4]) h.server.push(messageEvent('room:general', seq));
     await done;
 
     const reopened = nextEvent(client, 'hello');
-    server.dropLatest(1001);
+    h.server.dropLatest(1001);
     await reopened;
     done = nextEvent(client, 'message', (m) => m.seq === 6);
-    for (const seq of [3, 4, 5, 6]) server.push(messageEvent('room:general', seq)); // at-least-once replay
-    server.push({ ev: 'synced' });
+    for (const seq of [3, 4, 5, 6]) h.server.push(messageEvent('room:general', seq)); // at-least-once replay
+    h.server.push({ ev: 'synced' });
     await done;
     expect(seen.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -114,27 +91,27 @@ describe('session', () => {
     await client.connect();
     const seen = collectMessages(client);
     let done = nextEvent(client, 'message', (m) => m.seq === 1);
-    server.push(messageEvent('room:general', 1));
+    h.server.push(messageEvent('room:general', 1));
     await done;
     // Right after the highest: advances at once.
-    server.seqFor('room:general', 1);
+    h.server.seqFor('room:general', 1);
     expect((await client.send('room:general', { text: 'mine' })).seq).toBe(2);
     expect(client.lastSeq('room:general')).toBe(2);
     // Ahead of the stream (3 and 4 are others' and not here yet): remembered, not advanced.
-    server.seqFor('room:general', 4);
+    h.server.seqFor('room:general', 4);
     expect((await client.send('room:general', { text: 'ahead' })).seq).toBe(5);
     expect(client.lastSeq('room:general')).toBe(2);
     done = nextEvent(client, 'message', (m) => m.seq === 3);
-    server.push(messageEvent('room:general', 3));
+    h.server.push(messageEvent('room:general', 3));
     await done;
 
     const reopened = nextEvent(client, 'hello');
-    server.dropLatest(1001);
+    h.server.dropLatest(1001);
     await reopened;
     expect(hellos().at(-1)?.since).toEqual({ 'room:general': 3 });
     done = nextEvent(client, 'message', (m) => m.seq === 6);
     // The replay after since: 4 is someone else's, 5 our own, 6 someone else's.
-    for (const seq of [4, 5, 6]) server.push(messageEvent('room:general', seq));
+    for (const seq of [4, 5, 6]) h.server.push(messageEvent('room:general', seq));
     await done;
     expect(seen.map((m) => m.seq)).toEqual([1, 3, 4, 6]);
     expect(client.lastSeq('room:general')).toBe(6);
@@ -146,12 +123,12 @@ describe('session', () => {
     const seen = collectMessages(client);
     // The first attempt is stored, then the connection drops before the reply; the retry's
     // reply is late (silent: it times out and goes again).
-    server.plan('send', { kind: 'drop', code: 1001 }, { kind: 'silent' });
+    h.server.plan('send', { kind: 'drop', code: 1001 }, { kind: 'silent' });
     const reopened = nextEvent(client, 'hello', () => true, 5000);
     const sent = client.send('user:bob', { text: 'mine', cid: 'c-own' });
     await reopened;
-    server.push({ ...messageEvent('dm:alice:bob', 1), from: 'alice', cid: 'c-own' });
-    server.push(messageEvent('dm:alice:bob', 2));
+    h.server.push({ ...messageEvent('dm:alice:bob', 1), from: 'alice', cid: 'c-own' });
+    h.server.push(messageEvent('dm:alice:bob', 2));
     await nextEvent(client, 'message', (m) => m.seq === 2);
     expect((await sent).seq).toBe(1);
     expect(seen.map((m) => m.seq)).toEqual([2]);
@@ -160,17 +137,17 @@ describe('session', () => {
   it('rotates through a list of URLs on reconnect', async () => {
     const other = await FakeServer.start();
     try {
-      const client = makeClient({ url: [server.url, other.url] });
+      const client = makeClient({ url: [h.server.url, other.url] });
       await client.connect();
-      expect(server.requests('hello')).toHaveLength(1);
+      expect(h.server.requests('hello')).toHaveLength(1);
       const reopened = nextEvent(client, 'hello');
-      server.dropLatest(4010);
+      h.server.dropLatest(4010);
       await reopened;
       expect(other.requests('hello')).toHaveLength(1);
       const back = nextEvent(client, 'hello');
       other.dropLatest(4010);
       await back;
-      expect(server.requests('hello')).toHaveLength(2);
+      expect(h.server.requests('hello')).toHaveLength(2);
       const picked: number[] = [];
       const fn = makeClient({
         url: (attempt) => {
@@ -192,9 +169,9 @@ describe('session', () => {
     await client.connect();
     const gap = nextEvent(client, 'gap');
     const synced = nextEvent(client, 'synced');
-    server.push({ ev: 'future-thing', x: 1 });
-    server.push({ ev: 'gap', conv: 'room:general', after: 41, before: 560 });
-    server.push({ ev: 'synced' });
+    h.server.push({ ev: 'future-thing', x: 1 });
+    h.server.push({ ev: 'gap', conv: 'room:general', after: 41, before: 560 });
+    h.server.push({ ev: 'synced' });
     expect(await gap).toEqual({ conv: 'room:general', after: 41, before: 560 });
     await synced;
   });
@@ -205,8 +182,8 @@ describe('session', () => {
     const change = nextEvent(client, 'change');
     const refetch = nextEvent(client, 'refetch');
     const edit = { ev: 'edit', conv: 'room:general', seq: 3, ver: 9, text: 'x', edited: 't', by: 'bob' };
-    server.push(edit);
-    server.push({ ev: 'refetch', conv: 'room:general', ver: 700 });
+    h.server.push(edit);
+    h.server.push({ ev: 'refetch', conv: 'room:general', ver: 700 });
     expect(await change).toEqual(edit);
     expect(await refetch).toEqual({ conv: 'room:general', ver: 700 });
   });
@@ -216,9 +193,9 @@ describe('session', () => {
     await client.connect();
     expect(await client.watch(['bob'])).toEqual([{ user: 'bob', online: true }]);
     const presence = nextEvent(client, 'presence');
-    server.dropLatest(1001);
+    h.server.dropLatest(1001);
     expect(await presence).toEqual({ user: 'bob', online: true });
-    expect(server.requests('watch').map((r) => r.users)).toEqual([['bob'], ['bob']]);
+    expect(h.server.requests('watch').map((r) => r.users)).toEqual([['bob'], ['bob']]);
   });
 });
 
@@ -226,7 +203,7 @@ describe('outbox', () => {
   it('retries with the same cid after the server drops the connection mid-send, in order per conversation', async () => {
     const client = makeClient();
     await client.connect();
-    server.plan('send', { kind: 'drop' });
+    h.server.plan('send', { kind: 'drop' });
     const outbox: string[] = [];
     client.on('outbox', (e) => outbox.push(`${e.change}:${e.pending}`));
 
@@ -237,7 +214,7 @@ describe('outbox', () => {
 
     expect(r1).toMatchObject({ conv: 'room:general', seq: 1 });
     expect(r2).toMatchObject({ conv: 'room:general', seq: 2 });
-    const sends = server.requests('send');
+    const sends = h.server.requests('send');
     expect(sends.map((s) => s.text)).toEqual(['one', 'one', 'two']); // 'two' waited for 'one'
     expect(sends[1]?.cid).toBe(sends[0]?.cid);
     expect(sends[2]?.cid).not.toBe(sends[0]?.cid);
@@ -250,19 +227,19 @@ describe('outbox', () => {
     const client = makeClient();
     const p = client.send('user:bob', { text: 'early', cid: 'my-cid' });
     expect(client.pending).toBe(1);
-    expect(server.requests('send')).toHaveLength(0);
+    expect(h.server.requests('send')).toHaveLength(0);
     await client.connect();
     expect(await p).toMatchObject({ conv: 'dm:alice:bob', seq: 1 });
-    expect(server.requests('send')[0]).toMatchObject({ to: 'user:bob', cid: 'my-cid', text: 'early' });
+    expect(h.server.requests('send')[0]).toMatchObject({ to: 'user:bob', cid: 'my-cid', text: 'early' });
   });
 
   it('retries unavailable after retryAfter and a timeout on the same connection, with the same cid', async () => {
     const client = makeClient({ requestTimeoutMs: 150 });
     await client.connect();
-    server.plan('send', { kind: 'error', code: 'unavailable', retryAfter: 20 }, { kind: 'silent' });
+    h.server.plan('send', { kind: 'error', code: 'unavailable', retryAfter: 20 }, { kind: 'silent' });
     const result = await client.send('room:general', { text: 'hi' });
     expect(result.seq).toBe(1);
-    const cids = server.requests('send').map((s) => s.cid);
+    const cids = h.server.requests('send').map((s) => s.cid);
     expect(cids).toHaveLength(3);
     expect(new Set(cids).size).toBe(1);
     expect(hellos()).toHaveLength(1);
@@ -271,7 +248,7 @@ describe('outbox', () => {
   it('rejects on a non-retryable error and moves on to the next send', async () => {
     const client = makeClient();
     await client.connect();
-    server.plan('send', { kind: 'error', code: 'forbidden', message: 'not a member' });
+    h.server.plan('send', { kind: 'error', code: 'forbidden', message: 'not a member' });
     const a = client.send('room:secret', { text: 'a' });
     const b = client.send('room:secret', { text: 'b' });
     await expect(a).rejects.toMatchObject({ name: 'NatterClientError', code: 'forbidden', temporary: false });
@@ -283,7 +260,7 @@ describe('requests', () => {
   it('rejects with timeout when no reply comes', async () => {
     const client = makeClient({ requestTimeoutMs: 100 });
     await client.connect();
-    server.setAlways('rooms', { kind: 'silent' });
+    h.server.setAlways('rooms', { kind: 'silent' });
     await expect(client.rooms()).rejects.toMatchObject({ code: 'timeout', temporary: true, op: 'rooms' });
   });
 
@@ -297,16 +274,16 @@ describe('requests', () => {
     const joined = client.join('general');
     void client.connect();
     expect(await joined).toEqual({ room: 'general', seq: 0 });
-    server.plan('history', { kind: 'error', code: 'rate_limited', message: 'slow down', retryAfter: 1500 });
+    h.server.plan('history', { kind: 'error', code: 'rate_limited', message: 'slow down', retryAfter: 1500 });
     await expect(client.history('room:general', { before: 10 })).rejects.toMatchObject({
       code: 'rate_limited',
       message: 'slow down',
       retryAfter: 1500,
       temporary: true,
     });
-    expect(server.requests('history')[0]).toMatchObject({ conv: 'room:general', before: 10 });
+    expect(h.server.requests('history')[0]).toMatchObject({ conv: 'room:general', before: 10 });
     // Ids are increasing integers in the order requests were made (join before hello here).
-    const id = (op: string) => Number(server.requests(op)[0]?.id);
+    const id = (op: string) => Number(h.server.requests(op)[0]?.id);
     expect(id('join')).toBe(1);
     expect(id('hello')).toBe(2);
     expect(id('history')).toBe(3);
@@ -317,12 +294,12 @@ describe('reconnect', () => {
   it('close() stops reconnecting and fails pending work at once', async () => {
     const client = makeClient({ reconnect: { initialDelayMs: 60, maxDelayMs: 60 } });
     await client.connect();
-    server.setAlways('send', { kind: 'silent' });
+    h.server.setAlways('send', { kind: 'silent' });
     const sending = client.send('room:general', { text: 'never answered' });
-    await server.until(() => server.requests('send').length === 1, 'the send');
+    await h.server.until(() => h.server.requests('send').length === 1, 'the send');
 
     const reconnecting = nextEvent(client, 'state', (s) => s === 'reconnecting');
-    server.dropLatest(1001);
+    h.server.dropLatest(1001);
     await reconnecting;
     client.close();
     expect(client.state).toBe('closed');
@@ -331,33 +308,33 @@ describe('reconnect', () => {
     await expect(client.send('room:general', { text: 'x' })).rejects.toMatchObject({ code: 'closed' });
     // Proving an absence needs a window: longer than the largest reconnect delay.
     await new Promise((r) => setTimeout(r, 200));
-    expect(server.sockets).toHaveLength(1);
+    expect(h.server.sockets).toHaveLength(1);
   });
 
   it('reconnects after two missed heartbeat replies', async () => {
-    server.heartbeat = 0.04;
+    h.server.heartbeat = 0.04;
     const client = makeClient();
     await client.connect();
-    server.setAlways('ping', { kind: 'silent' });
+    h.server.setAlways('ping', { kind: 'silent' });
     const disconnect = await nextEvent(client, 'disconnect');
     expect(disconnect.reason).toMatch(/heartbeat/);
-    server.setAlways('ping', undefined);
-    await server.until(() => hellos().length === 2, 'the second hello');
-    expect(server.requests('ping').length).toBeGreaterThanOrEqual(2);
+    h.server.setAlways('ping', undefined);
+    await h.server.until(() => hellos().length === 2, 'the second hello');
+    expect(h.server.requests('ping').length).toBeGreaterThanOrEqual(2);
   });
 
   it('reconnects at once after bye with reconnect:true, and stops after reconnect:false', async () => {
     const client = makeClient({ reconnect: { initialDelayMs: 5, maxDelayMs: 10_000 } });
     await client.connect();
-    server.push({ ev: 'bye', reason: 'draining', reconnect: true });
+    h.server.push({ ev: 'bye', reason: 'draining', reconnect: true });
     const d = nextEvent(client, 'disconnect');
-    server.dropLatest(4010);
+    h.server.dropLatest(4010);
     expect((await d).reconnectInMs).toBeLessThan(5);
-    await server.until(() => hellos().length === 2, 'the second hello');
+    await h.server.until(() => hellos().length === 2, 'the second hello');
 
     const error = nextEvent(client, 'error');
-    server.push({ ev: 'bye', reason: 'banned', reconnect: false });
-    server.dropLatest(1000);
+    h.server.push({ ev: 'bye', reason: 'banned', reconnect: false });
+    h.server.dropLatest(1000);
     expect((await error).code).toBe('closed');
     expect(client.state).toBe('closed');
   });
@@ -367,7 +344,7 @@ describe('reconnect', () => {
     await client.connect();
     expect(hellos()[0]).toMatchObject({ token: 'fixed' });
     const error = nextEvent(client, 'error');
-    server.dropLatest(4001);
+    h.server.dropLatest(4001);
     expect(await error).toMatchObject({ code: 'unauthenticated' });
     expect(client.state).toBe('closed');
     await expect(client.rooms()).rejects.toMatchObject({ code: 'closed' });
@@ -376,17 +353,17 @@ describe('reconnect', () => {
   it('asks the token hook at every connect, and once more when hello is unauthenticated', async () => {
     let calls = 0;
     const client = makeClient({ user: undefined, token: async () => `t${++calls}` });
-    server.plan('hello', { kind: 'error', code: 'unauthenticated', message: 'expired' });
+    h.server.plan('hello', { kind: 'error', code: 'unauthenticated', message: 'expired' });
     await client.connect();
     expect(hellos().map((h) => h.token)).toEqual(['t1', 't2']);
-    server.dropLatest(4001);
-    await server.until(() => hellos().length === 3, 'the third hello');
+    h.server.dropLatest(4001);
+    await h.server.until(() => hellos().length === 3, 'the third hello');
     expect(hellos()[2]?.token).toBe('t3');
   });
 
   it('fails connect() when the fresh token is refused too', async () => {
     const client = makeClient({ user: undefined, token: async () => 'bad' });
-    server.setAlways('hello', { kind: 'error', code: 'unauthenticated', message: 'bad token' });
+    h.server.setAlways('hello', { kind: 'error', code: 'unauthenticated', message: 'bad token' });
     await expect(client.connect()).rejects.toMatchObject({ code: 'unauthenticated' });
     expect(hellos()).toHaveLength(2);
     expect(client.state).toBe('closed');
@@ -401,8 +378,8 @@ describe('reconnect', () => {
     });
     const first = await client.connect();
     const token = await nextEvent(client, 'token', (t) => t !== first.token);
-    expect(server.requests('refresh')).toHaveLength(1);
-    expect(server.requests('refresh')[0]?.token).toBe(token);
+    expect(h.server.requests('refresh')).toHaveLength(1);
+    expect(h.server.requests('refresh')[0]?.token).toBe(token);
     expect(client.token).toBe(token);
   });
 });

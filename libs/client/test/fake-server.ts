@@ -165,6 +165,8 @@ export class FakeServer {
         return { room: req.room, seq: 0 };
       case 'rooms':
         return { rooms: [] };
+      case 'receipts':
+        return { read: ['bob'], received: ['bob', 'carol'] };
       case 'watch':
         return { presence: (req.users as string[]).map((user) => ({ user, online: true })) };
       default:

@@ -5,6 +5,7 @@ import type {
   HistoryResult,
   MessageView,
   PresenceView,
+  ReceiptsResult,
   SendResult,
 } from '@natter/protocol';
 import type { PayloadVersion } from './events.ts';
@@ -151,6 +152,21 @@ export interface ReadReply {
   read: number;
 }
 
+/** A delivery marker (`received`), same fields as `read`. */
+export type ReceivedRequest = ReadRequest;
+/**
+ * `received`: the user's delivery marker after the update, present only when it moved (a
+ * marker at or below the user's received or read marker changes nothing and is announced
+ * to nobody).
+ */
+export interface ReceivedReply {
+  received?: number;
+}
+
+/** Who in `conv` has `seq`: the requesting user must be a member. */
+export type ReceiptsRequest = ReadRequest;
+export type ReceiptsReply = ReceiptsResult;
+
 // ---- presence ----
 
 export interface SessionRef {
@@ -223,6 +239,8 @@ export type UserEvent =
   | { kind: 'change'; change: ChangeEvent }
   | { kind: 'typing'; conv: string; user: string }
   | { kind: 'read'; conv: string; user: string; seq: number }
+  /** A DM user's delivery marker moved: for the other user only. */
+  | { kind: 'received'; conv: string; user: string; seq: number }
   /**
    * The user joined or left a room (from any session): gateways update membership. `ver` is
    * the room's membership version of the change; a gateway ignores one older than what it has.
@@ -329,6 +347,8 @@ export interface Rpc {
   historyChange: [ChangeRequest, ChangeReply];
   historyChanges: [ChangesRequest, ChangesReply];
   historyPins: [PinsRequest, PinsReply];
+  historyReceived: [ReceivedRequest, ReceivedReply];
+  historyReceipts: [ReceiptsRequest, ReceiptsReply];
   presenceConnect: [ConnectRequest, ConnectReply];
   presenceQuery: [PresenceQueryRequest, PresenceQueryReply];
   'rooms.join': [RoomJoinRequest, RoomJoinReply];

@@ -34,6 +34,8 @@ export function subjects(ns: string) {
     /** request, queue `history`: the changes of a conversation after a `ver`. */
     historyChanges: `${ns}.history.changes`,
     historyPins: `${ns}.history.pins`,
+    historyReceived: `${ns}.history.received`,
+    historyReceipts: `${ns}.history.receipts`,
     /** event, every gateway every few seconds (queue `presence`). */
     gwHeartbeat: `${ns}.gw.heartbeat`,
     /** event to every gateway: the presence service lost its state; re-announce sessions. */

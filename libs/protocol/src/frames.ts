@@ -43,6 +43,8 @@ export interface Requests {
   unwatch: { users: string[] };
   typing: { to: string };
   read: { conv: string; seq: number };
+  received: { conv: string; seq: number };
+  receipts: { conv: string; seq: number };
   ping: Record<string, never>;
 }
 
@@ -72,6 +74,8 @@ const OP_SET = {
   unwatch: true,
   typing: true,
   read: true,
+  received: true,
+  receipts: true,
   ping: true,
 } as const satisfies Record<Op, true>;
 export const OPS = Object.keys(OP_SET) as Op[];
@@ -125,12 +129,20 @@ export interface MessageView {
   pinned?: { by: string; ts: string };
 }
 
+/** The other user's markers of a DM (protocol 1.1 "Receipts"): how far they have it and have read it. */
+export interface PeerMarkers {
+  received: number;
+  read: number;
+}
+
 export interface ConvSummary {
   conv: string;
   seq: number;
   /** The conversation's latest `ver` (0 when it has no messages). */
   ver: number;
   read: number;
+  /** DM entries only. */
+  peer?: PeerMarkers;
 }
 
 export interface SendResult {
@@ -208,6 +220,7 @@ export type ServerEvent =
   | ({ ev: 'presence' } & PresenceView)
   | { ev: 'typing'; conv: string; user: string }
   | { ev: 'read'; conv: string; user: string; seq: number }
+  | { ev: 'received'; conv: string; user: string; seq: number }
   | { ev: 'bye'; reason: string; reconnect: boolean }
   | { ev: 'error'; op: string; error: { code: string; message: string; retryAfter?: number } };
 
@@ -215,6 +228,12 @@ export type ServerEvent =
 export interface JoinResult {
   room: string;
   seq: number;
+}
+
+/** `receipts`: the members whose markers are at or past the asked `seq` (at most RECEIPTS_MAX each). */
+export interface ReceiptsResult {
+  read: string[];
+  received: string[];
 }
 
 /** `{}`: the result of requests that answer nothing but success. */
@@ -243,5 +262,7 @@ export interface Results {
   unwatch: EmptyResult;
   typing: EmptyResult;
   read: EmptyResult;
+  received: EmptyResult;
+  receipts: ReceiptsResult;
   ping: EmptyResult;
 }

@@ -27,6 +27,11 @@ export const HISTORY_PAGE = { default: 50, max: 200 } as const;
 /** `rooms` with `public`: `limit` from 1 to `max`, `default` without one. */
 export const ROOMS_PAGE = { default: 50, max: 200 } as const;
 
+/** Users each list of a `receipts` answer names at most (`read`, `received`). */
+export const RECEIPTS_MAX = 200;
+/** The SDK sends `received` for a conversation at most once per this many ms. */
+export const RECEIVED_INTERVAL_MS = 1000;
+
 /** Counts Unicode code points, so an emoji is one character as a user would count it. */
 export function charLength(s: string): number {
   if (s.length <= 1) return s.length;

@@ -102,6 +102,9 @@ export const RequestSchemas = {
   unwatch: z.object({ users: z.array(user).max(1000) }),
   typing: z.object({ to: target }),
   read: z.object({ conv, seq }),
+  received: z.object({ conv, seq }),
+  // A message's seq: seq 0 is no message.
+  receipts: z.object({ conv, seq: seq.min(1) }),
   ping: z.object({}),
 } as const satisfies { [O in Op]: z.ZodType };
 

@@ -61,7 +61,16 @@ export const MessageView = z.object({
 });
 
 export const PresenceView = z.object({ user, online: z.boolean(), lastSeen: time.optional() });
-export const ConvSummary = z.object({ conv, seq, ver, read: seq });
+export const ConvSummary = z.object({
+  conv,
+  seq,
+  ver,
+  read: seq,
+  peer: z
+    .object({ received: seq, read: seq })
+    .optional()
+    .meta({ description: "DM entries only: the other user's delivery and read markers" }),
+});
 export const RoomView = z.object({
   room,
   seq,
@@ -88,6 +97,13 @@ export const ResultSchemas = {
   pin: z.object({ ver }),
   unpin: z.object({ ver }),
   pins: z.object({ pins: z.array(MessageView).meta({ description: 'Newest pin first' }) }),
+  received: empty,
+  receipts: z.object({
+    read: z.array(user).meta({ description: 'Members whose read marker is at or past seq (at most 200)' }),
+    received: z
+      .array(user)
+      .meta({ description: 'Members whose delivery marker is at or past seq (at most 200)' }),
+  }),
   join: JoinResult,
   create: JoinResult,
   invite: empty,
@@ -139,6 +155,7 @@ export const EventSchemas = {
   presence: ev('presence').extend(PresenceView.shape),
   typing: ev('typing').extend({ conv, user }),
   read: ev('read').extend({ conv, user, seq }),
+  received: ev('received').extend({ conv, user, seq }),
   bye: ev('bye').extend({ reason: z.string(), reconnect: z.boolean() }),
   error: ev('error').extend({
     op: z.string().meta({ description: 'The op of the request without id that failed' }),

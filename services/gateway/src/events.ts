@@ -59,7 +59,7 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
 }
 
 /**
- * An event on the subject of `user`, one of this gateway's users: a DM, DM typing or read,
+ * An event on the subject of `user`, one of this gateway's users: a DM, DM typing, read or received,
  * or the user's own membership change. Stored DMs go through the ordering edge, which drops
  * the second copy a gateway holding both users gets.
  */
@@ -85,6 +85,13 @@ export function deliverToUser(t: EventTargets, user: string, d: UserDelivery): v
       if (!inDm(e.conv, user)) return;
       const frame = encodeFrame({ ev: 'read', conv: e.conv, user: e.user, seq: e.seq });
       for (const s of t.registry.sessionsOfUser(user)) if (s.id !== d.origin?.session) s.sendRaw(frame);
+      return;
+    }
+    case 'received': {
+      // The other user of the DM only: one's own devices need not hear where they are.
+      if (user === e.user || !inDm(e.conv, user)) return;
+      const frame = encodeFrame({ ev: 'received', conv: e.conv, user: e.user, seq: e.seq });
+      for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
       return;
     }
     case 'membership': {

@@ -67,6 +67,19 @@ const schemas = {
       seq: { type: 'integer', minimum: 0, description: 'The latest seq of the conversation' },
       ver: { type: 'integer', minimum: 0, description: 'The latest ver of the conversation' },
       read: { type: 'integer', minimum: 0, description: "The caller's own read marker" },
+      peer: {
+        type: 'object',
+        description: "DM entries only: the other user's markers",
+        required: ['received', 'read'],
+        properties: {
+          received: {
+            type: 'integer',
+            minimum: 0,
+            description: 'How far their devices have the conversation (at least read)',
+          },
+          read: { type: 'integer', minimum: 0, description: 'Their read marker' },
+        },
+      },
     },
   },
   Attachment: {

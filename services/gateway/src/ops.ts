@@ -2,6 +2,7 @@ import { emit } from '@natter/contracts';
 import {
   type ConvSummary,
   convOf,
+  dmPeer,
   NatterError,
   type Op,
   parseTarget,
@@ -262,6 +263,31 @@ const handlers: { [O in Op]: Handler<O> } = {
       for (const u of new Set(c.users)) emit(gw.bus, gw.subjects, 'user', u, { event, origin }, rc.trace);
     }
     return {};
+  },
+
+  async received(gw, s, p, rc) {
+    conv(p.conv);
+    const { received } = await gw.rpc.call(
+      'historyReceived',
+      { v: 1, user: s.user, conv: p.conv, seq: p.seq },
+      { trace: rc.trace },
+    );
+    // Only a DM announces it, to the other user alone (a room's members ask with `receipts`).
+    const peer = dmPeer(p.conv, s.user);
+    if (received !== undefined && peer !== undefined && peer !== s.user) {
+      const event = { kind: 'received' as const, conv: p.conv, user: s.user, seq: received };
+      emit(gw.bus, gw.subjects, 'user', peer, { event, origin: { gw: gw.id, session: s.id } }, rc.trace);
+    }
+    return {};
+  },
+
+  async receipts(gw, s, p, rc) {
+    conv(p.conv);
+    return gw.rpc.call(
+      'historyReceipts',
+      { v: 1, user: s.user, conv: p.conv, seq: p.seq },
+      { trace: rc.trace },
+    );
   },
 };
 

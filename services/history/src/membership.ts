@@ -66,7 +66,8 @@ export class MembershipCache {
 
   /**
    * The room's roster, from the cache when it has one (no refetch for a name that is not in
-   * it: mentions of non-members must not cost a call each).
+   * it: mentions of non-members must not cost a call each). For a caller `access` has just
+   * confirmed, the cached roster holds them. Empty for a room that does not exist.
    */
   async roster(room: string, trace?: string): Promise<RosterView> {
     return this.cached(room) ?? (await this.load(room, trace));

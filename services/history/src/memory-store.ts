@@ -1,5 +1,6 @@
 import {
   type ConvSummary,
+  dmPeer,
   isoTime,
   MAX_PINS,
   MAX_REACTIONS,
@@ -7,6 +8,7 @@ import {
   NatterError,
   parseConv,
   REACTION_USERS,
+  type ReceiptsResult,
 } from '@natter/protocol';
 import { messageNotFound as notFound } from './authorize.ts';
 import { newMid } from './ids.ts';
@@ -49,6 +51,8 @@ export class MemoryMessageStore implements MessageStore {
   private readonly dms = new Map<string, Set<string>>();
   /** `${user}\n${conv}` -> read marker. */
   private readonly markers = new Map<string, number>();
+  /** `${user}\n${conv}` -> delivery marker as stored (readers take the greater of it and read). */
+  private readonly delivered = new Map<string, number>();
 
   async append(msg: AppendInput): Promise<AppendResult> {
     const key = `${msg.from}\n${msg.cid}`;
@@ -221,12 +225,22 @@ export class MemoryMessageStore implements MessageStore {
   async convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]> {
     const convs = new Set(rooms.map((r) => `room:${r}`));
     if (dms) for (const c of this.dms.get(user) ?? []) convs.add(c);
-    return [...convs].sort(byteOrder).map((conv) => ({
-      conv,
-      seq: this.convsById.get(conv)?.messages.length ?? 0,
-      ver: this.convsById.get(conv)?.ver ?? 0,
-      read: this.markers.get(`${user}\n${conv}`) ?? 0,
-    }));
+    return [...convs].sort(byteOrder).map((conv) => {
+      const summary: ConvSummary = {
+        conv,
+        seq: this.convsById.get(conv)?.messages.length ?? 0,
+        ver: this.convsById.get(conv)?.ver ?? 0,
+        read: this.markers.get(`${user}\n${conv}`) ?? 0,
+      };
+      const peer = dmPeer(conv, user);
+      if (peer !== undefined) {
+        summary.peer = {
+          received: this.receivedOf(peer, conv),
+          read: this.markers.get(`${peer}\n${conv}`) ?? 0,
+        };
+      }
+      return summary;
+    });
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]> {
@@ -246,6 +260,27 @@ export class MemoryMessageStore implements MessageStore {
     const read = Math.max(this.markers.get(key) ?? 0, clamped);
     this.markers.set(key, read);
     return read;
+  }
+
+  async markReceived(user: string, conv: string, seq: number): Promise<number | undefined> {
+    const clamped = Math.min(seq, this.convsById.get(conv)?.messages.length ?? 0);
+    if (clamped <= this.receivedOf(user, conv)) return undefined;
+    this.delivered.set(`${user}\n${conv}`, clamped);
+    return clamped;
+  }
+
+  async receipts(conv: string, seq: number, members: string[], limit: number): Promise<ReceiptsResult> {
+    const users = [...new Set(members)].sort(byteOrder);
+    return {
+      read: users.filter((u) => (this.markers.get(`${u}\n${conv}`) ?? 0) >= seq).slice(0, limit),
+      received: users.filter((u) => this.receivedOf(u, conv) >= seq).slice(0, limit),
+    };
+  }
+
+  /** A user has received what they read. */
+  private receivedOf(user: string, conv: string): number {
+    const key = `${user}\n${conv}`;
+    return Math.max(this.delivered.get(key) ?? 0, this.markers.get(key) ?? 0);
   }
 
   async latestSeq(conv: string): Promise<number> {

@@ -1,8 +1,15 @@
-import { type ConvSummary, isUploadPath, MAX_PINS, type MessageView } from '@natter/protocol';
+import {
+  type ConvSummary,
+  isUploadPath,
+  MAX_PINS,
+  type MessageView,
+  type ReceiptsResult,
+} from '@natter/protocol';
 import type pg from 'pg';
 import { GroupCommit } from './group-commit.ts';
 import { appendBatch } from './pg-append.ts';
 import { changeMessage, changesOf } from './pg-changes.ts';
+import { ReceivedWriter } from './pg-received.ts';
 import { MESSAGE_COLUMNS, type MessageRow, rowToView } from './pg-rows.ts';
 import type {
   AppendInput,
@@ -22,6 +29,8 @@ export interface PgMessageStoreOptions {
   maxBatch?: number;
   /** Called after each batch with its size (metrics, tests). */
   onBatch?: (size: number) => void;
+  /** Called after each batch of delivery markers with its size (before coalescing). */
+  onReceivedBatch?: (size: number) => void;
 }
 
 /**
@@ -31,6 +40,7 @@ export interface PgMessageStoreOptions {
  */
 export class PgMessageStore implements MessageStore {
   private readonly commits: GroupCommit<AppendInput, AppendResult>;
+  private readonly received: ReceivedWriter;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -41,6 +51,7 @@ export class PgMessageStore implements MessageStore {
       opts.onBatch?.(items.length);
       return results;
     }, opts.maxBatch ?? 200);
+    this.received = new ReceivedWriter(pool, { onBatch: opts.onReceivedBatch });
   }
 
   append(msg: AppendInput): Promise<AppendResult> {
@@ -102,21 +113,46 @@ export class PgMessageStore implements MessageStore {
   }
 
   async convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]> {
-    const { rows } = await this.pool.query<{ conv: string; seq: string; ver: string; read: string }>(
+    // A DM's peer is the user of `dm:<a>:<b>` that is not the caller (the caller of a DM
+    // with oneself). A user has received what they read: received is the greater of the two.
+    const { rows } = await this.pool.query<{
+      conv: string;
+      seq: string;
+      ver: string;
+      read: string;
+      peer_received: string | null;
+      peer_read: string | null;
+    }>(
       `WITH c AS (
          SELECT 'room:' || r AS conv FROM unnest($2::text[]) AS r
          UNION
          SELECT conv FROM conv_members WHERE user_id = $1 AND $3
        )
        SELECT c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(k.last_ver, 0) AS ver,
-              coalesce(m.seq, 0) AS read
+              coalesce(m.seq, 0) AS read,
+              CASE WHEN c.conv LIKE 'dm:%' THEN coalesce(GREATEST(p.received, p.seq), 0) END AS peer_received,
+              CASE WHEN c.conv LIKE 'dm:%' THEN coalesce(p.seq, 0) END AS peer_read
        FROM c
        LEFT JOIN conversations k ON k.conv = c.conv
        LEFT JOIN read_markers m ON m.user_id = $1 AND m.conv = c.conv
+       LEFT JOIN read_markers p ON c.conv LIKE 'dm:%' AND p.conv = c.conv
+         AND p.user_id = CASE WHEN split_part(c.conv, ':', 2) = $1
+                              THEN split_part(c.conv, ':', 3) ELSE split_part(c.conv, ':', 2) END
        ORDER BY c.conv COLLATE "C"`,
       [user, rooms, dms],
     );
-    return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq), ver: Number(r.ver), read: Number(r.read) }));
+    return rows.map((r) => {
+      const summary: ConvSummary = {
+        conv: r.conv,
+        seq: Number(r.seq),
+        ver: Number(r.ver),
+        read: Number(r.read),
+      };
+      if (r.peer_read !== null) {
+        summary.peer = { received: Number(r.peer_received), read: Number(r.peer_read) };
+      }
+      return summary;
+    });
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]> {
@@ -142,6 +178,29 @@ export class PgMessageStore implements MessageStore {
     return Number(rows[0].seq);
   }
 
+  markReceived(user: string, conv: string, seq: number): Promise<number | undefined> {
+    return this.received.submit({ user, conv, seq });
+  }
+
+  async receipts(conv: string, seq: number, members: string[], limit: number): Promise<ReceiptsResult> {
+    const { rows } = await this.pool.query<{ list: 'read' | 'received'; user_id: string }>(
+      `(SELECT 'read' AS list, user_id FROM read_markers
+         WHERE conv = $1 AND user_id = ANY($2::text[]) AND seq >= $3
+         ORDER BY user_id COLLATE "C" LIMIT $4)
+       UNION ALL
+       (SELECT 'received' AS list, user_id FROM read_markers
+         WHERE conv = $1 AND user_id = ANY($2::text[]) AND GREATEST(received, seq) >= $3
+         ORDER BY user_id COLLATE "C" LIMIT $4)`,
+      [conv, members, seq, limit],
+    );
+    const result: ReceiptsResult = { read: [], received: [] };
+    for (const r of rows) result[r.list].push(r.user_id);
+    // UNION ALL keeps each branch's rows but not the order between them: sort each list.
+    result.read.sort(byteOrder);
+    result.received.sort(byteOrder);
+    return result;
+  }
+
   async latestSeq(conv: string): Promise<number> {
     const { rows } = await this.pool.query<{ last_seq: string }>(
       'SELECT last_seq FROM conversations WHERE conv = $1',
@@ -153,4 +212,8 @@ export class PgMessageStore implements MessageStore {
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -72,13 +72,22 @@ export function positionsHandler(deps: QueryDeps): Handler<PositionsRequest, Pos
   };
 }
 
+/**
+ * A marker request (`read`, `received`, `receipts`) checked: its user, conversation and seq
+ * valid, and the user in the conversation.
+ */
+export async function authorizedMarker(deps: QueryDeps, req: ReadRequest, trace: string) {
+  const user = checkUser(req.user);
+  const conv = requireConv(req.conv);
+  const seq = checkSeq(req.seq, 'seq');
+  await authorizeConv(deps.membership, user, conv, trace);
+  return { user, conv, seq };
+}
+
 /** `historyRead`: moves the user's read marker of a conversation they are in. */
 export function readHandler(deps: QueryDeps): Handler<ReadRequest, ReadReply> {
   return async (req, ctx) => {
-    const user = checkUser(req.user);
-    const conv = requireConv(req.conv);
-    const seq = checkSeq(req.seq, 'seq');
-    await authorizeConv(deps.membership, user, conv, ctx.trace);
+    const { user, seq } = await authorizedMarker(deps, req, ctx.trace);
     const read = await deps.health.track(deps.store.markRead(user, req.conv, seq));
     return { read };
   };

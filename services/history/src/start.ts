@@ -10,6 +10,7 @@ import { changeHandler, changesHandler, pinsHandler } from './change.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
 import { convsHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
+import { receiptsHandler, receivedHandler } from './receipts.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
 import { UploadSweep } from './upload-sweep.ts';
@@ -96,6 +97,22 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
       inFlight.wrap('historyChanges', changesHandler(changeDeps)),
     ),
     serve(bus, s, 'historyPins', QUEUE.history, log, inFlight.wrap('historyPins', pinsHandler(changeDeps))),
+    serve(
+      bus,
+      s,
+      'historyReceived',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyReceived', receivedHandler(deps)),
+    ),
+    serve(
+      bus,
+      s,
+      'historyReceipts',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyReceipts', receiptsHandler(deps)),
+    ),
     serve(
       bus,
       s,

@@ -1,5 +1,5 @@
 import type { ChangeOp } from '@natter/contracts';
-import type { Attachment, ConvSummary, MessageView, ReplyView } from '@natter/protocol';
+import type { Attachment, ConvSummary, MessageView, ReceiptsResult, ReplyView } from '@natter/protocol';
 
 /** A message to store. `conv` is a well-formed conversation id the caller has authorized. */
 export interface AppendInput {
@@ -95,11 +95,20 @@ export interface QueryResult {
  * - `convs` lists, sorted by conv, every given room (`room:<r>`, seq 0 when it has no
  *   messages) and, when `dms`, every `dm:` conversation with at least one message that the
  *   user is one of the two users of; each with the latest seq and the user's read marker
- *   (0 when none).
+ *   (0 when none). Each `dm:` entry carries `peer`: the other user's markers (the user's
+ *   own for a DM with oneself), `received` being at least `read`.
  * - `positions` is the latest seq of each given room and of every DM of each given user,
  *   only for conversations with at least one message, in no particular order.
  * - `markRead` stores the user's read marker, clamped to the conversation's latest seq; it
  *   never moves back. It resolves with the marker after the update.
+ * - `markReceived` stores the user's delivery marker, clamped like `markRead`; it never
+ *   moves back, and a user has received what they read (every reader of the marker takes
+ *   the greater of the two, so `markRead` need not write it). It resolves with the marker
+ *   after the update if this call moved it past both markers, else undefined. Writes may
+ *   be batched: it resolves after the write is durable.
+ * - `receipts` lists, of `members`, the users whose read marker (`read`) and delivery
+ *   marker (`received`, at least the read marker) are at or past `seq`: each sorted by
+ *   user id in byte order, at most `limit` each.
  * - `latestSeq` is the conversation's latest seq (0 when it has none).
  * - `ver` (PROTOCOL 1.1): every append and every change that changes something takes the
  *   conversation's next `ver`, in one order with its appends (a new message takes the next
@@ -129,6 +138,8 @@ export interface MessageStore {
   convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]>;
   positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]>;
   markRead(user: string, conv: string, seq: number): Promise<number>;
+  markReceived(user: string, conv: string, seq: number): Promise<number | undefined>;
+  receipts(conv: string, seq: number, members: string[], limit: number): Promise<ReceiptsResult>;
   latestSeq(conv: string): Promise<number>;
   ping(): Promise<void>;
 }

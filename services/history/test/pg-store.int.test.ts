@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createPool, migrate } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { type PostgresHandle, startPostgres } from '@natter/testkit';
@@ -7,6 +10,7 @@ import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
 import { APPEND_STATEMENT } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
+import { receiptsContract } from './receipts-contract.ts';
 import { storeContract } from './store-contract.ts';
 
 const log = createLogger({ name: 'history-pg-test', level: 'silent' });
@@ -15,6 +19,7 @@ let postgres: PostgresHandle;
 let pool: pg.Pool;
 let store: PgMessageStore;
 const batches: number[] = [];
+const receivedBatches: number[] = [];
 
 beforeAll(async () => {
   postgres = await startPostgres();
@@ -23,7 +28,10 @@ beforeAll(async () => {
   // Migrating twice is a no-op.
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
   pool = createPool(databaseUrl, { max: 10 });
-  store = new PgMessageStore(pool, { onBatch: (n) => batches.push(n) });
+  store = new PgMessageStore(pool, {
+    onBatch: (n) => batches.push(n),
+    onReceivedBatch: (n) => receivedBatches.push(n),
+  });
 });
 
 afterAll(async () => {
@@ -33,6 +41,7 @@ afterAll(async () => {
 
 storeContract('postgres', () => store);
 lifecycleContract('postgres', () => store);
+receiptsContract('postgres', () => store);
 
 describe('PgMessageStore group commit', () => {
   it('commits concurrent appends in shared transactions of at most 200', async () => {
@@ -91,6 +100,90 @@ describe('PgMessageStore group commit', () => {
       conv,
     ]);
     expect(Number(rows[0].n)).toBe(300);
+  });
+});
+
+describe('PgMessageStore delivery markers', () => {
+  it('writes the markers of many users in shared statements, one read of nothing per marker', async () => {
+    const conv = 'room:receipts-batched';
+    for (let i = 0; i < 3; i++) await store.append({ conv, from: 'poster', cid: `rb${i}`, text: 'x' });
+    receivedBatches.length = 0;
+    const users = Array.from({ length: 600 }, (_, i) => `reader${i}`);
+    const moved = await Promise.all(users.map((u) => store.markReceived(u, conv, 2)));
+    expect(moved.every((m) => m === 2)).toBe(true);
+    expect(receivedBatches.reduce((a, b) => a + b, 0)).toBe(600);
+    expect(Math.max(...receivedBatches)).toBeLessThanOrEqual(500);
+    expect(receivedBatches.length).toBeLessThan(10);
+    expect(await store.receipts(conv, 2, users, 200)).toMatchObject({ read: [] });
+    expect((await store.receipts(conv, 2, users, 1000)).received).toHaveLength(600);
+  });
+
+  it("coalesces one user's repeats within a batch: only the highest answers, once", async () => {
+    const conv = 'dm:coal:esce';
+    for (let i = 0; i < 5; i++) await store.append({ conv, from: 'esce', cid: `co${i}`, text: 'x' });
+    const moved = await Promise.all([3, 5, 4, 1, 5].map((seq) => store.markReceived('coal', conv, seq)));
+    expect(moved).toEqual([undefined, 5, undefined, undefined, undefined]);
+    expect(await store.markReceived('coal', conv, 5)).toBeUndefined();
+  });
+});
+
+describe('history migrations', () => {
+  // 003 is the message lifecycle's (written in parallel); 004 must apply with it and without.
+  async function migrationsWith(extra: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'natter-history-migrations-'));
+    for (const f of await readdir(MIGRATIONS_DIR)) {
+      if (f.endsWith('.sql')) await copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    }
+    for (const [name, sql] of Object.entries(extra)) await writeFile(path.join(dir, name), sql);
+    return dir;
+  }
+
+  it('applies 004_receipts on a fresh database with and without a 003 beside it', async () => {
+    const probe =
+      '-- Up Migration\nCREATE TABLE lifecycle_probe (x int);\n-- Down Migration\nDROP TABLE lifecycle_probe;\n';
+    const cases: Record<string, string>[] = [{}, { '003_lifecycle_probe.sql': probe }];
+    for (const extra of cases) {
+      const dir = await migrationsWith(extra);
+      try {
+        const databaseUrl = await postgres.createDatabase();
+        await migrate({ databaseUrl, dir, table: MIGRATIONS_TABLE, log });
+        const p = createPool(databaseUrl, { max: 1 });
+        try {
+          const { rows } = await p.query<{ name: string }>(
+            `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on, id`,
+          );
+          expect(rows.map((r) => r.name)).toEqual(
+            (await readdir(dir))
+              .filter((f) => f.endsWith('.sql'))
+              .sort()
+              .map((f) => f.replace(/\.sql$/, '')),
+          );
+          await p.query(`SELECT received FROM read_markers LIMIT 1`);
+        } finally {
+          await p.end();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('applies 004_receipts on a database already at 002', async () => {
+    const databaseUrl = await postgres.createDatabase();
+    const dir = await migrationsWith({});
+    try {
+      await rm(path.join(dir, '004_receipts.sql'));
+      await migrate({ databaseUrl, dir, table: MIGRATIONS_TABLE, log });
+      await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+      const p = createPool(databaseUrl, { max: 1 });
+      try {
+        await p.query(`SELECT received FROM read_markers LIMIT 1`);
+      } finally {
+        await p.end();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

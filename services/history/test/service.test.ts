@@ -244,7 +244,7 @@ describe('history service on the in-process bus', () => {
     expect(err.code).toBe('forbidden');
     const { convs } = await rpc.call('historyConvs', { v: 1, user: 'bob', rooms: ['general'], dms: true });
     expect(convs).toEqual([
-      { conv: 'dm:alice:bob', seq: 2, ver: 2, read: 1 },
+      { conv: 'dm:alice:bob', seq: 2, ver: 2, read: 1, peer: { received: 2, read: 2 } },
       { conv: 'room:general', seq: 0, ver: 0, read: 0 },
     ]);
   });

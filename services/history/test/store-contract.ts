@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageStore } from '../src/store.ts';
 
 /** Unique names per test, so every test can share one store (and one database). */
-function uid(prefix: string): string {
+export function uid(prefix: string): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
 }
 
@@ -142,8 +142,9 @@ export function storeContract(name: string, getStore: () => MessageStore): void 
 
       const convs = await store.convs(a, [quiet, busy], true);
       const expected = [
-        { conv: dmConv(a, a), seq: 1, ver: 1, read: 1 },
-        { conv: dmConv(a, b), seq: 1, ver: 1, read: 0 },
+        // A DM's peer: the other user's markers (one's own in a DM with oneself).
+        { conv: dmConv(a, a), seq: 1, ver: 1, read: 1, peer: { received: 1, read: 1 } },
+        { conv: dmConv(a, b), seq: 1, ver: 1, read: 0, peer: { received: 1, read: 1 } },
         { conv: `room:${busy}`, seq: 2, ver: 2, read: 1 },
         { conv: `room:${quiet}`, seq: 0, ver: 0, read: 0 },
       ].sort((x, y) => (x.conv < y.conv ? -1 : 1));
@@ -151,7 +152,9 @@ export function storeContract(name: string, getStore: () => MessageStore): void 
       expect(await store.convs(a, [busy], false)).toEqual([
         { conv: `room:${busy}`, seq: 2, ver: 2, read: 1 },
       ]);
-      expect(await store.convs(c, [], true)).toEqual([{ conv: dmConv(b, c), seq: 1, ver: 1, read: 1 }]);
+      expect(await store.convs(c, [], true)).toEqual([
+        { conv: dmConv(b, c), seq: 1, ver: 1, read: 1, peer: { received: 0, read: 0 } },
+      ]);
       expect(await store.convs(uid('nobody'), [], true)).toEqual([]);
     });
 
