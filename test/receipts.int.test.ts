@@ -67,7 +67,7 @@ describe('received markers in a DM', () => {
     // After a reconnect, convs carries the peer's markers.
     const again = await hello(gw(1), 'alice');
     const entry = (again.hello.convs as Frame[]).find((c) => c.conv === conv);
-    expect(entry).toEqual({ conv, seq: 4, read: 4, peer: { received: 4, read: 0 } });
+    expect(entry).toEqual({ conv, seq: 4, ver: 4, read: 4, peer: { received: 4, read: 0 } });
     again.client.close();
   });
 
@@ -91,6 +91,7 @@ describe('received markers in a DM', () => {
     expect((b.hello.convs as Frame[]).find((c) => c.conv === conv)).toEqual({
       conv,
       seq: 6,
+      ver: 6,
       read: 6,
       peer: { received: 6, read: 6 },
     });
@@ -100,6 +101,7 @@ describe('received markers in a DM', () => {
     expect((c.hello.convs as Frame[]).find((x) => x.conv === 'room:peerless')).toEqual({
       conv: 'room:peerless',
       seq: 0,
+      ver: 0,
       read: 0,
     });
     // The HTTP API lists the same.
