@@ -14,6 +14,7 @@ const ROOMS_KEYS = [
   'rosterTtlMs',
   'rosterCacheRooms',
   'backendProbeMs',
+  'serviceMaxInFlight',
 ] as const;
 const HISTORY_KEYS = [
   'namespace',
@@ -24,6 +25,7 @@ const HISTORY_KEYS = [
   'rosterTtlMs',
   'rosterCacheRooms',
   'backendProbeMs',
+  'serviceMaxInFlight',
 ] as const;
 const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
 const GATEWAY_KEYS = [
@@ -75,6 +77,12 @@ const GATEWAY_KEYS = [
   'maxPendingEvents',
   'authMode',
   'jwtMaxAgeSec',
+  'admissionInFlight',
+  'admissionQueue',
+  'admissionWaitMs',
+  'admissionUpgradeLimit',
+  'helloBatchMax',
+  'reconnectRate',
 ] as const;
 
 export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;

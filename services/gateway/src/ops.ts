@@ -47,12 +47,9 @@ function requireMember(gw: GatewayContext, s: Session, room: string): void {
 export async function listConvs(
   gw: GatewayContext,
   user: string,
-  trace: string,
 ): Promise<{ rooms: string[]; convs: ConvSummary[] }> {
-  const mine = await gw.rpc.call('rooms.list', { v: 1, user }, { trace });
-  const rooms = mine.rooms.map((r) => r.room);
-  const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms, dms: true }, { trace });
-  return { rooms, convs };
+  const rooms = (await gw.lookups.roomsOf(user)).map((r) => r.room);
+  return { rooms, convs: await gw.lookups.convsOf({ user, rooms, dms: true }) };
 }
 
 async function roomSeq(gw: GatewayContext, user: string, room: string, trace: string): Promise<number> {

@@ -1,6 +1,13 @@
 import { type ConvSummary, isoTime, type MessageView, parseConv } from '@natter/protocol';
 import { newMid } from './ids.ts';
-import type { AppendInput, AppendResult, MessageStore, QueryOptions, QueryResult } from './store.ts';
+import type {
+  AppendInput,
+  AppendResult,
+  ConvsQuery,
+  MessageStore,
+  QueryOptions,
+  QueryResult,
+} from './store.ts';
 
 /**
  * MessageStore in process memory, for unit tests and single-node mode without a database.
@@ -66,6 +73,10 @@ export class MemoryMessageStore implements MessageStore {
       seq: this.messages.get(conv)?.length ?? 0,
       read: this.markers.get(`${user}\n${conv}`) ?? 0,
     }));
+  }
+
+  async convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]> {
+    return Promise.all(items.map((q) => this.convs(q.user, q.rooms, q.dms)));
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]> {

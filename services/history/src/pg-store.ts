@@ -1,9 +1,16 @@
 import type { ConvSummary } from '@natter/protocol';
+import { GroupCommit } from '@natter/service';
 import type pg from 'pg';
-import { GroupCommit } from './group-commit.ts';
 import { appendBatch } from './pg-append.ts';
 import { MESSAGE_COLUMNS, type MessageRow, rowToView } from './pg-rows.ts';
-import type { AppendInput, AppendResult, MessageStore, QueryOptions, QueryResult } from './store.ts';
+import type {
+  AppendInput,
+  AppendResult,
+  ConvsQuery,
+  MessageStore,
+  QueryOptions,
+  QueryResult,
+} from './store.ts';
 
 export interface PgMessageStoreOptions {
   /** Most appends committed in one transaction. */
@@ -56,20 +63,40 @@ export class PgMessageStore implements MessageStore {
   }
 
   async convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]> {
-    const { rows } = await this.pool.query<{ conv: string; seq: string; read: string }>(
-      `WITH c AS (
-         SELECT 'room:' || r AS conv FROM unnest($2::text[]) AS r
+    return (await this.convsMany([{ user, rooms, dms }]))[0]!;
+  }
+
+  async convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]> {
+    const out: ConvSummary[][] = items.map(() => []);
+    if (items.length === 0) return out;
+    // One statement for all: every row carries its item's position, and each item's read
+    // markers and DMs are joined on that item's own user, so no answer mixes two users.
+    const roomItem: number[] = [];
+    const roomName: string[] = [];
+    items.forEach((q, i) => {
+      for (const r of q.rooms) {
+        roomItem.push(i + 1);
+        roomName.push(r);
+      }
+    });
+    const { rows } = await this.pool.query<{ i: number; conv: string; seq: string; read: string }>(
+      `WITH q AS (
+         SELECT * FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS q(user_id, dms, i)
+       ), c AS (
+         SELECT r.i, 'room:' || r.room AS conv FROM unnest($3::int[], $4::text[]) AS r(i, room)
          UNION
-         SELECT conv FROM conv_members WHERE user_id = $1 AND $3
+         SELECT q.i, cm.conv FROM q JOIN conv_members cm ON cm.user_id = q.user_id WHERE q.dms
        )
-       SELECT c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(m.seq, 0) AS read
+       SELECT c.i::int AS i, c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(m.seq, 0) AS read
        FROM c
+       JOIN q ON q.i = c.i
        LEFT JOIN conversations k ON k.conv = c.conv
-       LEFT JOIN read_markers m ON m.user_id = $1 AND m.conv = c.conv
-       ORDER BY c.conv COLLATE "C"`,
-      [user, rooms, dms],
+       LEFT JOIN read_markers m ON m.user_id = q.user_id AND m.conv = c.conv
+       ORDER BY c.i, c.conv COLLATE "C"`,
+      [items.map((q) => q.user), items.map((q) => q.dms), roomItem, roomName],
     );
-    return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq), read: Number(r.read) }));
+    for (const r of rows) out[r.i - 1]!.push({ conv: r.conv, seq: Number(r.seq), read: Number(r.read) });
+    return out;
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]> {

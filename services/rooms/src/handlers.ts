@@ -1,5 +1,11 @@
 import type { Bus } from '@natter/bus';
-import type { Rpc, RpcClient, ServeContext, Subjects } from '@natter/contracts';
+import {
+  MAX_LIST_BATCH,
+  type Rpc,
+  type RpcClient,
+  type ServeContext,
+  type Subjects,
+} from '@natter/contracts';
 import {
   isRoom,
   isUser,
@@ -42,9 +48,9 @@ export type RoomsHandlers = {
 export function createHandlers(d: HandlerDeps): RoomsHandlers {
   const db = <T>(p: Promise<T>) => d.health.track(p);
 
-  /** The cache is dropped before announcing, so the roster this instance serves next is current. */
+  /** The cache takes the change before announcing, so the roster this instance serves next is current. */
   const changed = (room: string, user: string, kind: 'joined' | 'left', ver: number, ctx: ServeContext) => {
-    d.cache.drop(room);
+    d.cache.change(room, user, kind === 'joined', ver);
     announceMembership(d.bus, d.subjects, { room, user, kind, ver }, ctx.trace);
     ctx.log.debug({ room, kind }, 'membership changed');
   };
@@ -100,6 +106,13 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
         throw new NatterError('bad_request', 'prefix: must be a string of at most 64 characters');
       }
       return { rooms: await db(d.store.listPublic(prefix, limit)) };
+    },
+
+    'rooms.listMany': async (req) => {
+      if (!Array.isArray(req.users) || req.users.length > MAX_LIST_BATCH || !req.users.every(isUser)) {
+        throw new NatterError('bad_request', `users: an array of at most ${MAX_LIST_BATCH} user ids`);
+      }
+      return { lists: await db(d.store.listMineMany(req.users)) };
     },
 
     'rooms.members': async (req, ctx) => {

@@ -91,6 +91,10 @@ export class MemoryRoomStore implements RoomStore {
     return [...(this.roomsOf.get(user) ?? [])].sort(byteOrder).map((name) => this.summary(name));
   }
 
+  async listMineMany(users: string[]): Promise<RoomSummary[][]> {
+    return Promise.all(users.map((u) => this.listMine(u)));
+  }
+
   async listPublic(prefix: string, limit: number): Promise<RoomSummary[]> {
     return [...this.rooms.entries()]
       .filter(([name, r]) => !r.private && name.startsWith(prefix))
@@ -102,8 +106,8 @@ export class MemoryRoomStore implements RoomStore {
 
   async roster(room: string): Promise<Roster> {
     const r = this.rooms.get(room);
-    if (!r) return { exists: false, private: false, members: [] };
-    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder) };
+    if (!r) return { exists: false, private: false, members: [], ver: 0 };
+    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder), ver: r.ver };
   }
 
   async ping(): Promise<void> {}

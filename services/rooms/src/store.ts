@@ -28,6 +28,8 @@ export interface Roster {
   private: boolean;
   /** Every member, sorted by user id (byte order). Empty when the room does not exist. */
   members: string[];
+  /** The room's membership version of this snapshot (0 when the room does not exist). */
+  ver: number;
 }
 
 export interface JoinResult {
@@ -86,6 +88,8 @@ export interface RoomStore {
   memberships(pairs: { room: string; user: string }[]): Promise<Membership[]>;
   /** The user's rooms, sorted by name. */
   listMine(user: string): Promise<RoomSummary[]>;
+  /** `listMine` of each user, in the order asked, from one snapshot. */
+  listMineMany(users: string[]): Promise<RoomSummary[][]>;
   /** Public rooms whose name starts with `prefix` (taken literally), sorted by name, at most `limit`. */
   listPublic(prefix: string, limit: number): Promise<RoomSummary[]>;
   /** One consistent snapshot of a room's privacy and members. */

@@ -68,7 +68,11 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     );
     await eventually(() => expect(events).toHaveLength(3));
     expect(events).toEqual([
-      { subject: s.roomsChanged, trace: 'tr-1', body: { v: 1, room: 'general' } },
+      {
+        subject: s.roomsChanged,
+        trace: 'tr-1',
+        body: { v: 1, change: { user: 'alice', member: true, ver: 1 }, room: 'general' },
+      },
       {
         subject: s.room('general'),
         trace: 'tr-1',
@@ -206,7 +210,11 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'marker' });
     await eventually(() => expect(events).toHaveLength(9));
     expect(events.slice(3, 6)).toEqual([
-      { subject: s.roomsChanged, trace: 'tr-leave', body: { v: 1, room: 'general' } },
+      {
+        subject: s.roomsChanged,
+        trace: 'tr-leave',
+        body: { v: 1, change: { user: 'alice', member: false, ver: 2 }, room: 'general' },
+      },
       {
         subject: s.room('general'),
         trace: 'tr-leave',
@@ -228,16 +236,25 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     });
   });
 
-  it('serves rosters from its cache, dropped by its own changes and by roomsChanged', async () => {
+  it('serves rosters from its cache, changed in place by its own changes, dropped by roomsChanged', async () => {
     await boot();
     await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
     for (let i = 0; i < 5; i++) await rpc.call('rooms.roster', { v: 1, room: 'general' });
     await rpc.call('rooms.members', { v: 1, user: 'alice', room: 'general' });
     expect(store.rosterReads).toBe(1);
-    // Its own change drops the entry.
+    // Its own changes update the entry in place (the next version each time): no reload.
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'general' });
     expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
-    expect(store.rosterReads).toBe(2);
+    await rpc.call('rooms.join', { v: 1, user: 'dave', room: 'general' });
+    await rpc.call('rooms.leave', { v: 1, user: 'dave', room: 'general' });
+    expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
+    expect(store.rosterReads).toBe(1);
+    // A change that skips a version (one announcement lost) drops it instead.
+    emit(client, s, 'roomsChanged', { room: 'general', change: { user: 'zed', member: true, ver: 99 } });
+    await eventually(async () => {
+      await rpc.call('rooms.roster', { v: 1, room: 'general' });
+      expect(store.rosterReads).toBe(2);
+    });
     // Another instance's change: the store moved behind our back, then roomsChanged arrives.
     await store.join('general', 'carol');
     expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);

@@ -29,7 +29,12 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(await store.join(r, 'alice')).toMatchObject({ joined: true, created: true });
       expect(await store.join(r, 'alice')).toMatchObject({ joined: false, created: false });
       expect(await store.join(r, 'bob')).toMatchObject({ joined: true, created: false });
-      expect(await store.roster(r)).toEqual({ exists: true, private: false, members: ['alice', 'bob'] });
+      expect(await store.roster(r)).toEqual({
+        exists: true,
+        private: false,
+        members: ['alice', 'bob'],
+        ver: expect.any(Number),
+      });
     });
 
     it('roster of an unknown room says it does not exist', async () => {
@@ -37,6 +42,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
         exists: false,
         private: false,
         members: [],
+        ver: 0,
       });
     });
 
@@ -52,8 +58,18 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       const p = fresh();
       await store.create(`${p}ops`, 'alice', true);
       await store.create(`${p}pub`, 'alice', false);
-      expect(await store.roster(`${p}ops`)).toEqual({ exists: true, private: true, members: ['alice'] });
-      expect(await store.roster(`${p}pub`)).toEqual({ exists: true, private: false, members: ['alice'] });
+      expect(await store.roster(`${p}ops`)).toEqual({
+        exists: true,
+        private: true,
+        members: ['alice'],
+        ver: expect.any(Number),
+      });
+      expect(await store.roster(`${p}pub`)).toEqual({
+        exists: true,
+        private: false,
+        members: ['alice'],
+        ver: expect.any(Number),
+      });
       await rejects(store.create(`${p}ops`, 'bob', false), 'conflict', /already exists/);
       await store.join(`${p}joined`, 'carol');
       await rejects(store.create(`${p}joined`, 'carol', true), 'conflict');
@@ -108,7 +124,12 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(await store.leave(r, 'bob')).toMatchObject({ left: false });
       expect(await store.leave(r, 'alice')).toMatchObject({ left: true });
       expect(await store.leave(r, 'alice')).toMatchObject({ left: false });
-      expect(await store.roster(r)).toEqual({ exists: true, private: false, members: [] });
+      expect(await store.roster(r)).toEqual({
+        exists: true,
+        private: false,
+        members: [],
+        ver: expect.any(Number),
+      });
       expect(await store.listPublic(p, 10)).toMatchObject([{ room: r, private: false, members: 0 }]);
       expect(await store.listMine('alice')).not.toContainEqual(expect.objectContaining({ room: r }));
       // Rejoining an empty room does not create it again.
