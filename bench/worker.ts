@@ -16,6 +16,7 @@ import type {
   Reply,
   Request,
 } from './lib/ipc.ts';
+import { stormConnect } from './lib/storm-connect.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const clients = new Map<string, ChatClient>();
@@ -242,6 +243,11 @@ async function handle(c: Command): Promise<unknown> {
       return fanoutSend(c);
     case 'history':
       return history(c);
+    case 'storm-connect':
+      return stormConnect(c, (user, cl) => {
+        clients.set(user, cl);
+        counters.connected++;
+      });
     case 'close':
       return closeAll();
   }

@@ -52,8 +52,9 @@ export async function listConvs(
   return { rooms, convs: await gw.lookups.convsOf({ user, rooms, dms: true }) };
 }
 
-async function roomSeq(gw: GatewayContext, user: string, room: string, trace: string): Promise<number> {
-  const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms: [room], dms: false }, { trace });
+/** The room's latest seq, batched with other joins' and hellos' lookups (a join storm into one room). */
+async function roomSeq(gw: GatewayContext, user: string, room: string): Promise<number> {
+  const convs = await gw.lookups.convsOf({ user, rooms: [room], dms: false });
   const conv = roomConv(room);
   return convs.find((c) => c.conv === conv)?.seq ?? 0;
 }
@@ -69,7 +70,6 @@ async function enterRoom(
   gw: GatewayContext,
   s: Session,
   room: string,
-  rc: RequestContext,
   call: () => Promise<{ ver: number }>,
 ): Promise<Results['join']> {
   gw.registry.beginJoin(room);
@@ -79,7 +79,7 @@ async function enterRoom(
     const conv = roomConv(room);
     let seq: number;
     try {
-      seq = await roomSeq(gw, s.user, room, rc.trace);
+      seq = await roomSeq(gw, s.user, room);
     } finally {
       // Joined even if history could not say where the room is: deliveries start with the next one.
       gw.registry.applyMembership(s.user, room, true, ver);
@@ -148,13 +148,13 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async join(gw, s, p, rc) {
-    return enterRoom(gw, s, p.room, rc, () =>
+    return enterRoom(gw, s, p.room, () =>
       gw.rpc.call('rooms.join', { v: 1, user: s.user, room: p.room }, { trace: rc.trace }),
     );
   },
 
   async create(gw, s, p, rc) {
-    return enterRoom(gw, s, p.room, rc, () =>
+    return enterRoom(gw, s, p.room, () =>
       gw.rpc.call(
         'rooms.create',
         { v: 1, user: s.user, room: p.room, private: p.private ?? false },
