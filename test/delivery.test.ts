@@ -1,3 +1,4 @@
+import { emit, subjects } from '@natter/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcess } from './helpers/in-process.ts';
 import type { Frame, RawClient } from './helpers/ws-client.ts';
@@ -136,5 +137,35 @@ describe('nobody where they don’t belong, across three gateways', () => {
     for (const m of mallories) {
       expect(m.events.filter((f) => f.conv === 'room:secret' || f.room === 'secret')).toEqual([]);
     }
+  });
+
+  it('a late `joined` announcement, older than the `left` that followed it, shows the user nothing', async () => {
+    const q1 = await c.hello(0, 'quinn');
+    const q2 = await c.hello(1, 'quinn');
+    await q1.ok('join', { room: 'flicker' });
+    await q2.waitEvent((f) => f.ev === 'joined' && f.room === 'flicker');
+    await q1.ok('leave', { room: 'flicker' });
+    await q2.waitEvent((f) => f.ev === 'left' && f.room === 'flicker');
+    // The `joined` of the join above, delivered again (core NATS may reorder across
+    // connections, and a gateway may get it late): older than the `left`, so no frame.
+    // The room's membership versions: 1 for the join that created it, 2 for the leave.
+    const stale = 1;
+    const before = [q1, q2].map(
+      (q) => q.events.filter((f) => f.ev === 'joined' && f.room === 'flicker').length,
+    );
+    emit(c.broker.connect(), subjects('inproc'), 'user', 'quinn', {
+      event: { kind: 'membership', room: 'flicker', member: true, ver: stale },
+    });
+    await sleep(100);
+    const after = [q1, q2].map(
+      (q) => q.events.filter((f) => f.ev === 'joined' && f.room === 'flicker').length,
+    );
+    expect(after).toEqual(before);
+    // And it made nobody a member: a message to the room is not delivered.
+    const other = await c.hello(2, 'rita');
+    await other.ok('join', { room: 'flicker' });
+    await other.ok('send', { to: 'room:flicker', cid: 'fl-1', text: 'x' });
+    await sleep(100);
+    for (const q of [q1, q2]) expect(q.messages('room:flicker')).toEqual([]);
   });
 });

@@ -85,9 +85,16 @@ export function deliverToUser(t: EventTargets, user: string, d: UserDelivery): v
       // The user joined or left from some session: every gateway holding the user's
       // sessions updates membership (and so its room subscriptions) and tells them.
       if (!t.registry.hasUser(user)) return;
-      onMembershipEvent(t.rpc, t.registry, t.log, { user, room: e.room, member: e.member, ver: e.ver });
-      const frame = encodeFrame({ ev: e.member ? 'joined' : 'left', room: e.room, user });
-      for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
+      onMembershipEvent(
+        t.rpc,
+        t.registry,
+        t.log,
+        { user, room: e.room, member: e.member, ver: e.ver },
+        () => {
+          const frame = encodeFrame({ ev: e.member ? 'joined' : 'left', room: e.room, user });
+          for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
+        },
+      );
       return;
     }
   }

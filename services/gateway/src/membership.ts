@@ -30,22 +30,31 @@ export async function confirmMemberships(
  * (removing is always safe). A `joined` is applied when the gateway already has a versioned
  * answer about the pair to compare it with; otherwise it is confirmed with the rooms service
  * first, because without a version a `joined` overtaken by its `left` would look current.
+ * `announce` (telling the user's sessions) runs only for an announcement that is still
+ * current: one older than what the gateway knows would show them a stale room list.
  */
 export function onMembershipEvent(
   rpc: RpcClient,
   registry: Registry,
   log: Logger,
   change: { user: string; room: string; member: boolean; ver: number },
+  announce: () => void,
   trace?: string,
 ): void {
   const { user, room, member, ver } = change;
   if (!registry.hasUser(user)) return;
+  const current = () => (registry.versionOf(user, room) ?? ver) <= ver;
   if (!member || registry.knows(user, room)) {
     registry.applyMembership(user, room, member, ver);
+    if (current()) announce();
     return;
   }
-  confirmMemberships(rpc, registry, [{ room, user }], trace).catch((err: unknown) =>
-    log.warn({ err, room, user }, 'could not confirm a membership; the periodic check will'),
+  confirmMemberships(rpc, registry, [{ room, user }], trace).then(
+    () => {
+      if (current()) announce();
+    },
+    (err: unknown) =>
+      log.warn({ err, room, user }, 'could not confirm a membership; the periodic check will'),
   );
 }
 

@@ -86,6 +86,11 @@ export class Registry {
     return this.known.get(user)?.has(room) ?? false;
   }
 
+  /** The membership version of the newest confirmed answer about the user and room. */
+  versionOf(user: string, room: string): number | undefined {
+    return this.known.get(user)?.get(room)?.ver;
+  }
+
   *roomsOf(user: string): Iterable<string> {
     for (const [room, k] of this.known.get(user) ?? []) if (k.member) yield room;
   }

@@ -90,6 +90,13 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
  * and record the users of DMs that just got their first message. Items have distinct
  * (from, cid). Measured: a one-message batch went from ~2.5 ms (seven round trips) to one
  * round trip.
+ *
+ * The (from, cid) lookup is a LATERAL subquery with LIMIT 1 so that it is always one probe
+ * of messages_sender_cid_key per item: as a plain join, the generic plan a connection caches
+ * after five executions was a hash join over a sequential scan of all of `messages` whenever
+ * it was planned while the table was small (a fresh database), and it stayed cached, so each
+ * append read the whole table (Postgres CPU per append grew from 0.5 to 2.5 ms over 17,000
+ * messages; bench/README.md).
  */
 const APPEND_BATCH_SQL = `
 WITH input AS (
@@ -97,8 +104,10 @@ WITH input AS (
     WITH ORDINALITY AS t(conv, sender, cid, text, attachments, mid, ord)
 ),
 existing AS (
-  SELECT m.conv, m.seq, m.mid, m.sender, m.cid, m.ts, m.text, m.attachments
-  FROM messages m JOIN input i ON m.sender = i.sender AND m.cid = i.cid
+  SELECT m.* FROM input i CROSS JOIN LATERAL (
+    SELECT conv, seq, mid, sender, cid, ts, text, attachments FROM messages
+    WHERE sender = i.sender AND cid = i.cid LIMIT 1
+  ) m
 ),
 fresh AS (
   SELECT i.* FROM input i
@@ -138,11 +147,14 @@ SELECT true AS fresh, * FROM inserted
 UNION ALL
 SELECT false AS fresh, * FROM existing`;
 
+/** The prepared statement's name on each connection (tests read its cached plan). */
+export const APPEND_STATEMENT = 'natter-append-batch';
+
 async function appendAll(pool: pg.Pool, items: AppendInput[]): Promise<AppendResult[]> {
   const ts = isoTime();
   // Named, so each connection prepares (plans) it once.
   const { rows } = await pool.query<MessageRow & { fresh: boolean }>({
-    name: 'natter-append-batch',
+    name: APPEND_STATEMENT,
     text: APPEND_BATCH_SQL,
     values: [
       items.map((i) => i.conv),

@@ -4,6 +4,7 @@ import { type PostgresHandle, startPostgres } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
+import { APPEND_STATEMENT } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -88,5 +89,33 @@ describe('PgMessageStore group commit', () => {
       conv,
     ]);
     expect(Number(rows[0].n)).toBe(300);
+  });
+});
+
+describe('PgMessageStore append plan', () => {
+  it('finds a repeated cid by its index, whatever the table held when the plan was cached', async () => {
+    // A fresh, never analyzed database and one connection, as a history instance starts.
+    const databaseUrl = await postgres.createDatabase();
+    await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+    const one = createPool(databaseUrl, { max: 1 });
+    try {
+      const fresh = new PgMessageStore(one);
+      // Past the five custom plans: the connection now runs its cached generic plan.
+      for (let i = 0; i < 8; i++) await fresh.append({ conv: 'dm:p:q', from: 'p', cid: `w${i}`, text: 'x' });
+      await one.query(
+        `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text)
+         SELECT 'room:big', n, 'm_big' || n, 'u' || (n % 100), 'c' || n, now(), 'x'
+         FROM generate_series(1, 20000) AS n`,
+      );
+      const { rows } = await one.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) EXECUTE "${APPEND_STATEMENT}"(ARRAY['dm:p:q'], ARRAY['p'], ARRAY['w0'],
+           ARRAY['x'], ARRAY[NULL]::jsonb[], ARRAY['m_probe'], now())`,
+      );
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toContain('Index Scan using messages_sender_cid_key');
+      expect(plan).not.toMatch(/Seq Scan on messages/);
+    } finally {
+      await one.end();
+    }
   });
 });

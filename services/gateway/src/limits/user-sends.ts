@@ -60,24 +60,33 @@ interface Count {
 /**
  * One count per user and window in Redis, so the limit holds across every gateway; but
  * never a Redis round trip on a send's path. Sends are counted locally and the counts are
- * flushed every 100 ms in one pipeline, which answers each key's total over all gateways.
+ * flushed within 100 ms in one pipeline, which answers each key's total over all gateways.
  * A send is allowed while (total last seen + counted here since) stays within the limit, so
  * one gateway's own sends are limited exactly and other gateways' sends are seen within
- * 100 ms.
+ * 100 ms of its next send. The flush timer runs only while something is counted and not
+ * sent: an idle gateway has no timer here (ten wake-ups a second otherwise, bench/README.md).
  */
 export class RedisUserSendLimit implements UserSendLimit {
   private lastWarn = 0;
   private readonly counts = new Map<string, Count>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private flushing = false;
+  private closed = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly perMinute: number,
     private readonly log: Logger,
-  ) {
-    this.timer = setInterval(() => void this.flush(), FLUSH_MS);
+  ) {}
+
+  /** A flush in FLUSH_MS, unless one is already due. */
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, FLUSH_MS);
     this.timer.unref();
   }
 
@@ -91,12 +100,16 @@ export class RedisUserSendLimit implements UserSendLimit {
     }
     if (c.known + c.inflight + c.pending >= this.perMinute) return (w + 1) * WINDOW_MS - now;
     c.pending++;
+    this.schedule();
     return 0;
   }
 
   /** Sends what was counted since the last flush; forgets windows that are over. */
   private async flush(now = Date.now()): Promise<void> {
-    if (this.flushing) return;
+    if (this.flushing) {
+      this.schedule();
+      return;
+    }
     const current = `:${Math.floor(now / WINDOW_MS)}`;
     const batch: [string, Count, number][] = [];
     for (const [key, c] of this.counts) {
@@ -105,6 +118,7 @@ export class RedisUserSendLimit implements UserSendLimit {
     }
     if (batch.length === 0) return;
     this.flushing = true;
+    let retry = false;
     const pipe = this.redis.pipeline();
     for (const [key, c, n] of batch) {
       c.inflight += n;
@@ -116,9 +130,10 @@ export class RedisUserSendLimit implements UserSendLimit {
       batch.forEach(([, c, n], k) => {
         c.inflight -= n;
         const [err, total] = replies[k] ?? [new Error('no reply')];
-        if (err)
+        if (err) {
           c.pending += n; // counted again at the next flush
-        else c.known = Math.max(c.known, Number(total));
+          retry = true;
+        } else c.known = Math.max(c.known, Number(total));
       });
     } catch (err) {
       // Keep counting here; Redis gets these at the first flush after it returns.
@@ -126,6 +141,7 @@ export class RedisUserSendLimit implements UserSendLimit {
         c.inflight -= n;
         c.pending += n;
       }
+      retry = true;
       if (now - this.lastWarn > 10_000) {
         this.lastWarn = now;
         this.log.warn(
@@ -136,10 +152,13 @@ export class RedisUserSendLimit implements UserSendLimit {
     } finally {
       this.flushing = false;
     }
+    // What Redis did not take goes in the next flush (what was counted meanwhile scheduled its own).
+    if (retry) this.schedule();
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.closed = true;
+    clearTimeout(this.timer);
     await this.flush().catch(() => undefined);
     this.redis.disconnect();
   }
