@@ -1,5 +1,6 @@
 import { NatterClient } from '../clients/natter.ts';
 import { ConnectionFailed, RequestFailed } from '../clients/types.ts';
+import { eachConcurrently } from './concurrently.ts';
 import { encode, newHistogram } from './histogram.ts';
 import type { StormConnectCommand, StormConnectResult } from './ipc.ts';
 
@@ -44,7 +45,6 @@ export async function stormConnect(
   const joinHist = newHistogram();
   const retried: Record<string, number> = {};
   const failed: Record<string, number> = {};
-  let next = 0;
   let connected = 0;
   let joined = 0;
   let firstError: string | undefined;
@@ -68,35 +68,28 @@ export async function stormConnect(
       }
     }
   }
-  const one = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      if (i >= c.users.length) return;
-      const u = c.users[i];
-      const t0 = performance.now();
-      const client = await withRetries('hello', () =>
-        NatterClient.connect({
-          user: u.user,
-          url: c.urls[u.node],
-          localAddress: c.localAddresses[i % c.localAddresses.length],
-          timeoutMs: c.timeoutMs,
-        }),
-      );
-      if (!client) continue;
-      helloHist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-      connected++;
-      onConnected(u.user, client);
-      if (u.join) {
-        const j0 = performance.now();
-        const ok = await withRetries('join', () => client.join(u.join as string).then(() => true));
-        if (ok) {
-          joined++;
-          joinHist.recordValue(Math.max(1, Math.round((performance.now() - j0) * 1000)));
-        }
-      }
+  await eachConcurrently(c.users, c.concurrency, async (u, i) => {
+    const t0 = performance.now();
+    const client = await withRetries('hello', () =>
+      NatterClient.connect({
+        user: u.user,
+        url: c.urls[u.node],
+        localAddress: c.localAddresses[i % c.localAddresses.length],
+        timeoutMs: c.timeoutMs,
+      }),
+    );
+    if (!client) return;
+    helloHist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+    connected++;
+    onConnected(u.user, client);
+    if (!u.join) return;
+    const j0 = performance.now();
+    const ok = await withRetries('join', () => client.join(u.join as string).then(() => true));
+    if (ok) {
+      joined++;
+      joinHist.recordValue(Math.max(1, Math.round((performance.now() - j0) * 1000)));
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, c.concurrency) }, one));
+  });
   return {
     connected,
     joined,
