@@ -80,9 +80,11 @@ export class Storm {
   async close(): Promise<void> {
     await Promise.all(
       this.procs.map((p) =>
-        Promise.race([this.ask(p, { cmd: 'close' }), new Promise((r) => setTimeout(r, 3000))]).finally(() =>
-          p.kill('SIGKILL'),
-        ),
+        // A process that is still closing its clients after 3 s is killed; its answer no longer matters.
+        Promise.race([
+          this.ask(p, { cmd: 'close' }).catch(() => undefined),
+          new Promise((r) => setTimeout(r, 3000)),
+        ]).finally(() => p.kill('SIGKILL')),
       ),
     );
   }
