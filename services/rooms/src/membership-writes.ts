@@ -48,18 +48,26 @@ export async function commitWrites(
   items: MemberWrite[],
   tx: RunTx,
 ): Promise<Settled<JoinResult | LeaveResult>[]> {
-  const order = items.map((_, i) => i);
-  order.sort((a, b) => cmp(items[a]!.room, items[b]!.room) || cmp(items[a]!.user, items[b]!.user));
+  const byRoom = new Map<string, number[]>();
+  for (const [i, item] of items.entries()) {
+    const list = byRoom.get(item.room);
+    if (list) list.push(i);
+    else byRoom.set(item.room, [i]);
+  }
+  const rooms = [...byRoom.keys()].sort(cmp);
   try {
     return await tx(`${items.length} membership changes`, async (db) => {
       const out: Settled<JoinResult | LeaveResult>[] = new Array(items.length);
-      for (const i of order) {
-        try {
-          out[i] = { ok: true, value: await write(db, items[i]!) };
-        } catch (error) {
-          if (!isRefusal(error)) throw error;
-          out[i] = { ok: false, error };
-        }
+      for (const room of rooms) {
+        const idx = byRoom.get(room)!;
+        const results = await writeRoom(
+          db,
+          room,
+          idx.map((i) => items[i]!),
+        );
+        idx.forEach((i, k) => {
+          out[i] = results[k]!;
+        });
       }
       return out;
     });
@@ -67,6 +75,100 @@ export async function commitWrites(
     if (items.length === 1 || (err instanceof NatterError && err.code === 'unavailable')) throw err;
     return oneByOne(items, (item) => tx(`${item.kind} ${item.room}`, (db) => write(db, item)));
   }
+}
+
+/**
+ * One room's writes of a batch, in their order, as if run one after another under the room's
+ * lock: the row is locked once, every item's membership, invitation and rooms-per-user count
+ * read in three statements, the decisions (and each item's `member_ver`) made in order here,
+ * and the net change written in three more. A room that does not exist yet (its first join
+ * creates it) goes item by item.
+ */
+async function writeRoom(
+  db: Db,
+  room: string,
+  group: MemberWrite[],
+): Promise<Settled<JoinResult | LeaveResult>[]> {
+  const { rows } = await db.query<{ private: boolean; member_count: number; member_ver: string }>(
+    'SELECT private, member_count, member_ver FROM rooms WHERE name = $1 FOR NO KEY UPDATE',
+    [room],
+  );
+  const r = rows[0];
+  if (!r) return eachAlone(db, group);
+  const users = [...new Set(group.map((w) => w.user))].sort(cmp);
+  const state = await db.query<{ user: string; member: boolean; invited: boolean }>(
+    `SELECT u AS "user",
+            EXISTS (SELECT 1 FROM members WHERE room = $1 AND "user" = u) AS member,
+            EXISTS (SELECT 1 FROM invites WHERE room = $1 AND "user" = u) AS invited
+       FROM unnest($2::text[]) AS u`,
+    [room, users],
+  );
+  const wasMember = new Set(state.rows.filter((x) => x.member).map((x) => x.user));
+  const invited = new Set(state.rows.filter((x) => x.invited).map((x) => x.user));
+  // The rooms-per-user counts of those who may join, under their locks (taken in user order,
+  // after the room's, like a single join).
+  const joiners = users.filter(
+    (u) => !wasMember.has(u) && group.some((w) => w.kind === 'join' && w.user === u),
+  );
+  const roomsOf = new Map<string, number>();
+  if (joiners.length) {
+    await db.query('SELECT pg_advisory_xact_lock($1, hashtext(u)) FROM unnest($2::text[]) AS u', [
+      USER_LOCK_SPACE,
+      joiners,
+    ]);
+    const counts = await db.query<{ user: string; n: number }>(
+      `SELECT u AS "user", (SELECT count(*) FROM members WHERE "user" = u)::int AS n FROM unnest($1::text[]) AS u`,
+      [joiners],
+    );
+    for (const c of counts.rows) roomsOf.set(c.user, c.n);
+  }
+  const member = new Set(wasMember);
+  const usedInvite = new Set<string>();
+  let count = r.member_count;
+  let ver = Number(r.member_ver);
+  const out: Settled<JoinResult | LeaveResult>[] = group.map((w) => {
+    if (w.kind === 'leave') {
+      if (!member.delete(w.user)) return { ok: true, value: { left: false, ver } };
+      count--;
+      return { ok: true, value: { left: true, ver: ++ver } };
+    }
+    if (member.has(w.user)) return { ok: true, value: { joined: false, created: false, ver } };
+    const mayUseInvite = invited.has(w.user) && !usedInvite.has(w.user);
+    if (r.private && !mayUseInvite) return { ok: false, error: privateRoomError(room) };
+    if (count >= w.limits.maxRoomMembers) return { ok: false, error: roomFullError(room, w.limits) };
+    const n = roomsOf.get(w.user) ?? 0;
+    if (n >= w.limits.maxRoomsPerUser) return { ok: false, error: roomsPerUserError(w.user, w.limits) };
+    roomsOf.set(w.user, n + 1);
+    if (mayUseInvite) usedInvite.add(w.user);
+    member.add(w.user);
+    count++;
+    return { ok: true, value: { joined: true, created: false, ver: ++ver } };
+  });
+  if (ver === Number(r.member_ver)) return out;
+  const added = [...member].filter((u) => !wasMember.has(u));
+  const removed = [...wasMember].filter((u) => !member.has(u));
+  await db.query(
+    `WITH used AS (DELETE FROM invites WHERE room = $1 AND "user" = ANY($2::text[])),
+          gone AS (DELETE FROM members WHERE room = $1 AND "user" = ANY($3::text[])),
+          added AS (INSERT INTO members (room, "user") SELECT $1, u FROM unnest($4::text[]) AS u)
+     UPDATE rooms SET member_count = $5, member_ver = $6 WHERE name = $1`,
+    [room, [...usedInvite], removed, added, count, ver],
+  );
+  return out;
+}
+
+/** Items one at a time (a room that does not exist yet): refusals fail alone. */
+async function eachAlone(db: Db, group: MemberWrite[]): Promise<Settled<JoinResult | LeaveResult>[]> {
+  const out: Settled<JoinResult | LeaveResult>[] = [];
+  for (const w of group) {
+    try {
+      out.push({ ok: true, value: await write(db, w) });
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      out.push({ ok: false, error });
+    }
+  }
+  return out;
 }
 
 /** A rule said no (forbidden, not_found): the item fails alone, the batch goes on. */
