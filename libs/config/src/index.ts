@@ -120,6 +120,8 @@ export interface Config {
   serviceMaxInFlight: number;
   /** Postgres connections one rooms or history instance opens at most. */
   dbPoolMax: number;
+  /** Past this many members, a room's joins and leaves are not announced to its members (`joined`/`left`). */
+  roomAnnounceMax: number;
   /**
    * `open`: anyone signs in as anyone (NATTER_AUTH=open; the single-node launcher's default).
    * `keyed`: tokens are verified with NATTER_JWT_SECRET / _PUBLIC_KEY / NATTER_JWKS_URL.
@@ -183,6 +185,7 @@ export const DEFAULTS = {
   NATTER_RECONNECT_RATE: '1000',
   NATTER_SERVICE_MAX_IN_FLIGHT: '2000',
   NATTER_DB_POOL_MAX: '10',
+  NATTER_ROOM_ANNOUNCE_MAX: '1000',
   NATTER_JWT_MAX_AGE_S: '86400',
   NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
@@ -381,6 +384,7 @@ export function loadConfig(env: Env = process.env): Config {
     reconnectRate: int(env, 'NATTER_RECONNECT_RATE', 1, 10_000_000),
     serviceMaxInFlight: int(env, 'NATTER_SERVICE_MAX_IN_FLIGHT', 1, 10_000_000),
     dbPoolMax: int(env, 'NATTER_DB_POOL_MAX', 1, 1000),
+    roomAnnounceMax: int(env, 'NATTER_ROOM_ANNOUNCE_MAX', 0, 100_000_000),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
   };

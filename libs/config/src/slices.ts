@@ -15,6 +15,7 @@ const ROOMS_KEYS = [
   'rosterCacheRooms',
   'backendProbeMs',
   'serviceMaxInFlight',
+  'roomAnnounceMax',
 ] as const;
 const HISTORY_KEYS = [
   'namespace',

@@ -182,7 +182,11 @@ export type UserEvent =
 
 export type RoomEvent =
   | { kind: 'message'; msg: MessageView; origin?: Origin }
-  | { kind: 'joined' | 'left'; room: string; user: string; ver: number }
+  /**
+   * `quiet`: the room is past NATTER_ROOM_ANNOUNCE_MAX members; gateways apply the change but do
+   * not show it to the other members (a join storm into a big room would be O(members²) frames).
+   */
+  | { kind: 'joined' | 'left'; room: string; user: string; ver: number; quiet?: boolean }
   | { kind: 'typing'; conv: string; user: string; origin?: Origin }
   | { kind: 'read'; conv: string; user: string; seq: number; origin?: Origin };
 

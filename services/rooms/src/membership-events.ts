@@ -17,11 +17,11 @@ import { emit, type Subjects } from '@natter/contracts';
 export function announceMembership(
   bus: Bus,
   s: Subjects,
-  change: { room: string; user: string; kind: 'joined' | 'left'; ver: number },
+  change: { room: string; user: string; kind: 'joined' | 'left'; ver: number; quiet?: boolean },
   trace: string,
 ): void {
-  const { room, user, kind, ver } = change;
+  const { room, user, kind, ver, quiet } = change;
   emit(bus, s, 'roomsChanged', { room, change: { user, member: kind === 'joined', ver } }, trace);
-  emit(bus, s, 'room', room, { kind, room, user, ver }, trace);
+  emit(bus, s, 'room', room, quiet ? { kind, room, user, ver, quiet } : { kind, room, user, ver }, trace);
   emit(bus, s, 'user', user, { event: { kind: 'membership', room, member: kind === 'joined', ver } }, trace);
 }

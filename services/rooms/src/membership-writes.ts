@@ -20,6 +20,8 @@ export type MemberWrite =
 export interface LeaveResult {
   left: boolean;
   ver: number;
+  /** The member count after a leave that happened. */
+  members?: number;
 }
 
 /** Runs `fn` in one transaction (PgRoomStore.tx: errors mapped, a broken connection not reused). */
@@ -130,7 +132,7 @@ async function writeRoom(
     if (w.kind === 'leave') {
       if (!member.delete(w.user)) return { ok: true, value: { left: false, ver } };
       count--;
-      return { ok: true, value: { left: true, ver: ++ver } };
+      return { ok: true, value: { left: true, ver: ++ver, members: count } };
     }
     if (member.has(w.user)) return { ok: true, value: { joined: false, created: false, ver } };
     const mayUseInvite = invited.has(w.user) && !usedInvite.has(w.user);
@@ -142,7 +144,7 @@ async function writeRoom(
     if (mayUseInvite) usedInvite.add(w.user);
     member.add(w.user);
     count++;
-    return { ok: true, value: { joined: true, created: false, ver: ++ver } };
+    return { ok: true, value: { joined: true, created: false, ver: ++ver, members: count } };
   });
   if (ver === Number(r.member_ver)) return out;
   const added = [...member].filter((u) => !wasMember.has(u));
@@ -238,7 +240,7 @@ async function joinExisting(
   if (r.private && !r.invited) throw privateRoomError(room);
   if (r.member_count >= limits.maxRoomMembers) throw roomFullError(room, limits);
   await checkRoomsPerUser(db, user, limits);
-  return { joined: true, created, ver: await addMember(db, room, user) };
+  return { joined: true, created, ...(await addMember(db, room, user)) };
 }
 
 async function leave(db: Db, room: string, user: string): Promise<LeaveResult> {
@@ -250,13 +252,13 @@ async function leave(db: Db, room: string, user: string): Promise<LeaveResult> {
   const r = rows[0];
   if (!r) throw noRoomError(room);
   if (!r.member) return { left: false, ver: Number(r.member_ver) };
-  const upd = await db.query<{ member_ver: string }>(
+  const upd = await db.query<{ member_ver: string; member_count: number }>(
     `WITH gone AS (DELETE FROM members WHERE room = $1 AND "user" = $2)
      UPDATE rooms SET member_count = member_count - 1, member_ver = member_ver + 1
-      WHERE name = $1 RETURNING member_ver`,
+      WHERE name = $1 RETURNING member_ver, member_count`,
     [room, user],
   );
-  return { left: true, ver: Number(upd.rows[0]!.member_ver) };
+  return { left: true, ver: Number(upd.rows[0]!.member_ver), members: upd.rows[0]!.member_count };
 }
 
 /** The rooms-per-user limit, under the user's advisory lock (always taken after the room's). */
@@ -270,15 +272,19 @@ export async function checkRoomsPerUser(db: Db, user: string, limits: RoomLimits
 
 /**
  * Adds the member (consuming its invitation, if any) under the room's lock, in one statement;
- * returns the room's new membership version.
+ * returns the room's new membership version and member count.
  */
-export async function addMember(db: Db, room: string, user: string): Promise<number> {
-  const { rows } = await db.query<{ member_ver: string }>(
+export async function addMember(
+  db: Db,
+  room: string,
+  user: string,
+): Promise<{ ver: number; members: number }> {
+  const { rows } = await db.query<{ member_ver: string; member_count: number }>(
     `WITH used AS (DELETE FROM invites WHERE room = $1 AND "user" = $2),
           added AS (INSERT INTO members (room, "user") VALUES ($1, $2))
      UPDATE rooms SET member_count = member_count + 1, member_ver = member_ver + 1
-      WHERE name = $1 RETURNING member_ver`,
+      WHERE name = $1 RETURNING member_ver, member_count`,
     [room, user],
   );
-  return Number(rows[0]!.member_ver);
+  return { ver: Number(rows[0]!.member_ver), members: rows[0]!.member_count };
 }

@@ -67,7 +67,7 @@ export class PgRoomStore implements RoomStore {
       );
       if (ins.rowCount !== 1) throw roomExistsError(room);
       await checkRoomsPerUser(db, user, limits);
-      return { ver: await addMember(db, room, user) };
+      return { ver: (await addMember(db, room, user)).ver };
     });
   }
 

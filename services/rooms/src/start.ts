@@ -50,6 +50,7 @@ export async function start(config: RoomsConfig, parts: RoomsParts): Promise<Run
     // answer `rooms.members` (with everyone offline) before the gateway's own call times out.
     rpc: new RpcClient(parts.bus, s, Math.max(50, Math.floor(config.requestTimeoutMs / 3))),
     limits: roomLimits(config),
+    announceMax: config.roomAnnounceMax,
   });
 
   const inFlight = new InFlight((op, outcome) => metrics?.requests.inc({ op, outcome }), {

@@ -39,6 +39,8 @@ export interface JoinResult {
   created: boolean;
   /** The room's membership version after the join (see `Membership`). */
   ver: number;
+  /** The room's member count after a join that happened (`joined: true`). */
+  members?: number;
 }
 
 /**
@@ -79,8 +81,8 @@ export interface RoomStore {
   create(room: string, user: string, isPrivate: boolean, limits?: RoomLimits): Promise<{ ver: number }>;
   /** `by` (a member, else `forbidden`) invites `user`; a no-op when `user` is a member. */
   invite(room: string, by: string, user: string): Promise<void>;
-  /** Removes `user`; `left: false` when it was not a member (not an error). */
-  leave(room: string, user: string): Promise<{ left: boolean; ver: number }>;
+  /** Removes `user`; `left: false` when it was not a member (not an error). `members`: the count after a leave. */
+  leave(room: string, user: string): Promise<{ left: boolean; ver: number; members?: number }>;
   /**
    * Whether each user is a member of each room, with the room's membership version, in the
    * order asked; a room that does not exist answers `{ member: false, ver: 0 }`.

@@ -110,18 +110,18 @@ describe('PgRoomStore group commit of joins and leaves', () => {
     const v = (i: number) =>
       results[i].status === 'fulfilled' ? results[i].value : results[i].reason.message;
     // gc-private was at ver 1 (the owner): inv1 2, inv2 3, inv1 leaves 4.
-    expect(v(0)).toEqual({ joined: true, created: false, ver: 2 });
+    expect(v(0)).toEqual({ joined: true, created: false, ver: 2, members: 2 });
     expect(v(1)).toMatch(/without an invitation/);
-    expect(v(2)).toEqual({ joined: true, created: false, ver: 3 });
-    expect(v(3)).toEqual({ left: true, ver: 4 });
+    expect(v(2)).toEqual({ joined: true, created: false, ver: 3, members: 3 });
+    expect(v(3)).toEqual({ left: true, ver: 4, members: 2 });
     expect(v(4)).toMatch(/without an invitation/);
     // gc-open was at ver 1 (first): a 2, a again no change, b 3, c 4, d refused (4 members), first leaves 5.
-    expect(v(5)).toEqual({ joined: true, created: false, ver: 2 });
+    expect(v(5)).toEqual({ joined: true, created: false, ver: 2, members: 2 });
     expect(v(6)).toEqual({ joined: false, created: false, ver: 2 });
-    expect(v(7)).toEqual({ joined: true, created: false, ver: 3 });
-    expect(v(8)).toEqual({ joined: true, created: false, ver: 4 });
+    expect(v(7)).toEqual({ joined: true, created: false, ver: 3, members: 3 });
+    expect(v(8)).toEqual({ joined: true, created: false, ver: 4, members: 4 });
     expect(v(9)).toMatch(/members-per-room limit/);
-    expect(v(10)).toEqual({ left: true, ver: 5 });
+    expect(v(10)).toEqual({ left: true, ver: 5, members: 3 });
     expect(v(11)).toEqual({ left: false, ver: 5 });
     expect(v(12)).toMatch(/does not exist/);
     expect(await grouped.roster('gc-private')).toEqual({

@@ -268,6 +268,24 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     );
   });
 
+  it('marks joins and leaves of a room past NATTER_ROOM_ANNOUNCE_MAX quiet, and only those', async () => {
+    await boot({ NATTER_ROOM_ANNOUNCE_MAX: '2' });
+    for (const user of ['alice', 'bob', 'carol']) await rpc.call('rooms.join', { v: 1, user, room: 'big' });
+    await rpc.call('rooms.leave', { v: 1, user: 'carol', room: 'big' });
+    await rpc.call('rooms.leave', { v: 1, user: 'bob', room: 'big' });
+    await eventually(() => expect(events.filter((e) => e.subject === s.room('big'))).toHaveLength(5));
+    const quiet = events
+      .filter((e) => e.subject === s.room('big'))
+      .map((e) => {
+        const b = e.body as { kind: string; user: string; quiet?: boolean };
+        return `${b.kind} ${b.user}${b.quiet ? ' quiet' : ''}`;
+      });
+    // 1 and 2 members: announced; 3: quiet; carol leaves (2 left): announced; bob (1): announced.
+    expect(quiet).toEqual(['joined alice', 'joined bob', 'joined carol quiet', 'left carol', 'left bob']);
+    // The membership route to the user's own sessions is never quiet.
+    expect(events.filter((e) => e.subject === s.user('carol'))).toHaveLength(2);
+  });
+
   it('enforces the configured limits with forbidden', async () => {
     await boot({ NATTER_MAX_ROOMS_PER_USER: '1', NATTER_MAX_ROOM_MEMBERS: '2' });
     await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'one' });
