@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { freePort, type ProcHandle, startProcess } from '@natter/testkit';
+import { freePort, type ProcHandle, startProcess, waitFor } from '@natter/testkit';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, JWT_SECRET, startCluster } from './helpers/cluster.ts';
@@ -120,6 +120,42 @@ describe('open mode must be asked for', () => {
         readyUrl: `http://127.0.0.1:${port}/readyz`,
       });
       expect(node.logs()).toMatch(/OPEN MODE\. Anyone can sign in as anyone/);
+    } finally {
+      await node?.kill('SIGTERM');
+    }
+  });
+});
+
+describe('a first start of single-node mode', () => {
+  it('prints the start banner and no warning (the open-mode notice is the banner, at info in the log)', async () => {
+    const port = await freePort();
+    let node: ProcHandle | undefined;
+    try {
+      node = await startProcess({
+        name: 'first-start',
+        entry: 'services/natter/src/main.ts',
+        env: {
+          PORT: String(port),
+          DATABASE_URL: await cluster.pg.createDatabase(),
+          LOG_LEVEL: 'info',
+          NATTER_JWT_SECRET: '',
+          NATTER_API_KEY: '',
+          NATS_URL: '',
+          REDIS_URL: '',
+        },
+        readyUrl: `http://127.0.0.1:${port}/readyz`,
+      });
+      const started = node;
+      await waitFor(() => started.logs().includes('"msg":"natter is up'), { what: 'the up line' });
+      const logs = started.logs();
+      expect(logs).toMatch(/natter is up: http:\/\/localhost:\d+\n/);
+      expect(logs).toMatch(/auth +open mode/);
+      expect(logs).toMatch(/server API +off/);
+      expect(logs).toMatch(/serving the web client from|serving no web client/);
+      const lines = logs.split('\n').filter((l) => l.startsWith('{'));
+      expect(lines.length).toBeGreaterThan(5);
+      const warnings = lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
+      expect(warnings).toEqual([]);
     } finally {
       await node?.kill('SIGTERM');
     }

@@ -107,6 +107,52 @@ describe('a lost live delivery is repaired without a further message', () => {
   });
 });
 
+describe('changes are delivered in ver order, and a lost one is repaired by ver', () => {
+  const changes = (c: RawClient, conv: string) =>
+    c.events.filter((f) => f.conv === conv && f.ev !== 'message').map((f) => [f.ev, f.seq, f.ver]);
+
+  it('an edit the bus dropped reaches the members with the next position check, as the message’s state', async () => {
+    const lia = await c.hello(0, 'lia');
+    const max = await c.hello(1, 'max');
+    const max3 = await c.hello(2, 'max');
+    for (const s of [lia, max]) await s.ok('join', { room: 'lossy-edit' });
+    await max3.waitEvent((f) => f.ev === 'joined' && f.room === 'lossy-edit' && f.user === 'max');
+    await lia.ok('send', { to: 'room:lossy-edit', cid: 'le-1', text: 'helo' });
+    await max.waitMessages('room:lossy-edit', 1);
+    c.historyBus.drop((subject) => subject.includes('.room.'));
+    await lia.ok('edit', { conv: 'room:lossy-edit', seq: 1, text: 'hello' });
+    c.historyBus.heal();
+    for (const s of [max, max3]) {
+      const u = await s.waitEvent((f) => f.ev === 'update' && f.conv === 'room:lossy-edit', 5000);
+      expect(u).toMatchObject({ seq: 1, ver: 2, message: { text: 'hello', edited: expect.any(String) } });
+    }
+    await lia.ok('react', { conv: 'room:lossy-edit', seq: 1, emoji: '👍' });
+    for (const s of [max, max3]) {
+      await s.waitEvent((f) => f.ev === 'reaction' && f.conv === 'room:lossy-edit');
+      expect(changes(s, 'room:lossy-edit')).toEqual([
+        ['update', 1, 2],
+        ['reaction', 1, 3],
+      ]);
+    }
+  });
+
+  it('a lost DM delete revealed by the next change goes out before it', async () => {
+    const ned = await c.hello(0, 'ned');
+    const ola = await c.hello(1, 'ola');
+    for (let i = 1; i <= 2; i++) await ned.ok('send', { to: 'user:ola', cid: `nd-${i}`, text: `${i}` });
+    await ola.waitMessages('dm:ned:ola', 2);
+    c.historyBus.drop((subject) => subject.includes('.user.'));
+    await ned.ok('delete', { conv: 'dm:ned:ola', seq: 1 });
+    c.historyBus.heal();
+    await ned.ok('react', { conv: 'dm:ned:ola', seq: 2, emoji: '🎉' });
+    await ola.waitEvent((f) => f.ev === 'reaction' && f.conv === 'dm:ned:ola');
+    expect(changes(ola, 'dm:ned:ola')).toEqual([
+      ['delete', 1, 3],
+      ['reaction', 2, 4],
+    ]);
+  });
+});
+
 describe('nobody where they don’t belong, across three gateways', () => {
   it('an uninvited user spamming join on each gateway gets nothing of a private room', async () => {
     const owner = await c.hello(0, 'olive');

@@ -122,6 +122,7 @@ describe.skipIf(!NGINX)('a chat through nginx in front of two gateways', () => {
     expect(((await res.json()) as { convs: unknown[] }).convs).toContainEqual({
       conv: 'dm:alice:bob',
       seq: 10,
+      ver: 10,
       // bob wrote seq 10, and a sender has read what it wrote.
       read: 10,
     });

@@ -112,6 +112,8 @@ describe('the OpenAPI document', () => {
     const { body } = await call('GET', '/v1/openapi.json', '/v1/openapi.json');
     expect(body).toEqual(JSON.parse(JSON.stringify(openapiDocument())));
     expect(doc.openapi).toBe('3.1.0');
+    // Its WebSocket sibling (test/asyncapi.int.test.ts checks frames against it).
+    expect((await call('GET', '/v1/asyncapi.json', '/v1/asyncapi.json')).body.asyncapi).toBe('3.0.0');
     // Every schema in it compiles (every $ref resolves).
     for (const name of Object.keys(doc.components.schemas)) {
       expect(ajv.getSchema(`api${pointer('components', 'schemas', name)}`), name).toBeDefined();
@@ -136,7 +138,7 @@ describe('the OpenAPI document', () => {
     const convs = await call('GET', '/v1/conversations', '/v1/conversations', {
       headers: await auth('alice'),
     });
-    expect(convs.body.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 2, read: 1 });
+    expect(convs.body.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 2, ver: 2, read: 1 });
     await call('GET', '/v1/conversations', '/v1/conversations');
     const t = '/v1/conversations/{conv}/messages';
     const page = await call(

@@ -192,7 +192,7 @@ describe('typing, read markers and presence', () => {
     const convs = await fetch(`${cluster.gateways[0].http}/v1/conversations`, {
       headers: { authorization: `Bearer ${await token('ann')}` },
     }).then((x) => x.json());
-    expect(convs.convs).toContainEqual({ conv: 'room:lounge', seq: 1, read: 1 });
+    expect(convs.convs).toContainEqual({ conv: 'room:lounge', seq: 1, ver: 1, read: 1 });
 
     const d = await ben.ok('send', { to: 'user:ann', cid: 'dm-1', text: 'psst' });
     await ann.waitMessages('dm:ann:ben', 1);
@@ -244,7 +244,7 @@ describe('resume and the server API', () => {
     const back = await hello(0, 'rx', { since: { 'room:replay': 3 } });
     expect(seqs(back.client.messages('room:replay'))).toEqual([4, 5, 6, 7, 8]);
     expect(back.client.events.at(-1)?.ev).toBe('synced');
-    expect(back.hello.convs).toContainEqual({ conv: 'room:replay', seq: 8, read: 0 });
+    expect(back.hello.convs).toContainEqual({ conv: 'room:replay', seq: 8, ver: 8, read: 0 });
     back.client.close();
 
     // 600 more while away: a gap for the oldest 100, then the newest 500.

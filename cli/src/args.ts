@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Target } from '@natter/client';
 import { isUser, parseConv, parseTarget } from '@natter/protocol';
 import { type CommandName, isCommand } from './commands.ts';
+import { parseToken, type TokenInvocation } from './token-args.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Where and as whom to connect; flags win over NATTER_URL / NATTER_USER / NATTER_TOKEN. */
@@ -48,7 +49,8 @@ export type Invocation =
       last?: number;
       join: boolean;
       json: boolean;
-    };
+    }
+  | TokenInvocation;
 
 export type Env = Record<string, string | undefined>;
 
@@ -78,7 +80,7 @@ export function parseInvocation(argv: string[], env: Env = {}): Invocation {
     return { command: 'help', topic };
   }
   if (!isCommand(first)) {
-    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: connect, send, tail)`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: connect, send, tail, token)`);
   }
   switch (first) {
     case 'connect':
@@ -87,6 +89,8 @@ export function parseInvocation(argv: string[], env: Env = {}): Invocation {
       return parseSend(rest, env);
     case 'tail':
       return parseTail(rest, env);
+    case 'token':
+      return parseToken(rest, env);
   }
 }
 

@@ -17,6 +17,7 @@ Usage:
   natter send --to <target> [options] [text]   send one message (text from stdin if absent;
                                                --file to attach images or voice)
   natter tail <conversation> [options]         print messages as they arrive
+  natter token --user <name> [--key <file>]    sign a development token (NATTER_JWT_SECRET, --open)
   natter help <command>                        help on one command
   natter --version
 
@@ -65,6 +66,26 @@ Prints the messages of one conversation as they arrive, one per line
 Notices (reconnecting, errors) go to stderr.
 
 ${CONNECTION}`,
+  token: `Usage: natter token --user <name> [--key <file> | --open] [--ttl <time>] [--aud <aud>] [--iss <iss>] [--kid <kid>] [--json]
+
+Prints a signed token (JWT) for <name>, for development and scripts, the way an app's
+backend signs them (docs/auth.md): sub, iat, exp, and aud/iss when given.
+
+  -u, --user <name>  the token's sub: the user it signs in as (required)
+  --open             sign for an open-mode server (npm start, NATTER_AUTH=open): with the
+                     key its namespace derives (NATTER_NAMESPACE, default natter)
+  -k, --key <file>   sign with this key instead of NATTER_JWT_SECRET: a PEM private key
+                     (RSA: RS256, P-256: ES256), a private JWK (its kid goes in the
+                     header), or a file holding an HS256 secret (32+ bytes)
+  --ttl <time>       lifetime: seconds, or 30m, 12h, 7d (default 1h; the gateway accepts
+                     at most NATTER_JWT_MAX_AGE_S, 24h by default)
+  --aud <aud>        the aud claim (default NATTER_JWT_AUDIENCE)
+  --iss <iss>        the iss claim (default NATTER_JWT_ISSUER)
+  --kid <kid>        the key id header, for a gateway with a JWKS (NATTER_JWKS_URL)
+  --json             print {"token","user","alg","exp"}
+
+  TOKEN=$(npm run -s natter -- token --user alice)   # with NATTER_JWT_SECRET exported
+  npm run natter -- connect --token "$TOKEN"`,
 };
 
 /** The help for `topic`, or the general help. */

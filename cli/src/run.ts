@@ -23,6 +23,8 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
         return await (await import('./commands/send.ts')).runSend(inv, io);
       case 'tail':
         return await (await import('./commands/tail.ts')).runTail(inv, io);
+      case 'token':
+        return await (await import('./commands/token.ts')).runToken(inv, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -57,7 +57,7 @@ describe('escapeControls', () => {
 
 describe('formatMessage', () => {
   const plain = createStyle(false);
-  const m = { conv: 'room:general', seq: 3, mid: 'm_1', ts: '2026-11-21T23:10:00.123Z' };
+  const m = { conv: 'room:general', seq: 3, ver: 3, mid: 'm_1', ts: '2026-11-21T23:10:00.123Z' };
 
   it('prints time, sender and escaped text, one line unless multiline', () => {
     const line = formatMessage({ ...m, from: 'bob', text: 'x\u001b[2Jy\nz' }, { style: plain });

@@ -174,7 +174,9 @@ const PARAMS: { [O in Op]: fc.Arbitrary<Record<string, unknown>> } = {
       user,
       token: anyString,
       device: fc.constantFrom('web', 'ios', ''),
-      since: fc.dictionary(conv, fc.nat(50), { maxKeys: 3 }),
+      since: fc.dictionary(conv, fc.oneof(fc.nat(50), fc.record({ seq: fc.nat(50), ver: fc.nat(80) })), {
+        maxKeys: 3,
+      }),
     },
     { requiredKeys: [] },
   ),
@@ -185,6 +187,7 @@ const PARAMS: { [O in Op]: fc.Arbitrary<Record<string, unknown>> } = {
       cid: fc.string({ minLength: 1, maxLength: 64 }),
       text,
       attachments: fc.array(attachment, { maxLength: 3 }),
+      reply: seq,
     },
     { requiredKeys: ['to', 'cid'] },
   ),
@@ -206,13 +209,20 @@ const PARAMS: { [O in Op]: fc.Arbitrary<Record<string, unknown>> } = {
   typing: fc.record({ to }),
   read: fc.record({ conv, seq }),
   ping: fc.constant({}),
+  edit: fc.record({ conv, seq, text }, { requiredKeys: ['conv', 'seq'] }),
+  delete: fc.record({ conv, seq }),
+  react: fc.record({ conv, seq, emoji: anyString }, { requiredKeys: ['conv', 'seq'] }),
+  unreact: fc.record({ conv, seq, emoji: anyString }, { requiredKeys: ['conv', 'seq'] }),
+  pin: fc.record({ conv, seq }),
+  unpin: fc.record({ conv, seq }),
+  pins: fc.record({ conv }),
 };
 
 /** Every field each op reads: the ones a wrong-type frame replaces. */
 const FIELDS: { [O in Op]: string[] } = {
   hello: ['token', 'user', 'device', 'since'],
   refresh: ['token'],
-  send: ['to', 'cid', 'text', 'attachments'],
+  send: ['to', 'cid', 'text', 'attachments', 'reply'],
   join: ['room'],
   create: ['room', 'private'],
   invite: ['room', 'user'],
@@ -225,6 +235,13 @@ const FIELDS: { [O in Op]: string[] } = {
   typing: ['to'],
   read: ['conv', 'seq'],
   ping: [],
+  edit: ['conv', 'seq', 'text'],
+  delete: ['conv', 'seq'],
+  react: ['conv', 'seq', 'emoji'],
+  unreact: ['conv', 'seq', 'emoji'],
+  pin: ['conv', 'seq'],
+  unpin: ['conv', 'seq'],
+  pins: ['conv'],
 };
 
 const op = fc.constantFrom(...OPS);

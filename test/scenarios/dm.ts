@@ -96,7 +96,7 @@ export function dmScenario(start: () => Promise<DmTarget>) {
       const http = cluster.gateways[1].http;
       const auth = { authorization: `Bearer ${await token('bob')}` };
       const convs = await (await fetch(`${http}/v1/conversations`, { headers: auth })).json();
-      expect(convs.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 3, read: 2 });
+      expect(convs.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 3, ver: 3, read: 2 });
       const res = await fetch(
         `${http}/v1/conversations/${encodeURIComponent('dm:alice:bob')}/messages?limit=2`,
         {
@@ -117,7 +117,7 @@ export function dmScenario(start: () => Promise<DmTarget>) {
 
     it('lists the DM in hello for a new session', async () => {
       const { hello: h } = await hello(0, 'alice');
-      expect(h.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 3, read: 3 });
+      expect(h.convs).toContainEqual({ conv: 'dm:alice:bob', seq: 3, ver: 3, read: 3 });
       expect(h.user).toBe('alice');
       if (cluster.gateways[0].id) expect(h.gateway).toBe(cluster.gateways[0].id);
     });

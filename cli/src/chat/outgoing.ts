@@ -36,6 +36,7 @@ export class Outgoing {
     const mine: MessageView = {
       conv: here.conv,
       seq: 0,
+      ver: 0,
       mid: '',
       from: ctx.me,
       ts: new Date().toISOString(),

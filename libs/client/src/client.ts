@@ -1,4 +1,12 @@
-import type { HelloResult, HistoryResult, PresenceView, RoomView, SendResult } from '@natter/protocol';
+import type {
+  HelloResult,
+  HistoryResult,
+  MessageView,
+  PresenceView,
+  Results,
+  RoomView,
+  SendResult,
+} from '@natter/protocol';
 import { newCid } from './cid.ts';
 import type { Listener } from './emitter.ts';
 import { Emitter } from './emitter.ts';
@@ -160,7 +168,44 @@ export class NatterClient {
     const params: OpParams<'send'> = { to, cid: body.cid ?? newCid() };
     if (body.text !== undefined) params.text = body.text;
     if (body.attachments !== undefined) params.attachments = body.attachments;
+    if (body.reply !== undefined) params.reply = body.reply;
     return this.outbox.add(params);
+  }
+
+  // Lifecycle (protocol 1.1): each resolves after the change is stored; retrying one is
+  // safe (the same edit, react or pin again changes nothing). `change` events bring
+  // other sessions' changes, in `ver` order per conversation.
+
+  /** Replaces the text of your own message. */
+  edit(conv: string, seq: number, text: string, options?: RequestOptions): Promise<Results['edit']> {
+    return this.request('edit', { conv, seq, text }, options);
+  }
+
+  /** Deletes a message (yours, or any as the room's owner); `{}` when it already was. */
+  delete(conv: string, seq: number, options?: RequestOptions): Promise<Results['delete']> {
+    return this.request('delete', { conv, seq }, options);
+  }
+
+  /** Adds your reaction; resolves with the conversation's `ver` after it. */
+  async react(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
+    return (await this.request('react', { conv, seq, emoji }, options)).ver;
+  }
+
+  async unreact(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
+    return (await this.request('unreact', { conv, seq, emoji }, options)).ver;
+  }
+
+  async pin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
+    return (await this.request('pin', { conv, seq }, options)).ver;
+  }
+
+  async unpin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
+    return (await this.request('unpin', { conv, seq }, options)).ver;
+  }
+
+  /** The pinned messages of a conversation, newest pin first. */
+  async pins(conv: string, options?: RequestOptions): Promise<MessageView[]> {
+    return (await this.request('pins', { conv }, options)).pins;
   }
 
   /** Joins a room (creating it, public, if it does not exist). */

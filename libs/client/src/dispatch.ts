@@ -39,6 +39,16 @@ export function dispatchEvent(
     case 'gap':
       events.emit('gap', fields as unknown as ClientEvents['gap']);
       return;
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'pin':
+    case 'update':
+      events.emit('change', frame as unknown as ClientEvents['change']);
+      return;
+    case 'refetch':
+      events.emit('refetch', fields as unknown as ClientEvents['refetch']);
+      return;
     case 'synced':
       events.emit('synced', undefined);
       return;

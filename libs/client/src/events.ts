@@ -1,4 +1,4 @@
-import type { HelloResult, MessageView, PresenceView } from '@natter/protocol';
+import type { ChangeEvent, HelloResult, MessageView, PresenceView } from '@natter/protocol';
 import type { NatterClientError } from './errors.ts';
 import type { Target } from './targets.ts';
 
@@ -63,6 +63,14 @@ export interface ClientEvents {
   /** A new message, each `seq` once and in order per conversation (duplicates after a reconnect are dropped). */
   message: MessageView;
   gap: GapEvent;
+  /**
+   * A change of a stored message (protocol 1.1: `edit`, `delete`, `reaction`, `pin`, or
+   * `update` with its whole state), in `ver` order per conversation. Apply it only if its
+   * `ver` is above the `ver` of the message you have.
+   */
+  change: ChangeEvent;
+  /** Too much changed while away: re-read the history you show of `conv`. */
+  refetch: { conv: string; ver: number };
   /** Replay after a (re)connect is complete: the client is up to date. */
   synced: undefined;
   joined: MembershipEvent;

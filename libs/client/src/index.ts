@@ -1,11 +1,14 @@
 // The public surface of @natter/client. Browser-safe: no node: imports anywhere below.
 export type {
   Attachment,
+  ChangeEvent,
   ConvSummary,
   HelloResult,
   HistoryResult,
   MessageView,
   PresenceView,
+  ReactionView,
+  ReplyView,
   Results,
   RoomView,
   SendResult,

@@ -1,4 +1,12 @@
-import type { Attachment, EmptyResult, JoinResult, Op, PresenceView, Results } from '@natter/protocol';
+import type {
+  Attachment,
+  EmptyResult,
+  JoinResult,
+  Op,
+  PresenceView,
+  Requests,
+  Results,
+} from '@natter/protocol';
 import type { Target } from './targets.ts';
 
 export type { EmptyResult, JoinResult };
@@ -13,6 +21,8 @@ export type MemberView = PresenceView;
 export interface SendBody {
   text?: string;
   attachments?: Attachment[];
+  /** The `seq` of the message of the same conversation this one answers (protocol 1.1). */
+  reply?: number;
   /** Your own id for this send (1-64 chars); generated when absent. Retries reuse it. */
   cid?: string;
 }
@@ -40,7 +50,15 @@ export interface RoomsOptions {
 interface Params {
   hello: { token?: string; user?: string; device?: string; since?: Record<string, number> };
   refresh: { token: string };
-  send: { to: Target; cid: string; text?: string; attachments?: Attachment[] };
+  send: { to: Target; cid: string; text?: string; attachments?: Attachment[]; reply?: number };
+  // The lifecycle ops (1.1) take exactly what the server takes.
+  edit: Requests['edit'];
+  delete: Requests['delete'];
+  react: Requests['react'];
+  unreact: Requests['unreact'];
+  pin: Requests['pin'];
+  unpin: Requests['unpin'];
+  pins: Requests['pins'];
   join: { room: string };
   create: { room: string; private?: boolean };
   invite: { room: string; user: string };

@@ -199,6 +199,18 @@ describe('session', () => {
     await synced;
   });
 
+  it('emits lifecycle changes and refetch (protocol 1.1) as the server sent them', async () => {
+    const client = makeClient();
+    await client.connect();
+    const change = nextEvent(client, 'change');
+    const refetch = nextEvent(client, 'refetch');
+    const edit = { ev: 'edit', conv: 'room:general', seq: 3, ver: 9, text: 'x', edited: 't', by: 'bob' };
+    server.push(edit);
+    server.push({ ev: 'refetch', conv: 'room:general', ver: 700 });
+    expect(await change).toEqual(edit);
+    expect(await refetch).toEqual({ conv: 'room:general', ver: 700 });
+  });
+
   it('watches again after a reconnect and reports presence', async () => {
     const client = makeClient();
     await client.connect();

@@ -1,3 +1,4 @@
+import path from 'node:path';
 /**
  * Configuration from the environment, parsed once at start. Every default lives in
  * DEFAULTS below (and in docs/configuration.md, which test/config-docs.test.ts keeps in
@@ -23,6 +24,10 @@ export interface Config {
   metricsToken: string | undefined;
   gatewayId: string | undefined;
   logLevel: string;
+  /** `pretty` (for people) or `json` (for log shippers); undefined: pretty on a terminal, else JSON. */
+  logFormat: 'pretty' | 'json' | undefined;
+  /** NATTER_WEB_DIR, absolute: relative to the directory the command ran in (INIT_CWD under npm). */
+  webDir: string | undefined;
   /** Bus request timeout; a request that takes longer answers `unavailable`. */
   requestTimeoutMs: number;
   /** How often a gateway announces itself to presence; it is dead after 3 missed. */
@@ -130,6 +135,8 @@ export interface Config {
   authMode: 'open' | 'keyed' | undefined;
   /** Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in seconds. */
   jwtMaxAgeSec: number;
+  /** How long after sending its author may edit a message, in seconds; 0: any time. */
+  editWindowSec: number;
 }
 
 /** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
@@ -137,6 +144,7 @@ export const MIN_JWT_SECRET_BYTES = 32;
 
 export const DEFAULTS = {
   PORT: '8080',
+  NATTER_EDIT_WINDOW_S: '0',
   DATA_DIR: './data',
   NATTER_NAMESPACE: 'natter',
   LOG_LEVEL: 'info',
@@ -317,6 +325,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} is not a pino level`);
   }
+  const logFormat = str(env, 'LOG_FORMAT');
+  if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new ConfigError(`LOG_FORMAT=${JSON.stringify(logFormat)} must be pretty or json`);
+  }
   return {
     port: optionalPort(env, 'PORT') ?? Number(DEFAULTS.PORT),
     httpPort: optionalPort(env, 'HTTP_PORT'),
@@ -331,6 +343,8 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: bearerSecret('NATTER_METRICS_TOKEN', str(env, 'NATTER_METRICS_TOKEN')),
     gatewayId,
     logLevel,
+    logFormat,
+    webDir: webDir(str(env, 'NATTER_WEB_DIR'), str(env, 'INIT_CWD')),
     requestTimeoutMs: int(env, 'NATTER_REQUEST_TIMEOUT_MS', 50, 120_000),
     gatewayHeartbeatMs: int(env, 'NATTER_GATEWAY_HEARTBEAT_MS', 100, 60_000),
     heartbeatSec: int(env, 'NATTER_HEARTBEAT_SEC', 1, 3600),
@@ -387,6 +401,7 @@ export function loadConfig(env: Env = process.env): Config {
     roomAnnounceMax: int(env, 'NATTER_ROOM_ANNOUNCE_MAX', 0, 100_000_000),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
+    editWindowSec: int(env, 'NATTER_EDIT_WINDOW_S', 0, 10 * 365 * 86400),
   };
 }
 
@@ -395,6 +410,14 @@ export function loadConfig(env: Env = process.env): Config {
  * (or `keyed`). A key shorter than MIN_JWT_SECRET_BYTES, or open mode beside a key, is a
  * configuration error, not a guess.
  */
+/**
+ * `npm run start -w @natter/gateway` runs in the package's folder; npm says in INIT_CWD where
+ * the person typed it, and that is what a relative NATTER_WEB_DIR means.
+ */
+function webDir(given: string | undefined, initCwd: string | undefined): string | undefined {
+  return given === undefined ? undefined : path.resolve(initCwd ?? process.cwd(), given);
+}
+
 function authMode(env: Env): Config['authMode'] {
   const auth = str(env, 'NATTER_AUTH');
   if (auth !== undefined && auth !== 'open' && auth !== 'keyed') {

@@ -21,6 +21,7 @@ const HISTORY_KEYS = [
   'namespace',
   'requestTimeoutMs',
   'maxTextChars',
+  'editWindowSec',
   'uploadOrphanHours',
   'uploadSweepIntervalMs',
   'rosterTtlMs',

@@ -1,5 +1,6 @@
 import type {
   Attachment,
+  ChangeEvent,
   ConvSummary,
   HistoryResult,
   MessageView,
@@ -36,11 +37,74 @@ export interface SendRequest {
   cid: string;
   text?: string;
   attachments?: Attachment[];
+  /** The `seq` of the message of the same conversation this one answers. */
+  reply?: number;
   origin?: Origin;
   /** Server API (POST /v1/messages): no membership check. */
   system?: boolean;
 }
-export type SendReply = SendResult & { duplicate?: boolean };
+export type SendReply = SendResult & { ver: number; duplicate?: boolean };
+
+/** A change of one stored message (PROTOCOL 1.1 "Message lifecycle"), by `user`. */
+export type ChangeOp =
+  | { op: 'edit'; text: string }
+  | { op: 'delete' }
+  | { op: 'react' | 'unreact'; emoji: string }
+  | { op: 'pin' | 'unpin' };
+
+export type ChangeRequest = {
+  v: PayloadVersion;
+  user: string;
+  conv: string;
+  seq: number;
+  origin?: Origin;
+} & ChangeOp;
+
+/**
+ * Answered after the commit. `ver`: the change's version, or for a change that changed
+ * nothing the message's current one (`changed: false`: no event was sent). `edited` for an
+ * edit; a delete of a tombstone answers `{ ver: 0, changed: false, gone: true }`.
+ */
+export interface ChangeReply {
+  ver: number;
+  changed: boolean;
+  edited?: string;
+  gone?: boolean;
+}
+
+/**
+ * The current state of every message of `conv` whose `ver` is above `after`, in `ver`
+ * order (at most `limit`, 1..500); with `maxSeq`, only those with `seq` at most `maxSeq` or
+ * above `newAfter` (the `since` replay: changes of what the client has, and the newest
+ * messages it has not; none above when `newAfter` is absent). `ver` is the
+ * conversation's latest in the same snapshot: once a page comes back with `more: false`,
+ * the reader has every change up to it. `fresh`: the message was created after `after`
+ * (new to a reader who had `after`), else it is a change of one the reader had. With
+ * `user`, only for a conversation the user is in; without, a gateway's own gap fill.
+ */
+export interface ChangesRequest {
+  v: PayloadVersion;
+  user?: string;
+  conv: string;
+  after: number;
+  maxSeq?: number;
+  newAfter?: number;
+  limit?: number;
+}
+export interface ChangesReply {
+  changes: { msg: MessageView; fresh: boolean }[];
+  ver: number;
+  more: boolean;
+}
+
+export interface PinsRequest {
+  v: PayloadVersion;
+  user: string;
+  conv: string;
+}
+export interface PinsReply {
+  pins: MessageView[];
+}
 
 export interface HistoryQueryRequest {
   v: PayloadVersion;
@@ -90,7 +154,7 @@ export interface PositionsRequest {
   rooms: string[];
 }
 export interface PositionsReply {
-  positions: { conv: string; seq: number }[];
+  positions: { conv: string; seq: number; ver: number }[];
 }
 
 export interface ReadRequest {
@@ -172,6 +236,8 @@ export interface UserDelivery {
  */
 export type UserEvent =
   | { kind: 'message'; msg: MessageView }
+  /** A change of a stored DM, as its users' sessions receive it. */
+  | { kind: 'change'; change: ChangeEvent }
   | { kind: 'typing'; conv: string; user: string }
   | { kind: 'read'; conv: string; user: string; seq: number }
   /**
@@ -182,6 +248,7 @@ export type UserEvent =
 
 export type RoomEvent =
   | { kind: 'message'; msg: MessageView; origin?: Origin }
+  | { kind: 'change'; change: ChangeEvent; origin?: Origin }
   /**
    * `quiet`: the room is past NATTER_ROOM_ANNOUNCE_MAX members; gateways apply the change but do
    * not show it to the other members (a join storm into a big room would be O(members²) frames).
@@ -278,6 +345,8 @@ export interface RoomRosterReply {
   exists: boolean;
   private: boolean;
   members: string[];
+  /** The room's owner (until roles land: its creator); absent when the room does not exist. */
+  owner?: string;
 }
 export interface RoomsChangedEvent {
   room: string;
@@ -296,6 +365,9 @@ export interface Rpc {
   historyConvs: [ConvsRequest, ConvsReply];
   historyConvsMany: [ConvsManyRequest, ConvsManyReply];
   historyRead: [ReadRequest, ReadReply];
+  historyChange: [ChangeRequest, ChangeReply];
+  historyChanges: [ChangesRequest, ChangesReply];
+  historyPins: [PinsRequest, PinsReply];
   presenceConnect: [ConnectRequest, ConnectReply];
   presenceQuery: [PresenceQueryRequest, PresenceQueryReply];
   'rooms.join': [RoomJoinRequest, RoomJoinReply];

@@ -30,6 +30,11 @@ export function subjects(ns: string) {
     historyConvs: `${ns}.history.convs`,
     historyConvsMany: `${ns}.history.convsMany`,
     historyRead: `${ns}.history.read`,
+    /** request, queue `history`: edit, delete, react, unreact, pin, unpin a stored message. */
+    historyChange: `${ns}.history.change`,
+    /** request, queue `history`: the changes of a conversation after a `ver`. */
+    historyChanges: `${ns}.history.changes`,
+    historyPins: `${ns}.history.pins`,
     /** event, every gateway every few seconds (queue `presence`). */
     gwHeartbeat: `${ns}.gw.heartbeat`,
     /** event to every gateway: the presence service lost its state; re-announce sessions. */

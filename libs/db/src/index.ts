@@ -1,6 +1,7 @@
 export { isConnectionError } from './connection-error.ts';
 export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './embedded.ts';
 export { startEmbeddedPostgres } from './embedded.ts';
+export { ensureDatabase } from './ensure-database.ts';
 export { EmbeddedPostgresError, MigrationError } from './errors.ts';
 export type { MigrateOptions } from './migrate.ts';
 export { lockValueFor, migrate } from './migrate.ts';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '@natter/log';
 import { runner } from 'node-pg-migrate';
+import { ensureDatabase } from './ensure-database.ts';
 import { MigrationError } from './errors.ts';
 
 export interface MigrateOptions {
@@ -24,11 +25,13 @@ const IGNORE_NON_SQL = '\\..*|.*(?<!\\.sql)';
  * advisory lock derived from `table`, so exactly one applies and the others then find nothing
  * to do. Services sharing a database use different tables, hence different locks, and never
  * block each other. Throws MigrationError (with `cause`) when the database is unreachable or
- * a migration fails; a failed batch is rolled back whole.
+ * a migration fails; a failed batch is rolled back whole. A database that does not exist
+ * yet is created first (ensureDatabase).
  */
 export async function migrate(opts: MigrateOptions): Promise<void> {
   const dir = path.resolve(opts.dir);
   const log = opts.log;
+  await ensureDatabase(opts.databaseUrl, log);
   try {
     const applied = await runner({
       databaseUrl: { connectionString: opts.databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },

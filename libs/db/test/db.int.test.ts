@@ -168,6 +168,43 @@ describe('migrate', () => {
   });
 });
 
+describe('a database that does not exist yet', () => {
+  const opts = (databaseUrl: string) => ({
+    databaseUrl,
+    dir: path.join(fixtures, 'migrations'),
+    table: 'natter_test_migrations',
+    log,
+  });
+  const named = (name: string, user?: string) => {
+    const url = new URL(server.url);
+    url.pathname = `/${name}`;
+    if (user) {
+      url.username = user;
+      url.password = 'lowly-password';
+    }
+    return url.toString();
+  };
+
+  it('is created by migrate, once, also when two instances start together', async () => {
+    const url = named('created_on_first_start');
+    await Promise.all([migrate(opts(url)), migrate(opts(url))]);
+    expect(await tables(url)).toContain('widgets');
+    expect(lines.some((l) => String(l.msg).includes('created the database created_on_first_start'))).toBe(
+      true,
+    );
+  });
+
+  it('names the one command to run when the role may not create it', async () => {
+    await query(server.url, "CREATE ROLE lowly LOGIN PASSWORD 'lowly-password' NOCREATEDB");
+    const err = await migrate(opts(named('not_allowed', 'lowly'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MigrationError);
+    expect((err as Error).message).toMatch(/"not_allowed" of DATABASE_URL does not exist/);
+    expect((err as Error).message).toMatch(
+      /create it with: createdb -h 127\.0\.0\.1 -p \d+ -U lowly not_allowed$/,
+    );
+  });
+});
+
 describe('createPool', () => {
   it('fails fast with a connection error when nothing listens', async () => {
     const port = await freePort();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -11,10 +12,28 @@ export interface LogOptions {
   name: string;
   /** Where lines go (tests pass a stream to assert on them); stdout by default. */
   destination?: pino.DestinationStream;
+  /**
+   * `json`: one JSON object per line (what log shippers want); `pretty`: coloured lines for a
+   * person. Default: pretty when stdout is a terminal, else JSON. A destination is always JSON.
+   */
+  format?: 'pretty' | 'json';
+}
+
+/** Human lines: time, level, name, message, then the fields (pid and hostname left out). */
+function prettyStdout(): pino.DestinationStream {
+  return pretty({
+    // colorize is left to pino-pretty: colours on a terminal unless NO_COLOR is set.
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    // Synchronous, like pino's own stdout: a line logged just before exit is not lost.
+    sync: true,
+  });
 }
 
 /** The root logger of a process. Libraries never create one: they take `logger.child({ module })`. */
 export function createLogger(opts: LogOptions): Logger {
+  const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  const destination = opts.destination ?? (format === 'pretty' ? prettyStdout() : undefined);
   return pino(
     {
       name: opts.name,
@@ -23,7 +42,7 @@ export function createLogger(opts: LogOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: pino.stdSerializers.err },
     },
-    opts.destination,
+    destination,
   );
 }
 

@@ -22,9 +22,16 @@ export interface Attachment {
  * content is checked after parsing (checkContent), so that its limits answer `too_large`.
  */
 export interface Requests {
-  hello: { token?: string; user?: string; device?: string; since?: Record<string, number> };
+  hello: { token?: string; user?: string; device?: string; since?: Record<string, Since> };
   refresh: { token: string };
-  send: { to: string; cid: string; text?: string; attachments?: unknown[] };
+  send: { to: string; cid: string; text?: string; attachments?: unknown[]; reply?: number };
+  edit: { conv: string; seq: number; text: string };
+  delete: { conv: string; seq: number };
+  react: { conv: string; seq: number; emoji: string };
+  unreact: { conv: string; seq: number; emoji: string };
+  pin: { conv: string; seq: number };
+  unpin: { conv: string; seq: number };
+  pins: { conv: string };
   join: { room: string };
   create: { room: string; private?: boolean };
   invite: { room: string; user: string };
@@ -47,6 +54,13 @@ const OP_SET = {
   hello: true,
   refresh: true,
   send: true,
+  edit: true,
+  delete: true,
+  react: true,
+  unreact: true,
+  pin: true,
+  unpin: true,
+  pins: true,
   join: true,
   create: true,
   invite: true,
@@ -66,23 +80,56 @@ export function isOp(op: string): op is Op {
   return Object.hasOwn(OP_SET, op);
 }
 
+/**
+ * Where a client stands in one conversation, for `hello`'s `since`: a `seq` (version 1:
+ * replays the messages after it) or `{seq, ver}` (also replays the changes after `ver`).
+ */
+export type Since = number | { seq: number; ver: number };
+
 // ---- results and events (server to client) ----
 
-/** A stored message as clients see it (`message` events and `history` results). */
+/** One emoji's reactions on a message: `users` are the first reactors, at most REACTION_USERS. */
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  users: string[];
+}
+
+/** What a reply carries of the message it answers (as of sending; emptied when that is deleted). */
+export interface ReplyView {
+  seq: number;
+  from: string;
+  preview: string;
+}
+
+/**
+ * A stored message as clients see it (`message` events and `history` results), in its
+ * current state: `ver` is the conversation's version of that state (PROTOCOL 1.1). A
+ * tombstone keeps `conv`, `seq`, `mid`, `from`, `ts`, `ver` and carries `deleted`.
+ */
 export interface MessageView {
   conv: string;
   seq: number;
   mid: string;
   from: string;
   ts: string;
+  ver: number;
   text?: string;
   attachments?: Attachment[];
   cid?: string;
+  reply?: ReplyView;
+  mentions?: string[];
+  edited?: string;
+  deleted?: string;
+  reactions?: ReactionView[];
+  pinned?: { by: string; ts: string };
 }
 
 export interface ConvSummary {
   conv: string;
   seq: number;
+  /** The conversation's latest `ver` (0 when it has no messages). */
+  ver: number;
   read: number;
 }
 
@@ -91,7 +138,37 @@ export interface SendResult {
   seq: number;
   mid: string;
   ts: string;
+  /** The new message's `ver` (1.1). */
+  ver?: number;
 }
+
+/** A change of a message, live (PROTOCOL 1.1 "Message lifecycle"), as members receive it. */
+export type ChangeEvent =
+  | {
+      ev: 'edit';
+      conv: string;
+      seq: number;
+      ver: number;
+      text: string;
+      edited: string;
+      by: string;
+      mentions?: string[];
+    }
+  | { ev: 'delete'; conv: string; seq: number; ver: number; by?: string }
+  | { ev: 'reaction'; conv: string; seq: number; ver: number; user: string; emoji: string; on: boolean }
+  | { ev: 'pin'; conv: string; seq: number; ver: number; on: boolean; by: string }
+  /** A message's whole current state (replays, repaired gaps). */
+  | { ev: 'update'; conv: string; seq: number; ver: number; message: MessageView };
+
+export interface EditResult {
+  conv: string;
+  seq: number;
+  ver: number;
+  edited: string;
+}
+
+/** `delete`'s result; `{}` for a message that was already a tombstone. */
+export type DeleteResult = { conv: string; seq: number; ver: number } | EmptyResult;
 
 export interface HelloResult {
   user: string;
@@ -122,6 +199,8 @@ export interface RoomView {
 
 export type ServerEvent =
   | ({ ev: 'message' } & MessageView)
+  | ChangeEvent
+  | { ev: 'refetch'; conv: string; ver: number }
   | { ev: 'gap'; conv: string; after: number; before: number }
   | { ev: 'synced' }
   | { ev: 'joined'; room: string; user: string }
@@ -147,6 +226,13 @@ export interface Results {
   hello: HelloResult;
   refresh: EmptyResult;
   send: SendResult;
+  edit: EditResult;
+  delete: DeleteResult;
+  react: { ver: number };
+  unreact: { ver: number };
+  pin: { ver: number };
+  unpin: { ver: number };
+  pins: { pins: MessageView[] };
   join: JoinResult;
   create: JoinResult;
   invite: EmptyResult;

@@ -5,7 +5,10 @@ export type { ErrorBody, ErrorCode } from './errors.ts';
 export { CloseCode, ERROR_CODES, HTTP_STATUS, isErrorCode, NatterError } from './errors.ts';
 export type {
   Attachment,
+  ChangeEvent,
   ConvSummary,
+  DeleteResult,
+  EditResult,
   EmptyResult,
   HelloResult,
   HistoryResult,
@@ -13,12 +16,15 @@ export type {
   MessageView,
   Op,
   PresenceView,
+  ReactionView,
+  ReplyView,
   RequestParams,
   Requests,
   Results,
   RoomView,
   SendResult,
   ServerEvent,
+  Since,
 } from './frames.ts';
 export { isOp, OPS } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget } from './ids.ts';
@@ -37,9 +43,16 @@ export {
 export {
   charLength,
   HISTORY_PAGE,
+  isEmoji,
   MAX_ATTACHMENTS,
+  MAX_EMOJI_CHARS,
+  MAX_PINS,
+  MAX_REACTIONS,
   MAX_WATCH,
+  REACTION_USERS,
+  REPLAY_CHANGES,
   REPLAY_PER_CONV,
+  REPLY_PREVIEW_CHARS,
   ROOMS_PAGE,
 } from './limits.ts';
 export { isoTime } from './time.ts';

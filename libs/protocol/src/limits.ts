@@ -10,6 +10,18 @@ export const MAX_ATTACHMENTS = 10;
 export const MAX_WATCH = 1000;
 /** Messages per conversation `hello` replays after `since`; past it the client pages with `history`. */
 export const REPLAY_PER_CONV = 500;
+/** Changed messages per conversation `hello` replays after a `since` `ver`; past it, `refetch`. */
+export const REPLAY_CHANGES = 500;
+/** Distinct emoji one message may carry. */
+export const MAX_REACTIONS = 20;
+/** Reactors listed per emoji in a message's `reactions` (the first ones). */
+export const REACTION_USERS = 20;
+/** Code points of an emoji (a reaction). */
+export const MAX_EMOJI_CHARS = 32;
+/** Pinned messages per conversation. */
+export const MAX_PINS = 50;
+/** Code points of a reply's preview of the message it answers. */
+export const REPLY_PREVIEW_CHARS = 100;
 /** `history` (and its HTTP twin): `limit` from 1 to `max`, `default` without one. */
 export const HISTORY_PAGE = { default: 50, max: 200 } as const;
 /** `rooms` with `public`: `limit` from 1 to `max`, `default` without one. */
@@ -21,4 +33,10 @@ export function charLength(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/** A reaction's emoji: 1 to MAX_EMOJI_CHARS code points, no whitespace, no U+0000. */
+export function isEmoji(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length === 0 || s.length > MAX_EMOJI_CHARS * 2) return false;
+  return charLength(s) <= MAX_EMOJI_CHARS && !/\s/u.test(s) && !s.includes('\u0000');
 }

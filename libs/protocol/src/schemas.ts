@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NatterError } from './errors.ts';
 import type { Attachment as AttachmentType, Op, Requests } from './frames.ts';
 import { ROOM_RE, USER_RE } from './ids.ts';
-import { charLength, MAX_ATTACHMENTS } from './limits.ts';
+import { charLength, isEmoji, MAX_ATTACHMENTS, MAX_EMOJI_CHARS } from './limits.ts';
 import { isUploadPath } from './uploads.ts';
 
 /**
@@ -34,6 +34,13 @@ const conv = z
   .max(140);
 const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const cid = z.string().min(1).max(64);
+/** A message of a conversation (1.1 lifecycle ops): `conv` and `seq`. */
+const ref = { conv, seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) };
+const emoji = z
+  .string()
+  .max(MAX_EMOJI_CHARS * 2)
+  .refine(isEmoji, { message: `must be 1-${MAX_EMOJI_CHARS} code points without whitespace` });
+const since = z.union([seq, z.object({ seq, ver: seq })]);
 
 export const Attachment = z.object({
   url: z
@@ -56,7 +63,7 @@ export const RequestSchemas = {
     token: z.string().min(1).max(8192).optional(),
     user: user.optional(),
     device: z.string().max(64).optional(),
-    since: z.record(conv, seq).optional(),
+    since: z.record(conv, since).optional(),
   }),
   refresh: z.object({ token: z.string().min(1).max(8192) }),
   send: z.object({
@@ -65,7 +72,16 @@ export const RequestSchemas = {
     // Length limits are checked after parsing so that they answer `too_large`.
     text: z.string().optional(),
     attachments: z.array(z.unknown()).optional(),
+    reply: ref.seq.optional(),
   }),
+  // Text limits are checked after parsing (checkText), like send's.
+  edit: z.object({ ...ref, text: z.string() }),
+  delete: z.object(ref),
+  react: z.object({ ...ref, emoji }),
+  unreact: z.object({ ...ref, emoji }),
+  pin: z.object(ref),
+  unpin: z.object(ref),
+  pins: z.object({ conv }),
   join: z.object({ room }),
   create: z.object({ room, private: z.boolean().optional() }),
   invite: z.object({ room, user }),
@@ -93,7 +109,7 @@ export const RequestSchemas = {
 // field added to one and not the other fails the type check here, naming the op.
 // Mutual assignability misses an optional field on one side only, hence the keys too.
 type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Same<A, B> = Assignable<A, B> extends true ? Assignable<keyof A, keyof B> : false;
+export type Same<A, B> = Assignable<A, B> extends true ? Assignable<keyof A, keyof B> : false;
 type Parsed = { [O in Op]: z.infer<(typeof RequestSchemas)[O]> };
 type Mismatched = { [O in Op]: Same<Parsed[O], Requests[O]> extends true ? never : O }[Op];
 const _requestsMatch: [Mismatched] extends [never] ? true : Mismatched = true;
@@ -107,6 +123,18 @@ export function describeIssue(error: z.ZodError): string {
   if (!issue) return 'invalid parameters';
   const path = issue.path.length ? issue.path.map(String).join('.') : 'frame';
   return `${path}: ${issue.message}`;
+}
+
+/**
+ * The text rules of `send` and `edit`: at most `maxTextChars` code points (`too_large`), no
+ * U+0000, and not blank unless the message has attachments (`blankOk`).
+ */
+export function checkText(text: string, maxTextChars: number, blankOk: boolean): void {
+  if (charLength(text) > maxTextChars) {
+    throw new NatterError('too_large', `text: longer than ${maxTextChars} characters`);
+  }
+  if (text.includes('\u0000')) throw new NatterError('bad_request', 'text: must not contain U+0000');
+  if (!blankOk && text.trim() === '') throw new NatterError('bad_request', 'text: must not be empty');
 }
 
 /**
@@ -126,13 +154,7 @@ export function parseContent(
   if (text === undefined && !attachments?.length) {
     throw new NatterError('bad_request', 'text: a message needs text or attachments');
   }
-  if (text !== undefined && charLength(text) > maxTextChars) {
-    throw new NatterError('too_large', `text: longer than ${maxTextChars} characters`);
-  }
-  if (text?.includes('\u0000')) throw new NatterError('bad_request', 'text: must not contain U+0000');
-  if (text !== undefined && !attachments?.length && text.trim() === '') {
-    throw new NatterError('bad_request', 'text: must not be empty');
-  }
+  if (text !== undefined) checkText(text, maxTextChars, !!attachments?.length);
   if (!attachments?.length) return undefined;
   if (attachments.length > MAX_ATTACHMENTS) {
     throw new NatterError('too_large', `attachments: more than ${MAX_ATTACHMENTS}`);

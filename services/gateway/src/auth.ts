@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@natter/log';
 import { isUser, NatterError, USER_RE } from '@natter/protocol';
+import { openModeKey } from '@natter/protocol/open-mode';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -82,7 +82,7 @@ export class Authenticator {
     if (opts.jwtSecret) {
       this.signingKey = new TextEncoder().encode(opts.jwtSecret);
     } else if (this.openMode) {
-      this.signingKey = createHash('sha256').update(`natter-open-mode:${opts.namespace}`).digest();
+      this.signingKey = openModeKey(opts.namespace);
     }
     this.algorithms = [
       ...(this.signingKey ? ['HS256'] : []),

@@ -2,6 +2,7 @@ import type { Bus } from '@natter/bus';
 import type { GatewayConfig } from '@natter/config';
 import type { RpcClient, Subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
+import type { Op, RequestParams, Results } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
 import type { HelloLookups } from './hello-lookups.ts';
 import type { Metrics } from './metrics.ts';
@@ -31,3 +32,11 @@ export interface RequestContext {
   trace: string;
   log: Logger;
 }
+
+/** One op's handler: its params as parsed, its result as the protocol's Results table says. */
+export type Handler<O extends Op> = (
+  gw: GatewayContext,
+  s: Session,
+  p: RequestParams<O>,
+  rc: RequestContext,
+) => Promise<Results[O]>;

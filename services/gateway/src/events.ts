@@ -3,7 +3,7 @@ import type { Logger } from '@natter/log';
 import { parseConv } from '@natter/protocol';
 import { onMembershipEvent } from './membership.ts';
 import type { Metrics } from './metrics.ts';
-import { type Ordering, toDelivery } from './ordering.ts';
+import { changeDelivery, type Ordering, toDelivery } from './ordering.ts';
 import type { Registry } from './registry.ts';
 import { encodeFrame } from './session.ts';
 
@@ -23,8 +23,8 @@ export function inDm(conv: string, user: string): boolean {
 }
 
 /**
- * An event on a room's subject, for the local sessions of its members. Stored messages go
- * through the ordering edge; the rest are encoded once and the same bytes go to every
+ * An event on a room's subject, for the local sessions of its members. Stored messages and
+ * changes of them go through the ordering edge; the rest are encoded once and the same bytes go to every
  * session. A user's own `joined`/`left` comes by the membership route instead (below).
  */
 export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): void {
@@ -32,6 +32,9 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
     case 'message':
       t.metrics.deliveries.inc({ kind: 'room' });
       t.ordering.push(toDelivery(e.msg, e.origin?.session));
+      return;
+    case 'change':
+      t.ordering.push(changeDelivery(e.change, e.origin?.session));
       return;
     case 'joined':
     case 'left': {
@@ -69,6 +72,9 @@ export function deliverToUser(t: EventTargets, user: string, d: UserDelivery): v
     case 'message':
       t.metrics.deliveries.inc({ kind: 'dm' });
       t.ordering.push(toDelivery(e.msg, d.origin?.session));
+      return;
+    case 'change':
+      t.ordering.push(changeDelivery(e.change, d.origin?.session));
       return;
     // DM typing and read reach the two users of the conversation and nobody else, whatever
     // subject they came on.

@@ -36,6 +36,11 @@ export interface GatewayParts {
   bus: Bus;
   log: Logger;
   registry: PromRegistry;
+  /**
+   * The launcher already told the person about open mode (single-node's banner, where open
+   * mode is the default): the gateway's own line is then info, not a warning on every start.
+   */
+  openModeAnnounced?: boolean;
 }
 
 /**
@@ -63,6 +68,7 @@ export class Gateway implements GatewayContext {
   private inFlight = 0;
   private draining = false;
   private readonly sessionLimits: SessionLimits;
+  private readonly openModeAnnounced: boolean;
 
   constructor(
     readonly config: GatewayConfig,
@@ -70,6 +76,7 @@ export class Gateway implements GatewayContext {
   ) {
     this.id = config.gatewayId ?? `gw-${randomBytes(4).toString('hex')}`;
     this.bus = parts.bus;
+    this.openModeAnnounced = parts.openModeAnnounced === true;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
     this.metrics = gatewayMetrics(parts.registry);
@@ -115,9 +122,7 @@ export class Gateway implements GatewayContext {
     this.registry = new Registry(this.subscriptions);
     this.ordering = new Ordering({
       reorderWaitMs: config.reorderWaitMs,
-      fetch: async (conv, after, upTo, user) =>
-        (await this.rpc.call('historyQuery', { v: 1, user, conv, after, limit: Math.min(200, upTo - after) }))
-          .messages,
+      fetch: (conv, after, user) => this.rpc.call('historyChanges', { v: 1, user, conv, after }),
       sessionsOf: (conv) => this.sessionsOfConv(conv),
       mayReceive: (s, conv) =>
         conv.startsWith('room:') ? this.registry.isMember(s.user, conv.slice(5)) : inDm(conv, s.user),
@@ -167,7 +172,9 @@ export class Gateway implements GatewayContext {
       void positions.runNow();
     });
     if (this.auth.openMode) {
-      this.log.warn('OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone');
+      const line = 'OPEN MODE (NATTER_AUTH=open): anyone can sign in as anyone';
+      if (this.openModeAnnounced) this.log.info(line);
+      else this.log.warn(line);
     }
   }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newTraceId } from '@natter/log';
 import { NatterError, parseConv, USER_RE } from '@natter/protocol';
+import { asyncapiDocument } from '@natter/protocol/asyncapi';
 import { describeIssue, RequestSchemas } from '@natter/protocol/schemas';
 import { bearerToken, sendError, sendJson } from '@natter/uploads';
 import { z } from 'zod';
@@ -12,6 +13,9 @@ import { listConvs, requireTarget } from './ops.ts';
 import { decodePathPart } from './url-path.ts';
 
 const MAX_BODY = 256 * 1024;
+
+/** Generated from the protocol's schemas once, at the first request for it. */
+let asyncapi: unknown;
 
 const ServerMessage = z.object({
   from: z.string().regex(USER_RE, `must match ${USER_RE.source}`),
@@ -62,6 +66,11 @@ export function apiRoutes(gw: Gateway) {
     try {
       if (url.pathname === '/v1/openapi.json' && req.method === 'GET') {
         sendJson(res, 200, openapiDocument());
+        return true;
+      }
+      if (url.pathname === '/v1/asyncapi.json' && req.method === 'GET') {
+        asyncapi ??= asyncapiDocument();
+        sendJson(res, 200, asyncapi);
         return true;
       }
       if (url.pathname === '/v1/conversations' && req.method === 'GET') {

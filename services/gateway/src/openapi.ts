@@ -61,10 +61,11 @@ const schemas = {
   },
   ConvSummary: {
     type: 'object',
-    required: ['conv', 'seq', 'read'],
+    required: ['conv', 'seq', 'ver', 'read'],
     properties: {
       conv: { type: 'string', pattern: CONV },
       seq: { type: 'integer', minimum: 0, description: 'The latest seq of the conversation' },
+      ver: { type: 'integer', minimum: 0, description: 'The latest ver of the conversation' },
       read: { type: 'integer', minimum: 0, description: "The caller's own read marker" },
     },
   },
@@ -88,16 +89,55 @@ const schemas = {
   },
   Message: {
     type: 'object',
-    required: ['conv', 'seq', 'mid', 'from', 'ts'],
+    required: ['conv', 'seq', 'mid', 'from', 'ts', 'ver'],
+    description:
+      'A message in its current state; a tombstone (`deleted`) keeps only conv, seq, mid, from, ts, ver, cid',
     properties: {
       conv: { type: 'string', pattern: CONV },
       seq: { type: 'integer', minimum: 1 },
       mid: { type: 'string', minLength: 1 },
       from: { type: 'string', pattern: USER },
       ts: { type: 'string', format: 'date-time' },
+      ver: { type: 'integer', minimum: 1, description: "The conversation's version of this state" },
       text: { type: 'string' },
       attachments: { type: 'array', items: ref('Attachment'), maxItems: 10 },
       cid: { type: 'string', minLength: 1, maxLength: 64 },
+      reply: {
+        type: 'object',
+        required: ['seq', 'from', 'preview'],
+        description: 'The message this one answers, as of sending (preview emptied when it is deleted)',
+        properties: {
+          seq: { type: 'integer', minimum: 1 },
+          from: { type: 'string', pattern: USER },
+          preview: { type: 'string', description: 'Its first 100 code points' },
+        },
+      },
+      mentions: {
+        type: 'array',
+        items: { type: 'string', pattern: USER },
+        description: 'Members the text names',
+      },
+      edited: { type: 'string', format: 'date-time' },
+      deleted: { type: 'string', format: 'date-time' },
+      reactions: {
+        type: 'array',
+        maxItems: 20,
+        description: 'In the order each emoji was first used',
+        items: {
+          type: 'object',
+          required: ['emoji', 'count', 'users'],
+          properties: {
+            emoji: { type: 'string' },
+            count: { type: 'integer', minimum: 1 },
+            users: { type: 'array', items: { type: 'string', pattern: USER }, maxItems: 20 },
+          },
+        },
+      },
+      pinned: {
+        type: 'object',
+        required: ['by', 'ts'],
+        properties: { by: { type: 'string', pattern: USER }, ts: { type: 'string', format: 'date-time' } },
+      },
     },
   },
   HistoryPage: {
@@ -320,6 +360,23 @@ export function openapiDocument() {
           summary: 'This document',
           responses: {
             200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) },
+            429: rateLimited,
+          },
+        },
+      },
+      '/v1/asyncapi.json': {
+        get: {
+          operationId: 'asyncapi',
+          summary: 'The WebSocket protocol at /ws as an AsyncAPI 3.0 document (docs/asyncapi.yaml)',
+          responses: {
+            200: {
+              description: 'AsyncAPI 3.0, generated from the schemas that validate frames',
+              content: json({
+                type: 'object',
+                required: ['asyncapi'],
+                properties: { asyncapi: { const: '3.0.0' } },
+              }),
+            },
             429: rateLimited,
           },
         },

@@ -4,44 +4,22 @@ import {
   convOf,
   NatterError,
   type Op,
-  parseConv,
   parseTarget,
-  type RequestParams,
   type Results,
   type RoomView,
   roomConv,
 } from '@natter/protocol';
+import { conv, requireMember } from './access.ts';
+import { changeOps } from './change-ops.ts';
 import { checkContent } from './content.ts';
-import type { GatewayContext, RequestContext } from './context.ts';
+import type { GatewayContext, Handler, RequestContext } from './context.ts';
 import type { Session } from './session.ts';
-
-type Handler<O extends Op> = (
-  gw: GatewayContext,
-  s: Session,
-  p: RequestParams<O>,
-  rc: RequestContext,
-) => Promise<Results[O]>;
 
 /** `to` parsed; `bad_request` naming it when it is not a target. */
 export function requireTarget(to: string) {
   const t = parseTarget(to);
   if (!t) throw new NatterError('bad_request', `to: ${JSON.stringify(to)} is not room:<room> or user:<user>`);
   return t;
-}
-
-function conv(c: string) {
-  const parsed = parseConv(c);
-  if (!parsed)
-    throw new NatterError(
-      'bad_request',
-      `conv: ${JSON.stringify(c)} is not room:<room> or dm:<a>:<b> (a < b)`,
-    );
-  return parsed;
-}
-
-/** Membership as this gateway knows it (kept current by membership events). */
-function requireMember(gw: GatewayContext, s: Session, room: string): void {
-  if (!gw.registry.isMember(s.user, room)) throw new NatterError('forbidden', `not a member of room:${room}`);
 }
 
 export async function listConvs(
@@ -52,11 +30,16 @@ export async function listConvs(
   return { rooms, convs: await gw.lookups.convsOf({ user, rooms, dms: true }) };
 }
 
-/** The room's latest seq, batched with other joins' and hellos' lookups (a join storm into one room). */
-async function roomSeq(gw: GatewayContext, user: string, room: string): Promise<number> {
+/** The room's latest seq and ver, batched with other joins' and hellos' lookups (a join storm into one room). */
+async function roomPosition(
+  gw: GatewayContext,
+  user: string,
+  room: string,
+): Promise<{ seq: number; ver: number }> {
   const convs = await gw.lookups.convsOf({ user, rooms: [room], dms: false });
   const conv = roomConv(room);
-  return convs.find((c) => c.conv === conv)?.seq ?? 0;
+  const c = convs.find((x) => x.conv === conv);
+  return { seq: c?.seq ?? 0, ver: c?.ver ?? 0 };
 }
 
 /**
@@ -77,19 +60,19 @@ async function enterRoom(
     await gw.bus.flush();
     const { ver } = await call();
     const conv = roomConv(room);
-    let seq: number;
+    let at: { seq: number; ver: number };
     try {
-      seq = await roomSeq(gw, s.user, room);
+      at = await roomPosition(gw, s.user, room);
     } finally {
       // Joined even if history could not say where the room is: deliveries start with the next one.
       gw.registry.applyMembership(s.user, room, true, ver);
     }
     for (const other of gw.registry.sessionsOfUser(s.user)) {
       const c = other.cursor(conv);
-      if (c.last === undefined) c.last = seq;
+      if (c.ver === undefined) c.ver = at.ver;
       gw.ordering.admit(other, conv);
     }
-    return { room, seq };
+    return { room, seq: at.seq };
   } finally {
     gw.registry.endJoin(room);
   }
@@ -126,14 +109,17 @@ const handlers: { [O in Op]: Handler<O> } = {
         cid: p.cid,
         text: p.text,
         attachments,
+        reply: p.reply,
         origin: { gw: gw.id, session: s.id },
       },
       { trace: rc.trace },
     );
-    s.cursor(result.conv).markOwn(result.seq);
+    s.cursor(result.conv).markOwn(result.ver);
     gw.metrics.sends.inc({ kind: to.kind });
-    return { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts };
+    return { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts, ver: result.ver };
   },
+
+  ...changeOps,
 
   async history(gw, s, p, rc) {
     conv(p.conv);

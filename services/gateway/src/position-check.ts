@@ -29,6 +29,6 @@ export async function checkPositions(
     requests.push({ users: [], rooms: rooms.slice(i, i + BATCH) });
   for (const req of requests) {
     const { positions } = await rpc.call('historyPositions', { v: 1, ...req });
-    for (const p of positions) ordering.repair(p.conv, p.seq, { whileIdle });
+    for (const p of positions) ordering.repair(p.conv, p.ver, { whileIdle });
   }
 }

@@ -25,6 +25,8 @@ export interface GatewayStartParts {
   uploads?: UploadStore;
   /** Extra readiness checks (single-node mode adds the embedded parts). */
   checks?: Record<string, () => boolean>;
+  /** See GatewayParts: single-node's banner has said it already. */
+  openModeAnnounced?: boolean;
 }
 
 export interface RunningGateway extends RunningService {

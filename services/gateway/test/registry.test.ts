@@ -44,16 +44,16 @@ describe('Registry: membership only as confirmed, newest version wins', () => {
     r.addSession(b);
     r.applyMembership('alice', 'vault', true, 1);
     for (const s of [a, b]) {
-      s.cursor('room:vault').last = 40;
+      s.cursor('room:vault').ver = 40;
       s.cursor('room:vault').markOwn(41);
-      s.pending.push({ conv: 'room:vault', seq: 42, frame: Buffer.from('{}') });
-      s.cursor('room:other').last = 7;
+      s.pending.push({ conv: 'room:vault', ver: 42, frame: Buffer.from('{}') });
+      s.cursor('room:other').ver = 7;
     }
     r.applyMembership('alice', 'vault', false, 2);
     for (const s of [a, b]) {
       expect(s.cursorOf('room:vault')).toBeUndefined();
       expect(s.pending).toEqual([]);
-      expect(s.cursorOf('room:other')?.last).toBe(7);
+      expect(s.cursorOf('room:other')?.ver).toBe(7);
     }
   });
 

@@ -44,3 +44,8 @@ export async function requireRoom(membership: MembershipCache, room: string, tra
   if (!(await membership.exists(room, trace)))
     throw new NatterError('not_found', `room:${room} does not exist`);
 }
+
+/** No message `seq` in `conv` (also: a tombstone, for what a tombstone cannot take). */
+export function messageNotFound(conv: string, seq: number): NatterError {
+  return new NatterError('not_found', `seq: no message ${seq} in ${conv}`);
+}

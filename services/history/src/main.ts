@@ -11,7 +11,7 @@ runMain('history', async () => {
   const config = loadConfig();
   requireUrls(config, ['NATS_URL', 'DATABASE_URL']);
   const databaseUrl = config.databaseUrl!;
-  const log = createLogger({ name: 'history', level: config.logLevel });
+  const log = createLogger({ name: 'history', level: config.logLevel, format: config.logFormat });
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
   const metrics = createMetrics('history');
   const pool = createPool(databaseUrl, {

@@ -15,8 +15,12 @@ export interface MembershipOptions {
 interface Entry {
   exists: boolean;
   members: Set<string>;
+  owner?: string;
   at: number;
 }
+
+/** A room's members and owner as last fetched (`rooms.roster`). */
+export type RosterView = Pick<Entry, 'exists' | 'members' | 'owner'>;
 
 /**
  * Room membership for authorization: a cache of `rooms.roster` replies. The rooms service
@@ -60,6 +64,14 @@ export class MembershipCache {
     return entry.exists;
   }
 
+  /**
+   * The room's roster, from the cache when it has one (no refetch for a name that is not in
+   * it: mentions of non-members must not cost a call each).
+   */
+  async roster(room: string, trace?: string): Promise<RosterView> {
+    return this.cached(room) ?? (await this.load(room, trace));
+  }
+
   /** Forgets a room (its membership changed). */
   drop(room: string): void {
     this.entries.delete(room);
@@ -88,7 +100,12 @@ export class MembershipCache {
   private async fetch(room: string, trace?: string): Promise<Entry> {
     const generation = this.generations.get(room) ?? 0;
     const reply: RoomRosterReply = await this.rpc.call('rooms.roster', { v: 1, room }, { trace });
-    const entry: Entry = { exists: reply.exists, members: new Set(reply.members), at: this.now() };
+    const entry: Entry = {
+      exists: reply.exists,
+      members: new Set(reply.members),
+      owner: reply.owner,
+      at: this.now(),
+    };
     if ((this.generations.get(room) ?? 0) === generation) {
       this.entries.delete(room); // re-insert at the end: Map order is the eviction order
       this.entries.set(room, entry);

@@ -57,17 +57,18 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
     return await transaction<AppendResult>(pool, async (c) => {
       // Lock the conversation first: a racing append of the same (from, cid) to this
       // conversation has then committed, and the lookup below sees it.
-      const { rows } = await c.query<{ last_seq: string }>(
-        `INSERT INTO conversations (conv, last_seq) VALUES ($1, 1)
-         ON CONFLICT (conv) DO UPDATE SET last_seq = conversations.last_seq + 1
-         RETURNING last_seq`,
+      const { rows } = await c.query<{ last_seq: string; last_ver: string }>(
+        `INSERT INTO conversations (conv, last_seq, last_ver) VALUES ($1, 1, 1)
+         ON CONFLICT (conv) DO UPDATE
+           SET last_seq = conversations.last_seq + 1, last_ver = conversations.last_ver + 1
+         RETURNING last_seq, last_ver`,
         [item.conv],
       );
       const first = await findByCid(c, item.from, item.cid);
       if (first) return { value: { stored: first, duplicate: true }, commit: false };
       const seq = Number(rows[0].last_seq);
       if (seq === 1) await insertDmMembers(c, [item.conv]);
-      const stored = toView(item, seq, isoTime());
+      const stored = toView(item, seq, Number(rows[0].last_ver), isoTime());
       await insertMessages(c, [stored]);
       await advanceSenderMarkers(c, [stored]);
       return { value: { stored, duplicate: false }, commit: true };
@@ -100,12 +101,13 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
  */
 const APPEND_BATCH_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[])
-    WITH ORDINALITY AS t(conv, sender, cid, text, attachments, mid, ord)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
+                       $8::jsonb[], $9::jsonb[])
+    WITH ORDINALITY AS t(conv, sender, cid, text, attachments, mid, reply, mentions, ord)
 ),
 existing AS (
   SELECT m.* FROM input i CROSS JOIN LATERAL (
-    SELECT conv, seq, mid, sender, cid, ts, text, attachments FROM messages
+    SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE sender = i.sender AND cid = i.cid LIMIT 1
   ) m
 ),
@@ -115,19 +117,23 @@ fresh AS (
 ),
 counts AS (SELECT conv, count(*)::bigint AS n FROM fresh GROUP BY conv),
 bumped AS (
-  INSERT INTO conversations AS c (conv, last_seq)
-  SELECT conv, n FROM counts ORDER BY conv COLLATE "C"
-  ON CONFLICT (conv) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq
-  RETURNING c.conv, c.last_seq
+  INSERT INTO conversations AS c (conv, last_seq, last_ver)
+  SELECT conv, n, n FROM counts ORDER BY conv COLLATE "C"
+  ON CONFLICT (conv) DO UPDATE
+    SET last_seq = c.last_seq + EXCLUDED.last_seq, last_ver = c.last_ver + EXCLUDED.last_ver
+  RETURNING c.conv, c.last_seq, c.last_ver
 ),
 numbered AS (
-  SELECT f.conv, b.last_seq - k.n + row_number() OVER (PARTITION BY f.conv ORDER BY f.ord) AS seq,
-         f.mid, f.sender, f.cid, f.text, f.attachments
+  -- A new message takes the next seq and the next ver alike.
+  SELECT f.conv, b.last_seq - k.n + row_number() OVER w AS seq, b.last_ver - k.n + row_number() OVER w AS ver,
+         f.mid, f.sender, f.cid, f.text, f.attachments, f.reply, f.mentions
   FROM fresh f JOIN bumped b ON b.conv = f.conv JOIN counts k ON k.conv = f.conv
+  WINDOW w AS (PARTITION BY f.conv ORDER BY f.ord)
 ),
 inserted AS (
-  INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments)
-  SELECT conv, seq, mid, sender, cid, $7::timestamptz, text, attachments FROM numbered
+  INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
+  SELECT conv, seq, mid, sender, cid, $7::timestamptz, text, attachments, ver, ver, reply, mentions
+  FROM numbered
   RETURNING ${MESSAGE_COLUMNS}
 ),
 markers AS (
@@ -164,6 +170,8 @@ async function appendAll(pool: pg.Pool, items: AppendInput[]): Promise<AppendRes
       items.map((i) => (i.attachments === undefined ? null : JSON.stringify(i.attachments))),
       items.map(() => newMid()),
       ts,
+      items.map((i) => (i.reply === undefined ? null : JSON.stringify(i.reply))),
+      items.map((i) => (i.mentions?.length ? JSON.stringify(i.mentions) : null)),
     ],
   });
   const byKey = new Map(rows.map((r) => [`${r.sender}\n${r.cid}`, r]));
@@ -174,19 +182,22 @@ async function appendAll(pool: pg.Pool, items: AppendInput[]): Promise<AppendRes
   });
 }
 
-function toView(i: AppendInput, seq: number, ts: string): MessageView {
-  const view: MessageView = { conv: i.conv, seq, mid: newMid(), from: i.from, ts, cid: i.cid };
+function toView(i: AppendInput, seq: number, ver: number, ts: string): MessageView {
+  const view: MessageView = { conv: i.conv, seq, mid: newMid(), from: i.from, ts, ver, cid: i.cid };
   if (i.text !== undefined) view.text = i.text;
   if (i.attachments !== undefined) view.attachments = i.attachments;
+  if (i.reply !== undefined) view.reply = i.reply;
+  if (i.mentions?.length) view.mentions = i.mentions;
   return view;
 }
 
 async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
   if (msgs.length === 0) return;
   await c.query(
-    `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
-                          $6::timestamptz[], $7::text[], $8::jsonb[])`,
+    `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
+     SELECT conv, seq, mid, sender, cid, ts, text, attachments, ver, ver, reply, mentions FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+                          $6::timestamptz[], $7::text[], $8::jsonb[], $9::bigint[], $10::jsonb[], $11::jsonb[])
+       AS t(conv, seq, mid, sender, cid, ts, text, attachments, ver, reply, mentions)`,
     [
       msgs.map((m) => m.conv),
       msgs.map((m) => m.seq),
@@ -196,6 +207,9 @@ async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<vo
       msgs.map((m) => m.ts),
       msgs.map((m) => m.text ?? null),
       msgs.map((m) => (m.attachments === undefined ? null : JSON.stringify(m.attachments))),
+      msgs.map((m) => m.ver),
+      msgs.map((m) => (m.reply === undefined ? null : JSON.stringify(m.reply))),
+      msgs.map((m) => (m.mentions === undefined ? null : JSON.stringify(m.mentions))),
     ],
   );
 }
@@ -256,7 +270,7 @@ async function findByCid(
 }
 
 /** Runs `fn` between BEGIN and COMMIT (or ROLLBACK when it says so or throws). */
-async function transaction<T>(
+export async function transaction<T>(
   pool: pg.Pool,
   fn: (c: pg.PoolClient) => Promise<{ value: T; commit: boolean }>,
 ): Promise<T> {

@@ -1,8 +1,30 @@
-import type { Attachment, MessageView } from '@natter/protocol';
+import type { Attachment, MessageView, ReactionView, ReplyView } from '@natter/protocol';
 import pg from 'pg';
 
-/** The columns every message query selects, in MessageRow's shape. */
-export const MESSAGE_COLUMNS = 'conv, seq, mid, sender, cid, ts, text, attachments';
+const COLUMNS = [
+  'conv',
+  'seq',
+  'mid',
+  'sender',
+  'cid',
+  'ts',
+  'text',
+  'attachments',
+  'ver',
+  'edited',
+  'deleted',
+  'reply',
+  'mentions',
+  'reactions',
+  'pinned_at',
+  'pinned_by',
+];
+
+/** The columns every message query selects, in MessageRow's shape; `alias.` before each with one. */
+export function messageColumns(alias?: string): string {
+  return alias ? COLUMNS.map((c) => `${alias}.${c}`).join(', ') : COLUMNS.join(', ');
+}
+export const MESSAGE_COLUMNS = messageColumns();
 
 export interface MessageRow {
   conv: string;
@@ -14,6 +36,14 @@ export interface MessageRow {
   ts: Date;
   text: string | null;
   attachments: Attachment[] | null;
+  ver: string;
+  edited: Date | null;
+  deleted: Date | null;
+  reply: ReplyView | null;
+  mentions: string[] | null;
+  reactions: ReactionView[] | null;
+  pinned_at: Date | null;
+  pinned_by: string | null;
 }
 
 export function rowToView(r: MessageRow): MessageView {
@@ -23,10 +53,19 @@ export function rowToView(r: MessageRow): MessageView {
     mid: r.mid,
     from: r.sender,
     ts: r.ts.toISOString(),
+    ver: Number(r.ver),
     cid: r.cid,
   };
   if (r.text !== null) view.text = r.text;
   if (r.attachments !== null) view.attachments = r.attachments;
+  if (r.reply !== null) view.reply = r.reply;
+  if (r.mentions?.length) view.mentions = r.mentions;
+  if (r.edited !== null) view.edited = r.edited.toISOString();
+  if (r.deleted !== null) view.deleted = r.deleted.toISOString();
+  if (r.reactions?.length) view.reactions = r.reactions;
+  if (r.pinned_at !== null && r.pinned_by !== null) {
+    view.pinned = { by: r.pinned_by, ts: r.pinned_at.toISOString() };
+  }
   return view;
 }
 

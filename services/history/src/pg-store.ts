@@ -1,16 +1,22 @@
-import type { ConvSummary } from '@natter/protocol';
+import { type ConvSummary, isUploadPath, MAX_PINS, type MessageView } from '@natter/protocol';
 import { GroupCommit } from '@natter/service';
 import type pg from 'pg';
 import { appendBatch } from './pg-append.ts';
+import { changeMessage, changesOf } from './pg-changes.ts';
 import { MESSAGE_COLUMNS, type MessageRow, rowToView } from './pg-rows.ts';
 import type {
   AppendInput,
   AppendResult,
+  ChangeInput,
+  ChangeResult,
+  ChangesOptions,
+  ChangesResult,
   ConvsQuery,
   MessageStore,
   QueryOptions,
   QueryResult,
 } from './store.ts';
+import { deleteUnreferenced } from './upload-sweep.ts';
 
 export interface PgMessageStoreOptions {
   /** Most appends committed in one transaction. */
@@ -40,6 +46,40 @@ export class PgMessageStore implements MessageStore {
 
   append(msg: AppendInput): Promise<AppendResult> {
     return this.commits.submit(msg);
+  }
+
+  async message(conv: string, seq: number): Promise<MessageView | undefined> {
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = $1 AND seq = $2`,
+      [conv, seq],
+    );
+    return rows[0] && rowToView(rows[0]);
+  }
+
+  async change(input: ChangeInput): Promise<ChangeResult> {
+    const result = await changeMessage(this.pool, input);
+    const uploads = (result.attachments ?? []).filter((a) => isUploadPath(a.url));
+    if (uploads.length) {
+      // After the commit: should this fail, the orphan sweep deletes them later.
+      await deleteUnreferenced(
+        this.pool,
+        uploads.map((a) => a.url.slice('/v1/uploads/'.length)),
+      ).catch(() => 0);
+    }
+    return result;
+  }
+
+  changes(conv: string, opts: ChangesOptions): Promise<ChangesResult> {
+    return changesOf(this.pool, conv, opts);
+  }
+
+  async pins(conv: string): Promise<MessageView[]> {
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = $1 AND pinned_at IS NOT NULL
+       ORDER BY pinned_at DESC, seq DESC LIMIT $2`,
+      [conv, MAX_PINS],
+    );
+    return rows.map(rowToView);
   }
 
   async query(conv: string, opts: QueryOptions): Promise<QueryResult> {
@@ -79,7 +119,13 @@ export class PgMessageStore implements MessageStore {
         roomName.push(r);
       }
     });
-    const { rows } = await this.pool.query<{ i: number; conv: string; seq: string; read: string }>(
+    const { rows } = await this.pool.query<{
+      i: number;
+      conv: string;
+      seq: string;
+      ver: string;
+      read: string;
+    }>(
       `WITH q AS (
          SELECT * FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS q(user_id, dms, i)
        ), c AS (
@@ -87,7 +133,8 @@ export class PgMessageStore implements MessageStore {
          UNION
          SELECT q.i, cm.conv FROM q JOIN conv_members cm ON cm.user_id = q.user_id WHERE q.dms
        )
-       SELECT c.i::int AS i, c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(m.seq, 0) AS read
+       SELECT c.i::int AS i, c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(k.last_ver, 0) AS ver,
+              coalesce(m.seq, 0) AS read
        FROM c
        JOIN q ON q.i = c.i
        LEFT JOIN conversations k ON k.conv = c.conv
@@ -95,20 +142,22 @@ export class PgMessageStore implements MessageStore {
        ORDER BY c.i, c.conv COLLATE "C"`,
       [items.map((q) => q.user), items.map((q) => q.dms), roomItem, roomName],
     );
-    for (const r of rows) out[r.i - 1]!.push({ conv: r.conv, seq: Number(r.seq), read: Number(r.read) });
+    for (const r of rows) {
+      out[r.i - 1]!.push({ conv: r.conv, seq: Number(r.seq), ver: Number(r.ver), read: Number(r.read) });
+    }
     return out;
   }
 
-  async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]> {
-    const { rows } = await this.pool.query<{ conv: string; seq: string }>(
-      `SELECT k.conv, k.last_seq AS seq
+  async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]> {
+    const { rows } = await this.pool.query<{ conv: string; seq: string; ver: string }>(
+      `SELECT k.conv, k.last_seq AS seq, k.last_ver AS ver
          FROM (SELECT 'room:' || r AS conv FROM unnest($2::text[]) AS r
                UNION
                SELECT conv FROM conv_members WHERE user_id = ANY($1::text[])) c
          JOIN conversations k ON k.conv = c.conv`,
       [users, rooms],
     );
-    return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq) }));
+    return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq), ver: Number(r.ver) }));
   }
 
   async markRead(user: string, conv: string, seq: number): Promise<number> {

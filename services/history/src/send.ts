@@ -1,9 +1,10 @@
 import type { Bus } from '@natter/bus';
 import { emit, type SendReply, type SendRequest, type ServeContext, type Subjects } from '@natter/contracts';
-import { convOf } from '@natter/protocol';
+import { convOf, NatterError, parseConv, REPLY_PREVIEW_CHARS, type ReplyView } from '@natter/protocol';
 import type { BackendHealth } from '@natter/service';
 import { authorizeRoom, requireRoom } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
+import { mentionsIn } from './mentions.ts';
 import type { HistoryMetrics } from './metrics.ts';
 import type { MessageStore } from './store.ts';
 import { checkSend } from './validate.ts';
@@ -33,11 +34,22 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
       else await authorizeRoom(deps.membership, req.from, target.room, ctx.trace);
     }
     const conv = convOf(req.from, target);
+    const parsed = parseConv(conv)!;
+    const mentions = await mentionsIn(req.text, parsed, req.from, deps.membership, ctx.trace);
+    const replyTo = req.reply === undefined ? undefined : await replyView(deps, conv, req.reply);
     const { stored: msg, duplicate } = await deps.health.track(
-      deps.store.append({ conv, from: req.from, cid: req.cid, text: req.text, attachments }),
+      deps.store.append({
+        conv,
+        from: req.from,
+        cid: req.cid,
+        text: req.text,
+        attachments,
+        reply: replyTo,
+        mentions,
+      }),
     );
     deps.metrics.stored(target.kind === 'room' ? 'room' : 'dm', duplicate);
-    const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts };
+    const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts, ver: msg.ver };
     if (duplicate) reply.duplicate = true;
     if (target.kind === 'room') {
       emit(
@@ -59,4 +71,15 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
     }
     return reply;
   };
+}
+
+/**
+ * What a reply stores of the message it answers, as of now: a `seq` of the same
+ * conversation that does not exist is `not_found`. One read, for replies only.
+ */
+async function replyView(deps: SendDeps, conv: string, seq: number): Promise<ReplyView> {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new NatterError('bad_request', 'reply: must be a seq');
+  const to = await deps.health.track(deps.store.message(conv, seq));
+  if (!to) throw new NatterError('not_found', `reply: no message ${seq} in ${conv}`);
+  return { seq, from: to.from, preview: [...(to.text ?? '')].slice(0, REPLY_PREVIEW_CHARS).join('') };
 }

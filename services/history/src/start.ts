@@ -6,6 +6,7 @@ import type { Logger } from '@natter/log';
 import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
+import { changeHandler, changesHandler, pinsHandler } from './change.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
 import { convsHandler, convsManyHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
@@ -49,6 +50,13 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
   await health.start();
   const inFlight = new InFlight(undefined, { max: config.serviceMaxInFlight });
   const deps = { store, health, membership };
+  const changeDeps = {
+    ...deps,
+    bus,
+    subjects: s,
+    maxTextChars: config.maxTextChars,
+    editWindowMs: config.editWindowSec > 0 ? config.editWindowSec * 1000 : undefined,
+  };
 
   const subs: Subscription[] = [
     serve(
@@ -79,6 +87,23 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
       inFlight.wrap('historyConvsMany', convsManyHandler(deps)),
     ),
     serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap('historyRead', readHandler(deps))),
+    serve(
+      bus,
+      s,
+      'historyChange',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyChange', changeHandler(changeDeps)),
+    ),
+    serve(
+      bus,
+      s,
+      'historyChanges',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyChanges', changesHandler(changeDeps)),
+    ),
+    serve(bus, s, 'historyPins', QUEUE.history, log, inFlight.wrap('historyPins', pinsHandler(changeDeps))),
     serve(
       bus,
       s,

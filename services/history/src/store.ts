@@ -1,4 +1,5 @@
-import type { Attachment, ConvSummary, MessageView } from '@natter/protocol';
+import type { ChangeOp } from '@natter/contracts';
+import type { Attachment, ConvSummary, MessageView, ReplyView } from '@natter/protocol';
 
 /** A message to store. `conv` is a well-formed conversation id the caller has authorized. */
 export interface AppendInput {
@@ -7,6 +8,47 @@ export interface AppendInput {
   cid: string;
   text?: string;
   attachments?: Attachment[];
+  reply?: ReplyView;
+  mentions?: string[];
+}
+
+/** A change of one stored message by `user` (the caller has checked membership). */
+export type ChangeInput = {
+  conv: string;
+  seq: number;
+  user: string;
+  /**
+   * Called with the message's current state under its lock, before anything changes:
+   * throws the NatterError that refuses the change (not the author, past the edit window).
+   */
+  check(msg: MessageView): void;
+} & (Exclude<ChangeOp, { op: 'edit' }> | { op: 'edit'; text: string; mentions: string[] });
+
+export interface ChangeResult {
+  /** The change's `ver`; for a change that changed nothing, the message's current one. */
+  ver: number;
+  changed: boolean;
+  /** The message after the change (a tombstone after a delete). */
+  msg: MessageView;
+  /** A delete of what was already a tombstone. */
+  gone?: boolean;
+  /** What a delete removed (its uploads are deleted when nothing else references them). */
+  attachments?: Attachment[];
+}
+
+/** See ChangesRequest (libs/contracts). */
+export interface ChangesOptions {
+  after: number;
+  maxSeq?: number;
+  newAfter?: number;
+  limit: number;
+}
+
+export interface ChangesResult {
+  changes: { msg: MessageView; fresh: boolean }[];
+  /** The conversation's latest ver, in the same snapshot as `changes`. */
+  ver: number;
+  more: boolean;
 }
 
 export interface AppendResult {
@@ -59,6 +101,18 @@ export interface QueryResult {
  * - `markRead` stores the user's read marker, clamped to the conversation's latest seq; it
  *   never moves back. It resolves with the marker after the update.
  * - `latestSeq` is the conversation's latest seq (0 when it has none).
+ * - `ver` (PROTOCOL 1.1): every append and every change that changes something takes the
+ *   conversation's next `ver`, in one order with its appends (a new message takes the next
+ *   seq and the next ver); a message carries the ver of its latest state.
+ * - `change` edits, deletes, reacts, unreacts, pins or unpins one message, atomically with
+ *   its ver, after `check` passed: `not_found` for no such message, or for edit, react,
+ *   unreact and pin of a tombstone; `too_large` for a 21st emoji or a 51st pin. A change
+ *   that changes nothing (same text, a second react, unpin of what is not pinned) stores
+ *   nothing and answers the current ver with `changed: false`; an edit repeated with the
+ *   text it set answers that edit's ver. A delete removes text, attachments, reply,
+ *   mentions, reactions and pin and empties the previews of the replies to it.
+ * - `changes` is the current state of each message whose ver is above `after`, in ver
+ *   order, with the conversation's latest ver of the same snapshot.
  * - `ping` resolves when the backend answers (health checks), else rejects with its error.
  * - Backend errors reject with the backend's error (the service maps connection errors to
  *   `unavailable`); no method retries on its own.
@@ -72,11 +126,17 @@ export interface ConvsQuery {
 
 export interface MessageStore {
   append(msg: AppendInput): Promise<AppendResult>;
+  /** One message's current state, or undefined. */
+  message(conv: string, seq: number): Promise<MessageView | undefined>;
+  change(input: ChangeInput): Promise<ChangeResult>;
+  changes(conv: string, opts: ChangesOptions): Promise<ChangesResult>;
+  /** The pinned messages of `conv`, newest pin first. */
+  pins(conv: string): Promise<MessageView[]>;
   query(conv: string, opts: QueryOptions): Promise<QueryResult>;
   convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]>;
   /** `convs` of each item, in order, each for its own user only, from one snapshot. */
   convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]>;
-  positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number }[]>;
+  positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]>;
   markRead(user: string, conv: string, seq: number): Promise<number>;
   latestSeq(conv: string): Promise<number>;
   ping(): Promise<void>;

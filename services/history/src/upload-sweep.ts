@@ -26,6 +26,29 @@ const SWEEP = `
     FOR UPDATE SKIP LOCKED
   )`;
 
+/**
+ * Deletes the given uploads (by id) that no stored message attaches any more: a message
+ * delete frees its uploads at once instead of at the next sweep. Without the uploads table
+ * (gateways' migrations elsewhere) there is nothing to delete. Resolves with the count.
+ */
+export async function deleteUnreferenced(pool: pg.Pool, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  try {
+    const r = await pool.query(
+      `DELETE FROM uploads u WHERE u.id = ANY($1::text[])
+         AND NOT EXISTS (
+           SELECT 1 FROM messages m
+           WHERE m.attachments @> jsonb_build_array(jsonb_build_object('url', '/v1/uploads/' || u.id))
+         )`,
+      [ids],
+    );
+    return r.rowCount ?? 0;
+  } catch (err) {
+    if ((err as { code?: string }).code === UNDEFINED_TABLE) return 0;
+    throw err;
+  }
+}
+
 export interface UploadSweepOptions {
   /** An upload no message references is deleted once it is this old (NATTER_UPLOAD_ORPHAN_HOURS). */
   orphanMs: number;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
 import { APPEND_STATEMENT } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
+import { lifecycleContract } from './lifecycle-contract.ts';
 import { storeContract } from './store-contract.ts';
 
 const log = createLogger({ name: 'history-pg-test', level: 'silent' });
@@ -31,6 +32,7 @@ afterAll(async () => {
 });
 
 storeContract('postgres', () => store);
+lifecycleContract('postgres', () => store);
 
 describe('PgMessageStore group commit', () => {
   it('commits concurrent appends in shared transactions of at most 200', async () => {
@@ -103,13 +105,13 @@ describe('PgMessageStore append plan', () => {
       // Past the five custom plans: the connection now runs its cached generic plan.
       for (let i = 0; i < 8; i++) await fresh.append({ conv: 'dm:p:q', from: 'p', cid: `w${i}`, text: 'x' });
       await one.query(
-        `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text)
-         SELECT 'room:big', n, 'm_big' || n, 'u' || (n % 100), 'c' || n, now(), 'x'
+        `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, ver, created_ver)
+         SELECT 'room:big', n, 'm_big' || n, 'u' || (n % 100), 'c' || n, now(), 'x', n, n
          FROM generate_series(1, 20000) AS n`,
       );
       const { rows } = await one.query<{ 'QUERY PLAN': string }>(
         `EXPLAIN (ANALYZE, BUFFERS) EXECUTE "${APPEND_STATEMENT}"(ARRAY['dm:p:q'], ARRAY['p'], ARRAY['w0'],
-           ARRAY['x'], ARRAY[NULL]::jsonb[], ARRAY['m_probe'], now())`,
+           ARRAY['x'], ARRAY[NULL]::jsonb[], ARRAY['m_probe'], now(), ARRAY[NULL]::jsonb[], ARRAY[NULL]::jsonb[])`,
       );
       const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(plan).toContain('Index Scan using messages_sender_cid_key');

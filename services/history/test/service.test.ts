@@ -114,6 +114,7 @@ describe('history service on the in-process bus', () => {
             seq: 1,
             mid: reply.mid,
             ts: reply.ts,
+            ver: 1,
             from: 'bob',
             text: 'hi',
             cid: 'c1',
@@ -243,8 +244,8 @@ describe('history service on the in-process bus', () => {
     expect(err.code).toBe('forbidden');
     const { convs } = await rpc.call('historyConvs', { v: 1, user: 'bob', rooms: ['general'], dms: true });
     expect(convs).toEqual([
-      { conv: 'dm:alice:bob', seq: 2, read: 1 },
-      { conv: 'room:general', seq: 0, read: 0 },
+      { conv: 'dm:alice:bob', seq: 2, ver: 2, read: 1 },
+      { conv: 'room:general', seq: 0, ver: 0, read: 0 },
     ]);
   });
 

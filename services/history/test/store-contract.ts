@@ -142,14 +142,16 @@ export function storeContract(name: string, getStore: () => MessageStore): void 
 
       const convs = await store.convs(a, [quiet, busy], true);
       const expected = [
-        { conv: dmConv(a, a), seq: 1, read: 1 },
-        { conv: dmConv(a, b), seq: 1, read: 0 },
-        { conv: `room:${busy}`, seq: 2, read: 1 },
-        { conv: `room:${quiet}`, seq: 0, read: 0 },
+        { conv: dmConv(a, a), seq: 1, ver: 1, read: 1 },
+        { conv: dmConv(a, b), seq: 1, ver: 1, read: 0 },
+        { conv: `room:${busy}`, seq: 2, ver: 2, read: 1 },
+        { conv: `room:${quiet}`, seq: 0, ver: 0, read: 0 },
       ].sort((x, y) => (x.conv < y.conv ? -1 : 1));
       expect(convs).toEqual(expected);
-      expect(await store.convs(a, [busy], false)).toEqual([{ conv: `room:${busy}`, seq: 2, read: 1 }]);
-      expect(await store.convs(c, [], true)).toEqual([{ conv: dmConv(b, c), seq: 1, read: 1 }]);
+      expect(await store.convs(a, [busy], false)).toEqual([
+        { conv: `room:${busy}`, seq: 2, ver: 2, read: 1 },
+      ]);
+      expect(await store.convs(c, [], true)).toEqual([{ conv: dmConv(b, c), seq: 1, ver: 1, read: 1 }]);
       expect(await store.convs(uid('nobody'), [], true)).toEqual([]);
     });
 

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Bus, MemoryBus } from '@natter/bus';
 import { type Config, gatewayConfig, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
 import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
-import { type RunningGateway, start as startGateway } from '@natter/gateway';
+import { chooseWebDir, logWebDir, type RunningGateway, start as startGateway } from '@natter/gateway';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
 import type { Logger } from '@natter/log';
 import {
@@ -15,13 +14,12 @@ import {
 import { migrateRooms, PgRoomStore, start as startRooms } from '@natter/rooms';
 import { connectBusFromConfig, createMetrics, createRedis } from '@natter/service';
 import { migrateUploads, PgUploadStore } from '@natter/uploads';
+import { startBanner } from './banner.ts';
 
 export interface SingleNode {
   gateway: RunningGateway;
   stop(): Promise<void>;
 }
-
-const WEB_DIR = new URL('../../../web/dist', import.meta.url).pathname;
 
 /**
  * The single-node composition root: the four services in one process. Each of NATS_URL,
@@ -70,17 +68,31 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   });
   const rooms = await startRooms(roomsConfig(config), { ...parts, store: new PgRoomStore(pool) });
   const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore });
+  const web = chooseWebDir(config.webDir);
   const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
-    webDir: existsSync(WEB_DIR) ? WEB_DIR : undefined,
+    webDir: web.dir,
     uploads: new PgUploadStore(pool),
+    openModeAnnounced: config.authMode === 'open',
     checks: { history: () => history.ready(), rooms: () => rooms.ready(), presence: () => presence.ready() },
   });
+  const dataDir = embedded ? resolve(config.dataDir, 'postgres') : undefined;
+  process.stderr.write(
+    startBanner(config, {
+      port: gateway.port,
+      httpPort: gateway.httpPort,
+      webDir: web.dir,
+      embeddedData: dataDir,
+    }),
+  );
+  logWebDir(web, log);
   log.info(
     {
       bus: config.natsUrl ? 'nats' : 'in-process',
       presence: redis ? 'redis' : 'in-memory',
-      database: embedded ? `embedded (${config.dataDir})` : 'DATABASE_URL',
+      database: dataDir ? `embedded (${dataDir})` : 'DATABASE_URL',
+      auth: config.authMode === 'open' ? 'open' : 'keyed',
+      serverApi: config.apiKey ? 'on' : 'off',
     },
     `natter is up: open http://localhost:${gateway.port}`,
   );

@@ -5,7 +5,7 @@ import { launch } from './launch.ts';
 
 runMain('natter', async () => {
   const config = loadConfig();
-  const log = createLogger({ name: 'natter', level: config.logLevel });
+  const log = createLogger({ name: 'natter', level: config.logLevel, format: config.logFormat });
   const node = await launch(config, log);
   onShutdown(log, () => node.stop());
 });

@@ -16,7 +16,7 @@ const DEFAULT_HTTP_PORT = 9101;
 runMain('presence', async () => {
   const config = loadConfig();
   requireUrls(config, ['NATS_URL', 'REDIS_URL']);
-  const log = createLogger({ name: 'presence', level: config.logLevel });
+  const log = createLogger({ name: 'presence', level: config.logLevel, format: config.logFormat });
   const redis = createRedis(config.redisUrl!, log.child({ module: 'redis' }), {
     commandTimeoutMs: Math.max(100, Math.min(1000, config.requestTimeoutMs / 3)),
   });

@@ -26,17 +26,28 @@ export interface SweeperDeps {
  * which keeps them from overlapping and turns a failed tick into `ready() === false`.
  */
 export class Sweeper {
+  /** Whether a tick has run: an empty store at the first one is a normal first start. */
+  private swept = false;
+
   constructor(private readonly d: SweeperDeps) {}
 
   /** One tick. */
   async sweep(): Promise<void> {
     const { bus, s, store, log, metrics, transitions } = this.d;
     const trace = newTraceId();
+    const first = !this.swept;
+    this.swept = true;
     if (await store.ensureInitialized()) {
-      log.warn(
-        { trace },
-        'presence state is new or was lost (store restarted empty); asking every gateway to re-announce its sessions',
-      );
+      // At start an empty store is what a first start looks like (and single-node's memory
+      // store always is): nothing for the person on call. Later it means Redis lost its data.
+      if (first) {
+        log.info({ trace }, 'presence state is new; asking every gateway to announce its sessions');
+      } else {
+        log.warn(
+          { trace },
+          'presence state was lost (store restarted empty); asking every gateway to re-announce its sessions',
+        );
+      }
       emit(bus, s, 'presenceResync', {}, trace);
       metrics.resyncs.inc({ scope: 'all' });
     }

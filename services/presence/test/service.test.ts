@@ -23,7 +23,15 @@ const log = createLogger({ name: 'presence-test', level: 'silent' });
 const ref = (session: string, user: string): SessionRef => ({ session, user });
 
 function _message(from: string, to: string, seq = 1): MessageView {
-  return { conv: dmConv(from, to), seq, mid: `m${seq}`, from, ts: new Date().toISOString(), text: 'hi' };
+  return {
+    conv: dmConv(from, to),
+    seq,
+    ver: seq,
+    mid: `m${seq}`,
+    from,
+    ts: new Date().toISOString(),
+    text: 'hi',
+  };
 }
 
 /** A store that fails like an unreachable Redis while `down` is set. */

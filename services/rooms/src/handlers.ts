@@ -150,7 +150,7 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
     'rooms.roster': async (req) => {
       if (!isRoom(req.room)) return { exists: false, private: false, members: [] };
       const { roster } = await db(d.cache.get(req.room));
-      return { exists: roster.exists, private: roster.private, members: roster.members };
+      return { exists: roster.exists, private: roster.private, members: roster.members, owner: roster.owner };
     },
   };
 }

@@ -12,7 +12,7 @@ runMain('rooms', async () => {
   const config = loadConfig();
   requireUrls(config, ['NATS_URL', 'DATABASE_URL']);
   const databaseUrl = config.databaseUrl!;
-  const log = createLogger({ name: 'rooms', level: config.logLevel });
+  const log = createLogger({ name: 'rooms', level: config.logLevel, format: config.logFormat });
   await migrateRooms(databaseUrl, log);
   const metrics = createMetrics('rooms');
   const pool = createPool(databaseUrl, {

@@ -107,7 +107,13 @@ export class MemoryRoomStore implements RoomStore {
   async roster(room: string): Promise<Roster> {
     const r = this.rooms.get(room);
     if (!r) return { exists: false, private: false, members: [], ver: 0 };
-    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder), ver: r.ver };
+    return {
+      exists: true,
+      private: r.private,
+      members: [...r.members].sort(byteOrder),
+      ver: r.ver,
+      owner: r.createdBy,
+    };
   }
 
   async ping(): Promise<void> {}

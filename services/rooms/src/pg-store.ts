@@ -148,17 +148,22 @@ export class PgRoomStore implements RoomStore {
 
   async roster(room: string): Promise<Roster> {
     // One statement, so privacy and members come from one snapshot.
-    const { rows } = await this.query<{ private: boolean; members: string[]; ver: string }>(
+    const { rows } = await this.query<{
+      private: boolean;
+      members: string[];
+      ver: string;
+      created_by: string;
+    }>(
       `roster of ${room}`,
-      `SELECT r.private, r.member_ver AS ver,
+      `SELECT r.private, r.member_ver AS ver, r.created_by,
               COALESCE(array_agg(m."user" ORDER BY m."user") FILTER (WHERE m."user" IS NOT NULL), '{}') AS members
          FROM rooms r LEFT JOIN members m ON m.room = r.name
-        WHERE r.name = $1 GROUP BY r.name, r.private, r.member_ver`,
+        WHERE r.name = $1 GROUP BY r.name, r.private, r.member_ver, r.created_by`,
       [room],
     );
     const r = rows[0];
     return r
-      ? { exists: true, private: r.private, members: r.members, ver: Number(r.ver) }
+      ? { exists: true, private: r.private, members: r.members, ver: Number(r.ver), owner: r.created_by }
       : { exists: false, private: false, members: [], ver: 0 };
   }
 

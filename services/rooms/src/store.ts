@@ -30,6 +30,8 @@ export interface Roster {
   members: string[];
   /** The room's membership version of this snapshot (0 when the room does not exist). */
   ver: number;
+  /** Who owns the room: its creator until roles land (`rooms.created_by`). */
+  owner?: string;
 }
 
 export interface JoinResult {

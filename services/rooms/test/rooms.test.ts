@@ -91,6 +91,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       exists: true,
       private: false,
       members: ['alice'],
+      owner: 'alice',
     });
   });
 
@@ -233,6 +234,7 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       exists: true,
       private: false,
       members: [],
+      owner: 'alice',
     });
   });
 

@@ -1,0 +1,77 @@
+import type { ChangeOp, ChangeReply } from '@natter/contracts';
+import { type DeleteResult, NatterError, type Op, type ParsedConv } from '@natter/protocol';
+import { checkText } from '@natter/protocol/schemas';
+import { conv, requireMember } from './access.ts';
+import type { GatewayContext, Handler, RequestContext } from './context.ts';
+import type { Session } from './session.ts';
+
+/**
+ * `conv` parsed, and the session's user in it as far as this gateway knows (history checks
+ * again, and checks the author and the room's owner, under the message's lock).
+ */
+function memberConv(gw: GatewayContext, s: Session, c: string): ParsedConv {
+  const parsed = conv(c);
+  if (parsed.kind === 'room') requireMember(gw, s, parsed.room);
+  else if (!parsed.users.includes(s.user))
+    throw new NatterError('forbidden', `conv: not a participant of ${c}`);
+  return parsed;
+}
+
+/**
+ * One change (PROTOCOL 1.1 "Message lifecycle"): answered after history's commit. The
+ * session does not get its own change back: it has the answer (like its own `send`).
+ */
+async function change(
+  gw: GatewayContext,
+  s: Session,
+  p: { conv: string; seq: number },
+  op: ChangeOp,
+  rc: RequestContext,
+): Promise<ChangeReply> {
+  memberConv(gw, s, p.conv);
+  const reply = await gw.rpc.call(
+    'historyChange',
+    { v: 1, user: s.user, conv: p.conv, seq: p.seq, origin: { gw: gw.id, session: s.id }, ...op },
+    { trace: rc.trace },
+  );
+  if (reply.changed) s.cursor(p.conv).markOwn(reply.ver);
+  return reply;
+}
+
+export const changeOps: {
+  [O in Extract<Op, 'edit' | 'delete' | 'react' | 'unreact' | 'pin' | 'unpin' | 'pins'>]: Handler<O>;
+} = {
+  async edit(gw, s, p, rc) {
+    // Blank text is refused by history unless the message has attachments.
+    checkText(p.text, gw.config.maxTextChars, true);
+    const r = await change(gw, s, p, { op: 'edit', text: p.text }, rc);
+    return { conv: p.conv, seq: p.seq, ver: r.ver, edited: r.edited ?? '' };
+  },
+
+  async delete(gw, s, p, rc) {
+    const r = await change(gw, s, p, { op: 'delete' }, rc);
+    const already: DeleteResult = {};
+    return r.gone ? already : { conv: p.conv, seq: p.seq, ver: r.ver };
+  },
+
+  async react(gw, s, p, rc) {
+    return { ver: (await change(gw, s, p, { op: 'react', emoji: p.emoji }, rc)).ver };
+  },
+
+  async unreact(gw, s, p, rc) {
+    return { ver: (await change(gw, s, p, { op: 'unreact', emoji: p.emoji }, rc)).ver };
+  },
+
+  async pin(gw, s, p, rc) {
+    return { ver: (await change(gw, s, p, { op: 'pin' }, rc)).ver };
+  },
+
+  async unpin(gw, s, p, rc) {
+    return { ver: (await change(gw, s, p, { op: 'unpin' }, rc)).ver };
+  },
+
+  async pins(gw, s, p, rc) {
+    memberConv(gw, s, p.conv);
+    return gw.rpc.call('historyPins', { v: 1, user: s.user, conv: p.conv }, { trace: rc.trace });
+  },
+};
