@@ -142,14 +142,9 @@ export const EventSchemas = {
   bye: ev('bye').extend({
     reason: z.string(),
     reconnect: z.boolean(),
-    spreadMs: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .meta({
-        description: 'Spread the reconnect uniformly over this many milliseconds (a draining gateway)',
-      }),
+    spreadMs: z.number().int().positive().optional().meta({
+      description: 'Spread the reconnect uniformly over this many milliseconds (a draining gateway)',
+    }),
   }),
   error: ev('error').extend({
     op: z.string().meta({ description: 'The op of the request without id that failed' }),

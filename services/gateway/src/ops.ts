@@ -12,7 +12,7 @@ import {
 import { conv, requireMember } from './access.ts';
 import { changeOps } from './change-ops.ts';
 import { checkContent } from './content.ts';
-import type { GatewayContext, Handler, RequestContext } from './context.ts';
+import type { GatewayContext, Handler } from './context.ts';
 import type { Session } from './session.ts';
 
 /** `to` parsed; `bad_request` naming it when it is not a target. */
