@@ -18,7 +18,14 @@ export class CachedRoster {
   get roster(): Roster {
     // User ids are ASCII (USER_RE), so the default sort is byte order.
     this.sorted ??= [...this.members].sort();
-    return { exists: this.base.exists, private: this.base.private, members: this.sorted, ver: this.ver };
+    const { exists, private: isPrivate, owner } = this.base;
+    return {
+      exists,
+      private: isPrivate,
+      members: this.sorted,
+      ver: this.ver,
+      ...(owner === undefined ? {} : { owner }),
+    };
   }
 
   isMember(user: string): boolean {
