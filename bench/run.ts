@@ -3,7 +3,7 @@
  * the limits on free ports, drives every scenario from worker processes, prints a table and
  * writes bench/results/latest.{json,md,svg} plus dated copies.
  *
- *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,cluster] [--systems natter,peer]
+ *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,cluster,storm] [--systems natter,peer]
  *                    [--workers 2] [--profile] [--dm-rates 500,1000] [--step-ms 5000]
  *                    [--cluster-sizes 2,4,8]
  *
@@ -29,8 +29,9 @@ import { type Ctx, FULL, QUICK } from './scenarios/context.ts';
 import { runDm } from './scenarios/dm.ts';
 import { runFanout } from './scenarios/fanout.ts';
 import { runHistory, seedHistory } from './scenarios/history.ts';
+import { runStorm } from './scenarios/storm.ts';
 
-const SCENARIOS = ['connections', 'dm', 'fanout', 'history', 'cluster'] as const;
+const SCENARIOS = ['connections', 'dm', 'fanout', 'history', 'cluster', 'storm'] as const;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
 
 async function main(): Promise<number> {
@@ -91,6 +92,7 @@ async function main(): Promise<number> {
     connections: [],
     history: [],
     cluster: [],
+    storm: [],
     notes: [],
     timings: [{ what: 'start every system', seconds: (Date.now() - startedAt.getTime()) / 1000 }],
   };
@@ -149,6 +151,12 @@ async function main(): Promise<number> {
           report.cluster?.push(await runCluster(ctx, id));
         });
       }
+    }
+    // After the cluster: it loads the whole machine (its own gateways and worker processes).
+    if (only.has('storm') && among(['natter'] as const).length) {
+      await attempt('storm natter', async () => {
+        report.storm?.push(await runStorm(ctx));
+      });
     }
   } finally {
     progress.phase('stopping everything');

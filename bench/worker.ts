@@ -4,6 +4,7 @@
  * and answers each command with counters and HDR histograms for the coordinator to merge.
  */
 import { type ChatClient, closeNats, connectClient } from './clients/index.ts';
+import { eachConcurrently } from './lib/concurrently.ts';
 import { encode, newHistogram, recordSince, wallMs } from './lib/histogram.ts';
 import type {
   Command,
@@ -16,6 +17,7 @@ import type {
   Reply,
   Request,
 } from './lib/ipc.ts';
+import { stormConnect } from './lib/storm-connect.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const clients = new Map<string, ChatClient>();
@@ -35,33 +37,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function connect(c: Extract<Command, { cmd: 'connect' }>): Promise<ConnectResult> {
   const hist = newHistogram();
   const started = performance.now();
-  let next = 0;
   let failed = 0;
   let firstError: string | undefined;
-  const one = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      if (i >= c.users.length) return;
-      const u = c.users[i];
-      const t0 = performance.now();
-      try {
-        const cl = await connectClient(c.target.kind, {
-          user: u.user,
-          url: c.target.urls[u.node],
-          rooms: u.rooms,
-          localAddress: c.localAddresses?.length ? c.localAddresses[i % c.localAddresses.length] : undefined,
-          timeoutMs: REQUEST_TIMEOUT_MS,
-        });
-        hist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-        clients.set(u.user, cl);
-        counters.connected++;
-      } catch (err) {
-        failed++;
-        firstError ??= errorText(err);
-      }
+  await eachConcurrently(c.users, c.concurrency, async (u, i) => {
+    const t0 = performance.now();
+    try {
+      const cl = await connectClient(c.target.kind, {
+        user: u.user,
+        url: c.target.urls[u.node],
+        rooms: u.rooms,
+        localAddress: c.localAddresses?.length ? c.localAddresses[i % c.localAddresses.length] : undefined,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      hist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      clients.set(u.user, cl);
+      counters.connected++;
+    } catch (err) {
+      failed++;
+      firstError ??= errorText(err);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, c.concurrency) }, one));
+  });
   return {
     connected: c.users.length - failed,
     failed,
@@ -242,6 +237,11 @@ async function handle(c: Command): Promise<unknown> {
       return fanoutSend(c);
     case 'history':
       return history(c);
+    case 'storm-connect':
+      return stormConnect(c, (user, cl) => {
+        clients.set(user, cl);
+        counters.connected++;
+      });
     case 'close':
       return closeAll();
   }

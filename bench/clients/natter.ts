@@ -5,7 +5,7 @@ interface Frame {
   re?: number;
   ev?: string;
   result?: Record<string, unknown>;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; retryAfter?: number };
   text?: string;
   messages?: unknown[];
 }
@@ -33,7 +33,7 @@ export class NatterClient implements ChatClient {
     private readonly timeoutMs: number,
   ) {
     ws.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as Frame));
-    ws.on('close', () => this.failAll(new ConnectionFailed(`${user}: connection closed`)));
+    ws.on('close', (code) => this.failAll(new ConnectionFailed(`${user}: connection closed (${code})`)));
     ws.on('error', () => undefined);
   }
 
@@ -63,7 +63,8 @@ export class NatterClient implements ChatClient {
       if (!p) return;
       this.pending.delete(f.re);
       clearTimeout(p.timer);
-      if (f.error) p.reject(new RequestFailed(`${f.error.code}: ${f.error.message}`));
+      if (f.error)
+        p.reject(new RequestFailed(`${f.error.code}: ${f.error.message}`, f.error.code, f.error.retryAfter));
       else p.resolve(f);
     } else if (f.ev === 'message') {
       this.onMessage?.(f.text ?? '');
@@ -89,6 +90,10 @@ export class NatterClient implements ChatClient {
 
   async send(to: string, text: string): Promise<void> {
     await this.request({ op: 'send', to, cid: `c${this.nextCid++}`, text });
+  }
+
+  async join(room: string): Promise<void> {
+    await this.request({ op: 'join', room });
   }
 
   async history(conv: string, before: number | undefined, limit: number): Promise<number> {

@@ -25,6 +25,14 @@ export interface ConnectOptions {
 /** A request the system answered with an error (not a transport failure). */
 export class RequestFailed extends Error {
   override name = 'RequestFailed';
+  constructor(
+    message: string,
+    /** The protocol's error code, and its `retryAfter` (ms) when it gave one. */
+    readonly code = 'unknown',
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The connection closed or did not answer in time. */

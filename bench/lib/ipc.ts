@@ -34,7 +34,32 @@ export type Command =
   | { cmd: 'recv-stats' }
   | { cmd: 'fanout-send'; from: string; room: string; messages: number; window: number; tag: string }
   | { cmd: 'history'; user: string; conv: string; before?: number; limit: number; count: number }
+  | StormConnectCommand
   | { cmd: 'close' };
+
+/** The `storm` scenario: connect with retries (lib/storm-connect.ts), the joiners joining `join`. */
+export interface StormConnectCommand {
+  cmd: 'storm-connect';
+  urls: string[];
+  users: { user: string; node: number; join?: string }[];
+  concurrency: number;
+  localAddresses: string[];
+  timeoutMs: number;
+}
+
+export interface StormConnectResult {
+  connected: number;
+  joined: number;
+  /** Failures that were retried, by kind (`upgrade_503`, `hello_unavailable`, ...). */
+  retried: Record<string, number>;
+  /** Failures left after the last retry, by kind. */
+  failed: Record<string, number>;
+  firstError?: string;
+  /** hello latency, first try to synced (retries included). */
+  hist: string;
+  joinHist: string;
+  elapsedMs: number;
+}
 
 export interface ConnectResult {
   connected: number;

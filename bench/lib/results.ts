@@ -121,6 +121,33 @@ export interface Ratio {
   met?: boolean;
 }
 
+/** The `storm` scenario (issue 16): many connections at once over several gateways, some joining one room. */
+export interface StormResult {
+  gateways: number;
+  processes: number;
+  requested: number;
+  connected: number;
+  joiners: number;
+  joined: number;
+  /** Wall time until every client was in (or had given up). */
+  seconds: number;
+  perSec: number;
+  /** Failures a client retried, and failures left after its retries, by kind. */
+  retried: Record<string, number>;
+  failed: Record<string, number>;
+  firstError?: string;
+  /** First try to `synced`, retries included. */
+  hello: LatencySummary;
+  join: LatencySummary;
+  /** The one room message: deliveries, those wanted (joined - 1, the sender skipped), latency. */
+  delivered: number;
+  deliveryWanted: number;
+  delivery: LatencySummary;
+  /** All gateways' RSS after the storm, and its growth per connection. */
+  gatewayRss: number;
+  rssPerConn: number;
+}
+
 export interface Report {
   mode: 'quick' | 'full';
   startedAt: string;
@@ -137,6 +164,8 @@ export interface Report {
   history: HistoryResult[];
   /** Cost versus cluster size (absent in reports from before the scenario). */
   cluster?: ClusterResult[];
+  /** Reconnect storm (absent in reports from before the scenario). */
+  storm?: StormResult[];
   ratios: Ratio[];
   notes: string[];
   /** With --profile: where each Natter process spent its CPU in Natter's measured phases. */

@@ -23,6 +23,8 @@ export interface Sizes {
   clusterStepMs: number;
   /** `cluster`: CPU of the idle cluster (users connected, nothing sent) measured this long; 0: not measured. */
   clusterIdleMs: number;
+  /** `storm`: connections opened at once over `gateways` from `processes` workers, `joiners` of them joining one room. */
+  storm: { gateways: number; processes: number; connections: number; joiners: number; concurrency: number };
 }
 
 export const QUICK: Sizes = {
@@ -43,6 +45,7 @@ export const QUICK: Sizes = {
   clusterPairs: 48,
   clusterStepMs: 2500,
   clusterIdleMs: 0,
+  storm: { gateways: 2, processes: 2, connections: 4000, joiners: 1000, concurrency: 100 },
 };
 
 export const FULL: Sizes = {
@@ -65,6 +68,8 @@ export const FULL: Sizes = {
   clusterPairs: 240,
   clusterStepMs: 10_000,
   clusterIdleMs: 3000,
+  // Issue 16: six gateways, six client processes of ~16,700 connections (250 in flight each).
+  storm: { gateways: 6, processes: 6, connections: 100_000, joiners: 10_000, concurrency: 250 },
 };
 
 export interface Ctx {

@@ -25,6 +25,7 @@ import { ackedOf, readHistory } from './collect.ts';
 import { Load, sleep } from './load.ts';
 import { LoadClient } from './load-client.ts';
 import { PROBE_CONVS, PROBE_USERS, Probe } from './probe.ts';
+import { stormFault } from './storm-fault.ts';
 import { formatTable, QUIET_TAIL_MS, type Row } from './table.ts';
 
 const CLIENTS = Number(process.env.FAULTS_CLIENTS ?? 24);
@@ -42,6 +43,13 @@ interface Fault {
   probe?(c: Cluster): string[];
   targetMs: number;
   logs?(c: Cluster): string;
+  /** Before the phase's load starts (the storm connects its clients). */
+  setup?(c: Cluster): Promise<void>;
+  /** Instead of the second half of DOWN_MS: what to wait for while the part is down. */
+  whileDown?(c: Cluster): Promise<void>;
+  /** Problems of the fault's own (the storm's deadline); any fails the fault. */
+  problems?(): string[];
+  teardown?(): Promise<void>;
 }
 
 // The gateway goes last: the load is spread over both gateways until then, so the other
@@ -67,6 +75,7 @@ const FAULTS: Fault[] = [
     targetMs: 5000,
     logs: (c) => c.gateways[0].proc.logs(),
   },
+  stormFault(log),
 ];
 
 function log(line: string): void {
@@ -99,6 +108,7 @@ async function main(): Promise<number> {
       const on = new Map<string, number>();
       for (const c of load.clients) on.set(c.gateway ?? '?', (on.get(c.gateway ?? '?') ?? 0) + 1);
       log(`${fault.name}: clients per gateway: ${[...on].map(([g, n]) => `${g} ${n}`).join(', ')}`);
+      await fault.setup?.(cluster);
       const phaseStart = Date.now();
       const probeStart = probe.acked.length;
       load.start();
@@ -107,7 +117,7 @@ async function main(): Promise<number> {
       await fault.kill(cluster);
       await sleep(DOWN_MS / 2);
       const tail = tailFrom.send(`user:${tailTo.user}`, `quiet tail: ${fault.name}`);
-      await sleep(DOWN_MS / 2);
+      await (fault.whileDown?.(cluster) ?? sleep(DOWN_MS / 2));
       await fault.restart(cluster);
       const back = Date.now();
       log(`${fault.name}: back; probing`);
@@ -140,7 +150,11 @@ async function main(): Promise<number> {
           : undefined,
       });
       // A window that checked nothing proves nothing.
+      const own = fault.problems?.() ?? [];
+      result.problems.push(...own);
+      await fault.teardown?.();
       const good =
+        own.length === 0 &&
         clean(result) &&
         settled &&
         result.acknowledged > 0 &&

@@ -4,9 +4,19 @@ export interface BackoffOptions {
   initialDelayMs: number;
   /** The largest cap any attempt reaches, in ms. */
   maxDelayMs: number;
+  /**
+   * After an open session ends without a `bye` (its gateway died, the network went), the
+   * first reconnect waits uniformly in [0, dropSpreadMs): everyone that gateway held comes
+   * back spread out instead of in one wave. A `bye` with `spreadMs` overrides it.
+   */
+  dropSpreadMs?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialDelayMs: 250, maxDelayMs: 10_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  initialDelayMs: 250,
+  maxDelayMs: 10_000,
+  dropSpreadMs: 3000,
+};
 
 /** Beyond this, 2^attempt only makes the cap larger than maxDelayMs anyway. */
 const MAX_EXPONENT = 30;

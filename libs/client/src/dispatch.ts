@@ -68,6 +68,7 @@ export function dispatchEvent(
       return;
     case 'bye': {
       const bye: ByeEvent = { reason: String(fields.reason ?? ''), reconnect: fields.reconnect === true };
+      if (typeof fields.spreadMs === 'number' && fields.spreadMs > 0) bye.spreadMs = fields.spreadMs;
       onBye(bye);
       events.emit('bye', bye);
       return;

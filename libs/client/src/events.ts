@@ -39,6 +39,8 @@ export type ReceivedEvent = ReadEvent;
 export interface ByeEvent {
   reason: string;
   reconnect: boolean;
+  /** Spread the reconnect uniformly over this many ms (a draining gateway's many clients). */
+  spreadMs?: number;
 }
 
 /** A connection ended; `reconnectInMs` is absent when the client will not reconnect. */

@@ -25,7 +25,10 @@ export interface NatterClientOptions {
   user?: string;
   /** A short label for this device (`web`, `ios`, `cli`), sent in `hello`. */
   device?: string;
-  /** Reconnect backoff: exponential from `initialDelayMs` up to `maxDelayMs`, with full jitter. */
+  /**
+   * Reconnect backoff: exponential from `initialDelayMs` up to `maxDelayMs`, with full jitter;
+   * after a session lost without `bye`, the first retry within `dropSpreadMs` (default 3000).
+   */
   reconnect?: Partial<BackoffOptions>;
   /** How long any request may wait for its reply, including time spent waiting for a connection. Default 10 000 ms. */
   requestTimeoutMs?: number;
@@ -70,6 +73,8 @@ export function resolveOptions(opts: NatterClientOptions): ResolvedOptions {
   const reconnect = { ...DEFAULT_BACKOFF, ...opts.reconnect };
   positive('reconnect.initialDelayMs', reconnect.initialDelayMs);
   positive('reconnect.maxDelayMs', reconnect.maxDelayMs);
+  // 0 turns the spread off (the first reconnect after a drop then follows the backoff alone).
+  if (reconnect.dropSpreadMs !== 0) positive('reconnect.dropSpreadMs', reconnect.dropSpreadMs ?? Number.NaN);
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   positive('requestTimeoutMs', requestTimeoutMs);
   if (opts.token !== undefined && typeof opts.token !== 'string' && typeof opts.token !== 'function') {

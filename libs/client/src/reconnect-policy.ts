@@ -15,6 +15,8 @@ export interface CloseFacts {
   canRenewToken: boolean;
   /** True when the client itself closed to retry `hello` once with a fresh token. */
   authRetry: boolean;
+  /** The `retryAfter` of the error that failed this connection's `hello` (`unavailable` when busy). */
+  retryAfterMs?: number;
 }
 
 export type ReconnectDecision =
@@ -33,12 +35,19 @@ const PENALTY_CODES: ReadonlySet<number> = new Set([
   CloseCode.SlowConsumer,
 ]);
 
+/** The longest reconnect spread a server's `bye` may ask for. */
+const MAX_SPREAD_MS = 60_000;
+
 /**
  * Decides whether and when to reconnect after a connection ends. Failures in a row grow
  * the delay (exponential, full jitter); a session that stayed open longer than the
  * largest delay resets it. A server that asks for a reconnect (`bye` with
- * `reconnect:true`, close 4010) gets one at once, jittered within the first delay so a
- * draining gateway's clients spread out.
+ * `reconnect:true`, close 4010) gets one soon, uniformly within the `bye`'s `spreadMs`
+ * (the draining gateway's session count over the rate the cluster takes them back) or else
+ * within the first delay, so a draining gateway's clients spread out. A session lost without
+ * a `bye` (a gateway killed) is retried within `dropSpreadMs`, for the same reason. A `hello`
+ * refused with `retryAfter` (a busy gateway) waits at least that long, plus up to as much
+ * again at random, so a crowd refused together does not return together.
  */
 export class ReconnectPolicy {
   private attempt = 0;
@@ -60,12 +69,25 @@ export class ReconnectPolicy {
       );
     }
     if (f.authRetry || f.bye?.reconnect || f.code === CloseCode.Draining) {
-      return { reconnect: true, delayMs: Math.floor(this.random() * this.backoff.initialDelayMs) };
+      const spread = f.bye?.spreadMs;
+      const window =
+        spread !== undefined && spread > 0 ? Math.min(spread, MAX_SPREAD_MS) : this.backoff.initialDelayMs;
+      return { reconnect: true, delayMs: Math.floor(this.random() * window) };
     }
-    if (f.openForMs !== undefined && f.openForMs >= this.backoff.maxDelayMs && !PENALTY_CODES.has(f.code)) {
+    if (f.retryAfterMs !== undefined && f.retryAfterMs > 0) {
+      const wait = Math.max(Math.min(f.retryAfterMs, MAX_SPREAD_MS), this.nextDelay());
+      return { reconnect: true, delayMs: wait + Math.floor(this.random() * wait) };
+    }
+    const penalty = PENALTY_CODES.has(f.code);
+    if (f.openForMs !== undefined && f.openForMs >= this.backoff.maxDelayMs && !penalty) {
       this.attempt = 0;
     }
-    return { reconnect: true, delayMs: this.nextDelay() };
+    const delay = this.nextDelay();
+    if (f.openForMs !== undefined && !penalty && !f.bye) {
+      const spread = Math.floor(this.random() * (this.backoff.dropSpreadMs ?? 0));
+      return { reconnect: true, delayMs: Math.max(delay, spread) };
+    }
+    return { reconnect: true, delayMs: delay };
   }
 
   /** After an attempt that failed before a socket was opened (e.g. the token hook threw). */

@@ -50,6 +50,8 @@ export class Session {
   private everOpened = false;
   private authRetry = false;
   private authFailures = 0;
+  /** The `retryAfter` of this connection's failed hello, for the reconnect decision. */
+  private helloRetryAfter: number | undefined;
   private _hello: HelloResult | undefined;
   private _token: string | undefined;
   private connectWaiter: { resolve(r: HelloResult): void; reject(e: NatterClientError): void } | undefined;
@@ -313,6 +315,7 @@ export class Session {
       this.authRetry = true;
       conn.close(1000, 'hello: unauthenticated, retrying with a fresh token');
     } else if (err.temporary) {
+      this.helloRetryAfter = err.retryAfter;
       conn.close(1000, `hello failed: ${err.code}`);
     } else {
       this.fail(err);
@@ -337,8 +340,10 @@ export class Session {
       openForMs: this.openedAt === undefined ? undefined : Date.now() - this.openedAt,
       canRenewToken: typeof this.opts.token !== 'string',
       authRetry: this.authRetry,
+      retryAfterMs: this.helloRetryAfter,
     });
     this.authRetry = false;
+    this.helloRetryAfter = undefined;
     if (!decision.reconnect) {
       this.events.emit('disconnect', { code, reason });
       this.fail(decision.error);

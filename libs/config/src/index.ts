@@ -109,6 +109,24 @@ export interface Config {
   rosterCacheRooms: number;
   /** How often rooms and history ping their database for `/readyz` while no request comes in. */
   backendProbeMs: number;
+  /** Backend-hitting requests (hello, join, history...) one gateway runs at once; the rest wait. */
+  admissionInFlight: number;
+  /** Requests that may wait for one of those places; past it a request gets `unavailable` at once. */
+  admissionQueue: number;
+  /** Longest a request waits for a place before it gets `unavailable` with `retryAfter`. */
+  admissionWaitMs: number;
+  /** Connections waiting (queued requests plus connections that have not sent hello) past which an upgrade gets 503. */
+  admissionUpgradeLimit: number;
+  /** Users whose rooms and conversations one batched hello lookup fetches at most. */
+  helloBatchMax: number;
+  /** Sessions per second a cluster should take back from one dropped gateway; `bye` tells clients to spread over sessions / rate. */
+  reconnectRate: number;
+  /** Requests one rooms or history instance works on at once; past it they are answered `unavailable` at once. */
+  serviceMaxInFlight: number;
+  /** Postgres connections one rooms or history instance opens at most. */
+  dbPoolMax: number;
+  /** Past this many members, a room's joins and leaves are not announced to its members (`joined`/`left`). */
+  roomAnnounceMax: number;
   /**
    * `open`: anyone signs in as anyone (NATTER_AUTH=open; the single-node launcher's default).
    * `keyed`: tokens are verified with NATTER_JWT_SECRET / _PUBLIC_KEY / NATTER_JWKS_URL.
@@ -167,6 +185,15 @@ export const DEFAULTS = {
   NATTER_ROSTER_TTL_MS: '30000',
   NATTER_ROSTER_CACHE_ROOMS: '10000',
   NATTER_BACKEND_PROBE_MS: '2000',
+  NATTER_ADMISSION_IN_FLIGHT: '256',
+  NATTER_ADMISSION_QUEUE: '4000',
+  NATTER_ADMISSION_WAIT_MS: '4000',
+  NATTER_ADMISSION_UPGRADE_LIMIT: '8000',
+  NATTER_HELLO_BATCH_MAX: '200',
+  NATTER_RECONNECT_RATE: '1000',
+  NATTER_SERVICE_MAX_IN_FLIGHT: '2000',
+  NATTER_DB_POOL_MAX: '10',
+  NATTER_ROOM_ANNOUNCE_MAX: '1000',
   NATTER_JWT_MAX_AGE_S: '86400',
   NATTER_REMOTE_ATTACHMENTS: 'off',
 } as const;
@@ -363,6 +390,15 @@ export function loadConfig(env: Env = process.env): Config {
     rosterTtlMs: int(env, 'NATTER_ROSTER_TTL_MS', 0, 3_600_000),
     rosterCacheRooms: int(env, 'NATTER_ROSTER_CACHE_ROOMS', 1, 10_000_000),
     backendProbeMs: int(env, 'NATTER_BACKEND_PROBE_MS', 10, 600_000),
+    admissionInFlight: int(env, 'NATTER_ADMISSION_IN_FLIGHT', 1, 1_000_000),
+    admissionQueue: int(env, 'NATTER_ADMISSION_QUEUE', 0, 10_000_000),
+    admissionWaitMs: int(env, 'NATTER_ADMISSION_WAIT_MS', 10, 600_000),
+    admissionUpgradeLimit: int(env, 'NATTER_ADMISSION_UPGRADE_LIMIT', 1, 10_000_000),
+    helloBatchMax: int(env, 'NATTER_HELLO_BATCH_MAX', 1, 500),
+    reconnectRate: int(env, 'NATTER_RECONNECT_RATE', 1, 10_000_000),
+    serviceMaxInFlight: int(env, 'NATTER_SERVICE_MAX_IN_FLIGHT', 1, 10_000_000),
+    dbPoolMax: int(env, 'NATTER_DB_POOL_MAX', 1, 1000),
+    roomAnnounceMax: int(env, 'NATTER_ROOM_ANNOUNCE_MAX', 0, 100_000_000),
     authMode: authMode(env),
     jwtMaxAgeSec: int(env, 'NATTER_JWT_MAX_AGE_S', 60, 365 * 86400),
     editWindowSec: int(env, 'NATTER_EDIT_WINDOW_S', 0, 10 * 365 * 86400),

@@ -14,6 +14,8 @@ const ROOMS_KEYS = [
   'rosterTtlMs',
   'rosterCacheRooms',
   'backendProbeMs',
+  'serviceMaxInFlight',
+  'roomAnnounceMax',
 ] as const;
 const HISTORY_KEYS = [
   'namespace',
@@ -25,6 +27,7 @@ const HISTORY_KEYS = [
   'rosterTtlMs',
   'rosterCacheRooms',
   'backendProbeMs',
+  'serviceMaxInFlight',
 ] as const;
 const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
 const GATEWAY_KEYS = [
@@ -76,6 +79,12 @@ const GATEWAY_KEYS = [
   'maxPendingEvents',
   'authMode',
   'jwtMaxAgeSec',
+  'admissionInFlight',
+  'admissionQueue',
+  'admissionWaitMs',
+  'admissionUpgradeLimit',
+  'helloBatchMax',
+  'reconnectRate',
 ] as const;
 
 export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;

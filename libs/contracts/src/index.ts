@@ -1,6 +1,7 @@
 export type { EventHandler, EventKey, OnOptions, PayloadVersion } from './events.ts';
 export { decodeEvent, emit, eventHandler, on, PAYLOAD_VERSION } from './events.ts';
 export type * from './payloads.ts';
+export { MAX_CONVS_BATCH, MAX_LIST_BATCH } from './payloads.ts';
 export type { CallOptions, RpcKey, ServeContext } from './rpc.ts';
 export { decode, encode, RpcClient, rpcSubject, serve } from './rpc.ts';
 export type { RoomsOp, Subjects } from './subjects.ts';

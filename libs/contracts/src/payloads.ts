@@ -26,6 +26,10 @@ export interface Origin {
 
 // ---- history ----
 
+/** Most items one `historyConvsMany`, and most users one `rooms.listMany`, may carry. */
+export const MAX_CONVS_BATCH = 500;
+export const MAX_LIST_BATCH = 500;
+
 export interface SendRequest {
   v: PayloadVersion;
   from: string;
@@ -124,6 +128,19 @@ export interface ConvsRequest {
 }
 export interface ConvsReply {
   convs: ConvSummary[];
+}
+
+/**
+ * `historyConvs` for many users at once (the gateway batches concurrent `hello`s): one
+ * answer per item, in order, each computed for that item's user alone (its read markers,
+ * its DMs) exactly as `historyConvs` would. At most MAX_CONVS_BATCH items.
+ */
+export interface ConvsManyRequest {
+  v: PayloadVersion;
+  items: Omit<ConvsRequest, 'v'>[];
+}
+export interface ConvsManyReply {
+  convs: ConvSummary[][];
 }
 
 /**
@@ -250,7 +267,11 @@ export type UserEvent =
 export type RoomEvent =
   | { kind: 'message'; msg: MessageView; origin?: Origin }
   | { kind: 'change'; change: ChangeEvent; origin?: Origin }
-  | { kind: 'joined' | 'left'; room: string; user: string; ver: number }
+  /**
+   * `quiet`: the room is past NATTER_ROOM_ANNOUNCE_MAX members; gateways apply the change but do
+   * not show it to the other members (a join storm into a big room would be O(members²) frames).
+   */
+  | { kind: 'joined' | 'left'; room: string; user: string; ver: number; quiet?: boolean }
   | { kind: 'typing'; conv: string; user: string; origin?: Origin }
   | { kind: 'read'; conv: string; user: string; seq: number; origin?: Origin };
 
@@ -292,6 +313,18 @@ export interface RoomListRequest {
   public?: boolean;
   prefix?: string;
   limit?: number;
+}
+/**
+ * The own rooms of many users at once (the gateway batches concurrent `hello`s): one list
+ * per user, in the order asked, each what `rooms.list` answers that user. At most
+ * MAX_LIST_BATCH users.
+ */
+export interface RoomListManyRequest {
+  v: PayloadVersion;
+  users: string[];
+}
+export interface RoomListManyReply {
+  lists: RoomListReply['rooms'][];
 }
 export interface RoomListReply {
   /** `ver`: the room's membership version when listed. */
@@ -335,6 +368,11 @@ export interface RoomRosterReply {
 }
 export interface RoomsChangedEvent {
   room: string;
+  /**
+   * The change, when it was one member joining or leaving, with the room's membership version
+   * after it: a cache one version behind applies it in place; without it, caches drop the room.
+   */
+  change?: { user: string; member: boolean; ver: number };
 }
 
 /** Request subjects and their payload types, for typed `call` and `serve`. */
@@ -343,6 +381,7 @@ export interface Rpc {
   historyQuery: [HistoryQueryRequest, HistoryQueryReply];
   historyPositions: [PositionsRequest, PositionsReply];
   historyConvs: [ConvsRequest, ConvsReply];
+  historyConvsMany: [ConvsManyRequest, ConvsManyReply];
   historyRead: [ReadRequest, ReadReply];
   historyChange: [ChangeRequest, ChangeReply];
   historyChanges: [ChangesRequest, ChangesReply];
@@ -356,6 +395,7 @@ export interface Rpc {
   'rooms.invite': [RoomInviteRequest, Record<string, never>];
   'rooms.leave': [RoomLeaveRequest, RoomLeaveReply];
   'rooms.list': [RoomListRequest, RoomListReply];
+  'rooms.listMany': [RoomListManyRequest, RoomListManyReply];
   'rooms.members': [RoomMembersRequest, RoomMembersReply];
   'rooms.roster': [RoomRosterRequest, RoomRosterReply];
   'rooms.membership': [RoomMembershipRequest, RoomMembershipReply];

@@ -28,6 +28,7 @@ export function subjects(ns: string) {
     historyQuery: `${ns}.history.query`,
     historyPositions: `${ns}.history.positions`,
     historyConvs: `${ns}.history.convs`,
+    historyConvsMany: `${ns}.history.convsMany`,
     historyRead: `${ns}.history.read`,
     /** request, queue `history`: edit, delete, react, unreact, pin, unpin a stored message. */
     historyChange: `${ns}.history.change`,
@@ -55,7 +56,16 @@ export function subjects(ns: string) {
   } as const;
 }
 
-export type RoomsOp = 'join' | 'create' | 'invite' | 'leave' | 'list' | 'members' | 'roster' | 'membership';
+export type RoomsOp =
+  | 'join'
+  | 'create'
+  | 'invite'
+  | 'leave'
+  | 'list'
+  | 'listMany'
+  | 'members'
+  | 'roster'
+  | 'membership';
 export type Subjects = ReturnType<typeof subjects>;
 
 export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms' } as const;

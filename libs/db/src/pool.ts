@@ -1,6 +1,6 @@
 import type { Logger } from '@natter/log';
 import pg from 'pg';
-import { Histogram, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface PoolOptions {
   /** Most connections the pool opens (default 10). */
@@ -28,6 +28,45 @@ function queryHistogram(registry: Registry): Histogram<'pool' | 'outcome'> {
     queryHistograms.set(registry, h);
   }
   return h;
+}
+
+/** The pools each registry's gauges read at scrape time (one process may hold several). */
+const poolsOf = new WeakMap<Registry, Map<string, pg.Pool>>();
+
+/**
+ * `natter_db_pool_waiting` (queries waiting for a connection: the pool is too small, or
+ * Postgres too slow, for the load) and `natter_db_pool_connections` (open and idle), by pool.
+ */
+function watchPool(registry: Registry, name: string, pool: pg.Pool): void {
+  let pools = poolsOf.get(registry);
+  if (!pools) {
+    const all = new Map<string, pg.Pool>();
+    pools = all;
+    poolsOf.set(registry, all);
+    new Gauge({
+      name: 'natter_db_pool_waiting',
+      help: 'Queries waiting for a Postgres connection from the pool, by pool',
+      labelNames: ['pool'],
+      registers: [registry],
+      collect() {
+        for (const [n, p] of all) this.set({ pool: n }, p.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'natter_db_pool_connections',
+      help: 'Postgres connections of the pool by state (open, idle) and the pool size (max), by pool',
+      labelNames: ['pool', 'state'],
+      registers: [registry],
+      collect() {
+        for (const [n, p] of all) {
+          this.set({ pool: n, state: 'open' }, p.totalCount);
+          this.set({ pool: n, state: 'idle' }, p.idleCount);
+          this.set({ pool: n, state: 'max' }, p.options.max);
+        }
+      },
+    });
+  }
+  pools.set(name, pool);
 }
 
 /**
@@ -74,6 +113,7 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
     );
   });
   const histogram = opts.registry ? queryHistogram(opts.registry) : undefined;
+  if (opts.registry) watchPool(opts.registry, name, pool);
   if (histogram) timeQueries(pool, histogram, name);
   pool.on('connect', (client) => {
     if (histogram) timeQueries(client, histogram, name);

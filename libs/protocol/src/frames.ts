@@ -221,7 +221,8 @@ export type ServerEvent =
   | { ev: 'typing'; conv: string; user: string }
   | { ev: 'read'; conv: string; user: string; seq: number }
   | { ev: 'received'; conv: string; user: string; seq: number }
-  | { ev: 'bye'; reason: string; reconnect: boolean }
+  /** `spreadMs`: spread the reconnect uniformly over this many ms (a draining gateway's many clients). */
+  | { ev: 'bye'; reason: string; reconnect: boolean; spreadMs?: number }
   | { ev: 'error'; op: string; error: { code: string; message: string; retryAfter?: number } };
 
 /** `join`'s result (and `create`'s, which answers like `join`): the room and its latest seq. */

@@ -156,7 +156,13 @@ export const EventSchemas = {
   typing: ev('typing').extend({ conv, user }),
   read: ev('read').extend({ conv, user, seq }),
   received: ev('received').extend({ conv, user, seq }),
-  bye: ev('bye').extend({ reason: z.string(), reconnect: z.boolean() }),
+  bye: ev('bye').extend({
+    reason: z.string(),
+    reconnect: z.boolean(),
+    spreadMs: z.number().int().positive().optional().meta({
+      description: 'Spread the reconnect uniformly over this many milliseconds (a draining gateway)',
+    }),
+  }),
   error: ev('error').extend({
     op: z.string().meta({ description: 'The op of the request without id that failed' }),
     error: ErrorBody,

@@ -6,6 +6,7 @@ export {
 } from './backend-error.ts';
 export { BackendHealth, type BackendHealthOptions } from './backend-health.ts';
 export { connectBusFromConfig } from './bus.ts';
+export { GroupCommit, type GroupCommitOptions, oneByOne, type Settled } from './group-commit.ts';
 export {
   type HealthChecks,
   type HealthRoutesOptions,
@@ -15,7 +16,7 @@ export {
   type RouteHandler,
   startHealthServer,
 } from './health.ts';
-export { InFlight, type OutcomeCounter } from './in-flight.ts';
+export { InFlight, type InFlightOptions, type OutcomeCounter } from './in-flight.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { createRedis, type RedisOptions, redisReady } from './redis.ts';
 export { type RunMainOptions, runMain } from './run-main.ts';

@@ -2,6 +2,8 @@
 export interface RunningService {
   /** For `/readyz`: false while a backend is unreachable, and after stop(). */
   ready(): boolean;
+  /** For `/readyz` (`load`): true while the service sheds requests past its bound. */
+  overloaded?(): boolean;
   /** Stops taking work and resolves once what was in flight has been answered. */
   stop(): Promise<void>;
 }

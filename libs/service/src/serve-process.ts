@@ -25,7 +25,11 @@ export async function serveProcess(opts: ServeProcessOptions): Promise<void> {
   const { bus, service, log } = opts;
   const health = await startHealthServer({
     port: opts.port,
-    checks: { bus: () => bus.ready, service: () => service.ready() },
+    checks: {
+      bus: () => bus.ready,
+      service: () => service.ready(),
+      load: () => !(service.overloaded?.() ?? false),
+    },
     registry: opts.metrics.registry,
     log,
   });

@@ -4,6 +4,7 @@ import type { RpcClient, Subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import type { Op, RequestParams, Results } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
+import type { HelloLookups } from './hello-lookups.ts';
 import type { Metrics } from './metrics.ts';
 import type { Ordering } from './ordering.ts';
 import type { Registry } from './registry.ts';
@@ -21,6 +22,8 @@ export interface GatewayContext {
   readonly ordering: Ordering;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Rooms, conversations and presence registration, batched across concurrent hellos. */
+  readonly lookups: HelloLookups;
   /** Registers an authenticated session with presence and this gateway. */
   greet(s: Session, trace: string): Promise<void>;
 }

@@ -38,8 +38,11 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
       return;
     case 'joined':
     case 'left': {
-      const frame = encodeFrame({ ev: e.kind, room: e.room, user: e.user });
-      for (const s of t.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+      // A quiet change (a room past NATTER_ROOM_ANNOUNCE_MAX) is not shown to the members.
+      if (!e.quiet) {
+        const frame = encodeFrame({ ev: e.kind, room: e.room, user: e.user });
+        for (const s of t.registry.sessionsInRoom(room)) if (s.user !== e.user) s.sendRaw(frame);
+      }
       // A second path for the leaver's own sessions here, besides the membership route: a
       // gateway delivering the room to them is subscribed to it, so it hears this.
       if (e.kind === 'left') t.registry.applyMembership(e.user, room, false, e.ver);

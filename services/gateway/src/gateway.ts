@@ -7,11 +7,13 @@ import { type Logger, newTraceId } from '@natter/log';
 import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { Admission } from './admission.ts';
 import { Authenticator } from './auth.ts';
 import type { GatewayContext, RequestContext } from './context.ts';
 import { deliverPresence, inDm } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { hello } from './hello.ts';
+import { HelloLookups } from './hello-lookups.ts';
 import { Guard } from './limits/guard.ts';
 import { checkMemberships } from './membership.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
@@ -23,6 +25,12 @@ import { Registry } from './registry.ts';
 import { Session, type SessionLimits } from './session.ts';
 import { SessionSocket, socketListeners } from './socket.ts';
 import { Subscriptions } from './subscriptions.ts';
+
+/** Ops answered without a backend: they skip admission (a `ping` must not wait behind a storm). */
+const LOCAL_OPS: ReadonlySet<Op> = new Set<Op>(['ping', 'typing', 'refresh']);
+/** Bounds of the reconnect spread a draining gateway asks for. */
+const MIN_SPREAD_MS = 1000;
+const MAX_SPREAD_MS = 60_000;
 
 export interface GatewayParts {
   bus: Bus;
@@ -51,6 +59,8 @@ export class Gateway implements GatewayContext {
   readonly log: Logger;
   readonly bus: Bus;
   readonly guard: Guard;
+  readonly lookups: HelloLookups;
+  private readonly admission: Admission;
   private readonly subscriptions: Subscriptions;
   private readonly checks: Periodic[] = [];
   private readonly subs: Subscription[] = [];
@@ -77,6 +87,18 @@ export class Gateway implements GatewayContext {
       onSlow: (slow) => this.closeSession(slow, CloseCode.SlowConsumer, 'slow_consumer'),
     };
     this.rpc = new TimedRpcClient(this.bus, this.subjects, config.requestTimeoutMs, this.metrics.rpcSeconds);
+    this.lookups = new HelloLookups(this.rpc, {
+      gw: this.id,
+      maxBatch: config.helloBatchMax,
+      onBatch: (lookup, size) => this.metrics.lookupBatch.observe({ lookup }, size),
+    });
+    this.admission = new Admission({
+      inFlight: config.admissionInFlight,
+      queue: config.admissionQueue,
+      waitMs: config.admissionWaitMs,
+      upgradeLimit: config.admissionUpgradeLimit,
+      onOutcome: (outcome) => this.metrics.admission.inc({ outcome }),
+    });
     requireAuthChoice(config);
     this.auth = new Authenticator({
       open: config.authMode === 'open',
@@ -169,6 +191,14 @@ export class Gateway implements GatewayContext {
     }
     const refused = this.guard.refuseUpgrade(req);
     if (refused) return void socket.end(refused);
+    // Past the admission bound a new connection would only wait behind the others' hellos.
+    const retryAfter = this.admission.refuseUpgrade(this.wss.clients.size - this.registry.sessions.size);
+    if (retryAfter !== undefined) {
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfter}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 
@@ -226,7 +256,7 @@ export class Gateway implements GatewayContext {
     if (s.state === 'closed') return;
     this.metrics.closes.inc({ code });
     this.log.info({ session: s.id, user: s.user || undefined, code, reason, detail }, 'closing connection');
-    s.close(code, reason, reconnect, detail);
+    s.close(code, reason, reconnect, detail, this.draining ? this.reconnectSpreadMs() : undefined);
     this.forget(s);
   }
 
@@ -282,11 +312,12 @@ export class Gateway implements GatewayContext {
     try {
       if (s.state === 'greeting') {
         if (op !== 'hello') throw new NatterError('unauthenticated', `op: send hello before ${op}`);
-        await hello(this, s, id, params as RequestParams<'hello'>, rc);
+        await this.helloAdmitted(s, id, params as RequestParams<'hello'>, rc);
         return;
       }
       if (op === 'send') await this.guard.checkUserSend(s.user);
-      const result = await handlerFor(op)(this, s, params as never, rc);
+      const run = () => handlerFor(op)(this, s, params as never, rc);
+      const result = LOCAL_OPS.has(op) ? await run() : await this.admission.run(run);
       s.reply(id, result);
     } catch (err) {
       const body = this.errorBody(err, rc, op);
@@ -298,18 +329,42 @@ export class Gateway implements GatewayContext {
     }
   }
 
+  /**
+   * A `hello` waits for admission like any backend request. The client did say hello in time,
+   * so the hello timer stops while it waits and runs; if the hello fails (refused, or a
+   * backend unavailable) the connection gets a new full timer for its next try.
+   */
+  private async helloAdmitted(
+    s: Session,
+    id: number | string | undefined,
+    p: RequestParams<'hello'>,
+    rc: RequestContext,
+  ): Promise<void> {
+    clearTimeout(s.helloTimer);
+    s.helloTimer = undefined;
+    try {
+      await this.admission.run(() => hello(this, s, id, p, rc));
+    } catch (err) {
+      if (s.state === 'greeting' && s.helloTimer === undefined)
+        s.helloTimer = setTimeout(this.helloTimeout, this.config.helloTimeoutMs, s);
+      throw err;
+    }
+  }
+
+  /** How long a draining gateway's clients should spread their reconnects over (NATTER_RECONNECT_RATE). */
+  private reconnectSpreadMs(): number {
+    const ms = (this.registry.sessions.size / this.config.reconnectRate) * 1000;
+    return Math.round(Math.min(MAX_SPREAD_MS, Math.max(MIN_SPREAD_MS, ms)));
+  }
+
   private errorBody(err: unknown, rc: RequestContext, op: string): ErrorBody {
     if (err instanceof NatterError) return err.toBody();
     rc.log.error({ err, op }, 'request failed with an unexpected error; answered internal');
     return { code: 'internal', message: `internal error (trace ${rc.trace})` };
   }
 
-  async greet(s: Session, trace: string): Promise<void> {
-    await this.rpc.call(
-      'presenceConnect',
-      { v: 1, gw: this.id, sessions: [{ session: s.id, user: s.user }] },
-      { trace },
-    );
+  async greet(s: Session): Promise<void> {
+    await this.lookups.connect({ session: s.id, user: s.user });
   }
 
   // ---- bus events ----

@@ -47,9 +47,10 @@ export async function hello(
   let convs: Awaited<ReturnType<typeof listConvs>>['convs'];
   try {
     await gw.greet(s, rc.trace);
-    const mine = await gw.rpc.call('rooms.list', { v: 1, user: s.user }, { trace: rc.trace });
-    const rooms = mine.rooms.map((r) => r.room);
-    for (const r of mine.rooms) gw.registry.applyMembership(s.user, r.room, true, r.ver);
+    // Batched with the other hellos in flight (hello-lookups.ts): one request for many users.
+    const mine = await gw.lookups.roomsOf(s.user);
+    const rooms = mine.map((r) => r.room);
+    for (const r of mine) gw.registry.applyMembership(s.user, r.room, true, r.ver);
     // Rooms the user's other sessions here are in, missing from this (newer) list: a `left`
     // this gateway never heard. The list carries no version for them, so ask.
     const listed = new Set(rooms);
@@ -63,11 +64,7 @@ export async function hello(
       ).catch((err: unknown) => rc.log.warn({ err }, 'could not confirm memberships at hello'));
     }
     await gw.bus.flush();
-    ({ convs } = await gw.rpc.call(
-      'historyConvs',
-      { v: 1, user: s.user, rooms, dms: true },
-      { trace: rc.trace },
-    ));
+    convs = await gw.lookups.convsOf({ user: s.user, rooms, dms: true });
   } catch (err) {
     gw.forget(s);
     s.state = 'greeting';

@@ -75,7 +75,7 @@ export function apiRoutes(gw: Gateway) {
       }
       if (url.pathname === '/v1/conversations' && req.method === 'GET') {
         const { user } = await gw.auth.verify(bearerToken(req));
-        const { convs } = await listConvs(gw, user, trace);
+        const { convs } = await listConvs(gw, user);
         sendJson(res, 200, { convs });
         return true;
       }

@@ -194,6 +194,29 @@ export function gatewayMetrics(registry: Registry) {
           },
         }),
     ),
+    admission: reuse(
+      registry,
+      'natter_gateway_admission_total',
+      () =>
+        new Counter({
+          name: 'natter_gateway_admission_total',
+          help: 'Backend-hitting requests and upgrades by admission outcome (admitted, queued, shed: refused at once, expired: waited too long)',
+          labelNames: ['outcome'],
+          registers: r,
+        }),
+    ),
+    lookupBatch: reuse(
+      registry,
+      'natter_gateway_hello_batch_size',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_hello_batch_size',
+          help: 'Users per batched hello lookup, by what was looked up (rooms, convs, presence)',
+          labelNames: ['lookup'],
+          buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
+          registers: r,
+        }),
+    ),
     /** Adds what the outgoing gauges read at scrape time. */
     observe(source: OutgoingSource): void {
       all.push(source);

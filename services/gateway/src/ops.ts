@@ -13,7 +13,7 @@ import {
 import { conv, requireMember } from './access.ts';
 import { changeOps } from './change-ops.ts';
 import { checkContent } from './content.ts';
-import type { GatewayContext, Handler, RequestContext } from './context.ts';
+import type { GatewayContext, Handler } from './context.ts';
 import type { Session } from './session.ts';
 
 /** `to` parsed; `bad_request` naming it when it is not a target. */
@@ -26,21 +26,18 @@ export function requireTarget(to: string) {
 export async function listConvs(
   gw: GatewayContext,
   user: string,
-  trace: string,
 ): Promise<{ rooms: string[]; convs: ConvSummary[] }> {
-  const mine = await gw.rpc.call('rooms.list', { v: 1, user }, { trace });
-  const rooms = mine.rooms.map((r) => r.room);
-  const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms, dms: true }, { trace });
-  return { rooms, convs };
+  const rooms = (await gw.lookups.roomsOf(user)).map((r) => r.room);
+  return { rooms, convs: await gw.lookups.convsOf({ user, rooms, dms: true }) };
 }
 
+/** The room's latest seq and ver, batched with other joins' and hellos' lookups (a join storm into one room). */
 async function roomPosition(
   gw: GatewayContext,
   user: string,
   room: string,
-  trace: string,
 ): Promise<{ seq: number; ver: number }> {
-  const { convs } = await gw.rpc.call('historyConvs', { v: 1, user, rooms: [room], dms: false }, { trace });
+  const convs = await gw.lookups.convsOf({ user, rooms: [room], dms: false });
   const conv = roomConv(room);
   const c = convs.find((x) => x.conv === conv);
   return { seq: c?.seq ?? 0, ver: c?.ver ?? 0 };
@@ -57,7 +54,6 @@ async function enterRoom(
   gw: GatewayContext,
   s: Session,
   room: string,
-  rc: RequestContext,
   call: () => Promise<{ ver: number }>,
 ): Promise<Results['join']> {
   gw.registry.beginJoin(room);
@@ -67,7 +63,7 @@ async function enterRoom(
     const conv = roomConv(room);
     let at: { seq: number; ver: number };
     try {
-      at = await roomPosition(gw, s.user, room, rc.trace);
+      at = await roomPosition(gw, s.user, room);
     } finally {
       // Joined even if history could not say where the room is: deliveries start with the next one.
       gw.registry.applyMembership(s.user, room, true, ver);
@@ -139,13 +135,13 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async join(gw, s, p, rc) {
-    return enterRoom(gw, s, p.room, rc, () =>
+    return enterRoom(gw, s, p.room, () =>
       gw.rpc.call('rooms.join', { v: 1, user: s.user, room: p.room }, { trace: rc.trace }),
     );
   },
 
   async create(gw, s, p, rc) {
-    return enterRoom(gw, s, p.room, rc, () =>
+    return enterRoom(gw, s, p.room, () =>
       gw.rpc.call(
         'rooms.create',
         { v: 1, user: s.user, room: p.room, private: p.private ?? false },

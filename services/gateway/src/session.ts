@@ -130,12 +130,20 @@ export class Session {
     else this.sendRaw(JSON.stringify({ re: id, error }));
   }
 
-  /** Sends `bye` (when the socket can still take it) and closes with `code`. */
-  close(code: CloseCode, reason: string, reconnect = true, detail?: string): void {
+  /**
+   * Sends `bye` (when the socket can still take it) and closes with `code`. `spreadMs` tells a
+   * client to spread its reconnect over that long (a draining gateway's bye carries it).
+   */
+  close(code: CloseCode, reason: string, reconnect = true, detail?: string, spreadMs?: number): void {
     if (this.state === 'closed') return;
     if (this.ws.readyState === this.ws.OPEN) {
       // A slow consumer's buffer is full: a bye would only wait behind it.
-      if (code !== CloseCode.SlowConsumer) this.event({ ev: 'bye', reason, reconnect });
+      if (code !== CloseCode.SlowConsumer)
+        this.event(
+          spreadMs === undefined
+            ? { ev: 'bye', reason, reconnect }
+            : { ev: 'bye', reason, reconnect, spreadMs },
+        );
       // Close reasons are limited to 123 bytes.
       this.ws.close(
         code,

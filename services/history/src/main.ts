@@ -14,7 +14,12 @@ runMain('history', async () => {
   const log = createLogger({ name: 'history', level: config.logLevel, format: config.logFormat });
   await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
   const metrics = createMetrics('history');
-  const pool = createPool(databaseUrl, { log, name: 'history', registry: metrics.registry });
+  const pool = createPool(databaseUrl, {
+    log,
+    name: 'history',
+    max: config.dbPoolMax,
+    registry: metrics.registry,
+  });
   const batches = batchSizeHistogram(metrics.registry);
   const store = new PgMessageStore(pool, { onBatch: (size) => batches.observe(size) });
   const bus = await connectBusFromConfig(config, 'history', log);

@@ -19,6 +19,7 @@ import type {
   ChangeResult,
   ChangesOptions,
   ChangesResult,
+  ConvsQuery,
   MessageStore,
   QueryOptions,
   QueryResult,
@@ -241,6 +242,10 @@ export class MemoryMessageStore implements MessageStore {
       }
       return summary;
     });
+  }
+
+  async convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]> {
+    return Promise.all(items.map((q) => this.convs(q.user, q.rooms, q.dms)));
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]> {

@@ -1,6 +1,6 @@
 import { isoTime, type MessageView, parseConv } from '@natter/protocol';
+import { oneByOne, type Settled } from '@natter/service';
 import type pg from 'pg';
-import type { Settled } from './group-commit.ts';
 import { newMid } from './ids.ts';
 import {
   isStatementError,
@@ -40,14 +40,7 @@ export async function appendBatch(pool: pg.Pool, items: AppendInput[]): Promise<
     results = values.map((value) => ({ ok: true, value }));
   } catch (err) {
     if (!isStatementError(err)) throw err;
-    results = [];
-    for (const i of leaders) {
-      try {
-        results.push({ ok: true, value: await appendOne(pool, items[i]) });
-      } catch (error) {
-        results.push({ ok: false, error });
-      }
-    }
+    results = await oneByOne(leaders, (i) => appendOne(pool, items[i]));
   }
 
   const byLeader = new Map(leaders.map((li, k) => [li, results[k]]));

@@ -1,5 +1,5 @@
+import { GroupCommit, type Settled } from '@natter/service';
 import type pg from 'pg';
-import { GroupCommit, type Settled } from './group-commit.ts';
 
 export interface ReceivedInput {
   user: string;

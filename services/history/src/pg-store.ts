@@ -5,8 +5,8 @@ import {
   type MessageView,
   type ReceiptsResult,
 } from '@natter/protocol';
+import { GroupCommit } from '@natter/service';
 import type pg from 'pg';
-import { GroupCommit } from './group-commit.ts';
 import { appendBatch } from './pg-append.ts';
 import { changeMessage, changesOf } from './pg-changes.ts';
 import { ReceivedWriter } from './pg-received.ts';
@@ -18,6 +18,7 @@ import type {
   ChangeResult,
   ChangesOptions,
   ChangesResult,
+  ConvsQuery,
   MessageStore,
   QueryOptions,
   QueryResult,
@@ -113,9 +114,26 @@ export class PgMessageStore implements MessageStore {
   }
 
   async convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]> {
-    // A DM's peer is the user of `dm:<a>:<b>` that is not the caller (the caller of a DM
-    // with oneself). A user has received what they read: received is the greater of the two.
+    return (await this.convsMany([{ user, rooms, dms }]))[0]!;
+  }
+
+  async convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]> {
+    const out: ConvSummary[][] = items.map(() => []);
+    if (items.length === 0) return out;
+    // One statement for all: every row carries its item's position, and each item's read
+    // markers, DMs and DM peers are joined on that item's own user, so no answer mixes two
+    // users. A DM's peer is the user of `dm:<a>:<b>` that is not the caller (the caller of a
+    // DM with oneself). A user has received what they read: received is the greater of the two.
+    const roomItem: number[] = [];
+    const roomName: string[] = [];
+    items.forEach((q, i) => {
+      for (const r of q.rooms) {
+        roomItem.push(i + 1);
+        roomName.push(r);
+      }
+    });
     const { rows } = await this.pool.query<{
+      i: number;
       conv: string;
       seq: string;
       ver: string;
@@ -123,25 +141,28 @@ export class PgMessageStore implements MessageStore {
       peer_received: string | null;
       peer_read: string | null;
     }>(
-      `WITH c AS (
-         SELECT 'room:' || r AS conv FROM unnest($2::text[]) AS r
+      `WITH q AS (
+         SELECT * FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS q(user_id, dms, i)
+       ), c AS (
+         SELECT r.i, 'room:' || r.room AS conv FROM unnest($3::int[], $4::text[]) AS r(i, room)
          UNION
-         SELECT conv FROM conv_members WHERE user_id = $1 AND $3
+         SELECT q.i, cm.conv FROM q JOIN conv_members cm ON cm.user_id = q.user_id WHERE q.dms
        )
-       SELECT c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(k.last_ver, 0) AS ver,
+       SELECT c.i::int AS i, c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(k.last_ver, 0) AS ver,
               coalesce(m.seq, 0) AS read,
               CASE WHEN c.conv LIKE 'dm:%' THEN coalesce(GREATEST(p.received, p.seq), 0) END AS peer_received,
               CASE WHEN c.conv LIKE 'dm:%' THEN coalesce(p.seq, 0) END AS peer_read
        FROM c
+       JOIN q ON q.i = c.i
        LEFT JOIN conversations k ON k.conv = c.conv
-       LEFT JOIN read_markers m ON m.user_id = $1 AND m.conv = c.conv
+       LEFT JOIN read_markers m ON m.user_id = q.user_id AND m.conv = c.conv
        LEFT JOIN read_markers p ON c.conv LIKE 'dm:%' AND p.conv = c.conv
-         AND p.user_id = CASE WHEN split_part(c.conv, ':', 2) = $1
+         AND p.user_id = CASE WHEN split_part(c.conv, ':', 2) = q.user_id
                               THEN split_part(c.conv, ':', 3) ELSE split_part(c.conv, ':', 2) END
-       ORDER BY c.conv COLLATE "C"`,
-      [user, rooms, dms],
+       ORDER BY c.i, c.conv COLLATE "C"`,
+      [items.map((q) => q.user), items.map((q) => q.dms), roomItem, roomName],
     );
-    return rows.map((r) => {
+    for (const r of rows) {
       const summary: ConvSummary = {
         conv: r.conv,
         seq: Number(r.seq),
@@ -151,8 +172,9 @@ export class PgMessageStore implements MessageStore {
       if (r.peer_read !== null) {
         summary.peer = { received: Number(r.peer_received), read: Number(r.peer_read) };
       }
-      return summary;
-    });
+      out[r.i - 1]!.push(summary);
+    }
+    return out;
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]> {

@@ -1,19 +1,22 @@
-import type {
-  ConvsReply,
-  ConvsRequest,
-  HistoryQueryReply,
-  HistoryQueryRequest,
-  PositionsReply,
-  PositionsRequest,
-  ReadReply,
-  ReadRequest,
-  ServeContext,
+import {
+  type ConvsManyReply,
+  type ConvsManyRequest,
+  type ConvsReply,
+  type ConvsRequest,
+  type HistoryQueryReply,
+  type HistoryQueryRequest,
+  MAX_CONVS_BATCH,
+  type PositionsReply,
+  type PositionsRequest,
+  type ReadReply,
+  type ReadRequest,
+  type ServeContext,
 } from '@natter/contracts';
 import { HISTORY_PAGE, isRoom, isUser, NatterError } from '@natter/protocol';
 import type { BackendHealth } from '@natter/service';
 import { authorizeConv, requireConv } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
-import type { MessageStore } from './store.ts';
+import type { ConvsQuery, MessageStore } from './store.ts';
 import { checkSeq, checkUser } from './validate.ts';
 
 export interface QueryDeps {
@@ -46,13 +49,39 @@ export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, Hist
 /** `historyConvs`: the rooms the rooms service listed for the user, and the user's DMs. */
 export function convsHandler(deps: QueryDeps): Handler<ConvsRequest, ConvsReply> {
   return async (req) => {
-    const user = checkUser(req.user);
-    if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom)) {
-      throw new NatterError('bad_request', 'rooms: must be a list of room names');
-    }
-    const convs = await deps.health.track(deps.store.convs(user, req.rooms, req.dms === true));
+    const q = convsQuery(req);
+    const convs = await deps.health.track(deps.store.convs(q.user, q.rooms, q.dms));
     return { convs };
   };
+}
+
+/** Rooms all items of one `historyConvsMany` may name together. */
+const MAX_CONVS_BATCH_ROOMS = 100_000;
+
+/** `historyConvsMany`: `historyConvs` for each item (a gateway's batch of concurrent hellos), one statement. */
+export function convsManyHandler(deps: QueryDeps): Handler<ConvsManyRequest, ConvsManyReply> {
+  return async (req) => {
+    if (!Array.isArray(req.items) || req.items.length > MAX_CONVS_BATCH) {
+      throw new NatterError(
+        'bad_request',
+        `items: an array of at most ${MAX_CONVS_BATCH} {user, rooms, dms}`,
+      );
+    }
+    const items = req.items.map(convsQuery);
+    if (items.reduce((n, q) => n + q.rooms.length, 0) > MAX_CONVS_BATCH_ROOMS) {
+      throw new NatterError('bad_request', `items: at most ${MAX_CONVS_BATCH_ROOMS} rooms in all`);
+    }
+    return { convs: await deps.health.track(deps.store.convsMany(items)) };
+  };
+}
+
+function convsQuery(req: Omit<ConvsRequest, 'v'>): ConvsQuery {
+  if (typeof req !== 'object' || req === null) throw new NatterError('bad_request', 'items: must be objects');
+  const user = checkUser(req.user);
+  if (!Array.isArray(req.rooms) || !req.rooms.every(isRoom)) {
+    throw new NatterError('bad_request', 'rooms: must be a list of room names');
+  }
+  return { user, rooms: req.rooms, dms: req.dms === true };
 }
 
 /** Users and rooms one `historyPositions` may name (the gateway batches below it). */

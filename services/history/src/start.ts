@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import { changeHandler, changesHandler, pinsHandler } from './change.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
-import { convsHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
+import { convsHandler, convsManyHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
 import { receiptsHandler, receivedHandler } from './receipts.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
@@ -49,7 +49,7 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
     isConnectionError,
   });
   await health.start();
-  const inFlight = new InFlight();
+  const inFlight = new InFlight(undefined, { max: config.serviceMaxInFlight });
   const deps = { store, health, membership };
   const changeDeps = {
     ...deps,
@@ -79,6 +79,14 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
     ),
     serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap('historyQuery', queryHandler(deps))),
     serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap('historyConvs', convsHandler(deps))),
+    serve(
+      bus,
+      s,
+      'historyConvsMany',
+      QUEUE.history,
+      log,
+      inFlight.wrap('historyConvsMany', convsManyHandler(deps)),
+    ),
     serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap('historyRead', readHandler(deps))),
     serve(
       bus,
@@ -137,6 +145,7 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
   log.info({ queue: QUEUE.history }, 'history service started');
   return {
     ready: () => health.ok,
+    overloaded: () => inFlight.overloaded,
     async stop() {
       await health.stop();
       await sweep?.stop();

@@ -126,6 +126,13 @@ export interface QueryResult {
  * - Backend errors reject with the backend's error (the service maps connection errors to
  *   `unavailable`); no method retries on its own.
  */
+/** One user's `convs` question. */
+export interface ConvsQuery {
+  user: string;
+  rooms: string[];
+  dms: boolean;
+}
+
 export interface MessageStore {
   append(msg: AppendInput): Promise<AppendResult>;
   /** One message's current state, or undefined. */
@@ -136,6 +143,8 @@ export interface MessageStore {
   pins(conv: string): Promise<MessageView[]>;
   query(conv: string, opts: QueryOptions): Promise<QueryResult>;
   convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]>;
+  /** `convs` of each item, in order, each for its own user only, from one snapshot. */
+  convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]>;
   positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]>;
   markRead(user: string, conv: string, seq: number): Promise<number>;
   markReceived(user: string, conv: string, seq: number): Promise<number | undefined>;

@@ -1,5 +1,11 @@
 import type { Bus } from '@natter/bus';
-import type { Rpc, RpcClient, ServeContext, Subjects } from '@natter/contracts';
+import {
+  MAX_LIST_BATCH,
+  type Rpc,
+  type RpcClient,
+  type ServeContext,
+  type Subjects,
+} from '@natter/contracts';
 import {
   isRoom,
   isUser,
@@ -27,6 +33,8 @@ export interface HandlerDeps {
   health: BackendHealth;
   rpc: RpcClient;
   limits: RoomLimits;
+  /** Rooms with more members do not announce joins and leaves to them (NATTER_ROOM_ANNOUNCE_MAX). */
+  announceMax: number;
 }
 
 type RoomsKey = Extract<keyof Rpc, `rooms.${string}`>;
@@ -42,18 +50,26 @@ export type RoomsHandlers = {
 export function createHandlers(d: HandlerDeps): RoomsHandlers {
   const db = <T>(p: Promise<T>) => d.health.track(p);
 
-  /** The cache is dropped before announcing, so the roster this instance serves next is current. */
-  const changed = (room: string, user: string, kind: 'joined' | 'left', ver: number, ctx: ServeContext) => {
-    d.cache.drop(room);
-    announceMembership(d.bus, d.subjects, { room, user, kind, ver }, ctx.trace);
+  /** The cache takes the change before announcing, so the roster this instance serves next is current. */
+  const changed = (
+    room: string,
+    user: string,
+    kind: 'joined' | 'left',
+    ver: number,
+    ctx: ServeContext,
+    members?: number,
+  ) => {
+    d.cache.change(room, user, kind === 'joined', ver);
+    const quiet = members !== undefined && members > d.announceMax;
+    announceMembership(d.bus, d.subjects, { room, user, kind, ver, quiet }, ctx.trace);
     ctx.log.debug({ room, kind }, 'membership changed');
   };
 
   return {
     'rooms.join': async (req, ctx) => {
       checkIds(req);
-      const { joined, ver } = await db(d.store.join(req.room, req.user, d.limits));
-      if (joined) changed(req.room, req.user, 'joined', ver, ctx);
+      const { joined, ver, members } = await db(d.store.join(req.room, req.user, d.limits));
+      if (joined) changed(req.room, req.user, 'joined', ver, ctx, members);
       return { room: req.room, joined, ver };
     },
 
@@ -80,11 +96,14 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
       checkIds(req);
       // Leaving a room one is not in is not an error, and a room that does not exist answers
       // the same (it must not tell a guess from a hidden private room).
-      const { left, ver } = await db(d.store.leave(req.room, req.user)).catch((err: unknown) => {
+      const out: { left: boolean; ver: number; members?: number } = await db(
+        d.store.leave(req.room, req.user),
+      ).catch((err: unknown) => {
         if (err instanceof NatterError && err.code === 'not_found') return { left: false, ver: 0 };
         throw err;
       });
-      if (left) changed(req.room, req.user, 'left', ver, ctx);
+      const { left, ver } = out;
+      if (left) changed(req.room, req.user, 'left', ver, ctx, out.members);
       return { ver };
     },
 
@@ -100,6 +119,13 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
         throw new NatterError('bad_request', 'prefix: must be a string of at most 64 characters');
       }
       return { rooms: await db(d.store.listPublic(prefix, limit)) };
+    },
+
+    'rooms.listMany': async (req) => {
+      if (!Array.isArray(req.users) || req.users.length > MAX_LIST_BATCH || !req.users.every(isUser)) {
+        throw new NatterError('bad_request', `users: an array of at most ${MAX_LIST_BATCH} user ids`);
+      }
+      return { lists: await db(d.store.listMineMany(req.users)) };
     },
 
     'rooms.members': async (req, ctx) => {

@@ -15,7 +15,12 @@ runMain('rooms', async () => {
   const log = createLogger({ name: 'rooms', level: config.logLevel, format: config.logFormat });
   await migrateRooms(databaseUrl, log);
   const metrics = createMetrics('rooms');
-  const pool = createPool(databaseUrl, { log, name: 'natter-rooms', registry: metrics.registry });
+  const pool = createPool(databaseUrl, {
+    log,
+    name: 'natter-rooms',
+    max: config.dbPoolMax,
+    registry: metrics.registry,
+  });
   const bus = await connectBusFromConfig(config, 'rooms', log);
   const svc = await start(roomsConfig(config), {
     bus,

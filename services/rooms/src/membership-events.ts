@@ -3,7 +3,8 @@ import { emit, type Subjects } from '@natter/contracts';
 
 /**
  * Announces one membership change, in this order, before the caller gets its reply:
- * 1. `roomsChanged`: caches (history's authorization, other rooms instances) drop the room.
+ * 1. `roomsChanged`: caches (history's authorization, other rooms instances) apply the change
+ *    (or drop the room when they are not one version behind).
  *    It goes first so that history has it before the caller, answered, can send.
  * 2. a `joined` / `left` RoomEvent on the room's subject: gateways with members online
  *    deliver it to them, and apply a `left` to the leaver's sessions they hold.
@@ -16,11 +17,11 @@ import { emit, type Subjects } from '@natter/contracts';
 export function announceMembership(
   bus: Bus,
   s: Subjects,
-  change: { room: string; user: string; kind: 'joined' | 'left'; ver: number },
+  change: { room: string; user: string; kind: 'joined' | 'left'; ver: number; quiet?: boolean },
   trace: string,
 ): void {
-  const { room, user, kind, ver } = change;
-  emit(bus, s, 'roomsChanged', { room }, trace);
-  emit(bus, s, 'room', room, { kind, room, user, ver }, trace);
+  const { room, user, kind, ver, quiet } = change;
+  emit(bus, s, 'roomsChanged', { room, change: { user, member: kind === 'joined', ver } }, trace);
+  emit(bus, s, 'room', room, quiet ? { kind, room, user, ver, quiet } : { kind, room, user, ver }, trace);
   emit(bus, s, 'user', user, { event: { kind: 'membership', room, member: kind === 'joined', ver } }, trace);
 }

@@ -46,7 +46,7 @@ export class MemoryRoomStore implements RoomStore {
     const r = existing ?? this.newRoom(room, user, false);
     r.invites.delete(user);
     this.addMember(room, r, user);
-    return { joined: true, created: existing === undefined, ver: r.ver };
+    return { joined: true, created: existing === undefined, ver: r.ver, members: r.members.size };
   }
 
   async create(
@@ -69,7 +69,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!r.members.has(user)) r.invites.set(user, by);
   }
 
-  async leave(room: string, user: string): Promise<{ left: boolean; ver: number }> {
+  async leave(room: string, user: string): Promise<{ left: boolean; ver: number; members?: number }> {
     const r = this.rooms.get(room);
     if (!r) throw noRoomError(room);
     if (!r.members.delete(user)) return { left: false, ver: r.ver };
@@ -77,7 +77,7 @@ export class MemoryRoomStore implements RoomStore {
     const mine = this.roomsOf.get(user);
     mine?.delete(room);
     if (mine?.size === 0) this.roomsOf.delete(user);
-    return { left: true, ver: r.ver };
+    return { left: true, ver: r.ver, members: r.members.size };
   }
 
   async memberships(pairs: { room: string; user: string }[]): Promise<Membership[]> {
@@ -91,6 +91,10 @@ export class MemoryRoomStore implements RoomStore {
     return [...(this.roomsOf.get(user) ?? [])].sort(byteOrder).map((name) => this.summary(name));
   }
 
+  async listMineMany(users: string[]): Promise<RoomSummary[][]> {
+    return Promise.all(users.map((u) => this.listMine(u)));
+  }
+
   async listPublic(prefix: string, limit: number): Promise<RoomSummary[]> {
     return [...this.rooms.entries()]
       .filter(([name, r]) => !r.private && name.startsWith(prefix))
@@ -102,8 +106,14 @@ export class MemoryRoomStore implements RoomStore {
 
   async roster(room: string): Promise<Roster> {
     const r = this.rooms.get(room);
-    if (!r) return { exists: false, private: false, members: [] };
-    return { exists: true, private: r.private, members: [...r.members].sort(byteOrder), owner: r.createdBy };
+    if (!r) return { exists: false, private: false, members: [], ver: 0 };
+    return {
+      exists: true,
+      private: r.private,
+      members: [...r.members].sort(byteOrder),
+      ver: r.ver,
+      owner: r.createdBy,
+    };
   }
 
   async ping(): Promise<void> {}

@@ -1,20 +1,24 @@
 import { isConnectionError } from '@natter/db';
 import { NatterError } from '@natter/protocol';
-import { backendUnavailable } from '@natter/service';
+import { backendUnavailable, GroupCommit } from '@natter/service';
 import type pg from 'pg';
+import {
+  addMember,
+  checkRoomsPerUser,
+  commitWrites,
+  type LeaveResult,
+  type MemberWrite,
+} from './membership-writes.ts';
 import {
   type JoinResult,
   type Membership,
   noRoomError,
   notMemberError,
-  privateRoomError,
   type RoomLimits,
   type RoomStore,
   type RoomSummary,
   type Roster,
   roomExistsError,
-  roomFullError,
-  roomsPerUserError,
   UNCONFIGURED_ROOM_LIMITS,
 } from './store.ts';
 
@@ -22,13 +26,6 @@ import {
 export class RoomStoreError extends Error {
   override readonly name = 'RoomStoreError';
 }
-
-/**
- * Namespace of the advisory locks that serialize one user's joins and creates (the
- * rooms-per-user limit). The two-int form of pg_advisory_xact_lock never collides with the
- * one-bigint form other services or node-pg-migrate use.
- */
-const USER_LOCK_SPACE = 0x524f; // "RO"
 
 type Db = pg.PoolClient;
 
@@ -40,29 +37,21 @@ type Db = pg.PoolClient;
  * room's, so the rooms-per-user limit holds under concurrency and lock order cannot deadlock.
  */
 export class PgRoomStore implements RoomStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /** Joins and leaves, group-committed (membership-writes.ts). */
+  private readonly writes: GroupCommit<MemberWrite, JoinResult | LeaveResult>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    opts: { maxBatch?: number; onBatch?: (size: number) => void } = {},
+  ) {
+    this.writes = new GroupCommit(async (items) => {
+      opts.onBatch?.(items.length);
+      return commitWrites(items, (what, fn) => this.tx(what, fn));
+    }, opts.maxBatch ?? 200);
+  }
 
   join(room: string, user: string, limits: RoomLimits = UNCONFIGURED_ROOM_LIMITS): Promise<JoinResult> {
-    return this.tx(`join ${room}`, async (db) => {
-      // Concurrent creators of one name wait on the unique index; exactly one inserts.
-      const ins = await db.query(
-        'INSERT INTO rooms (name, private, created_by) VALUES ($1, false, $2) ON CONFLICT (name) DO NOTHING',
-        [room, user],
-      );
-      const created = ins.rowCount === 1;
-      const { rows } = await db.query<{ private: boolean; member_count: number; member_ver: string }>(
-        'SELECT private, member_count, member_ver FROM rooms WHERE name = $1 FOR NO KEY UPDATE',
-        [room],
-      );
-      const r = rows[0]!;
-      const member = await db.query('SELECT 1 FROM members WHERE room = $1 AND "user" = $2', [room, user]);
-      if (member.rowCount === 1) return { joined: false, created: false, ver: Number(r.member_ver) };
-      const invite = await db.query('DELETE FROM invites WHERE room = $1 AND "user" = $2', [room, user]);
-      if (r.private && invite.rowCount === 0) throw privateRoomError(room);
-      if (r.member_count >= limits.maxRoomMembers) throw roomFullError(room, limits);
-      await this.checkRoomsPerUser(db, user, limits);
-      return { joined: true, created, ver: await this.addMember(db, room, user) };
-    });
+    return this.writes.submit({ kind: 'join', room, user, limits }) as Promise<JoinResult>;
   }
 
   create(
@@ -77,8 +66,8 @@ export class PgRoomStore implements RoomStore {
         [room, isPrivate, user],
       );
       if (ins.rowCount !== 1) throw roomExistsError(room);
-      await this.checkRoomsPerUser(db, user, limits);
-      return { ver: await this.addMember(db, room, user) };
+      await checkRoomsPerUser(db, user, limits);
+      return { ver: (await addMember(db, room, user)).ver };
     });
   }
 
@@ -104,21 +93,7 @@ export class PgRoomStore implements RoomStore {
   }
 
   leave(room: string, user: string): Promise<{ left: boolean; ver: number }> {
-    return this.tx(`leave ${room}`, async (db) => {
-      const { rows } = await db.query<{ member_ver: string }>(
-        'SELECT member_ver FROM rooms WHERE name = $1 FOR NO KEY UPDATE',
-        [room],
-      );
-      if (rows.length !== 1) throw noRoomError(room);
-      const del = await db.query('DELETE FROM members WHERE room = $1 AND "user" = $2', [room, user]);
-      if (del.rowCount !== 1) return { left: false, ver: Number(rows[0]!.member_ver) };
-      const upd = await db.query<{ member_ver: string }>(
-        `UPDATE rooms SET member_count = member_count - 1, member_ver = member_ver + 1
-          WHERE name = $1 RETURNING member_ver`,
-        [room],
-      );
-      return { left: true, ver: Number(upd.rows[0]!.member_ver) };
-    });
+    return this.writes.submit({ kind: 'leave', room, user }) as Promise<LeaveResult>;
   }
 
   async memberships(pairs: { room: string; user: string }[]): Promise<Membership[]> {
@@ -138,13 +113,24 @@ export class PgRoomStore implements RoomStore {
   }
 
   async listMine(user: string): Promise<RoomSummary[]> {
-    const { rows } = await this.query<SummaryRow>(
-      `list rooms of ${user}`,
-      `SELECT r.name, r.private, r.member_count, r.member_ver FROM members m JOIN rooms r ON r.name = m.room
-        WHERE m."user" = $1 ORDER BY r.name`,
-      [user],
+    return (await this.listMineMany([user]))[0]!;
+  }
+
+  async listMineMany(users: string[]): Promise<RoomSummary[][]> {
+    const out: RoomSummary[][] = users.map(() => []);
+    if (users.length === 0) return out;
+    // One statement for all: each row says whose (by position) it is, so lists never mix.
+    const { rows } = await this.query<SummaryRow & { i: number }>(
+      `list rooms of ${users.length} users`,
+      `SELECT q.i::int AS i, r.name, r.private, r.member_count, r.member_ver
+         FROM unnest($1::text[]) WITH ORDINALITY AS q("user", i)
+         JOIN members m ON m."user" = q."user"
+         JOIN rooms r ON r.name = m.room
+        ORDER BY q.i, r.name`,
+      [users],
     );
-    return rows.map(toSummary);
+    for (const r of rows) out[r.i - 1]!.push(toSummary(r));
+    return out;
   }
 
   async listPublic(prefix: string, limit: number): Promise<RoomSummary[]> {
@@ -162,42 +148,27 @@ export class PgRoomStore implements RoomStore {
 
   async roster(room: string): Promise<Roster> {
     // One statement, so privacy and members come from one snapshot.
-    const { rows } = await this.query<{ private: boolean; members: string[]; created_by: string }>(
+    const { rows } = await this.query<{
+      private: boolean;
+      members: string[];
+      ver: string;
+      created_by: string;
+    }>(
       `roster of ${room}`,
-      `SELECT r.private, r.created_by,
+      `SELECT r.private, r.member_ver AS ver, r.created_by,
               COALESCE(array_agg(m."user" ORDER BY m."user") FILTER (WHERE m."user" IS NOT NULL), '{}') AS members
          FROM rooms r LEFT JOIN members m ON m.room = r.name
-        WHERE r.name = $1 GROUP BY r.name, r.private, r.created_by`,
+        WHERE r.name = $1 GROUP BY r.name, r.private, r.member_ver, r.created_by`,
       [room],
     );
     const r = rows[0];
     return r
-      ? { exists: true, private: r.private, members: r.members, owner: r.created_by }
-      : { exists: false, private: false, members: [] };
+      ? { exists: true, private: r.private, members: r.members, ver: Number(r.ver), owner: r.created_by }
+      : { exists: false, private: false, members: [], ver: 0 };
   }
 
   async ping(): Promise<void> {
     await this.query('ping', 'SELECT 1', []);
-  }
-
-  private async checkRoomsPerUser(db: Db, user: string, limits: RoomLimits): Promise<void> {
-    await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [USER_LOCK_SPACE, user]);
-    const { rows } = await db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM members WHERE "user" = $1',
-      [user],
-    );
-    if (rows[0]!.n >= limits.maxRoomsPerUser) throw roomsPerUserError(user, limits);
-  }
-
-  /** Adds the member under the room's lock; returns the room's new membership version. */
-  private async addMember(db: Db, room: string, user: string): Promise<number> {
-    await db.query('INSERT INTO members (room, "user") VALUES ($1, $2)', [room, user]);
-    const { rows } = await db.query<{ member_ver: string }>(
-      `UPDATE rooms SET member_count = member_count + 1, member_ver = member_ver + 1
-        WHERE name = $1 RETURNING member_ver`,
-      [room],
-    );
-    return Number(rows[0]!.member_ver);
   }
 
   private async query<R extends pg.QueryResultRow>(

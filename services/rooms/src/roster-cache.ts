@@ -1,9 +1,51 @@
 import type { Roster } from './store.ts';
 
-/** A cached roster with a set for O(1) membership checks in rooms of any size. */
-export interface CachedRoster {
-  roster: Roster;
-  isMember(user: string): boolean;
+/**
+ * A cached roster: a set for O(1) membership checks in rooms of any size, changed in place by
+ * each membership change (`change`), the sorted list made again only when it is read.
+ */
+export class CachedRoster {
+  private readonly members: Set<string>;
+  private sorted: string[] | undefined;
+  private ver: number;
+
+  constructor(private readonly base: Roster) {
+    this.members = new Set(base.members);
+    this.sorted = base.members;
+    this.ver = base.ver;
+  }
+
+  get roster(): Roster {
+    // User ids are ASCII (USER_RE), so the default sort is byte order.
+    this.sorted ??= [...this.members].sort();
+    const { exists, private: isPrivate, owner } = this.base;
+    return {
+      exists,
+      private: isPrivate,
+      members: this.sorted,
+      ver: this.ver,
+      ...(owner === undefined ? {} : { owner }),
+    };
+  }
+
+  isMember(user: string): boolean {
+    return this.members.has(user);
+  }
+
+  /**
+   * Applies the change of membership version `ver`: true when it was the next one (applied) or
+   * one already in (nothing to do), false when versions were skipped (the caller drops it).
+   */
+  change(user: string, member: boolean, ver: number): boolean {
+    if (!this.base.exists) return false;
+    if (ver <= this.ver) return true;
+    if (ver !== this.ver + 1) return false;
+    if (member) this.members.add(user);
+    else this.members.delete(user);
+    this.ver = ver;
+    this.sorted = undefined;
+    return true;
+  }
 }
 
 export interface RosterCacheOptions {
@@ -22,6 +64,8 @@ export interface RosterCacheOptions {
 interface Entry {
   at: number;
   value: Promise<CachedRoster>;
+  /** The roster once loaded (`change` applies only to a loaded one). */
+  loaded?: CachedRoster;
 }
 
 /**
@@ -49,7 +93,14 @@ export class RosterCache {
       return hit.value;
     }
     this.opts.onLookup?.(false);
-    const entry: Entry = { at: now, value: this.load(room).then(toCached) };
+    const entry: Entry = {
+      at: now,
+      value: this.load(room).then((r) => {
+        const cached = new CachedRoster(r);
+        entry.loaded = cached;
+        return cached;
+      }),
+    };
     this.entries.delete(room);
     this.entries.set(room, entry);
     entry.value.catch(() => {
@@ -66,6 +117,17 @@ export class RosterCache {
     this.entries.delete(room);
   }
 
+  /**
+   * A member joined or left with membership version `ver`: a loaded roster that is one
+   * version behind takes the change in place (a join storm into one room costs a set insert
+   * per join, not a reload of every member per join); anything else is dropped and reloaded
+   * on next use. The TTL still counts from the load.
+   */
+  change(room: string, user: string, member: boolean, ver: number): void {
+    const entry = this.entries.get(room);
+    if (entry && !entry.loaded?.change(user, member, ver)) this.entries.delete(room);
+  }
+
   clear(): void {
     this.entries.clear();
   }
@@ -73,9 +135,4 @@ export class RosterCache {
   get size(): number {
     return this.entries.size;
   }
-}
-
-function toCached(roster: Roster): CachedRoster {
-  const set = new Set(roster.members);
-  return { roster, isMember: (user) => set.has(user) };
 }

@@ -50,9 +50,12 @@ export async function start(config: RoomsConfig, parts: RoomsParts): Promise<Run
     // answer `rooms.members` (with everyone offline) before the gateway's own call times out.
     rpc: new RpcClient(parts.bus, s, Math.max(50, Math.floor(config.requestTimeoutMs / 3))),
     limits: roomLimits(config),
+    announceMax: config.roomAnnounceMax,
   });
 
-  const inFlight = new InFlight((op, outcome) => metrics?.requests.inc({ op, outcome }));
+  const inFlight = new InFlight((op, outcome) => metrics?.requests.inc({ op, outcome }), {
+    max: config.serviceMaxInFlight,
+  });
 
   const answer = <K extends keyof RoomsHandlers>(key: K) =>
     serve(parts.bus, s, key, QUEUE.rooms, log, inFlight.wrap(key, handlers[key]));
@@ -62,16 +65,23 @@ export async function start(config: RoomsConfig, parts: RoomsParts): Promise<Run
     answer('rooms.invite'),
     answer('rooms.leave'),
     answer('rooms.list'),
+    answer('rooms.listMany'),
     answer('rooms.members'),
     answer('rooms.roster'),
     answer('rooms.membership'),
   ];
-  subs.push(on(parts.bus, s, 'roomsChanged', log, (e) => cache.drop(e.room)));
+  subs.push(
+    on(parts.bus, s, 'roomsChanged', log, (e) => {
+      if (e.change) cache.change(e.room, e.change.user, e.change.member, e.change.ver);
+      else cache.drop(e.room);
+    }),
+  );
 
   let stopped = false;
   log.info({ namespace: config.namespace, db: health.ok ? 'up' : 'down' }, 'rooms service started');
   return {
     ready: () => !stopped && health.ok,
+    overloaded: () => inFlight.overloaded,
     async stop() {
       if (stopped) return;
       stopped = true;

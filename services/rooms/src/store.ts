@@ -28,6 +28,8 @@ export interface Roster {
   private: boolean;
   /** Every member, sorted by user id (byte order). Empty when the room does not exist. */
   members: string[];
+  /** The room's membership version of this snapshot (0 when the room does not exist). */
+  ver: number;
   /** Who owns the room: its creator until roles land (`rooms.created_by`). */
   owner?: string;
 }
@@ -39,6 +41,8 @@ export interface JoinResult {
   created: boolean;
   /** The room's membership version after the join (see `Membership`). */
   ver: number;
+  /** The room's member count after a join that happened (`joined: true`). */
+  members?: number;
 }
 
 /**
@@ -79,8 +83,8 @@ export interface RoomStore {
   create(room: string, user: string, isPrivate: boolean, limits?: RoomLimits): Promise<{ ver: number }>;
   /** `by` (a member, else `forbidden`) invites `user`; a no-op when `user` is a member. */
   invite(room: string, by: string, user: string): Promise<void>;
-  /** Removes `user`; `left: false` when it was not a member (not an error). */
-  leave(room: string, user: string): Promise<{ left: boolean; ver: number }>;
+  /** Removes `user`; `left: false` when it was not a member (not an error). `members`: the count after a leave. */
+  leave(room: string, user: string): Promise<{ left: boolean; ver: number; members?: number }>;
   /**
    * Whether each user is a member of each room, with the room's membership version, in the
    * order asked; a room that does not exist answers `{ member: false, ver: 0 }`.
@@ -88,6 +92,8 @@ export interface RoomStore {
   memberships(pairs: { room: string; user: string }[]): Promise<Membership[]>;
   /** The user's rooms, sorted by name. */
   listMine(user: string): Promise<RoomSummary[]>;
+  /** `listMine` of each user, in the order asked, from one snapshot. */
+  listMineMany(users: string[]): Promise<RoomSummary[][]>;
   /** Public rooms whose name starts with `prefix` (taken literally), sorted by name, at most `limit`. */
   listPublic(prefix: string, limit: number): Promise<RoomSummary[]>;
   /** One consistent snapshot of a room's privacy and members. */

@@ -78,3 +78,71 @@ describe('PgRoomStore on Postgres', () => {
     expect((await store.roster('outage-room')).members).toEqual(['alice']);
   });
 });
+
+describe('PgRoomStore group commit of joins and leaves', () => {
+  it('a batch into one room answers as if one after another: one version per change, limits, invitations', async () => {
+    let batches: number[] = [];
+    const grouped = new PgRoomStore(pool, { onBatch: (n) => batches.push(n) });
+    await grouped.create('gc-private', 'owner', true);
+    await grouped.invite('gc-private', 'owner', 'inv1');
+    await grouped.invite('gc-private', 'owner', 'inv2');
+    await grouped.join('gc-open', 'first');
+    const limits = { maxRoomsPerUser: 1000, maxRoomMembers: 4 };
+    batches = [];
+    // Submitted in one turn: one batch. Private: two invited in, one refused, inv1 leaves and
+    // cannot come back (its invitation is used). Open: fills to the member limit of 4.
+    const results = await Promise.allSettled([
+      grouped.join('gc-private', 'inv1', limits),
+      grouped.join('gc-private', 'stranger', limits),
+      grouped.join('gc-private', 'inv2', limits),
+      grouped.leave('gc-private', 'inv1'),
+      grouped.join('gc-private', 'inv1', limits),
+      grouped.join('gc-open', 'a', limits),
+      grouped.join('gc-open', 'a', limits),
+      grouped.join('gc-open', 'b', limits),
+      grouped.join('gc-open', 'c', limits),
+      grouped.join('gc-open', 'd', limits),
+      grouped.leave('gc-open', 'first'),
+      grouped.leave('gc-open', 'nobody'),
+      grouped.leave('gc-nowhere', 'a'),
+    ]);
+    expect(batches).toEqual([13]);
+    const v = (i: number) =>
+      results[i].status === 'fulfilled' ? results[i].value : results[i].reason.message;
+    // gc-private was at ver 1 (the owner): inv1 2, inv2 3, inv1 leaves 4.
+    expect(v(0)).toEqual({ joined: true, created: false, ver: 2, members: 2 });
+    expect(v(1)).toMatch(/without an invitation/);
+    expect(v(2)).toEqual({ joined: true, created: false, ver: 3, members: 3 });
+    expect(v(3)).toEqual({ left: true, ver: 4, members: 2 });
+    expect(v(4)).toMatch(/without an invitation/);
+    // gc-open was at ver 1 (first): a 2, a again no change, b 3, c 4, d refused (4 members), first leaves 5.
+    expect(v(5)).toEqual({ joined: true, created: false, ver: 2, members: 2 });
+    expect(v(6)).toEqual({ joined: false, created: false, ver: 2 });
+    expect(v(7)).toEqual({ joined: true, created: false, ver: 3, members: 3 });
+    expect(v(8)).toEqual({ joined: true, created: false, ver: 4, members: 4 });
+    expect(v(9)).toMatch(/members-per-room limit/);
+    expect(v(10)).toEqual({ left: true, ver: 5, members: 3 });
+    expect(v(11)).toEqual({ left: false, ver: 5 });
+    expect(v(12)).toMatch(/does not exist/);
+    expect(await grouped.roster('gc-private')).toEqual({
+      exists: true,
+      private: true,
+      members: ['inv2', 'owner'],
+      ver: 4,
+    });
+    expect(await grouped.roster('gc-open')).toEqual({
+      exists: true,
+      private: false,
+      members: ['a', 'b', 'c'],
+      ver: 5,
+    });
+    const { rows } = await pool.query<{ member_count: number }>(
+      `SELECT member_count FROM rooms WHERE name IN ('gc-private', 'gc-open') ORDER BY name`,
+    );
+    expect(rows.map((r) => r.member_count)).toEqual([3, 2]);
+    // The used invitation is gone: a fresh one is needed.
+    expect(await grouped.memberships([{ room: 'gc-private', user: 'inv1' }])).toEqual([
+      { member: false, ver: 4 },
+    ]);
+  });
+});

@@ -68,7 +68,11 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     );
     await eventually(() => expect(events).toHaveLength(3));
     expect(events).toEqual([
-      { subject: s.roomsChanged, trace: 'tr-1', body: { v: 1, room: 'general' } },
+      {
+        subject: s.roomsChanged,
+        trace: 'tr-1',
+        body: { v: 1, change: { user: 'alice', member: true, ver: 1 }, room: 'general' },
+      },
       {
         subject: s.room('general'),
         trace: 'tr-1',
@@ -207,7 +211,11 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'marker' });
     await eventually(() => expect(events).toHaveLength(9));
     expect(events.slice(3, 6)).toEqual([
-      { subject: s.roomsChanged, trace: 'tr-leave', body: { v: 1, room: 'general' } },
+      {
+        subject: s.roomsChanged,
+        trace: 'tr-leave',
+        body: { v: 1, change: { user: 'alice', member: false, ver: 2 }, room: 'general' },
+      },
       {
         subject: s.room('general'),
         trace: 'tr-leave',
@@ -230,16 +238,25 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
     });
   });
 
-  it('serves rosters from its cache, dropped by its own changes and by roomsChanged', async () => {
+  it('serves rosters from its cache, changed in place by its own changes, dropped by roomsChanged', async () => {
     await boot();
     await rpc.call('rooms.join', { v: 1, user: 'alice', room: 'general' });
     for (let i = 0; i < 5; i++) await rpc.call('rooms.roster', { v: 1, room: 'general' });
     await rpc.call('rooms.members', { v: 1, user: 'alice', room: 'general' });
     expect(store.rosterReads).toBe(1);
-    // Its own change drops the entry.
+    // Its own changes update the entry in place (the next version each time): no reload.
     await rpc.call('rooms.join', { v: 1, user: 'bob', room: 'general' });
     expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
-    expect(store.rosterReads).toBe(2);
+    await rpc.call('rooms.join', { v: 1, user: 'dave', room: 'general' });
+    await rpc.call('rooms.leave', { v: 1, user: 'dave', room: 'general' });
+    expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
+    expect(store.rosterReads).toBe(1);
+    // A change that skips a version (one announcement lost) drops it instead.
+    emit(client, s, 'roomsChanged', { room: 'general', change: { user: 'zed', member: true, ver: 99 } });
+    await eventually(async () => {
+      await rpc.call('rooms.roster', { v: 1, room: 'general' });
+      expect(store.rosterReads).toBe(2);
+    });
     // Another instance's change: the store moved behind our back, then roomsChanged arrives.
     await store.join('general', 'carol');
     expect((await rpc.call('rooms.roster', { v: 1, room: 'general' })).members).toEqual(['alice', 'bob']);
@@ -251,6 +268,24 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
         'carol',
       ]),
     );
+  });
+
+  it('marks joins and leaves of a room past NATTER_ROOM_ANNOUNCE_MAX quiet, and only those', async () => {
+    await boot({ NATTER_ROOM_ANNOUNCE_MAX: '2' });
+    for (const user of ['alice', 'bob', 'carol']) await rpc.call('rooms.join', { v: 1, user, room: 'big' });
+    await rpc.call('rooms.leave', { v: 1, user: 'carol', room: 'big' });
+    await rpc.call('rooms.leave', { v: 1, user: 'bob', room: 'big' });
+    await eventually(() => expect(events.filter((e) => e.subject === s.room('big'))).toHaveLength(5));
+    const quiet = events
+      .filter((e) => e.subject === s.room('big'))
+      .map((e) => {
+        const b = e.body as { kind: string; user: string; quiet?: boolean };
+        return `${b.kind} ${b.user}${b.quiet ? ' quiet' : ''}`;
+      });
+    // 1 and 2 members: announced; 3: quiet; carol leaves (2 left): announced; bob (1): announced.
+    expect(quiet).toEqual(['joined alice', 'joined bob', 'joined carol quiet', 'left carol', 'left bob']);
+    // The membership route to the user's own sessions is never quiet.
+    expect(events.filter((e) => e.subject === s.user('carol'))).toHaveLength(2);
   });
 
   it('enforces the configured limits with forbidden', async () => {

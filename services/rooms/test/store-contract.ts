@@ -33,6 +33,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
         exists: true,
         private: false,
         members: ['alice', 'bob'],
+        ver: expect.any(Number),
         owner: 'alice',
       });
     });
@@ -42,6 +43,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
         exists: false,
         private: false,
         members: [],
+        ver: 0,
       });
     });
 
@@ -61,12 +63,14 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
         exists: true,
         private: true,
         members: ['alice'],
+        ver: expect.any(Number),
         owner: 'alice',
       });
       expect(await store.roster(`${p}pub`)).toMatchObject({
         exists: true,
         private: false,
         members: ['alice'],
+        ver: expect.any(Number),
       });
       await rejects(store.create(`${p}ops`, 'bob', false), 'conflict', /already exists/);
       await store.join(`${p}joined`, 'carol');
@@ -122,7 +126,12 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(await store.leave(r, 'bob')).toMatchObject({ left: false });
       expect(await store.leave(r, 'alice')).toMatchObject({ left: true });
       expect(await store.leave(r, 'alice')).toMatchObject({ left: false });
-      expect(await store.roster(r)).toMatchObject({ exists: true, private: false, members: [] });
+      expect(await store.roster(r)).toMatchObject({
+        exists: true,
+        private: false,
+        members: [],
+        ver: expect.any(Number),
+      });
       expect(await store.listPublic(p, 10)).toMatchObject([{ room: r, private: false, members: 0 }]);
       expect(await store.listMine('alice')).not.toContainEqual(expect.objectContaining({ room: r }));
       // Rejoining an empty room does not create it again.

@@ -11,7 +11,7 @@ describe('GroupCommit', () => {
       return items.map((i): Settled<number> => ({ ok: true, value: i * 10 }));
     }, 3);
     const first = gc.submit(0);
-    await new Promise((r) => setTimeout(r, 0)); // the first batch is now in flight
+    await new Promise((r) => setImmediate(r)); // the first batch is now in flight
     const rest = [1, 2, 3, 4, 5, 6, 7].map((i) => gc.submit(i));
     expect(gc.waiting).toBe(7);
     release();
@@ -31,5 +31,36 @@ describe('GroupCommit', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     await expect(gc.submit(4)).rejects.toThrow('database gone');
     await expect(gc.submit(5)).resolves.toBe(5);
+  });
+
+  it('runs up to `concurrency` batches at once, and items that arrive in one turn start together', async () => {
+    const batches: number[][] = [];
+    const releases: (() => void)[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const gc = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        most = Math.max(most, ++inFlight);
+        await new Promise<void>((r) => releases.push(r));
+        inFlight--;
+        return items.map((i): Settled<number> => ({ ok: true, value: -i }));
+      },
+      { maxBatch: 2, concurrency: 2 },
+    );
+    const all = [1, 2, 3, 4, 5, 6].map((i) => gc.submit(i));
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(gc.waiting).toBe(2);
+    while (batches.length < 3 || releases.length > 0) {
+      releases.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(all)).toEqual([-1, -2, -3, -4, -5, -6]);
+    expect(most).toBe(2);
+    expect(batches[2]).toEqual([5, 6]);
   });
 });

@@ -1,0 +1,70 @@
+import type { RoomListReply, RpcClient, SessionRef } from '@natter/contracts';
+import type { ConvSummary } from '@natter/protocol';
+import { GroupCommit, type Settled } from '@natter/service';
+
+/** One user's conversations question (`historyConvs`). */
+export interface ConvsQuestion {
+  user: string;
+  rooms: string[];
+  dms: boolean;
+}
+
+export interface HelloLookupsOptions {
+  /** Users per batch (NATTER_HELLO_BATCH_MAX). */
+  maxBatch: number;
+  /** This gateway's id (presence registers its sessions under it). */
+  gw: string;
+  /** Told of every batch's size, for metrics. */
+  onBatch?: (lookup: 'rooms' | 'convs' | 'presence', size: number) => void;
+}
+
+/** Batches of each kind in flight at once: enough to keep several service instances busy. */
+const CONCURRENCY = 4;
+
+const all = <T>(values: T[]): Settled<T>[] => values.map((value) => ({ ok: true, value }));
+
+/**
+ * What `hello` asks the services, batched across concurrent hellos: a storm of N hellos is
+ * N / maxBatch requests to rooms, history and presence (each one Postgres statement or one
+ * Redis pipeline), not N of each. Idle, a hello's lookup goes out alone after the current
+ * turn of the event loop. Each answer is the one the single-user request gives: the batch
+ * RPCs answer per item, computed for that item's user only, and a batch that fails fails
+ * every hello in it with the same `unavailable`.
+ */
+export class HelloLookups {
+  private readonly rooms: GroupCommit<string, RoomListReply['rooms']>;
+  private readonly convs: GroupCommit<ConvsQuestion, ConvSummary[]>;
+  private readonly presence: GroupCommit<SessionRef, undefined>;
+
+  constructor(rpc: RpcClient, opts: HelloLookupsOptions) {
+    const batching = { maxBatch: opts.maxBatch, concurrency: CONCURRENCY };
+    this.rooms = new GroupCommit(async (users) => {
+      opts.onBatch?.('rooms', users.length);
+      return all((await rpc.call('rooms.listMany', { v: 1, users })).lists);
+    }, batching);
+    this.convs = new GroupCommit(async (items) => {
+      opts.onBatch?.('convs', items.length);
+      return all((await rpc.call('historyConvsMany', { v: 1, items })).convs);
+    }, batching);
+    this.presence = new GroupCommit<SessionRef, undefined>(async (sessions) => {
+      opts.onBatch?.('presence', sessions.length);
+      await rpc.call('presenceConnect', { v: 1, gw: opts.gw, sessions });
+      return sessions.map(() => ({ ok: true, value: undefined }));
+    }, batching);
+  }
+
+  /** The user's own rooms (`rooms.list`). */
+  roomsOf(user: string): Promise<RoomListReply['rooms']> {
+    return this.rooms.submit(user);
+  }
+
+  /** The user's conversations with `seq` and read markers (`historyConvs`). */
+  convsOf(q: ConvsQuestion): Promise<ConvSummary[]> {
+    return this.convs.submit(q);
+  }
+
+  /** Registers a session with presence (`presenceConnect`). */
+  connect(session: SessionRef): Promise<undefined> {
+    return this.presence.submit(session);
+  }
+}

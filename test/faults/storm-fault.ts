@@ -1,0 +1,73 @@
+import type { Cluster } from '../helpers/cluster.ts';
+import { Storm } from './storm.ts';
+
+/** SDK clients on the gateway that is killed, and processes they are spread over (issue 16). */
+const STORM_CLIENTS = Number(process.env.FAULTS_STORM_CLIENTS ?? 5000);
+const STORM_PROCESSES = 5;
+/** Source addresses, so that no one address holds more than a few hundred connections. */
+const STORM_ADDRESSES = Array.from({ length: 25 }, (_, i) => `127.0.0.${i + 2}`);
+/** Every storm client must have a session on another gateway within this of the kill. */
+export const STORM_DEADLINE_MS = 30_000;
+
+/**
+ * The reconnect storm: STORM_CLIENTS SDK clients (in STORM_PROCESSES processes, bound to
+ * 127.0.0.2-26) connect to gw-1, which is then SIGKILLed and stays down until all of them
+ * have a session on gw-2 (or the deadline passes). The suite's load keeps sending
+ * throughout, so the checker proves nothing acknowledged was lost, duplicated or reordered
+ * while the survivor took the storm. The fault fails if a client is not back within
+ * STORM_DEADLINE_MS, or if any client gave up (a hello refused beyond the SDK's retries).
+ */
+export function stormFault(log: (line: string) => void) {
+  let storm: Storm | undefined;
+  let killedAt = 0;
+  let backMs: number | undefined;
+  let gaveUp = 0;
+  let missing = 0;
+  return {
+    name: 'gateway storm',
+    targetMs: 5000,
+    async setup(c: Cluster) {
+      storm = new Storm({
+        clients: STORM_CLIENTS,
+        processes: STORM_PROCESSES,
+        urls: [c.gateways[0].url, c.gateways[1].url],
+        addresses: STORM_ADDRESSES,
+      });
+      const t0 = Date.now();
+      const s = await storm.connect();
+      log(
+        `gateway storm: ${s.clients} SDK clients in ${STORM_PROCESSES} processes connected in ${Date.now() - t0} ms` +
+          ` (${JSON.stringify(s.open)}, ${s.disconnects} retried connections)`,
+      );
+    },
+    kill: (c: Cluster) => {
+      killedAt = Date.now();
+      return c.gateways[0].proc.kill('SIGKILL');
+    },
+    async whileDown(c: Cluster) {
+      const ok = await storm!.allOn(c.gateways[1].id, STORM_DEADLINE_MS - (Date.now() - killedAt));
+      const s = await storm!.status();
+      backMs = ok ? Date.now() - killedAt : undefined;
+      gaveUp = s.gaveUp;
+      missing = STORM_CLIENTS - (s.open[c.gateways[1].id] ?? 0);
+      log(
+        `gateway storm: ${ok ? `all ${STORM_CLIENTS} back on ${c.gateways[1].id} ${backMs} ms after the kill` : `${missing} not back within ${STORM_DEADLINE_MS} ms`}` +
+          `; ${s.disconnects} connections retried, ${s.gaveUp} clients gave up${s.firstError ? ` (first error: ${s.firstError})` : ''}`,
+      );
+    },
+    restart: (c: Cluster) => c.gateways[0].proc.restart(),
+    probe: (c: Cluster) => [c.gateways[0].url],
+    logs: (c: Cluster) => c.gateways[1].proc.logs(),
+    problems(): string[] {
+      const out: string[] = [];
+      if (backMs === undefined)
+        out.push(`storm: ${missing} clients not back on the other gateway within ${STORM_DEADLINE_MS} ms`);
+      if (gaveUp > 0) out.push(`storm: ${gaveUp} clients gave up (a hello failed beyond the SDK's retries)`);
+      return out;
+    },
+    async teardown() {
+      await storm?.close();
+      storm = undefined;
+    },
+  };
+}
