@@ -9,6 +9,7 @@ import {
   type MessageRow,
   rowToView,
 } from './pg-rows.ts';
+import { appendThread } from './pg-thread.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 
 /**
@@ -29,33 +30,49 @@ export async function appendBatch(pool: pg.Pool, items: AppendInput[]): Promise<
     firstOf.set(key, i);
     return i;
   });
-  const leaders = [...firstOf.values()];
+  // Thread messages go one by one: each also updates its root (pg-thread.ts).
+  const leaders = [...firstOf.values()].filter((i) => !items[i].thread);
+  const threaded = [...firstOf.values()].filter((i) => items[i].thread);
 
-  let results: Settled<AppendResult>[];
-  try {
-    const values = await appendAll(
-      pool,
-      leaders.map((i) => items[i]),
-    );
-    results = values.map((value) => ({ ok: true, value }));
-  } catch (err) {
-    if (!isStatementError(err)) throw err;
-    results = [];
-    for (const i of leaders) {
-      try {
-        results.push({ ok: true, value: await appendOne(pool, items[i]) });
-      } catch (error) {
-        results.push({ ok: false, error });
-      }
-    }
-  }
+  const results =
+    leaders.length > 0
+      ? await appendLeaders(
+          pool,
+          leaders.map((i) => items[i]),
+        )
+      : [];
 
   const byLeader = new Map(leaders.map((li, k) => [li, results[k]]));
+  for (const i of threaded) {
+    try {
+      byLeader.set(i, { ok: true, value: await appendThread(pool, items[i]) });
+    } catch (error) {
+      byLeader.set(i, { ok: false, error });
+    }
+  }
   return items.map((_, i) => {
     const r = byLeader.get(leaderIndex[i])!;
     if (leaderIndex[i] === i || !r.ok) return r;
     return { ok: true, value: { stored: structuredClone(r.value.stored), duplicate: true } };
   });
+}
+
+/** The batch in one statement, or one by one when Postgres rejects something in it. */
+async function appendLeaders(pool: pg.Pool, items: AppendInput[]): Promise<Settled<AppendResult>[]> {
+  try {
+    return (await appendAll(pool, items)).map((value) => ({ ok: true, value }));
+  } catch (err) {
+    if (!isStatementError(err)) throw err;
+    const results: Settled<AppendResult>[] = [];
+    for (const item of items) {
+      try {
+        results.push({ ok: true, value: await appendOne(pool, item) });
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  }
 }
 
 /** Appends one message in its own transaction. */
@@ -198,7 +215,7 @@ function toView(i: AppendInput, seq: number, ver: number, ts: string): MessageVi
   return view;
 }
 
-async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
+export async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
   if (msgs.length === 0) return;
   await c.query(
     `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
@@ -226,7 +243,7 @@ async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<vo
  * other devices do not count it as unread. One upsert per batch, rows in key order so two
  * instances' batches cannot deadlock.
  */
-async function advanceSenderMarkers(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
+export async function advanceSenderMarkers(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
   const top = new Map<string, { user: string; conv: string; seq: number }>();
   for (const m of msgs) {
     const key = `${m.from}\n${m.conv}`;
@@ -264,7 +281,7 @@ async function insertDmMembers(c: pg.PoolClient, convs: string[]): Promise<void>
   );
 }
 
-async function findByCid(
+export async function findByCid(
   q: pg.Pool | pg.PoolClient,
   from: string,
   cid: string,

@@ -15,6 +15,7 @@ import type {
   QueryOptions,
   QueryResult,
 } from './store.ts';
+import { listed } from './threads.ts';
 import { deleteUnreferenced } from './upload-sweep.ts';
 
 export interface PgMessageStoreOptions {
@@ -116,7 +117,9 @@ export class PgMessageStore implements MessageStore {
        ORDER BY c.conv COLLATE "C"`,
       [user, rooms, dms],
     );
-    return rows.map((r) => ({ conv: r.conv, seq: Number(r.seq), ver: Number(r.ver), read: Number(r.read) }));
+    return rows
+      .filter((r) => listed(r.conv, rooms))
+      .map((r) => ({ conv: r.conv, seq: Number(r.seq), ver: Number(r.ver), read: Number(r.read) }));
   }
 
   async positions(users: string[], rooms: string[]): Promise<{ conv: string; seq: number; ver: number }[]> {
