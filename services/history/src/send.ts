@@ -75,16 +75,12 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
     const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts, ver: msg.ver };
     if (duplicate) reply.duplicate = true;
     announce(deps, parsed, { kind: 'message', msg }, req.origin, ctx.trace);
-    // The root's new summary is a change of the parent conversation (its ver).
+    // The root's new summary is a change of the parent conversation (its ver), for the
+    // sending session too: its result does not carry the summary.
     if (root) {
       const { thread, ...at } = root;
-      announce(
-        deps,
-        parsed,
-        { kind: 'change', change: { ev: 'thread', ...at, ...thread } },
-        req.origin,
-        ctx.trace,
-      );
+      const change = { ev: 'thread' as const, ...at, ...thread };
+      announce(deps, parsed, { kind: 'change', change }, undefined, ctx.trace);
     }
     return reply;
   };
