@@ -1,7 +1,9 @@
 import { MemoryMessageStore } from '../src/memory-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
 import { storeContract } from './store-contract.ts';
+import { threadContract } from './thread-contract.ts';
 
 const store = new MemoryMessageStore();
 storeContract('memory', () => store);
 lifecycleContract('memory', () => store);
+threadContract('memory', () => store);

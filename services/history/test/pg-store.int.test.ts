@@ -8,6 +8,7 @@ import { APPEND_STATEMENT } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
 import { storeContract } from './store-contract.ts';
+import { threadContract } from './thread-contract.ts';
 
 const log = createLogger({ name: 'history-pg-test', level: 'silent' });
 
@@ -33,6 +34,7 @@ afterAll(async () => {
 
 storeContract('postgres', () => store);
 lifecycleContract('postgres', () => store);
+threadContract('postgres', () => store);
 
 describe('PgMessageStore group commit', () => {
   it('commits concurrent appends in shared transactions of at most 200', async () => {
