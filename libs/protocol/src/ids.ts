@@ -66,11 +66,11 @@ export function parseConv(conv: string): ParsedConv | undefined {
 
 /**
  * The other user of direct conversation `conv` as `me` sees it (`me` again for notes to
- * self); undefined for a room, an id that is not well formed, or a DM `me` is not in.
+ * self); undefined for a room, a thread, an id that is not well formed, or a DM `me` is not in.
  */
 export function dmPeer(conv: string, me: string): string | undefined {
   const c = parseConv(conv);
-  if (c?.kind !== 'dm') return undefined;
+  if (c?.kind !== 'dm' || c.thread) return undefined;
   const [a, b] = c.users;
   return a === me ? b : b === me ? a : undefined;
 }
