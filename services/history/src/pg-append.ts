@@ -75,19 +75,28 @@ async function appendLeaders(pool: pg.Pool, items: AppendInput[]): Promise<Settl
   }
 }
 
+/** Takes the conversation's next seq and ver (its row locked until the transaction ends). */
+export async function nextSeq(
+  c: pg.PoolClient,
+  conv: string,
+): Promise<{ last_seq: string; last_ver: string }[]> {
+  const { rows } = await c.query<{ last_seq: string; last_ver: string }>(
+    `INSERT INTO conversations (conv, last_seq, last_ver) VALUES ($1, 1, 1)
+     ON CONFLICT (conv) DO UPDATE
+       SET last_seq = conversations.last_seq + 1, last_ver = conversations.last_ver + 1
+     RETURNING last_seq, last_ver`,
+    [conv],
+  );
+  return rows;
+}
+
 /** Appends one message in its own transaction. */
 export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<AppendResult> {
   try {
     return await transaction<AppendResult>(pool, async (c) => {
       // Lock the conversation first: a racing append of the same (from, cid) to this
       // conversation has then committed, and the lookup below sees it.
-      const { rows } = await c.query<{ last_seq: string; last_ver: string }>(
-        `INSERT INTO conversations (conv, last_seq, last_ver) VALUES ($1, 1, 1)
-         ON CONFLICT (conv) DO UPDATE
-           SET last_seq = conversations.last_seq + 1, last_ver = conversations.last_ver + 1
-         RETURNING last_seq, last_ver`,
-        [item.conv],
-      );
+      const rows = await nextSeq(c, item.conv);
       const first = await findByCid(c, item.from, item.cid);
       if (first) return { value: { stored: first, duplicate: true }, commit: false };
       const seq = Number(rows[0].last_seq);

@@ -1,7 +1,7 @@
 import { isoTime, type MessageView, NatterError, type ThreadSummary } from '@natter/protocol';
 import type pg from 'pg';
 import { newMid } from './ids.ts';
-import { advanceSenderMarkers, findByCid, insertMessages, transaction } from './pg-append.ts';
+import { advanceSenderMarkers, findByCid, insertMessages, nextSeq, transaction } from './pg-append.ts';
 import { isUniqueViolation } from './pg-rows.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 import { THREAD_USERS } from './threads.ts';
@@ -38,13 +38,7 @@ export async function appendThread(pool: pg.Pool, item: AppendInput): Promise<Ap
         [root.parent],
       );
       if (!parent.rows[0]) throw noRoot(root);
-      const { rows } = await c.query<{ last_seq: string; last_ver: string }>(
-        `INSERT INTO conversations (conv, last_seq, last_ver) VALUES ($1, 1, 1)
-         ON CONFLICT (conv) DO UPDATE
-           SET last_seq = conversations.last_seq + 1, last_ver = conversations.last_ver + 1
-         RETURNING last_seq, last_ver`,
-        [item.conv],
-      );
+      const rows = await nextSeq(c, item.conv);
       const first = await findByCid(c, item.from, item.cid);
       if (first) return { value: { stored: first, duplicate: true }, commit: false };
       const ts = isoTime();
