@@ -26,7 +26,7 @@ const MORE_OPS_1_0 = ['history', 'watch', 'unwatch', 'typing', 'read', 'ping'];
 // Protocol 1.1's message lifecycle (`refetch` needs 500 changes and is left to
 // test/lifecycle-replay.int.test.ts).
 const OPS_1_1 = ['edit', 'delete', 'react', 'unreact', 'pin', 'unpin', 'pins', 'received', 'receipts'];
-const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'update', 'received'];
+const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'thread', 'update', 'received'];
 const EVENTS_1_0 = [
   'message',
   'gap',
@@ -118,6 +118,11 @@ beforeAll(async () => {
   await bob.waitEvent((f) => f.ev === 'pin');
   await bob.ok('pins', { conv: 'room:lobby' });
   await alice.ok('unpin', { conv: 'room:lobby', seq: 1 });
+  // A reply in the thread of message 1: the thread's message, the root's summary.
+  await bob.ok('send', { to: 'thread:room:lobby:1', cid: 't-1', text: 'in a thread @alice' });
+  await alice.waitMessages('thread:room:lobby:1', 1);
+  await alice.waitEvent((f) => f.ev === 'thread');
+  await alice.ok('history', { conv: 'thread:room:lobby:1' });
   await alice.ok('delete', { conv: 'room:lobby', seq: 2 });
   await bob.waitEvent((f) => f.ev === 'delete');
   // Changes while a session was away come back as `update` and `delete` with {seq, ver}.

@@ -153,6 +153,31 @@ describe('changes are delivered in ver order, and a lost one is repaired by ver'
   });
 });
 
+describe('a thread message the bus lost is repaired by its thread’s ver', () => {
+  it('the members get every thread message in seq order, and the root’s latest summary', async () => {
+    const pia = await c.hello(0, 'pia');
+    const rex = await c.hello(1, 'rex');
+    for (const s of [pia, rex]) await s.ok('join', { room: 'lossy-thread' });
+    await pia.ok('send', { to: 'room:lossy-thread', cid: 'lt-0', text: 'root' });
+    await rex.waitMessages('room:lossy-thread', 1);
+    const thread = 'thread:room:lossy-thread:1';
+    await pia.ok('send', { to: thread, cid: 'lt-1', text: 'one' });
+    await rex.waitMessages(thread, 1);
+    c.historyBus.drop((subject) => subject.includes('.room.'));
+    await pia.ok('send', { to: thread, cid: 'lt-2', text: 'two (lost)' });
+    c.historyBus.heal();
+    await pia.ok('send', { to: thread, cid: 'lt-3', text: 'three' });
+    expect(seqs(await rex.waitMessages(thread, 3))).toEqual([1, 2, 3]);
+    // The root's summary: its lost change came back as the root's state, then the live one.
+    await rex.waitEvent((f) => f.conv === 'room:lossy-thread' && f.ver === 4);
+    const root = rex.events.filter((f) => f.conv === 'room:lossy-thread' && f.ev !== 'message');
+    expect(root.map((f) => f.ver)).toEqual([2, 4]);
+    const last = root[1];
+    const summary = last.ev === 'thread' ? last : (last.message as Frame).thread;
+    expect(summary).toMatchObject({ replies: 3, users: ['pia'] });
+  });
+});
+
 describe('nobody where they don’t belong, across three gateways', () => {
   it('an uninvited user spamming join on each gateway gets nothing of a private room', async () => {
     const owner = await c.hello(0, 'olive');

@@ -127,6 +127,15 @@ export interface MessageView {
   deleted?: string;
   reactions?: ReactionView[];
   pinned?: { by: string; ts: string };
+  /** A thread root's summary (1.1 "Threads"). */
+  thread?: ThreadSummary;
+}
+
+/** What a thread root carries of its thread: replies, the last one's time, up to 10 writers. */
+export interface ThreadSummary {
+  replies: number;
+  last: string;
+  users: string[];
 }
 
 /** The other user's markers of a DM (protocol 1.1 "Receipts"): how far they have it and have read it. */
@@ -169,6 +178,8 @@ export type ChangeEvent =
   | { ev: 'delete'; conv: string; seq: number; ver: number; by?: string }
   | { ev: 'reaction'; conv: string; seq: number; ver: number; user: string; emoji: string; on: boolean }
   | { ev: 'pin'; conv: string; seq: number; ver: number; on: boolean; by: string }
+  /** The root `seq` of `conv` has a new thread summary (a reply in `thread:<conv>:<seq>`). */
+  | ({ ev: 'thread'; conv: string; seq: number; ver: number } & ThreadSummary)
   /** A message's whole current state (replays, repaired gaps). */
   | { ev: 'update'; conv: string; seq: number; ver: number; message: MessageView };
 

@@ -27,9 +27,10 @@ export type {
   SendResult,
   ServerEvent,
   Since,
+  ThreadSummary,
 } from './frames.ts';
 export { isOp, OPS } from './frames.ts';
-export type { ConvId, ParsedConv, ParsedTarget } from './ids.ts';
+export type { ConvId, ParsedConv, ParsedTarget, SendTarget } from './ids.ts';
 export {
   convOf,
   dmConv,
@@ -37,9 +38,11 @@ export {
   isRoom,
   isUser,
   parseConv,
+  parseSendTarget,
   parseTarget,
   ROOM_RE,
   roomConv,
+  threadConv,
   USER_RE,
 } from './ids.ts';
 export {

@@ -28,10 +28,16 @@ const target = z
   .string()
   .regex(/^(room|user):/, 'must be room:<room> or user:<user>')
   .max(80);
+/** `send` may also go into a thread (1.1); `typing` may not. */
+const sendTarget = z
+  .string()
+  .regex(/^(room|user|thread):/, 'must be room:<room>, user:<user> or thread:<conv>:<seq>')
+  .max(160);
+// 160: thread:dm:<64>:<64>:<15 digits> fits.
 const conv = z
   .string()
-  .regex(/^(room|dm):/, 'must be room:<room> or dm:<a>:<b>')
-  .max(140);
+  .regex(/^(room|dm|thread):/, 'must be room:<room>, dm:<a>:<b> or thread:<conv>:<seq>')
+  .max(160);
 const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const cid = z.string().min(1).max(64);
 /** A message of a conversation (1.1 lifecycle ops): `conv` and `seq`. */
@@ -67,7 +73,7 @@ export const RequestSchemas = {
   }),
   refresh: z.object({ token: z.string().min(1).max(8192) }),
   send: z.object({
-    to: target,
+    to: sendTarget,
     cid,
     // Length limits are checked after parsing so that they answer `too_large`.
     text: z.string().optional(),

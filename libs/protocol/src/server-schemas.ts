@@ -16,7 +16,9 @@ import { Attachment, RequestId, type Same } from './schemas.ts';
 const bare = (re: RegExp) => re.source.slice(1, -1);
 const user = z.string().regex(USER_RE);
 const room = z.string().regex(ROOM_RE);
-const conv = z.string().regex(new RegExp(`^(room:${bare(ROOM_RE)}|dm:${bare(USER_RE)}:${bare(USER_RE)})$`));
+const parentConv = `room:${bare(ROOM_RE)}|dm:${bare(USER_RE)}:${bare(USER_RE)}`;
+// A thread (1.1) is `thread:<room or dm conv>:<root seq>`.
+const conv = z.string().regex(new RegExp(`^(${parentConv}|thread:(${parentConv}):[1-9][0-9]{0,14})$`));
 const seq = z.number().int().nonnegative();
 const time = z.string().meta({ format: 'date-time', description: 'RFC 3339, UTC, milliseconds' });
 const empty = z.object({}).meta({ description: 'Success, nothing else to say' });
@@ -58,6 +60,14 @@ export const MessageView = z.object({
   deleted: time.optional().meta({ description: 'Present on a tombstone' }),
   reactions: z.array(ReactionView).optional(),
   pinned: z.object({ by: user, ts: time }).optional(),
+  thread: z
+    .object({
+      replies: z.number().int().positive(),
+      last: time.meta({ description: 'When the latest reply was sent' }),
+      users: z.array(user).meta({ description: 'The first 10 users who replied' }),
+    })
+    .optional()
+    .meta({ description: "A thread root's summary of thread:<conv>:<seq> (1.1)" }),
 });
 
 export const PresenceView = z.object({ user, online: z.boolean(), lastSeen: time.optional() });
@@ -142,6 +152,14 @@ export const EventSchemas = {
     on: z.boolean(),
   }),
   pin: ev('pin').extend({ conv, seq: seq.min(1), ver, on: z.boolean(), by: user }),
+  thread: ev('thread').extend({
+    conv,
+    seq: seq.min(1),
+    ver,
+    replies: z.number().int().positive(),
+    last: time,
+    users: z.array(user),
+  }),
   update: ev('update').extend({ conv, seq: seq.min(1), ver, message: MessageView }),
   refetch: ev('refetch').extend({ conv, ver: ver.meta({ description: "The conversation's latest ver" }) }),
   gap: ev('gap').extend({

@@ -1,21 +1,9 @@
 import type { ChangeOp, ChangeReply } from '@natter/contracts';
-import { type DeleteResult, NatterError, type Op, type ParsedConv } from '@natter/protocol';
+import type { DeleteResult, Op } from '@natter/protocol';
 import { checkText } from '@natter/protocol/schemas';
-import { conv, requireMember } from './access.ts';
+import { memberConv } from './access.ts';
 import type { GatewayContext, Handler, RequestContext } from './context.ts';
 import type { Session } from './session.ts';
-
-/**
- * `conv` parsed, and the session's user in it as far as this gateway knows (history checks
- * again, and checks the author and the room's owner, under the message's lock).
- */
-function memberConv(gw: GatewayContext, s: Session, c: string): ParsedConv {
-  const parsed = conv(c);
-  if (parsed.kind === 'room') requireMember(gw, s, parsed.room);
-  else if (!parsed.users.includes(s.user))
-    throw new NatterError('forbidden', `conv: not a participant of ${c}`);
-  return parsed;
-}
 
 /**
  * One change (PROTOCOL 1.1 "Message lifecycle"): answered after history's commit. The

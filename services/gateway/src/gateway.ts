@@ -4,7 +4,14 @@ import type { Bus, Subscription } from '@natter/bus';
 import { type GatewayConfig, requireAuthChoice } from '@natter/config';
 import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
-import { CloseCode, type ErrorBody, NatterError, type Op, type RequestParams } from '@natter/protocol';
+import {
+  CloseCode,
+  type ErrorBody,
+  NatterError,
+  type Op,
+  parseConv,
+  type RequestParams,
+} from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Admission } from './admission.ts';
@@ -124,8 +131,11 @@ export class Gateway implements GatewayContext {
       reorderWaitMs: config.reorderWaitMs,
       fetch: (conv, after, user) => this.rpc.call('historyChanges', { v: 1, user, conv, after }),
       sessionsOf: (conv) => this.sessionsOfConv(conv),
-      mayReceive: (s, conv) =>
-        conv.startsWith('room:') ? this.registry.isMember(s.user, conv.slice(5)) : inDm(conv, s.user),
+      // A thread's receivers are its parent's.
+      mayReceive: (s, conv) => {
+        const c = parseConv(conv);
+        return c?.kind === 'room' ? this.registry.isMember(s.user, c.room) : inDm(conv, s.user);
+      },
       resync: (s, why) => this.closeSession(s, CloseCode.Draining, 'resync', true, why),
       onError: (err, conv) => this.log.warn({ err, conv }, 'could not fetch a gap from history; will retry'),
     });
@@ -370,8 +380,10 @@ export class Gateway implements GatewayContext {
   // ---- bus events ----
 
   private sessionsOfConv(conv: string): Iterable<Session> {
-    if (conv.startsWith('room:')) return this.registry.sessionsInRoom(conv.slice(5));
-    const [a, b] = conv.slice(3).split(':');
+    const c = parseConv(conv);
+    if (!c) return [];
+    if (c.kind === 'room') return this.registry.sessionsInRoom(c.room);
+    const [a, b] = c.users;
     return a === b
       ? this.registry.sessionsOfUser(a)
       : [...this.registry.sessionsOfUser(a), ...this.registry.sessionsOfUser(b)];

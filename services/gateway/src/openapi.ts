@@ -10,7 +10,9 @@ import { ERROR_CODES, ROOM_RE, UPLOAD_TYPES, USER_RE } from '@natter/protocol';
 // The id grammars of @natter/protocol, as JSON Schema patterns.
 const bare = (re: RegExp) => re.source.slice(1, -1);
 const USER = USER_RE.source;
-const CONV = `^(room:${bare(ROOM_RE)}|dm:${bare(USER_RE)}:${bare(USER_RE)})$`;
+const PARENT = `room:${bare(ROOM_RE)}|dm:${bare(USER_RE)}:${bare(USER_RE)}`;
+// A thread (1.1) is `thread:<room or dm conv>:<root seq>`.
+const CONV = `^(${PARENT}|thread:(${PARENT}):[1-9][0-9]{0,14})$`;
 const TARGET = `^(room:${bare(ROOM_RE)}|user:${bare(USER_RE)})$`;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -150,6 +152,16 @@ const schemas = {
         type: 'object',
         required: ['by', 'ts'],
         properties: { by: { type: 'string', pattern: USER }, ts: { type: 'string', format: 'date-time' } },
+      },
+      thread: {
+        type: 'object',
+        description: "A thread root's summary of thread:<conv>:<seq>",
+        required: ['replies', 'last', 'users'],
+        properties: {
+          replies: { type: 'integer', minimum: 1 },
+          last: { type: 'string', format: 'date-time' },
+          users: { type: 'array', items: { type: 'string', pattern: USER }, maxItems: 10 },
+        },
       },
     },
   },

@@ -5,12 +5,13 @@ import {
   dmPeer,
   NatterError,
   type Op,
+  parseSendTarget,
   parseTarget,
   type Results,
   type RoomView,
   roomConv,
 } from '@natter/protocol';
-import { conv, requireMember } from './access.ts';
+import { conv, memberConv, requireMember } from './access.ts';
 import { changeOps } from './change-ops.ts';
 import { checkContent } from './content.ts';
 import type { GatewayContext, Handler } from './context.ts';
@@ -98,9 +99,16 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   async send(gw, s, p, rc) {
-    const to = requireTarget(p.to);
+    const to = parseSendTarget(p.to);
+    if (!to) {
+      throw new NatterError(
+        'bad_request',
+        `to: ${JSON.stringify(p.to)} is not room:<room>, user:<user> or thread:<room or dm conv>:<seq> (threads do not nest)`,
+      );
+    }
     const attachments = checkContent(p, gw.config);
     if (to.kind === 'room') requireMember(gw, s, to.room);
+    else if (to.kind === 'thread') memberConv(gw, s, to.conv);
     const result = await gw.rpc.call(
       'msgSend',
       {

@@ -1,10 +1,13 @@
 import { NatterError, type ParsedConv, parseConv } from '@natter/protocol';
 import type { MembershipCache } from './membership.ts';
 
+export const CONV_FORMS =
+  'must be room:<room>, dm:<a>:<b> with a <= b, or thread:<room or dm conv>:<seq> (threads do not nest)';
+
 /** Parses a conversation id from a request, or answers bad_request naming the field. */
 export function requireConv(conv: unknown): ParsedConv {
   const parsed = typeof conv === 'string' ? parseConv(conv) : undefined;
-  if (!parsed) throw new NatterError('bad_request', 'conv: must be room:<room> or dm:<a>:<b> with a <= b');
+  if (!parsed) throw new NatterError('bad_request', `conv: ${CONV_FORMS}`);
   return parsed;
 }
 

@@ -1,15 +1,13 @@
 import type { Bus } from '@natter/bus';
-import {
-  type ChangeReply,
-  type ChangeRequest,
-  type ChangesReply,
-  type ChangesRequest,
-  emit,
-  type Origin,
-  type PinsReply,
-  type PinsRequest,
-  type ServeContext,
-  type Subjects,
+import type {
+  ChangeReply,
+  ChangeRequest,
+  ChangesReply,
+  ChangesRequest,
+  PinsReply,
+  PinsRequest,
+  ServeContext,
+  Subjects,
 } from '@natter/contracts';
 import {
   type ChangeEvent,
@@ -25,6 +23,7 @@ import type { BackendHealth } from '@natter/service';
 import { authorizeConv, requireConv } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import { mentionsIn } from './mentions.ts';
+import { announce } from './send.ts';
 import type { ChangeInput, ChangeResult, MessageStore } from './store.ts';
 import { checkSeq, checkUser } from './validate.ts';
 
@@ -62,7 +61,9 @@ export function changeHandler(
     if (result.gone) return { ver: 0, changed: false, gone: true };
     const reply: ChangeReply = { ver: result.ver, changed: result.changed };
     if (req.op === 'edit') reply.edited = result.msg.edited ?? result.msg.ts;
-    if (result.changed) announce(deps, conv, changeEvent(req, user, result), req.origin, ctx.trace);
+    if (result.changed) {
+      announce(deps, conv, { kind: 'change', change: changeEvent(req, user, result) }, req.origin, ctx.trace);
+    }
     return reply;
   };
 }
@@ -156,23 +157,6 @@ function changeEvent(req: ChangeRequest, user: string, r: ChangeResult): ChangeE
     case 'pin':
     case 'unpin':
       return { ev: 'pin', ...at, on: req.op === 'pin', by: user };
-  }
-}
-
-/** To the room's subject, or to both users' subjects of a DM: the way its messages go. */
-function announce(
-  deps: ChangeDeps,
-  conv: ParsedConv,
-  change: ChangeEvent,
-  origin: Origin | undefined,
-  trace: string,
-) {
-  if (conv.kind === 'room') {
-    emit(deps.bus, deps.subjects, 'room', conv.room, { kind: 'change', change, origin }, trace);
-    return;
-  }
-  for (const u of new Set(conv.users)) {
-    emit(deps.bus, deps.subjects, 'user', u, { event: { kind: 'change', change }, origin }, trace);
   }
 }
 

@@ -23,7 +23,9 @@ import type {
   MessageStore,
   QueryOptions,
   QueryResult,
+  RootChange,
 } from './store.ts';
+import { listed, THREAD_USERS } from './threads.ts';
 
 /** A stored message with what only the store sees. */
 interface Stored {
@@ -48,7 +50,10 @@ export class MemoryMessageStore implements MessageStore {
   private readonly convsById = new Map<string, Conv>();
   /** `${from}\n${cid}` -> the first message stored for it (user ids never contain '\n'). */
   private readonly byCid = new Map<string, Stored>();
-  /** user -> the DM conversations with at least one message that the user is in. */
+  /**
+   * user -> the DM conversations with at least one message that the user is in, and the
+   * threads the user wrote or was mentioned in.
+   */
   private readonly dms = new Map<string, Set<string>>();
   /** `${user}\n${conv}` -> read marker. */
   private readonly markers = new Map<string, number>();
@@ -59,13 +64,14 @@ export class MemoryMessageStore implements MessageStore {
     const key = `${msg.from}\n${msg.cid}`;
     const first = this.byCid.get(key);
     if (first) return { stored: structuredClone(first.view), duplicate: true };
+    const root = msg.thread && this.threadRoot(msg.thread);
 
     let conv = this.convsById.get(msg.conv);
     if (!conv) {
       conv = { messages: [], ver: 0 };
       this.convsById.set(msg.conv, conv);
       const parsed = parseConv(msg.conv);
-      if (parsed?.kind === 'dm') for (const u of parsed.users) this.dmSet(u).add(msg.conv);
+      if (parsed?.kind === 'dm' && !parsed.thread) for (const u of parsed.users) this.dmSet(u).add(msg.conv);
     }
     conv.ver++;
     const view: MessageView = {
@@ -84,10 +90,40 @@ export class MemoryMessageStore implements MessageStore {
     const stored: Stored = { view, createdVer: conv.ver, reactions: [] };
     conv.messages.push(stored);
     this.byCid.set(key, stored);
+    if (root) for (const u of [msg.from, ...(msg.mentions ?? [])]) this.dmSet(u).add(msg.conv);
     // A sender has read what it sent.
     const marker = `${msg.from}\n${msg.conv}`;
     this.markers.set(marker, Math.max(this.markers.get(marker) ?? 0, view.seq));
-    return { stored: structuredClone(view), duplicate: false };
+    const result: AppendResult = { stored: structuredClone(view), duplicate: false };
+    if (root && msg.thread) result.root = this.reply(root, msg.thread, view);
+    return result;
+  }
+
+  /** The root a thread message needs (checked before anything changes), or `not_found`. */
+  private threadRoot(t: { parent: string; seq: number }): { conv: Conv; root: Stored } {
+    const conv = this.convsById.get(t.parent);
+    const root = conv?.messages[t.seq - 1];
+    if (!conv || !root) {
+      throw new NatterError('not_found', `to: no message ${t.seq} in ${t.parent} to start a thread at`);
+    }
+    return { conv, root };
+  }
+
+  /** The root's summary after reply `m`: a change of the root, with the parent's next ver. */
+  private reply(
+    at: { conv: Conv; root: Stored },
+    t: { parent: string; seq: number },
+    m: MessageView,
+  ): RootChange {
+    const v = at.root.view;
+    const users = v.thread?.users ?? [];
+    v.thread = {
+      replies: (v.thread?.replies ?? 0) + 1,
+      last: m.ts,
+      users: users.includes(m.from) || users.length >= THREAD_USERS ? users : [...users, m.from],
+    };
+    v.ver = ++at.conv.ver;
+    return { conv: t.parent, seq: t.seq, ver: v.ver, thread: structuredClone(v.thread) };
   }
 
   async message(conv: string, seq: number): Promise<MessageView | undefined> {
@@ -225,7 +261,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]> {
     const convs = new Set(rooms.map((r) => `room:${r}`));
-    if (dms) for (const c of this.dms.get(user) ?? []) convs.add(c);
+    if (dms) for (const c of this.dms.get(user) ?? []) if (listed(c, rooms)) convs.add(c);
     return [...convs].sort(byteOrder).map((conv) => {
       const summary: ConvSummary = {
         conv,

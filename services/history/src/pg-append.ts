@@ -9,6 +9,7 @@ import {
   type MessageRow,
   rowToView,
 } from './pg-rows.ts';
+import { appendThread } from './pg-thread.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 
 /**
@@ -29,26 +30,56 @@ export async function appendBatch(pool: pg.Pool, items: AppendInput[]): Promise<
     firstOf.set(key, i);
     return i;
   });
-  const leaders = [...firstOf.values()];
+  // Thread messages go one by one: each also updates its root (pg-thread.ts).
+  const leaders = [...firstOf.values()].filter((i) => !items[i].thread);
+  const threaded = [...firstOf.values()].filter((i) => items[i].thread);
 
-  let results: Settled<AppendResult>[];
-  try {
-    const values = await appendAll(
-      pool,
-      leaders.map((i) => items[i]),
-    );
-    results = values.map((value) => ({ ok: true, value }));
-  } catch (err) {
-    if (!isStatementError(err)) throw err;
-    results = await oneByOne(leaders, (i) => appendOne(pool, items[i]));
-  }
+  const results =
+    leaders.length > 0
+      ? await appendLeaders(
+          pool,
+          leaders.map((i) => items[i]),
+        )
+      : [];
 
   const byLeader = new Map(leaders.map((li, k) => [li, results[k]]));
+  for (const i of threaded) {
+    try {
+      byLeader.set(i, { ok: true, value: await appendThread(pool, items[i]) });
+    } catch (error) {
+      byLeader.set(i, { ok: false, error });
+    }
+  }
   return items.map((_, i) => {
     const r = byLeader.get(leaderIndex[i])!;
     if (leaderIndex[i] === i || !r.ok) return r;
     return { ok: true, value: { stored: structuredClone(r.value.stored), duplicate: true } };
   });
+}
+
+/** The batch in one statement, or one by one when Postgres rejects something in it. */
+async function appendLeaders(pool: pg.Pool, items: AppendInput[]): Promise<Settled<AppendResult>[]> {
+  try {
+    return (await appendAll(pool, items)).map((value) => ({ ok: true, value }));
+  } catch (err) {
+    if (!isStatementError(err)) throw err;
+    return oneByOne(items, (item) => appendOne(pool, item));
+  }
+}
+
+/** Takes the conversation's next seq and ver (its row locked until the transaction ends). */
+export async function nextSeq(
+  c: pg.PoolClient,
+  conv: string,
+): Promise<{ last_seq: string; last_ver: string }[]> {
+  const { rows } = await c.query<{ last_seq: string; last_ver: string }>(
+    `INSERT INTO conversations (conv, last_seq, last_ver) VALUES ($1, 1, 1)
+     ON CONFLICT (conv) DO UPDATE
+       SET last_seq = conversations.last_seq + 1, last_ver = conversations.last_ver + 1
+     RETURNING last_seq, last_ver`,
+    [conv],
+  );
+  return rows;
 }
 
 /** Appends one message in its own transaction. */
@@ -57,13 +88,7 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
     return await transaction<AppendResult>(pool, async (c) => {
       // Lock the conversation first: a racing append of the same (from, cid) to this
       // conversation has then committed, and the lookup below sees it.
-      const { rows } = await c.query<{ last_seq: string; last_ver: string }>(
-        `INSERT INTO conversations (conv, last_seq, last_ver) VALUES ($1, 1, 1)
-         ON CONFLICT (conv) DO UPDATE
-           SET last_seq = conversations.last_seq + 1, last_ver = conversations.last_ver + 1
-         RETURNING last_seq, last_ver`,
-        [item.conv],
-      );
+      const rows = await nextSeq(c, item.conv);
       const first = await findByCid(c, item.from, item.cid);
       if (first) return { value: { stored: first, duplicate: true }, commit: false };
       const seq = Number(rows[0].last_seq);
@@ -191,7 +216,7 @@ function toView(i: AppendInput, seq: number, ver: number, ts: string): MessageVi
   return view;
 }
 
-async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
+export async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
   if (msgs.length === 0) return;
   await c.query(
     `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
@@ -219,7 +244,7 @@ async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<vo
  * other devices do not count it as unread. One upsert per batch, rows in key order so two
  * instances' batches cannot deadlock.
  */
-async function advanceSenderMarkers(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
+export async function advanceSenderMarkers(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
   const top = new Map<string, { user: string; conv: string; seq: number }>();
   for (const m of msgs) {
     const key = `${m.from}\n${m.conv}`;
@@ -257,7 +282,7 @@ async function insertDmMembers(c: pg.PoolClient, convs: string[]): Promise<void>
   );
 }
 
-async function findByCid(
+export async function findByCid(
   q: pg.Pool | pg.PoolClient,
   from: string,
   cid: string,

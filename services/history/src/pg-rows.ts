@@ -1,4 +1,4 @@
-import type { Attachment, MessageView, ReactionView, ReplyView } from '@natter/protocol';
+import type { Attachment, MessageView, ReactionView, ReplyView, ThreadSummary } from '@natter/protocol';
 import pg from 'pg';
 
 const COLUMNS = [
@@ -18,6 +18,7 @@ const COLUMNS = [
   'reactions',
   'pinned_at',
   'pinned_by',
+  'thread',
 ];
 
 /** The columns every message query selects, in MessageRow's shape; `alias.` before each with one. */
@@ -44,6 +45,7 @@ export interface MessageRow {
   reactions: ReactionView[] | null;
   pinned_at: Date | null;
   pinned_by: string | null;
+  thread: ThreadSummary | null;
 }
 
 export function rowToView(r: MessageRow): MessageView {
@@ -66,6 +68,7 @@ export function rowToView(r: MessageRow): MessageView {
   if (r.pinned_at !== null && r.pinned_by !== null) {
     view.pinned = { by: r.pinned_by, ts: r.pinned_at.toISOString() };
   }
+  if (r.thread !== null) view.thread = r.thread;
   return view;
 }
 

@@ -23,6 +23,7 @@ import type {
   QueryOptions,
   QueryResult,
 } from './store.ts';
+import { listed } from './threads.ts';
 import { deleteUnreferenced } from './upload-sweep.ts';
 
 export interface PgMessageStoreOptions {
@@ -163,6 +164,8 @@ export class PgMessageStore implements MessageStore {
       [items.map((q) => q.user), items.map((q) => q.dms), roomItem, roomName],
     );
     for (const r of rows) {
+      // A room's thread is listed only while the room is (the user is in it).
+      if (!listed(r.conv, items[r.i - 1]!.rooms)) continue;
       const summary: ConvSummary = {
         conv: r.conv,
         seq: Number(r.seq),

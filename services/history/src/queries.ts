@@ -42,7 +42,17 @@ export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, Hist
     }
     const limit = Math.min(Math.max(req.limit ?? HISTORY_PAGE.default, 1), HISTORY_PAGE.max);
     if (req.user !== undefined) await authorizeConv(deps.membership, checkUser(req.user), conv, ctx.trace);
-    return deps.health.track(deps.store.query(req.conv, { before, after, limit }));
+    const page = await deps.health.track(deps.store.query(req.conv, { before, after, limit }));
+    // An empty thread is one with no replies yet, or one of no message at all.
+    const root = conv.thread;
+    if (
+      root &&
+      page.messages.length === 0 &&
+      !(await deps.health.track(deps.store.message(root.parent, root.seq)))
+    ) {
+      throw new NatterError('not_found', `conv: no message ${root.seq} in ${root.parent} to have a thread`);
+    }
+    return page;
   };
 }
 

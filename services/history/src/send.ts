@@ -1,8 +1,23 @@
 import type { Bus } from '@natter/bus';
-import { emit, type SendReply, type SendRequest, type ServeContext, type Subjects } from '@natter/contracts';
-import { convOf, NatterError, parseConv, REPLY_PREVIEW_CHARS, type ReplyView } from '@natter/protocol';
+import {
+  emit,
+  type Origin,
+  type SendReply,
+  type SendRequest,
+  type ServeContext,
+  type Subjects,
+  type UserEvent,
+} from '@natter/contracts';
+import {
+  convOf,
+  NatterError,
+  type ParsedConv,
+  parseConv,
+  REPLY_PREVIEW_CHARS,
+  type ReplyView,
+} from '@natter/protocol';
 import type { BackendHealth } from '@natter/service';
-import { authorizeRoom, requireRoom } from './authorize.ts';
+import { authorizeConv, authorizeRoom, requireRoom } from './authorize.ts';
 import type { MembershipCache } from './membership.ts';
 import { mentionsIn } from './mentions.ts';
 import type { HistoryMetrics } from './metrics.ts';
@@ -28,16 +43,23 @@ export interface SendDeps {
 export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContext) => Promise<SendReply> {
   return async (req, ctx) => {
     const { target, attachments } = checkSend(req, deps.maxTextChars);
-    if (target.kind === 'room') {
-      // Even the server API may only post to rooms that exist.
-      if (req.system) await requireRoom(deps.membership, target.room, ctx.trace);
-      else await authorizeRoom(deps.membership, req.from, target.room, ctx.trace);
-    }
     const conv = convOf(req.from, target);
     const parsed = parseConv(conv)!;
+    // A thread's members are its parent's: the same checks, on the parent's room or users.
+    if (parsed.kind === 'room') {
+      // Even the server API may only post to rooms that exist.
+      if (req.system) await requireRoom(deps.membership, parsed.room, ctx.trace);
+      else await authorizeRoom(deps.membership, req.from, parsed.room, ctx.trace);
+    } else if (!req.system) {
+      await authorizeConv(deps.membership, req.from, parsed, ctx.trace);
+    }
     const mentions = await mentionsIn(req.text, parsed, req.from, deps.membership, ctx.trace);
     const replyTo = req.reply === undefined ? undefined : await replyView(deps, conv, req.reply);
-    const { stored: msg, duplicate } = await deps.health.track(
+    const {
+      stored: msg,
+      duplicate,
+      root,
+    } = await deps.health.track(
       deps.store.append({
         conv,
         from: req.from,
@@ -46,31 +68,42 @@ export function sendHandler(deps: SendDeps): (req: SendRequest, ctx: ServeContex
         attachments,
         reply: replyTo,
         mentions,
+        thread: parsed.thread,
       }),
     );
-    deps.metrics.stored(target.kind === 'room' ? 'room' : 'dm', duplicate);
+    deps.metrics.stored(parsed.kind, duplicate);
     const reply: SendReply = { conv: msg.conv, seq: msg.seq, mid: msg.mid, ts: msg.ts, ver: msg.ver };
     if (duplicate) reply.duplicate = true;
-    if (target.kind === 'room') {
-      emit(
-        deps.bus,
-        deps.subjects,
-        'room',
-        target.room,
-        { kind: 'message', msg, origin: req.origin },
-        ctx.trace,
-      );
-    } else {
-      // On both users' subjects: each gateway holding a session of either gets it, and
-      // nothing goes anywhere for a user who is offline. A delivery lost on the way (a
-      // broker restart) is repaired by the gateways' position check, not by retrying here.
-      const event = { kind: 'message' as const, msg };
-      for (const user of new Set([req.from, target.user])) {
-        emit(deps.bus, deps.subjects, 'user', user, { event, origin: req.origin }, ctx.trace);
-      }
+    announce(deps, parsed, { kind: 'message', msg }, req.origin, ctx.trace);
+    // The root's new summary is a change of the parent conversation (its ver), for the
+    // sending session too: its result does not carry the summary.
+    if (root) {
+      const { thread, ...at } = root;
+      const change = { ev: 'thread' as const, ...at, ...thread };
+      announce(deps, parsed, { kind: 'change', change }, undefined, ctx.trace);
     }
     return reply;
   };
+}
+
+/**
+ * To the room's subject, or to both users' subjects of a DM (a thread's go where its parent's
+ * go). On both users' subjects: each gateway holding a session of either gets it, and nothing
+ * goes anywhere for a user who is offline. A delivery lost on the way (a broker restart) is
+ * repaired by the gateways' position check and ver gaps, not by retrying here.
+ */
+export function announce(
+  deps: Pick<SendDeps, 'bus' | 'subjects'>,
+  conv: ParsedConv,
+  event: Extract<UserEvent, { kind: 'message' | 'change' }>,
+  origin: Origin | undefined,
+  trace: string,
+): void {
+  if (conv.kind === 'room') {
+    emit(deps.bus, deps.subjects, 'room', conv.room, { ...event, origin }, trace);
+    return;
+  }
+  for (const u of new Set(conv.users)) emit(deps.bus, deps.subjects, 'user', u, { event, origin }, trace);
 }
 
 /**

@@ -1,5 +1,12 @@
 import type { ChangeOp } from '@natter/contracts';
-import type { Attachment, ConvSummary, MessageView, ReceiptsResult, ReplyView } from '@natter/protocol';
+import type {
+  Attachment,
+  ConvSummary,
+  MessageView,
+  ReceiptsResult,
+  ReplyView,
+  ThreadSummary,
+} from '@natter/protocol';
 
 /** A message to store. `conv` is a well-formed conversation id the caller has authorized. */
 export interface AppendInput {
@@ -10,6 +17,19 @@ export interface AppendInput {
   attachments?: Attachment[];
   reply?: ReplyView;
   mentions?: string[];
+  /**
+   * Set when `conv` is a thread (`thread:<parent>:<seq>`): the append also updates the root's
+   * summary, with the parent's next ver, in the same transaction; no root is `not_found`.
+   */
+  thread?: { parent: string; seq: number };
+}
+
+/** A thread root's new summary, after a message appended to its thread. */
+export interface RootChange {
+  conv: string;
+  seq: number;
+  ver: number;
+  thread: ThreadSummary;
 }
 
 /** A change of one stored message by `user` (the caller has checked membership). */
@@ -56,6 +76,8 @@ export interface AppendResult {
   stored: MessageView;
   /** True when (from, cid) was already stored: nothing new was stored. */
   duplicate: boolean;
+  /** For a new message of a thread: its root's new state. */
+  root?: RootChange;
 }
 
 export interface QueryOptions {
@@ -89,14 +111,19 @@ export interface QueryResult {
  *   carries `cid` so the sender's sessions can match it to their send. In the same
  *   transaction the sender's read marker moves up to the new message (one has read what
  *   one wrote; it never moves back).
+ * - An append to a thread (`thread`) fails with `not_found` when the parent has no message
+ *   `thread.seq`; otherwise the root's summary (`replies`, `last`, the first 10 `users`) and
+ *   `ver` (the parent's next) change with it, atomically, and the sender and the users it
+ *   mentions become the thread's members for `convs`. A repeat changes no summary.
  * - `query` pages through one conversation (see QueryOptions); `before` and `after` may be
  *   combined (seq strictly between them, oldest first from `after`). Unknown conversations
  *   give an empty page.
  * - `convs` lists, sorted by conv, every given room (`room:<r>`, seq 0 when it has no
  *   messages) and, when `dms`, every `dm:` conversation with at least one message that the
- *   user is one of the two users of; each with the latest seq and the user's read marker
- *   (0 when none). Each `dm:` entry carries `peer`: the other user's markers (the user's
- *   own for a DM with oneself), `received` being at least `read`.
+ *   user is one of the two users of, and every thread the user wrote or was mentioned in
+ *   (a room's only when the room is given); each with the latest seq and the user's read
+ *   marker (0 when none). Each `dm:` entry carries `peer`: the other user's markers (the
+ *   user's own for a DM with oneself), `received` being at least `read`.
  * - `positions` is the latest seq of each given room and of every DM of each given user,
  *   only for conversations with at least one message, in no particular order.
  * - `markRead` stores the user's read marker, clamped to the conversation's latest seq; it

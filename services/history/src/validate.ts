@@ -3,8 +3,8 @@ import {
   type Attachment,
   isUser,
   NatterError,
-  type ParsedTarget,
-  parseTarget,
+  parseSendTarget,
+  type SendTarget,
   USER_RE,
 } from '@natter/protocol';
 import { parseContent } from '@natter/protocol/schemas';
@@ -15,15 +15,19 @@ import { parseContent } from '@natter/protocol/schemas';
  * The content rules are the protocol's own (parseContent), the same the gateway applies.
  */
 export interface CheckedSend {
-  target: ParsedTarget;
+  target: SendTarget;
   /** As parsed: unknown fields stripped. */
   attachments?: Attachment[];
 }
 
 export function checkSend(req: SendRequest, maxTextChars: number): CheckedSend {
   if (!isUser(req.from)) throw new NatterError('bad_request', `from: must match ${USER_RE.source}`);
-  const target = typeof req.to === 'string' ? parseTarget(req.to) : undefined;
-  if (!target) throw new NatterError('bad_request', 'to: must be room:<room> or user:<user>');
+  const target = typeof req.to === 'string' ? parseSendTarget(req.to) : undefined;
+  if (!target)
+    throw new NatterError(
+      'bad_request',
+      'to: must be room:<room>, user:<user> or thread:<room or dm conv>:<seq> (threads do not nest)',
+    );
   if (typeof req.cid !== 'string' || req.cid.length < 1 || req.cid.length > 64) {
     throw new NatterError('bad_request', 'cid: must be a string of 1-64 characters');
   }

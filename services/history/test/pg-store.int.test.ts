@@ -12,6 +12,7 @@ import { PgMessageStore } from '../src/pg-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
 import { receiptsContract } from './receipts-contract.ts';
 import { storeContract } from './store-contract.ts';
+import { threadContract } from './thread-contract.ts';
 
 const log = createLogger({ name: 'history-pg-test', level: 'silent' });
 
@@ -42,6 +43,7 @@ afterAll(async () => {
 storeContract('postgres', () => store);
 lifecycleContract('postgres', () => store);
 receiptsContract('postgres', () => store);
+threadContract('postgres', () => store);
 
 describe('PgMessageStore group commit', () => {
   it('commits concurrent appends in shared transactions of at most 200', async () => {
