@@ -172,7 +172,8 @@ describe('history migrations', () => {
     const databaseUrl = await postgres.createDatabase();
     const dir = await migrationsWith({});
     try {
-      await rm(path.join(dir, '004_receipts.sql'));
+      // The migrations after 004 as well: a database at 003 knows none of them.
+      for (const f of await readdir(dir)) if (f.endsWith('.sql') && f > '004') await rm(path.join(dir, f));
       await migrate({ databaseUrl, dir, table: MIGRATIONS_TABLE, log });
       await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
       const p = createPool(databaseUrl, { max: 1 });
