@@ -1,3 +1,4 @@
+import type { Since } from '@natter/protocol';
 import type { BackoffOptions } from './backoff.ts';
 import { DEFAULT_BACKOFF } from './backoff.ts';
 import type { TokenSource } from './token.ts';
@@ -31,8 +32,12 @@ export interface NatterClientOptions {
   requestTimeoutMs?: number;
   /** Send `ping` requests every `heartbeat` seconds of the hello result and reconnect after 2 missed replies. Default true. */
   heartbeat?: boolean;
-  /** Highest seqs the app already holds (e.g. restored from storage): sent as `since` on the first hello. */
-  since?: Record<string, number>;
+  /**
+   * Where the app stands per conversation (e.g. restored from storage): the highest `seq`,
+   * or `{seq, ver}` with the highest `ver` applied too (then the server also replays the
+   * changes since). Sent as `since` on the first hello.
+   */
+  since?: Record<string, Since>;
 }
 
 /** Options with every default applied. */
@@ -46,7 +51,7 @@ export interface ResolvedOptions {
   reconnect: BackoffOptions;
   requestTimeoutMs: number;
   heartbeat: boolean;
-  since: Record<string, number>;
+  since: Record<string, Since>;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
