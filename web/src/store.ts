@@ -1,4 +1,4 @@
-import type { Attachment, MessageView } from '@natter/client';
+import type { Attachment, MessageView, ReactionView, ReplyView } from '@natter/client';
 import { type ConvKind, kindOf, peerOf } from './convs.ts';
 
 /** A message as the page shows it: stored (has seq) or one of ours still on its way. */
@@ -13,6 +13,15 @@ export interface ChatMessage {
   cid?: string;
   text?: string;
   attachments?: Attachment[];
+  /** Protocol 1.1: the version of this state and what the lifecycle adds to a message. */
+  ver?: number;
+  reply?: ReplyView;
+  mentions?: string[];
+  edited?: string;
+  /** A tombstone: "message deleted". */
+  deleted?: string;
+  reactions?: ReactionView[];
+  pinned?: { by: string; ts: string };
   status: 'stored' | 'pending' | 'failed';
   error?: string;
   /** Local order for messages without a seq. */
@@ -35,6 +44,7 @@ export function pendingMessage(
   cid: string,
   text?: string,
   attachments?: Attachment[],
+  reply?: ReplyView,
 ): ChatMessage {
   return {
     key: keyOf({ from, cid }),
@@ -44,6 +54,7 @@ export function pendingMessage(
     ts: new Date().toISOString(),
     text,
     attachments,
+    reply,
     status: 'pending',
     order: nextOrder++,
   };
@@ -116,6 +127,21 @@ export class Conv {
     for (const m of this.messages.values())
       if (m.from === this.me && m.seq !== undefined && m.seq > this.read) own++;
     return Math.max(0, this.seq - this.read - own);
+  }
+
+  /** Unread messages from others that mention me (of those loaded or delivered this session). */
+  unreadMentions(): number {
+    let n = 0;
+    for (const m of this.messages.values())
+      if (m.from !== this.me && m.seq !== undefined && m.seq > this.read && m.mentions?.includes(this.me))
+        n++;
+    return n;
+  }
+
+  /** The loaded message with this seq. */
+  bySeq(seq: number): ChatMessage | undefined {
+    for (const m of this.messages.values()) if (m.seq === seq) return m;
+    return undefined;
   }
 
   typingUsers(now = Date.now()): string[] {
