@@ -1,11 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Browser, BrowserContext, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../helpers/cluster.ts';
 import { ChatPage } from './chat-page.ts';
-import { ensureWebBuilt, launchChromium, WEB_DIST } from './chromium.ts';
+import { ensureWebBuilt, launchChromium, screenshotsDir, WEB_DIST } from './chromium.ts';
 
 /**
  * The message lifecycle in the web client (protocol 1.1): two people in real Chromium,
@@ -13,9 +10,8 @@ import { ensureWebBuilt, launchChromium, WEB_DIST } from './chromium.ts';
  * Postgres). Each reply, reaction, edit, pin, delete and mention one of them makes with
  * the mouse and keyboard, the other sees.
  */
-const SHOTS = process.env.NATTER_SCREENSHOTS
-  ? new URL('../../docs/screenshots/', import.meta.url).pathname
-  : `${mkdtempSync(path.join(tmpdir(), 'natter-shots-'))}/`;
+const shots = screenshotsDir();
+const SHOTS = shots.dir;
 
 let cluster: Cluster;
 let browser: Browser;
@@ -25,7 +21,6 @@ let bob: ChatPage;
 
 beforeAll(async () => {
   ensureWebBuilt();
-  mkdirSync(SHOTS, { recursive: true });
   cluster = await startCluster({
     env: { NATTER_JWT_SECRET: '', NATTER_AUTH: 'open', NATTER_WEB_DIR: WEB_DIST },
   });
@@ -41,7 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!process.env.NATTER_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
+  shots.clean();
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await cluster?.stop();

@@ -1,8 +1,15 @@
-import type { Attachment, MessageView, ReactionView, ReplyView } from '@natter/client';
+import type { Attachment, MessageView, ReplyView } from '@natter/client';
 import { type ConvKind, kindOf, peerOf } from './convs.ts';
 
-/** A message as the page shows it: stored (has seq) or one of ours still on its way. */
-export interface ChatMessage {
+/**
+ * A message as the page shows it: stored (has seq) or one of ours still on its way. The
+ * lifecycle's fields (protocol 1.1: `ver`, `reply`, `mentions`, `edited`, `deleted` for a
+ * tombstone, `reactions`, `pinned`) are the SDK's, as its store last had them.
+ */
+export interface ChatMessage
+  extends Partial<
+    Pick<MessageView, 'ver' | 'reply' | 'mentions' | 'edited' | 'deleted' | 'reactions' | 'pinned'>
+  > {
   /** Stable across pending -> stored: `<from>/<cid>` when there is a cid, else the mid. */
   key: string;
   conv: string;
@@ -13,15 +20,6 @@ export interface ChatMessage {
   cid?: string;
   text?: string;
   attachments?: Attachment[];
-  /** Protocol 1.1: the version of this state and what the lifecycle adds to a message. */
-  ver?: number;
-  reply?: ReplyView;
-  mentions?: string[];
-  edited?: string;
-  /** A tombstone: "message deleted". */
-  deleted?: string;
-  reactions?: ReactionView[];
-  pinned?: { by: string; ts: string };
   status: 'stored' | 'pending' | 'failed';
   error?: string;
   /** Local order for messages without a seq. */
