@@ -124,8 +124,9 @@ export class Chat {
       const c = this.conv(s.conv);
       // Conversations this client already follows get what they missed as replayed
       // messages (the SDK's `since`); raising the mark here would drop them. New ones start
-      // at their latest seq: their past is loaded with `history` when opened.
-      if (this.client.lastSeq(s.conv) === undefined) this.client.advanceSeq(s.conv, s.seq);
+      // at their latest seq and ver: their past is loaded with `history` when opened (in its
+      // current state), and a reconnect replays the changes made after this hello.
+      if (this.client.lastSeq(s.conv) === undefined) this.client.advanceSeq(s.conv, s.seq, s.ver);
       c.seq = Math.max(c.seq, s.seq);
       c.read = Math.max(c.read, s.read);
     }
