@@ -1,4 +1,4 @@
-import type { Attachment, MessageView } from '@natter/client';
+import type { Attachment, ChangeEvent, MessageView } from '@natter/client';
 import { dmPeer, parseConv } from '@natter/protocol';
 import { escapeControls } from './escape.ts';
 import type { Style } from './style.ts';
@@ -13,16 +13,59 @@ export interface FormatOptions {
   multiline?: boolean;
 }
 
-/** `12:01:09 alice: text`, with everything that came from the network escaped. */
+/**
+ * `12:01:09 [5] alice: text`, with everything that came from the network escaped. `[5]` is
+ * the message's seq, what `/reply`, `/edit`, `/react` and the change lines refer to. A reply
+ * starts with what it answers, an edited message ends with `(edited)`, reactions with
+ * `[👍 2]`; a deleted one reads `(message deleted)`.
+ */
 export function formatMessage(m: MessageView, o: FormatOptions): string {
   const { style } = o;
-  const head = `${style.dim(clock(m.ts))} ${o.label ? `${style.dim(escapeControls(o.label))} ` : ''}${style.user(escapeControls(m.from))}:`;
+  const head = `${style.dim(clock(m.ts))} ${style.dim(`[${m.seq || '…'}]`)} ${o.label ? `${style.dim(escapeControls(o.label))} ` : ''}${style.user(escapeControls(m.from))}:`;
+  if (m.deleted) return `${head} ${style.dim('(message deleted)')}`;
   const parts: string[] = [];
+  if (m.reply) parts.push(style.dim(replyText(m.reply)));
   if (m.text !== undefined && m.text !== '')
     parts.push(escapeControls(m.text, { keepNewlines: o.multiline }));
   for (const a of m.attachments ?? []) parts.push(style.dim(attachmentText(a, o.httpBase)));
+  if (m.edited) parts.push(style.dim('(edited)'));
+  if (m.pinned) parts.push(style.dim('(pinned)'));
+  if (m.reactions?.length)
+    parts.push(style.dim(escapeControls(m.reactions.map((r) => `[${r.emoji} ${r.count}]`).join(' '))));
   const body = parts.join(' ');
   return `${head} ${o.multiline ? body.replace(/\n/g, '\n    ') : body}`;
+}
+
+/** `↪ [4] bob: "its first words"`, escaped. */
+function replyText(r: NonNullable<MessageView['reply']>): string {
+  return escapeControls(
+    `↪ [${r.seq}] ${r.from}: ${r.preview ? JSON.stringify(r.preview) : '(message deleted)'}`,
+  );
+}
+
+/**
+ * A change of a stored message as one line: `12:01:30 [5] bob edited: new text`,
+ * `[5] alice reacted 👍`, `[5] alice pinned it`, `[5] deleted`; escaped. Changes carry no
+ * time of their own (but edits): the line has the time it was seen.
+ */
+export function formatChange(c: ChangeEvent, o: FormatOptions): string {
+  const { style } = o;
+  const who = (u: string | undefined) => (u ? `${style.user(escapeControls(u))} ` : '');
+  const head = `${style.dim(clock(c.ev === 'edit' ? c.edited : new Date().toISOString()))} ${style.dim(`[${c.seq}]`)} ${o.label ? `${style.dim(escapeControls(o.label))} ` : ''}`;
+  switch (c.ev) {
+    case 'edit':
+      return `${head}${who(c.by)}edited: ${escapeControls(c.text, { keepNewlines: o.multiline })}`;
+    case 'delete':
+      return `${head}${who(c.by)}deleted it`;
+    case 'reaction':
+      return `${head}${who(c.user)}${c.on ? 'reacted' : 'took back'} ${escapeControls(c.emoji)}`;
+    case 'pin':
+      return `${head}${who(c.by)}${c.on ? 'pinned it' : 'unpinned it'}`;
+    case 'thread':
+      return `${head}${c.replies} ${c.replies === 1 ? 'reply' : 'replies'} in its thread`;
+    case 'update':
+      return `${head}now: ${formatMessage(c.message, { ...o, label: undefined }).replace(/^\S+ \S+ /, '')}`;
+  }
 }
 
 /** `[image/png cat.png 12 KB http://host/v1/uploads/u_...]`, escaped. */

@@ -16,7 +16,7 @@ Usage:
   natter connect [options]                     interactive chat
   natter send --to <target> [options] [text]   send one message (text from stdin if absent;
                                                --file to attach images or voice)
-  natter tail <conversation> [options]         print messages as they arrive
+  natter tail <conversation> [options]         print messages and their changes as they arrive
   natter token --user <name> [--key <file>]    sign a development token (NATTER_JWT_SECRET, --open)
   natter help <command>                        help on one command
   natter --version

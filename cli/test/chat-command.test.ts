@@ -63,3 +63,34 @@ describe('TypingThrottle', () => {
     expect(t.due('user:bob')).toBe(false);
   });
 });
+
+describe('parseChatLine: the lifecycle commands', () => {
+  it('takes a seq (as [n] too) and keeps the text as typed', () => {
+    expect(parseChatLine('/reply 5 sure,  why not')).toEqual({
+      kind: 'reply',
+      seq: 5,
+      text: 'sure,  why not',
+    });
+    expect(parseChatLine('/edit [7] fixed')).toEqual({ kind: 'edit', seq: 7, text: 'fixed' });
+    expect(parseChatLine('/delete 3')).toEqual({ kind: 'delete', seq: 3 });
+    expect(parseChatLine('/react 3 👍')).toEqual({ kind: 'react', seq: 3, emoji: '👍' });
+    expect(parseChatLine('/pin 3')).toEqual({ kind: 'pin', seq: 3 });
+    expect(parseChatLine('/pins')).toEqual({ kind: 'pins' });
+  });
+
+  it('refuses a missing or bad seq, a missing text and extra words', () => {
+    for (const line of [
+      '/reply',
+      '/reply 5',
+      '/reply x hi',
+      '/edit 0 hi',
+      '/delete',
+      '/delete 1 2',
+      '/react 1',
+      '/react 1 👍 👎',
+      '/pin -1',
+      '/pins 2',
+    ])
+      expect(parseChatLine(line).kind, line).toBe('invalid');
+  });
+});

@@ -1,54 +1,32 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type MessageView, NatterClient } from '@natter/client';
-import { loadConfig } from '@natter/config';
-import { createLogger } from '@natter/log';
-import { launch, type SingleNode } from '@natter/natter';
-import { type PostgresHandle, startPostgres } from '@natter/testkit';
+import type { MessageView, NatterClient } from '@natter/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { FlakyProxy } from './flaky-proxy.ts';
 import { NatterProcess } from './natter-process.ts';
+import { TestNode } from './single-node.ts';
 
 /**
  * The `natter` command as a user runs it: child processes on pipes against the real
  * single-node system (in-process bus and presence, a real Postgres) in open mode.
  */
-let pg: PostgresHandle;
-let node: SingleNode;
-let dataDir: string;
+let node: TestNode;
 let url: string;
-const clients: NatterClient[] = [];
 const procs: NatterProcess[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres();
-  dataDir = await mkdtemp(path.join(tmpdir(), 'natter-cli-'));
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: await pg.createDatabase(),
-  });
-  node = await launch(config, createLogger({ name: 'natter-cli-test', level: 'warn' }));
-  url = `ws://127.0.0.1:${node.gateway.port}/ws`;
+  node = await TestNode.start('natter-cli-test');
+  url = node.url;
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
   for (const p of procs) p.signal('SIGKILL');
   await node?.stop();
-  await pg?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function sdk(user: string, wsUrl = url): Promise<NatterClient> {
-  const c = new NatterClient({ url: wsUrl, WebSocket, user, device: 'test' });
-  clients.push(c);
-  await c.connect({ timeoutMs: 10_000 });
-  return c;
+function sdk(user: string, wsUrl = url): Promise<NatterClient> {
+  return node.sdk(user, wsUrl);
 }
 
 function natter(
@@ -87,7 +65,7 @@ describe('natter send and natter tail', () => {
 
     const tail = natter(['tail', 'room:lobby', '--user', 'bob', '--join', '--last', '5']);
     await tail.waitStderr(/following room:lobby as bob from seq 1/);
-    await tail.waitStdout(/^\d\d:\d\d:\d\d alice: first$/m);
+    await tail.waitStdout(/^\d\d:\d\d:\d\d \[1\] alice: first$/m);
 
     const sent = await NatterProcess.run(
       ['send', '--user', 'alice', '--to', 'room:lobby', 'second', 'words'],
@@ -96,7 +74,7 @@ describe('natter send and natter tail', () => {
       },
     );
     expect(sent).toMatchObject({ code: 0, stdout: 'sent to room:lobby (seq 2)\n' });
-    await tail.waitStdout(/^\d\d:\d\d:\d\d alice: second words$/m);
+    await tail.waitStdout(/^\d\d:\d\d:\d\d \[2\] alice: second words$/m);
 
     // Text from stdin; an evil text arrives escaped.
     const piped = await NatterProcess.run(
@@ -146,7 +124,7 @@ describe('natter send and natter tail', () => {
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==',
       'base64',
     );
-    const file = path.join(dataDir, 'dot.png');
+    const file = path.join(node.dataDir, 'dot.png');
     await writeFile(file, png);
     const gina = await sdk('gina');
     const got = nextMessage(gina, (m) => m.from === 'hal');
@@ -161,11 +139,11 @@ describe('natter send and natter tail', () => {
     expect(m.attachments).toEqual([
       expect.objectContaining({ type: 'image/png', name: 'dot.png', size: png.length }),
     ]);
-    const served = await fetch(`http://127.0.0.1:${node.gateway.port}${m.attachments![0].url}`);
+    const served = await fetch(`http://127.0.0.1:${node.port}${m.attachments![0].url}`);
     expect(Buffer.from(await served.arrayBuffer())).toEqual(png);
 
     // Text is optional with a file; bytes that are not what the name says are refused.
-    const fake = path.join(dataDir, 'fake.png');
+    const fake = path.join(node.dataDir, 'fake.png');
     await writeFile(fake, 'not a png at all');
     const refused = await NatterProcess.run(['send', '--user', 'hal', '--to', 'user:gina', '-f', fake], {
       NATTER_URL: url,
@@ -181,7 +159,7 @@ describe('natter send and natter tail', () => {
     expect(wrongKind.code).toBe(2);
     expect(wrongKind.stderr).toMatch(/notes\.txt.*not an image or voice file/);
     const missing = await NatterProcess.run(
-      ['send', '--user', 'hal', '--to', 'user:gina', '-f', path.join(dataDir, 'nope.png')],
+      ['send', '--user', 'hal', '--to', 'user:gina', '-f', path.join(node.dataDir, 'nope.png')],
       { NATTER_URL: url },
     );
     expect(missing.code).toBe(2);
@@ -269,10 +247,10 @@ describe('natter connect on pipes', () => {
     cli.write('hello from the terminal 👋\n');
     const m = await got;
     expect(m).toMatchObject({ conv: 'room:general', text: 'hello from the terminal 👋' });
-    await cli.waitStdout(/\d\d:\d\d:\d\d carol: hello from the terminal 👋/);
+    await cli.waitStdout(/\d\d:\d\d:\d\d \[…\] carol: hello from the terminal 👋/);
 
     await bob.send('room:general', { text: 'hi carol' });
-    await cli.waitStdout(/^\d\d:\d\d:\d\d bob: hi carol$/m);
+    await cli.waitStdout(/^\d\d:\d\d:\d\d \[\d+\] bob: hi carol$/m);
 
     await bob.send('room:general', { text: EVIL });
     await cli.waitStdout(/bob: title \\x1b\]0;pwned\\x07 clear \\x1b\[2J bell\\x07 c1 \\x9b31m end$/m);
@@ -335,7 +313,7 @@ describe('natter connect on pipes', () => {
   });
 
   it('shows a reconnect banner and replays what it missed', async () => {
-    const proxy = await FlakyProxy.start(node.gateway.port);
+    const proxy = await FlakyProxy.start(node.port);
     const viaProxy = `ws://127.0.0.1:${proxy.port}/ws`;
     try {
       const ivan = await sdk('ivan');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeControls } from '../src/escape.ts';
-import { formatMessage } from '../src/format.ts';
+import { formatChange, formatMessage } from '../src/format.ts';
 import { createStyle } from '../src/style.ts';
 
 // Strings weighted towards the dangerous ranges: C0, DEL and C1, and the format characters.
@@ -61,12 +61,43 @@ describe('formatMessage', () => {
 
   it('prints time, sender and escaped text, one line unless multiline', () => {
     const line = formatMessage({ ...m, from: 'bob', text: 'x\u001b[2Jy\nz' }, { style: plain });
-    expect(line).toMatch(/^\d\d:\d\d:\d\d bob: x\\x1b\[2Jy\\x0az$/);
+    expect(line).toMatch(/^\d\d:\d\d:\d\d \[3\] bob: x\\x1b\[2Jy\\x0az$/);
     const multi = formatMessage(
       { ...m, from: 'bob', text: 'one\ntwo' },
       { style: plain, multiline: true, label: '#general' },
     );
-    expect(multi).toMatch(/^\d\d:\d\d:\d\d #general bob: one\n {4}two$/);
+    expect(multi).toMatch(/^\d\d:\d\d:\d\d \[3\] #general bob: one\n {4}two$/);
+  });
+
+  it('shows replies, edits, reactions, pins and tombstones, and change lines, escaped', () => {
+    const full = formatMessage(
+      {
+        ...m,
+        from: 'bob',
+        text: 'ok',
+        reply: { seq: 1, from: 'al\u001b[2Jice', preview: 'ship \u0007it' },
+        edited: m.ts,
+        pinned: { by: 'alice', ts: m.ts },
+        reactions: [{ emoji: '👍', count: 2, users: ['a', 'b'] }],
+      },
+      { style: plain },
+    );
+    expect(full).toMatch(
+      /\[3\] bob: ↪ \[1\] al\\x1b\[2Jice: "ship \\u0007it" ok \(edited\) \(pinned\) \[👍 2\]$/,
+    );
+    expect(formatMessage({ ...m, from: 'bob', deleted: m.ts }, { style: plain })).toMatch(
+      /\[3\] bob: \(message deleted\)$/,
+    );
+    const edit = formatChange(
+      { ev: 'edit', conv: m.conv, seq: 3, ver: 9, text: 'new\u001b]0;x\u0007', edited: m.ts, by: 'bob' },
+      { style: plain },
+    );
+    expect(edit).toMatch(/^\d\d:\d\d:\d\d \[3\] bob edited: new\\x1b\]0;x\\x07$/);
+    const react = formatChange(
+      { ev: 'reaction', conv: m.conv, seq: 3, ver: 9, user: 'x\u009b', emoji: '\u001b[31m', on: false },
+      { style: plain },
+    );
+    expect(react).toMatch(/\[3\] x\\x9b took back \\x1b\[31m$/);
   });
 
   it('shows attachments with absolute URLs, escaped', () => {

@@ -8,6 +8,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 export class ChatPage {
   readonly dialogs: string[] = [];
   readonly errors: string[] = [];
+  /** Answer `confirm` dialogs with OK (a person who means it) instead of Cancel. */
+  acceptConfirms = false;
 
   private constructor(
     readonly page: Page,
@@ -15,7 +17,7 @@ export class ChatPage {
   ) {
     page.on('dialog', (d) => {
       this.dialogs.push(`${d.type()}: ${d.message()}`);
-      void d.dismiss();
+      void (this.acceptConfirms && d.type() === 'confirm' ? d.accept() : d.dismiss());
     });
     page.on('pageerror', (e) => this.errors.push(e.message));
     page.setDefaultTimeout(15_000);

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,4 +36,19 @@ export function launchChromium(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
     ],
   });
+}
+
+/**
+ * Where screenshots for the READMEs go: docs/screenshots with NATTER_SCREENSHOTS=1 (after a
+ * UI change), else a temporary folder, so a test run leaves the work tree clean. `clean`
+ * removes the temporary one.
+ */
+export function screenshotsDir(): { dir: string; clean(): void } {
+  if (process.env.NATTER_SCREENSHOTS) {
+    const dir = new URL('../../docs/screenshots/', import.meta.url).pathname;
+    mkdirSync(dir, { recursive: true });
+    return { dir, clean: () => undefined };
+  }
+  const dir = `${mkdtempSync(path.join(tmpdir(), 'natter-shots-'))}/`;
+  return { dir, clean: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,13 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { NatterClient } from '@natter/client';
 import type { Browser, BrowserContext, BrowserContextOptions, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Cluster, startCluster } from '../helpers/cluster.ts';
 import { ChatPage } from './chat-page.ts';
-import { ensureWebBuilt, launchChromium, WEB_DIST } from './chromium.ts';
+import { ensureWebBuilt, launchChromium, screenshotsDir, WEB_DIST } from './chromium.ts';
 import { countingListener, remoteHost } from './counting-servers.ts';
 import { stripesPng } from './png.ts';
 
@@ -18,13 +15,8 @@ import { stripesPng } from './png.ts';
  * gateway 2. They use it the way a person does: typing, pressing Enter, clicking, dropping
  * files.
  */
-/**
- * Screenshots for the README: into docs/screenshots with NATTER_SCREENSHOTS=1 (after a UI
- * change), else into a temporary folder, so a test run leaves the work tree clean.
- */
-const SHOTS = process.env.NATTER_SCREENSHOTS
-  ? new URL('../../docs/screenshots/', import.meta.url).pathname
-  : `${mkdtempSync(path.join(tmpdir(), 'natter-shots-'))}/`;
+const shots = screenshotsDir();
+const SHOTS = shots.dir;
 
 let cluster: Cluster;
 let browser: Browser;
@@ -44,7 +36,6 @@ async function context(
 
 beforeAll(async () => {
   ensureWebBuilt();
-  mkdirSync(SHOTS, { recursive: true });
   // An empty secret is "unset": the gateways run in open mode, so a person signs in by name.
   // Remote attachments are allowed, to show how the page treats them when a server takes them.
   cluster = await startCluster({
@@ -65,7 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!process.env.NATTER_SCREENSHOTS) rmSync(SHOTS, { recursive: true, force: true });
+  shots.clean();
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await cluster?.stop();

@@ -9,7 +9,8 @@ import {
   type RoomView,
 } from '@natter/client';
 import { dmConv, kindOf, peerOf, targetFor } from './convs.ts';
-import { Conv, fromView, pendingMessage } from './store.ts';
+import { mentionsIn } from './mentions.ts';
+import { Conv, fromView, keyOf, pendingMessage } from './store.ts';
 
 export interface Credentials {
   /** Open mode: the name to be. */
@@ -59,6 +60,10 @@ export class Chat {
     const c = this.client;
     c.on('hello', (h) => this.onHello(h));
     c.on('message', (m) => this.onMessage(m));
+    // The SDK's store keeps each message current (edits, deletes, reactions, pins, own and
+    // others'); a message the page shows takes each new state from it.
+    c.store.on('update', ({ message }) => this.onStored(message));
+    c.on('refetch', ({ conv }) => void this.reload(conv));
     c.on('gap', ({ conv, after, before }) => void this.fillGap(conv, after, before));
     c.on('typing', ({ conv, user }) => this.onTyping(conv, user));
     c.on('read', ({ conv, user, seq }) => this.onRead(conv, user, seq));
@@ -119,8 +124,9 @@ export class Chat {
       const c = this.conv(s.conv);
       // Conversations this client already follows get what they missed as replayed
       // messages (the SDK's `since`); raising the mark here would drop them. New ones start
-      // at their latest seq: their past is loaded with `history` when opened.
-      if (this.client.lastSeq(s.conv) === undefined) this.client.advanceSeq(s.conv, s.seq);
+      // at their latest seq and ver: their past is loaded with `history` when opened (in its
+      // current state), and a reconnect replays the changes made after this hello.
+      if (this.client.lastSeq(s.conv) === undefined) this.client.advanceSeq(s.conv, s.seq, s.ver);
       c.seq = Math.max(c.seq, s.seq);
       c.read = Math.max(c.read, s.read);
     }
@@ -138,6 +144,27 @@ export class Chat {
     if (m.conv === this.current) this.markRead(m.conv);
     this.emit({ what: 'conv', conv: m.conv });
     this.emit({ what: 'list' });
+  }
+
+  private onStored(m: MessageView): void {
+    const c = this.convs.get(m.conv);
+    const shown = c?.messages.get(keyOf(m));
+    if (!c || !shown || (shown.ver ?? 0) > m.ver) return;
+    // My own send's state has no mentions (the result does not carry them): keep mine.
+    const mentions = m.mentions ?? (m.text === shown.text ? shown.mentions : undefined);
+    c.put({ ...fromView(m), mentions, order: shown.order });
+    this.emit({ what: 'conv', conv: m.conv });
+    this.emit({ what: 'list' });
+  }
+
+  /** Too much changed while away (`refetch`): read the conversation again from its newest page. */
+  private async reload(conv: string): Promise<void> {
+    const c = this.convs.get(conv);
+    if (!c?.loaded) return;
+    c.messages.clear();
+    c.loaded = false;
+    c.more = true;
+    if (this.current === conv) await this.open(conv);
   }
 
   private async fillGap(conv: string, after: number, before: number): Promise<void> {
@@ -278,10 +305,17 @@ export class Chat {
   }
 
   /** Sends text and/or attachments; the message shows at once and is retried until stored. */
-  send(id: string, body: { text?: string; attachments?: Attachment[] }): void {
+  send(id: string, body: { text?: string; attachments?: Attachment[]; reply?: number }): void {
     const c = this.conv(id);
     const cid = newCid();
-    const pending = pendingMessage(id, this.me, cid, body.text, body.attachments);
+    const to = body.reply === undefined ? undefined : c.bySeq(body.reply);
+    const reply = to && {
+      seq: body.reply!,
+      from: to.from,
+      preview: [...(to.text ?? '')].slice(0, 100).join(''),
+    };
+    const pending = pendingMessage(id, this.me, cid, body.text, body.attachments, reply);
+    if (body.text) pending.mentions = mentionsIn(body.text, c.kind === 'room' ? (c.members ?? []) : [c.name]);
     c.put(pending);
     this.lastTypingSent.delete(id);
     this.emit({ what: 'conv', conv: id });
@@ -289,7 +323,12 @@ export class Chat {
       (r) => {
         // A new DM gets its conversation id from the server: the same one we computed.
         const conv = this.conv(r.conv);
-        conv.put({ ...pending, conv: r.conv, seq: r.seq, mid: r.mid, ts: r.ts, status: 'stored' });
+        const stored = this.client.store.get(r.conv, r.seq);
+        conv.put(
+          stored
+            ? { ...fromView(stored), mentions: stored.mentions ?? pending.mentions, order: pending.order }
+            : { ...pending, conv: r.conv, seq: r.seq, mid: r.mid, ts: r.ts, status: 'stored' },
+        );
         if (r.seq > conv.read && r.seq === conv.seq) conv.read = r.seq;
         if (this.current === r.conv) this.markRead(r.conv);
         this.emit({ what: 'conv', conv: r.conv });
@@ -308,7 +347,7 @@ export class Chat {
     const m = c.messages.get(key);
     if (m?.status !== 'failed') return;
     c.messages.delete(key);
-    this.send(id, { text: m.text, attachments: m.attachments });
+    this.send(id, { text: m.text, attachments: m.attachments, reply: m.reply?.seq });
   }
 
   typing(id: string): void {

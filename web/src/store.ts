@@ -1,8 +1,15 @@
-import type { Attachment, MessageView } from '@natter/client';
+import type { Attachment, MessageView, ReplyView } from '@natter/client';
 import { type ConvKind, kindOf, peerOf } from './convs.ts';
 
-/** A message as the page shows it: stored (has seq) or one of ours still on its way. */
-export interface ChatMessage {
+/**
+ * A message as the page shows it: stored (has seq) or one of ours still on its way. The
+ * lifecycle's fields (protocol 1.1: `ver`, `reply`, `mentions`, `edited`, `deleted` for a
+ * tombstone, `reactions`, `pinned`) are the SDK's, as its store last had them.
+ */
+export interface ChatMessage
+  extends Partial<
+    Pick<MessageView, 'ver' | 'reply' | 'mentions' | 'edited' | 'deleted' | 'reactions' | 'pinned'>
+  > {
   /** Stable across pending -> stored: `<from>/<cid>` when there is a cid, else the mid. */
   key: string;
   conv: string;
@@ -35,6 +42,7 @@ export function pendingMessage(
   cid: string,
   text?: string,
   attachments?: Attachment[],
+  reply?: ReplyView,
 ): ChatMessage {
   return {
     key: keyOf({ from, cid }),
@@ -44,6 +52,7 @@ export function pendingMessage(
     ts: new Date().toISOString(),
     text,
     attachments,
+    reply,
     status: 'pending',
     order: nextOrder++,
   };
@@ -116,6 +125,21 @@ export class Conv {
     for (const m of this.messages.values())
       if (m.from === this.me && m.seq !== undefined && m.seq > this.read) own++;
     return Math.max(0, this.seq - this.read - own);
+  }
+
+  /** Unread messages from others that mention me (of those loaded or delivered this session). */
+  unreadMentions(): number {
+    let n = 0;
+    for (const m of this.messages.values())
+      if (m.from !== this.me && m.seq !== undefined && m.seq > this.read && m.mentions?.includes(this.me))
+        n++;
+    return n;
+  }
+
+  /** The loaded message with this seq. */
+  bySeq(seq: number): ChatMessage | undefined {
+    for (const m of this.messages.values()) if (m.seq === seq) return m;
+    return undefined;
   }
 
   typingUsers(now = Date.now()): string[] {

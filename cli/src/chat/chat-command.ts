@@ -12,6 +12,12 @@ export type ChatCommand =
   | { kind: 'history'; limit: number }
   | { kind: 'create'; room: string; private: boolean }
   | { kind: 'invite'; user: string }
+  | { kind: 'reply'; seq: number; text: string }
+  | { kind: 'edit'; seq: number; text: string }
+  | { kind: 'delete'; seq: number }
+  | { kind: 'react'; seq: number; emoji: string }
+  | { kind: 'pin'; seq: number }
+  | { kind: 'pins' }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'nothing' }
@@ -31,10 +37,23 @@ export const CHAT_HELP = [
   `/history [n]             the last n messages here (default ${DEFAULT_HISTORY}, at most ${MAX_HISTORY})`,
   '/create <room> [--private]  create a room (private: members invite others)',
   '/invite <user>           invite a user into the current room',
+  '/reply <seq> <text>      answer message [seq] here, quoting it',
+  '/edit <seq> <text>       replace the text of your message [seq]',
+  '/delete <seq>            delete a message (yours, or any in a room you own)',
+  '/react <seq> <emoji>     react to message [seq]; again to take it back',
+  '/pin <seq>               pin message [seq] here, or unpin it',
+  '/pins                    the pinned messages here',
   '/help                    this list',
   '/quit                    leave the chat (Ctrl-D too)',
   'anything else            is sent to the current room or user; start with // to send a leading /',
 ];
+
+/** A message's seq as typed (`5` or `[5]`), or undefined. */
+function seqOf(arg: string | undefined): number | undefined {
+  const m = arg === undefined ? null : /^\[?(\d{1,15})\]?$/.exec(arg);
+  const n = m ? Number(m[1]) : 0;
+  return n >= 1 && Number.isSafeInteger(n) ? n : undefined;
+}
 
 /**
  * Parses a chat line. Plain text is a message (kept as typed: only an all-blank line is
@@ -68,6 +87,31 @@ export function parseChatLine(line: string): ChatCommand {
     args.length > max ? { kind: 'invalid', message: `/${name}: too many arguments` } : undefined;
 
   switch (name) {
+    case 'reply':
+    case 'edit': {
+      // The text is the rest of the line as typed (its spaces kept).
+      const m = /^\/\S+\s+(\S+)(?:\s(.*))?$/s.exec(line.trim());
+      const seq = seqOf(m?.[1]);
+      const text = m?.[2]?.trim() ? m[2] : undefined;
+      if (seq === undefined || text === undefined)
+        return { kind: 'invalid', message: `/${name} <seq> <text> (seq: the [n] before a message)` };
+      return { kind: name, seq, text };
+    }
+    case 'delete':
+    case 'del':
+    case 'pin': {
+      const seq = seqOf(args[0]);
+      if (seq === undefined || args.length > 1)
+        return { kind: 'invalid', message: `/${name} <seq> (the [n] before a message)` };
+      return name === 'pin' ? { kind: 'pin', seq } : { kind: 'delete', seq };
+    }
+    case 'react': {
+      const seq = seqOf(args[0]);
+      if (seq === undefined || args.length !== 2) return { kind: 'invalid', message: '/react <seq> <emoji>' };
+      return { kind: 'react', seq, emoji: args[1] as string };
+    }
+    case 'pins':
+      return extra(0) ?? { kind: 'pins' };
     case 'join':
     case 'j':
       return extra(1) ?? needRoom(room(args[0]), (r) => ({ kind: 'join', room: r }));

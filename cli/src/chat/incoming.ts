@@ -1,6 +1,7 @@
 import type { HelloResult, MessageView, PresenceView } from '@natter/client';
 import { messagesBetween } from '../backlog.ts';
 import { describeError } from '../open-client.ts';
+import { changeLine } from './changes.ts';
 import type { ChatContext } from './chat-context.ts';
 import { presenceLine } from './listings.ts';
 import type { Outgoing } from './outgoing.ts';
@@ -30,6 +31,11 @@ export class Incoming {
     const on = ctx.client.on.bind(ctx.client);
     return [
       on('message', (m) => this.onMessage(m)),
+      // Edits, deletes, reactions and pins by others (and replayed after a reconnect).
+      on('change', (c) => ctx.screen.print(changeLine(ctx, c))),
+      on('refetch', ({ conv }) =>
+        ctx.notice(`${ctx.label(conv)}: much changed while you were away (/history)`),
+      ),
       on('gap', (g) =>
         ctx.notice(
           `${ctx.label(g.conv)}: ${g.before - g.after - 1} missed messages were not replayed (/history)`,

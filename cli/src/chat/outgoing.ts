@@ -22,8 +22,11 @@ export class Outgoing {
     if (this.throttle.due(here.target)) this.ctx.client.typing(here.target);
   }
 
-  /** Sends `text` to the current conversation; `entered` (the echoed line) becomes the message. */
-  say(text: string, entered: string): void {
+  /**
+   * Sends `text` to the current conversation (with `reply`, as an answer to that seq);
+   * `entered` (the echoed line) becomes the message.
+   */
+  say(text: string, entered: string, reply?: number): void {
     const { ctx } = this;
     const here = ctx.current;
     if (!here) {
@@ -42,14 +45,24 @@ export class Outgoing {
       ts: new Date().toISOString(),
       text,
     };
+    if (reply !== undefined) {
+      const to = ctx.client.store.get(here.conv, reply);
+      mine.reply = {
+        seq: reply,
+        from: to?.from ?? '?',
+        preview: [...(to?.text ?? '')].slice(0, 100).join(''),
+      };
+    }
     ctx.screen.replaceEntered(entered, ctx.format(mine, here.conv));
-    const sending = ctx.client.send(here.target, { text, cid }).then(
-      (r) => {
-        ctx.book.saw(r.conv, r.seq);
-        ctx.book.markRead(r.conv, r.seq);
-      },
-      (err: unknown) => ctx.warn(`not sent to ${here.label}: ${describeError(err)}`),
-    );
+    const sending = ctx.client
+      .send(here.target, reply === undefined ? { text, cid } : { text, cid, reply })
+      .then(
+        (r) => {
+          ctx.book.saw(r.conv, r.seq);
+          ctx.book.markRead(r.conv, r.seq);
+        },
+        (err: unknown) => ctx.warn(`not sent to ${here.label}: ${describeError(err)}`),
+      );
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
   }

@@ -1,3 +1,4 @@
+import { runChange } from './changes.ts';
 import { CHAT_HELP, type ChatCommand } from './chat-command.ts';
 import type { ChatContext } from './chat-context.ts';
 import type { Conversations } from './conversations.ts';
@@ -43,5 +44,12 @@ export async function runCommand(cmd: ChatCommand, line: string, parts: CommandP
       return convs.history(cmd.limit);
     case 'invite':
       return convs.invite(cmd.user);
+    case 'reply':
+    case 'edit':
+    case 'delete':
+    case 'react':
+    case 'pin':
+    case 'pins':
+      return runChange(cmd, line, ctx, parts.outgoing);
   }
 }

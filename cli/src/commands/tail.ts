@@ -3,7 +3,7 @@ import type { Invocation } from '../args.ts';
 import { lastMessages, messagesBetween } from '../backlog.ts';
 import { convOf } from '../conv-of.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { formatMessage } from '../format.ts';
+import { formatChange, formatMessage } from '../format.ts';
 import { complain, type Io } from '../io.ts';
 import { connectOrComplain, createClient, describeError } from '../open-client.ts';
 import { colorsWanted, createStyle } from '../style.ts';
@@ -11,8 +11,9 @@ import { colorsWanted, createStyle } from '../style.ts';
 type TailInvocation = Extract<Invocation, { command: 'tail' }>;
 
 /**
- * `natter tail <conv>`: prints the conversation's messages as they arrive, one per line
- * (`time from: text`, or JSON lines with --json), until SIGINT or SIGTERM. With --last N
+ * `natter tail <conv>`: prints the conversation's messages and the changes of its messages
+ * (edits, deletes, reactions, pins) as they arrive, one per line (`time [seq] from: text`,
+ * or JSON lines with --json), until SIGINT or SIGTERM. With --last N
  * or --since SEQ the stored ones come first. Notices (reconnecting, errors) go to stderr
  * so stdout stays data. Exit code 0 on a signal, 1 when the session is lost for good.
  */
@@ -59,6 +60,17 @@ export async function runTail(inv: TailInvocation, io: Io): Promise<ExitCode> {
   client.on('message', (m) => {
     if (m.conv === conv) enqueue(() => (m.seq > floor ? void print(m) : undefined));
   });
+  // Changes of stored messages (edits, deletes, reactions, pins), as they happen and as a
+  // reconnect replays them: JSON lines carry their `ev`, messages have none.
+  client.on('change', (c) => {
+    if (c.conv === conv)
+      enqueue(
+        () => void io.stdout.write(inv.json ? `${JSON.stringify(c)}\n` : `${formatChange(c, { style })}\n`),
+      );
+  });
+  client.on('refetch', (r) => {
+    if (r.conv === conv) complain(io, `much changed in ${conv} while away; re-read it with --last`);
+  });
   client.on('gap', (g) => {
     if (g.conv !== conv) return;
     enqueue(() =>
@@ -94,15 +106,17 @@ export async function runTail(inv: TailInvocation, io: Io): Promise<ExitCode> {
   process.once('SIGTERM', onSignal);
 
   try {
-    let latest = hello.convs.find((c) => c.conv === conv)?.seq;
+    const entry = hello.convs.find((c) => c.conv === conv);
+    let latest = entry?.seq;
     if (inv.where.kind === 'room' && latest === undefined) {
       if (!inv.join)
         throw new Error(`forbidden: you are not a member of ${conv} (add --join to join it first)`);
       latest = (await client.join(inv.where.room)).seq;
     }
     floor = latest ?? 0;
-    // Replays after a reconnect start here, not at the beginning of the conversation.
-    client.advanceSeq(conv, floor);
+    // Replays after a reconnect start here, not at the beginning of the conversation, and
+    // bring the changes made after the `ver` of this hello (protocol 1.1) too.
+    client.advanceSeq(conv, floor, entry?.ver);
     if (inv.last !== undefined && floor > 0) {
       for (const m of await lastMessages(client, conv, inv.last, floor)) print(m);
     } else if (inv.since !== undefined && inv.since < floor) {

@@ -1,4 +1,5 @@
 import type {
+  ChangeEvent,
   HelloResult,
   HistoryResult,
   MessageView,
@@ -7,12 +8,15 @@ import type {
   Results,
   RoomView,
   SendResult,
+  Since,
 } from '@natter/protocol';
+import { REPLY_PREVIEW_CHARS } from '@natter/protocol';
 import { newCid } from './cid.ts';
 import type { Listener } from './emitter.ts';
 import { Emitter } from './emitter.ts';
 import { closedError, wrap } from './errors.ts';
 import type { ClientEvents, ConnectionState } from './events.ts';
+import { MessageStore } from './message-store.ts';
 import type {
   CreateResult,
   HistoryOptions,
@@ -63,14 +67,24 @@ export class NatterClient {
   private readonly received: ReceivedSender;
   /** Users watched with `watch`, watched again on every new session. */
   private readonly watched = new Set<string>();
+  /**
+   * The current state of every message this client has seen: live ones, its own sends,
+   * history pages, and every change (others' and its own), applied in `ver` order. It is
+   * updated before the app's `message` and `change` listeners run.
+   */
+  readonly store = new MessageStore();
 
   /** Throws TypeError for bad options (no WebSocket constructor, a URL that is not ws:// or wss://, ...). */
   constructor(options: NatterClientOptions) {
     this.opts = resolveOptions(options);
     this.seqs = new SeqTracker(this.opts.since);
+    this.events.on('message', (m) => this.store.put(m));
+    this.events.on('change', (c) => this.store.apply(c));
     this.outbox = new Outbox({
       transmit: (params) =>
-        this.session.requestNow('send', params, this.opts.requestTimeoutMs).then((r) => this.ownSend(r)),
+        this.session
+          .requestNow('send', params, this.opts.requestTimeoutMs)
+          .then((r) => this.ownSend(r, params)),
       isOpen: () => this.session.isLive(),
       onChange: (event) => this.events.emit('outbox', event),
       backoff: this.opts.reconnect,
@@ -130,13 +144,24 @@ export class NatterClient {
     return this.seqs.get(conv);
   }
 
+  /** The highest `ver` applied (or declared with `advanceSeq`) for `conv`; undefined before any. */
+  lastVer(conv: string): number | undefined {
+    return this.seqs.getVer(conv);
+  }
+
+  /** Where the client stands, as the next `hello`'s `since`: persist it to resume after a cold start. */
+  since(): Record<string, Since> {
+    return this.seqs.since();
+  }
+
   /**
    * Declares that the app holds every message of `conv` up to `seq` (e.g. after loading
-   * `history`): the next reconnect asks only for later ones, and `message` events at or
-   * below it are dropped. Never lowers the mark.
+   * `history`), and with `ver` every change up to it (e.g. the `convs` entry of the hello
+   * it synced to): the next reconnect asks only for later ones, and events at or below
+   * them are dropped. Never lowers a mark.
    */
-  advanceSeq(conv: string, seq: number): void {
-    this.seqs.advance(conv, seq);
+  advanceSeq(conv: string, seq: number, ver?: number): void {
+    this.seqs.advance(conv, seq, ver);
   }
 
   // ---- events ----
@@ -192,31 +217,73 @@ export class NatterClient {
   // safe (the same edit, react or pin again changes nothing). `change` events bring
   // other sessions' changes, in `ver` order per conversation.
 
+  // Each also applies the change to `store` (the server does not echo it to this session).
+
   /** Replaces the text of your own message. */
-  edit(conv: string, seq: number, text: string, options?: RequestOptions): Promise<Results['edit']> {
-    return this.request('edit', { conv, seq, text }, options);
+  async edit(conv: string, seq: number, text: string, options?: RequestOptions): Promise<Results['edit']> {
+    const r = await this.request('edit', { conv, seq, text }, options);
+    this.ownChange({ ev: 'edit', conv, seq, ver: r.ver, text, edited: r.edited, by: this.user ?? '' });
+    return r;
   }
 
   /** Deletes a message (yours, or any as the room's owner); `{}` when it already was. */
-  delete(conv: string, seq: number, options?: RequestOptions): Promise<Results['delete']> {
-    return this.request('delete', { conv, seq }, options);
+  async delete(conv: string, seq: number, options?: RequestOptions): Promise<Results['delete']> {
+    const r = await this.request('delete', { conv, seq }, options);
+    if ('ver' in r) this.ownChange({ ev: 'delete', conv, seq, ver: r.ver, by: this.user ?? '' });
+    return r;
   }
 
   /** Adds your reaction; resolves with the conversation's `ver` after it. */
-  async react(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
-    return (await this.request('react', { conv, seq, emoji }, options)).ver;
+  react(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
+    return this.reaction('react', conv, seq, emoji, options);
   }
 
-  async unreact(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
-    return (await this.request('unreact', { conv, seq, emoji }, options)).ver;
+  unreact(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
+    return this.reaction('unreact', conv, seq, emoji, options);
   }
 
-  async pin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
-    return (await this.request('pin', { conv, seq }, options)).ver;
+  pin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
+    return this.pinning('pin', conv, seq, options);
   }
 
-  async unpin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
-    return (await this.request('unpin', { conv, seq }, options)).ver;
+  unpin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
+    return this.pinning('unpin', conv, seq, options);
+  }
+
+  private async reaction(
+    op: 'react' | 'unreact',
+    conv: string,
+    seq: number,
+    emoji: string,
+    options?: RequestOptions,
+  ): Promise<number> {
+    const before = this.seqs.getVer(conv);
+    const { ver } = await this.request(op, { conv, seq, emoji }, options);
+    // A react that changed nothing answers the current ver, which is not a new change.
+    if (before === undefined || ver > before) {
+      this.ownChange({ ev: 'reaction', conv, seq, ver, user: this.user ?? '', emoji, on: op === 'react' });
+    }
+    return ver;
+  }
+
+  private async pinning(
+    op: 'pin' | 'unpin',
+    conv: string,
+    seq: number,
+    options?: RequestOptions,
+  ): Promise<number> {
+    const before = this.seqs.getVer(conv);
+    const { ver } = await this.request(op, { conv, seq }, options);
+    if (before === undefined || ver > before) {
+      this.ownChange({ ev: 'pin', conv, seq, ver, on: op === 'pin', by: this.user ?? '' });
+    }
+    return ver;
+  }
+
+  /** A change this session made: its ver is had, and the store applies it. */
+  private ownChange(change: ChangeEvent): void {
+    this.seqs.ownChange(change.conv, change.ver);
+    this.store.apply(change);
   }
 
   /** The pinned messages of a conversation, newest pin first. */
@@ -256,9 +323,11 @@ export class NatterClient {
     return (await this.request('members', { room }, options)).members;
   }
 
-  /** A page of a conversation's messages, oldest first. Does not change `lastSeq`. */
-  history(conv: string, query: HistoryOptions = {}, options?: RequestOptions): Promise<HistoryResult> {
-    return this.request('history', { conv, ...query }, options);
+  /** A page of a conversation's messages, oldest first, also put into `store`. Does not change `lastSeq`. */
+  async history(conv: string, query: HistoryOptions = {}, options?: RequestOptions): Promise<HistoryResult> {
+    const page = await this.request('history', { conv, ...query }, options);
+    for (const m of page.messages) this.store.put(m);
+    return page;
   }
 
   /** Starts presence events for these users (kept across reconnects); resolves with their presence now. */
@@ -308,12 +377,38 @@ export class NatterClient {
     options: RequestOptions = {},
   ): Promise<OpResult<O>> {
     const p = this.session.request(op, params, options.timeoutMs ?? this.opts.requestTimeoutMs);
-    return op === 'send' ? (p as Promise<SendResult>).then((r) => this.ownSend(r) as OpResult<O>) : p;
+    return op === 'send'
+      ? (p as Promise<SendResult>).then((r) => this.ownSend(r, params as OpParams<'send'>) as OpResult<O>)
+      : p;
   }
 
-  /** A send result: the message is ours, so a replay of it is not news (SeqTracker.own). */
-  private ownSend(result: SendResult): SendResult {
-    if (typeof result?.conv === 'string') this.seqs.own(result.conv, result.seq);
+  /**
+   * A send result: the message is ours, so a replay of it is not news (SeqTracker.own),
+   * and the store gets it as sent (the server computes its mentions; a later state has them).
+   */
+  private ownSend(result: SendResult, params: OpParams<'send'>): SendResult {
+    if (typeof result?.conv !== 'string') return result;
+    this.seqs.own(result.conv, result.seq, result.ver);
+    const m: MessageView = {
+      conv: result.conv,
+      seq: result.seq,
+      mid: result.mid,
+      from: this.user ?? '',
+      ts: result.ts,
+      ver: result.ver ?? 0,
+      cid: params.cid,
+    };
+    if (params.text !== undefined) m.text = params.text;
+    if (params.attachments !== undefined) m.attachments = params.attachments;
+    if (params.reply !== undefined) {
+      const to = this.store.get(result.conv, params.reply);
+      m.reply = {
+        seq: params.reply,
+        from: to?.from ?? '',
+        preview: [...(to?.text ?? '')].slice(0, REPLY_PREVIEW_CHARS).join(''),
+      };
+    }
+    this.store.put(m);
     return result;
   }
 

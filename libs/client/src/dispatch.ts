@@ -22,7 +22,7 @@ export interface DispatchTarget {
  * Turns one server event frame into a client event. Fields are passed on as the server
  * sent them (the server is trusted; unknown fields are kept), except that a `message`
  * without a usable `conv`/`seq` is ignored, and one whose seq was already delivered, or
- * that is this client's own send, is dropped. Unknown events are ignored: the protocol grows by adding.
+ * that is this client's own send, is dropped; so is a change at a `ver` already applied. Unknown events are ignored: the protocol grows by adding.
  */
 export function dispatchEvent(
   frame: EventFrame,
@@ -33,7 +33,8 @@ export function dispatchEvent(
     case 'message': {
       const m = fields as unknown as MessageView;
       if (typeof m.conv !== 'string' || !Number.isSafeInteger(m.seq)) return;
-      if (seqs.accept(m.conv, m.seq) && !isOwnPending(m)) events.emit('message', m);
+      const ver = Number.isSafeInteger(m.ver) ? m.ver : undefined;
+      if (seqs.accept(m.conv, m.seq, ver) && !isOwnPending(m)) events.emit('message', m);
       return;
     }
     case 'gap':
@@ -43,12 +44,19 @@ export function dispatchEvent(
     case 'delete':
     case 'reaction':
     case 'pin':
-    case 'update':
-      events.emit('change', frame as unknown as ClientEvents['change']);
+    case 'update': {
+      // A change at or below the ver already applied is a repeat (replay after a reconnect).
+      const c = frame as unknown as ClientEvents['change'];
+      if (typeof c.conv === 'string' && seqs.acceptChange(c.conv, c.ver)) events.emit('change', c);
       return;
-    case 'refetch':
-      events.emit('refetch', fields as unknown as ClientEvents['refetch']);
+    }
+    case 'refetch': {
+      const r = fields as unknown as ClientEvents['refetch'];
+      // The app re-reads the history it shows, which has every change up to `ver`.
+      if (typeof r.conv === 'string' && Number.isSafeInteger(r.ver)) seqs.advance(r.conv, 0, r.ver);
+      events.emit('refetch', r);
       return;
+    }
     case 'synced':
       events.emit('synced', undefined);
       return;

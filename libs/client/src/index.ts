@@ -14,6 +14,7 @@ export type {
   Results,
   RoomView,
   SendResult,
+  Since,
 } from '@natter/protocol';
 // Whether an attachment is this server's own upload or a remote URL (which a client should
 // not load for its reader unasked).
@@ -39,6 +40,8 @@ export type {
   ReceivedEvent,
   TypingEvent,
 } from './events.ts';
+export type { StoreUpdate } from './message-store.ts';
+export { MessageStore } from './message-store.ts';
 export type {
   CreateResult,
   EmptyResult,

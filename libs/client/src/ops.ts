@@ -49,7 +49,7 @@ export interface RoomsOptions {
  * targets and attachments).
  */
 interface Params {
-  hello: { token?: string; user?: string; device?: string; since?: Record<string, number> };
+  hello: Requests['hello'];
   refresh: { token: string };
   send: { to: Target; cid: string; text?: string; attachments?: Attachment[]; reply?: number };
   // The lifecycle ops (1.1) take exactly what the server takes.

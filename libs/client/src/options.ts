@@ -1,3 +1,4 @@
+import type { Since } from '@natter/protocol';
 import type { BackoffOptions } from './backoff.ts';
 import { DEFAULT_BACKOFF } from './backoff.ts';
 import type { TokenSource } from './token.ts';
@@ -34,8 +35,12 @@ export interface NatterClientOptions {
   requestTimeoutMs?: number;
   /** Send `ping` requests every `heartbeat` seconds of the hello result and reconnect after 2 missed replies. Default true. */
   heartbeat?: boolean;
-  /** Highest seqs the app already holds (e.g. restored from storage): sent as `since` on the first hello. */
-  since?: Record<string, number>;
+  /**
+   * Where the app stands per conversation (e.g. restored from storage): the highest `seq`,
+   * or `{seq, ver}` with the highest `ver` applied too (then the server also replays the
+   * changes since). Sent as `since` on the first hello.
+   */
+  since?: Record<string, Since>;
   /**
    * Tell the server what was delivered (`received`, at most once a second per conversation,
    * only the highest seq): the other user of a DM sees it as "delivered". Default true.
@@ -54,7 +59,7 @@ export interface ResolvedOptions {
   reconnect: BackoffOptions;
   requestTimeoutMs: number;
   heartbeat: boolean;
-  since: Record<string, number>;
+  since: Record<string, Since>;
   sendReceived: boolean;
 }
 

@@ -11,6 +11,7 @@ export interface Received {
 /** What the fake does with one request: reply, say nothing, or drop the connection. */
 export type Behaviour =
   | { kind: 'reply' }
+  | { kind: 'result'; result: object }
   | { kind: 'error'; code: string; message?: string; retryAfter?: number }
   | { kind: 'silent' }
   | { kind: 'drop'; code?: number };
@@ -129,6 +130,9 @@ export class FakeServer {
       }
       case 'reply':
         reply({ result: this.result(req) });
+        break;
+      case 'result':
+        reply({ result: behaviour.result });
         break;
     }
     this.notify();

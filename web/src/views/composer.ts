@@ -1,12 +1,17 @@
 import { h, iconButton } from '../dom.ts';
 import { icon } from '../icons.ts';
+import type { ChatMessage } from '../store.ts';
 import { durationLabel } from '../time.ts';
 import { AUDIO_TYPES, IMAGE_TYPES } from '../upload.ts';
 import { canRecord, VoiceRecorder } from '../voice.ts';
 import { EmojiPicker } from './emoji.ts';
+import { MentionComplete } from './mention-complete.ts';
 
 export interface ComposerActions {
-  sendText(text: string): void;
+  /** `reply`: the seq of the message this one answers. */
+  sendText(text: string, reply?: number): void;
+  /** Who `@` completes to: the open room's members, or the DM's other user. */
+  members(): string[];
   sendFiles(files: File[]): void;
   sendVoice(blob: Blob, durationMs: number): void;
   typing(): void;
@@ -24,6 +29,9 @@ export class Composer {
   private readonly mic: HTMLButtonElement;
   private readonly recording: HTMLElement;
   private readonly emoji: EmojiPicker;
+  private readonly mentions: MentionComplete;
+  private readonly replyBar: HTMLElement;
+  private replyTo: ChatMessage | undefined;
   private recorder: VoiceRecorder | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -49,6 +57,8 @@ export class Composer {
       },
     });
     this.emoji = new EmojiPicker((e) => this.insert(e));
+    this.mentions = new MentionComplete(this.input, () => actions.members());
+    this.replyBar = h('div', { class: 'reply-bar', attrs: { hidden: '', role: 'status' } });
     this.recording = h('div', { class: 'recording', attrs: { hidden: '', role: 'status' } });
     this.mic = iconButton(icon('mic'), 'Record a voice message', () => void this.toggleRecording(), 'mic');
     const emojiBtn = iconButton(
@@ -70,6 +80,8 @@ export class Composer {
           },
         },
       },
+      this.replyBar,
+      this.mentions.el,
       this.emoji.el,
       iconButton(icon('attach'), 'Attach an image or audio file', () => this.file.click(), 'attach'),
       emojiBtn,
@@ -80,7 +92,10 @@ export class Composer {
       this.file,
     );
     this.input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      if (this.mentions.keydown(e)) return;
+      if (e.key === 'Escape' && this.replyTo && !this.recorder) {
+        this.setReply(undefined);
+      } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
       } else if (e.key === 'Escape' && this.recorder) {
@@ -113,10 +128,27 @@ export class Composer {
     this.input.disabled = !enabled;
   }
 
+  /** Shows what the next message answers (a quoted preview above the box); undefined clears it. */
+  setReply(m: ChatMessage | undefined): void {
+    this.replyTo = m?.seq === undefined ? undefined : m;
+    this.replyBar.hidden = !this.replyTo;
+    this.replyBar.replaceChildren(
+      ...(this.replyTo
+        ? [
+            h('span', { class: 'reply-label' }, 'Replying to ', h('strong', null, this.replyTo.from)),
+            h('span', { class: 'reply-preview' }, [...(this.replyTo.text ?? '')].slice(0, 100).join('')),
+            iconButton('✕', 'Cancel reply', () => this.setReply(undefined), 'reply-cancel'),
+          ]
+        : []),
+    );
+    if (this.replyTo) this.input.focus();
+  }
+
   private submit(): void {
     const text = this.input.value.trim();
     if (!text) return;
-    this.actions.sendText(text);
+    this.actions.sendText(text, this.replyTo?.seq);
+    this.setReply(undefined);
     this.input.value = '';
     this.autosize();
     this.input.focus();

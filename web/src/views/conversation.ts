@@ -4,6 +4,8 @@ import { icon } from '../icons.ts';
 import type { Composer } from './composer.ts';
 import type { ImageViewer } from './dialogs.ts';
 import { MessageList } from './message-list.ts';
+import { messageOps } from './message-ops.ts';
+import { PinsPanel } from './pins-panel.ts';
 import { errorText, type Toasts } from './toasts.ts';
 
 export interface PaneActions {
@@ -28,6 +30,7 @@ export class ConversationPane {
   private readonly headerActions: HTMLElement;
   private readonly typingLine: HTMLElement;
   private readonly messagesSlot: HTMLElement;
+  private readonly pins: PinsPanel;
 
   constructor(
     private readonly chat: Chat,
@@ -42,6 +45,7 @@ export class ConversationPane {
     this.headerActions = h('div', { class: 'chat-actions' });
     this.typingLine = h('div', { class: 'typing', attrs: { 'aria-live': 'polite' } });
     this.messagesSlot = h('div', { class: 'messages-slot' });
+    this.pins = new PinsPanel(chat, toasts, (seq) => this.jumpTo(seq));
     this.el = h(
       'main',
       { class: 'chat' },
@@ -52,6 +56,7 @@ export class ConversationPane {
         h('div', { class: 'chat-heading' }, this.title, this.subtitle),
         this.headerActions,
       ),
+      this.pins.el,
       banner,
       this.messagesSlot,
       this.typingLine,
@@ -117,7 +122,10 @@ export class ConversationPane {
         : '';
       this.subtitle.className = 'chat-subtitle';
     }
+    this.pins.follow(conv.id);
+    const pinsBtn = iconButton('📌', 'Pinned messages', () => void this.pins.toggle(conv.id), 'pins-toggle');
     this.headerActions.replaceChildren(
+      pinsBtn,
       ...(conv.kind === 'room'
         ? [
             iconButton(icon('userPlus'), 'Invite someone', () => this.actions.invite(), 'invite'),
@@ -148,6 +156,10 @@ export class ConversationPane {
         this.chat.conv(id),
         {
           me: this.chat.me,
+          actions: messageOps(this.chat, id, this.toasts, {
+            reply: (m) => this.composer.setReply(m),
+            jumpTo: (seq) => this.jumpTo(seq),
+          }),
           onOpenImage: (src, alt) => this.viewer.show(src, alt),
           onRetry: (key) => this.chat.retry(id, key),
           onMediaLoad: () => this.lists.get(id)?.mediaLoaded(),
@@ -157,6 +169,16 @@ export class ConversationPane {
       this.lists.set(id, list);
     }
     return list;
+  }
+
+  /** Scrolls to a loaded message and flashes it. */
+  private jumpTo(seq: number): void {
+    const item = this.messagesSlot.querySelector(`.item[data-seq="${seq}"]`);
+    if (!item) return;
+    item.scrollIntoView({ block: 'center' });
+    item.classList.remove('flash');
+    void (item as HTMLElement).offsetWidth;
+    item.classList.add('flash');
   }
 
   private async leave(id: string): Promise<void> {

@@ -1,11 +1,14 @@
 import { type Attachment, isUploadPath } from '@natter/client';
 import { h } from '../dom.ts';
-import { renderText, safeHref } from '../linkify.ts';
+import { safeHref } from '../linkify.ts';
 import type { ChatMessage } from '../store.ts';
 import { durationLabel, fullLabel, timeLabel } from '../time.ts';
+import { actionsBar, longPressOpens, type MessageActions } from './message-actions.ts';
+import { reactionChips, renderMessageText, replyQuote } from './message-content.ts';
 
 export interface ItemContext {
   me: string;
+  actions: MessageActions;
   onOpenImage(src: string, alt: string): void;
   onRetry(key: string): void;
   /** An image finished loading (the list keeps its scroll position pinned). */
@@ -118,22 +121,41 @@ function renderAttachment(a: Attachment, ctx: ItemContext): HTMLElement {
   );
 }
 
-/** One message row: built once, `update`d in place when its status changes. */
+/**
+ * One message row: built once, `update`d in place when its status or state changes. Its
+ * attachments are built once too (a playing voice message keeps playing through an edit
+ * or a reaction); the parts a change touches (text, reply, reactions, marks) are redrawn.
+ */
 export class MessageItem {
   readonly el: HTMLElement;
   private readonly daySep: HTMLElement;
   private readonly row: HTMLElement;
   private readonly time: HTMLTimeElement;
+  private readonly marks: HTMLElement;
+  private readonly quote: HTMLElement;
+  private readonly text: HTMLElement;
+  private readonly atts: HTMLElement | null;
+  private readonly reactions: HTMLElement;
+  private readonly actionsSlot: HTMLElement;
   private readonly status: HTMLElement;
+  /** The state last drawn: its ver and status (a pending message has no ver yet). */
+  private drawn = '';
   message: ChatMessage;
 
-  constructor(m: ChatMessage, ctx: ItemContext) {
+  constructor(
+    m: ChatMessage,
+    private readonly ctx: ItemContext,
+  ) {
     this.message = m;
     this.daySep = h('div', { class: 'day-sep', attrs: { role: 'separator' } }, h('span'));
     this.time = h('time', { class: 'time' });
+    this.marks = h('span', { class: 'marks' });
     this.status = h('div', { class: 'status', attrs: { 'aria-live': 'polite' } });
-    const text = m.text ? h('div', { class: 'text' }, renderText(m.text)) : null;
-    const atts = m.attachments?.length
+    this.quote = h('div', { class: 'quote-slot' });
+    this.text = h('div', { class: 'text' });
+    this.reactions = h('div', { class: 'reactions-slot' });
+    this.actionsSlot = h('div', { class: 'actions-slot' });
+    this.atts = m.attachments?.length
       ? h('div', { class: 'atts' }, ...m.attachments.map((a) => renderAttachment(a, ctx)))
       : null;
     this.row = h(
@@ -144,11 +166,16 @@ export class MessageItem {
         'div',
         { class: 'msg-body' },
         h('div', { class: 'meta' }, h('span', { class: 'from' }, m.from), this.time),
-        text,
-        atts,
+        this.quote,
+        this.text,
+        this.marks,
+        this.atts,
+        this.reactions,
         this.status,
       ),
+      this.actionsSlot,
     );
+    longPressOpens(this.row);
     this.status.addEventListener('click', () => {
       if (this.message.status === 'failed') ctx.onRetry(this.message.key);
     });
@@ -172,9 +199,38 @@ export class MessageItem {
     this.row.classList.toggle('pending', m.status === 'pending');
     this.row.classList.toggle('failed', m.status === 'failed');
     if (m.seq !== undefined) this.el.dataset.seq = String(m.seq);
+    // A deleted message empties the previews of replies to it without a ver of its own.
+    const state = `${m.ver ?? ''}/${m.status}/${m.text ?? ''}/${m.reply?.preview ?? ''}/${m.mentions?.join() ?? ''}`;
+    if (state !== this.drawn) this.drawState(m, me);
+    this.drawn = state;
     this.setStatus(
       m.status === 'pending' ? 'sending…' : m.status === 'failed' ? 'not sent — tap to retry' : '',
     );
+  }
+
+  /** The parts a lifecycle change touches: reply quote, text or tombstone, marks, reactions, actions. */
+  private drawState(m: ChatMessage, me: string): void {
+    const { actions } = this.ctx;
+    const deleted = m.deleted !== undefined;
+    this.row.classList.toggle('deleted', deleted);
+    this.row.classList.toggle('pinned', !!m.pinned);
+    this.row.classList.toggle('mentions-me', !deleted && !!m.mentions?.includes(me) && m.from !== me);
+    this.quote.replaceChildren(deleted ? '' : (replyQuote(m, (seq) => actions.jumpTo(seq)) ?? ''));
+    if (deleted) this.text.replaceChildren(h('em', null, 'message deleted'));
+    else this.text.replaceChildren(m.text ? renderMessageText(m.text, m.mentions, me) : '');
+    this.text.hidden = !deleted && !m.text;
+    if (this.atts) this.atts.hidden = deleted;
+    this.marks.replaceChildren(
+      m.edited && !deleted
+        ? h('span', { class: 'edited', attrs: { title: fullLabel(new Date(m.edited)) } }, 'edited')
+        : '',
+      m.pinned && !deleted
+        ? h('span', { class: 'pin-mark', attrs: { title: `Pinned by ${m.pinned.by}` } }, '📌')
+        : '',
+    );
+    this.reactions.replaceChildren(deleted ? '' : (reactionChips(m, me, (e) => actions.react(m, e)) ?? ''));
+    const live = m.status === 'stored' && m.seq !== undefined && !deleted;
+    this.actionsSlot.replaceChildren(live ? actionsBar(this.row, m, me, actions) : '');
   }
 
   setStatus(text: string): void {

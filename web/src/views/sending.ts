@@ -15,7 +15,12 @@ export class Sender {
     private readonly toasts: Toasts,
   ) {
     this.composer = new Composer({
-      sendText: (text) => this.withConv((id) => chat.send(id, { text })),
+      sendText: (text, reply) => this.withConv((id) => chat.send(id, { text, reply })),
+      members: () => {
+        const c = chat.current ? chat.convs.get(chat.current) : undefined;
+        if (!c) return [];
+        return (c.kind === 'room' ? (c.members ?? []) : [c.name]).filter((u) => u !== chat.me);
+      },
       sendFiles: (files) => this.withConv((id) => void this.sendFiles(id, files)),
       sendVoice: (blob, ms) => this.withConv((id) => void this.sendVoice(id, blob, ms)),
       typing: () => this.withConv((id) => chat.typing(id)),

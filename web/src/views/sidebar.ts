@@ -71,6 +71,7 @@ export class Sidebar {
 
   private item(c: Conv): HTMLElement {
     const unread = c.id === this.chat.current ? 0 : c.unread();
+    const mentions = c.id === this.chat.current ? 0 : c.unreadMentions();
     const online = this.chat.presence.get(c.name);
     const lead =
       c.kind === 'room'
@@ -87,12 +88,22 @@ export class Sidebar {
           type: 'button',
           'data-conv': c.id,
           'aria-current': c.id === this.chat.current ? 'page' : undefined,
-          'aria-label': `${c.kind === 'room' ? 'Room' : 'Direct message with'} ${c.name}${unread ? `, ${unread} unread` : ''}`,
+          'aria-label': `${c.kind === 'room' ? 'Room' : 'Direct message with'} ${c.name}${unread ? `, ${unread} unread` : ''}${mentions ? `, ${mentions} mentioning you` : ''}`,
         },
         on: { click: () => this.actions.open(c.id) },
       },
       lead,
       h('span', { class: 'conv-name' }, c.name),
+      mentions
+        ? h(
+            'span',
+            {
+              class: 'badge mention-badge',
+              attrs: { title: `${mentions} mention${mentions === 1 ? '' : 's'}` },
+            },
+            `@${mentions > 9 ? '9+' : mentions}`,
+          )
+        : null,
       unread
         ? h(
             'span',

@@ -1,0 +1,51 @@
+import type { Chat } from '../chat.ts';
+import type { ChatMessage } from '../store.ts';
+import type { MessageActions } from './message-actions.ts';
+import { errorText, type Toasts } from './toasts.ts';
+
+/**
+ * The message actions of one conversation, done through the SDK: each change shows once the
+ * server has stored it (the SDK's store applies it, and the row redraws from there). A
+ * refusal (not the author, not the room's owner) is a toast.
+ */
+export function messageOps(
+  chat: Chat,
+  conv: string,
+  toasts: Toasts,
+  ui: { reply(m: ChatMessage): void; jumpTo(seq: number): void },
+): MessageActions {
+  const client = chat.client;
+  const run = (p: Promise<unknown>) => p.catch((err: unknown) => toasts.show(errorText(err)));
+  const current = (m: ChatMessage) => (m.seq === undefined ? undefined : client.store.get(conv, m.seq));
+  return {
+    reply: ui.reply,
+    jumpTo: ui.jumpTo,
+    react(m, emoji) {
+      if (m.seq === undefined) return;
+      const mine = current(m)
+        ?.reactions?.find((r) => r.emoji === emoji)
+        ?.users.includes(chat.me);
+      void run(mine ? client.unreact(conv, m.seq, emoji) : client.react(conv, m.seq, emoji));
+    },
+    async edit(m, text) {
+      if (m.seq === undefined) return;
+      try {
+        await client.edit(conv, m.seq, text);
+      } catch (err) {
+        toasts.show(errorText(err));
+        throw err;
+      }
+    },
+    remove(m) {
+      if (m.seq === undefined || !confirm('Delete this message for everyone?')) return;
+      void run(client.delete(conv, m.seq));
+    },
+    pin(m) {
+      if (m.seq === undefined) return;
+      void run(current(m)?.pinned ? client.unpin(conv, m.seq) : client.pin(conv, m.seq));
+    },
+    // In a room its owner may delete anyone's; members carry no roles yet, so the page
+    // offers it and the server decides. In a DM only my own.
+    canDelete: (m) => m.from === chat.me || conv.startsWith('room:'),
+  };
+}
