@@ -48,6 +48,8 @@ export function subjects(ns: string) {
     presenceChanged: `${ns}.presence.changed`,
     /** requests, queue `rooms`. */
     rooms: (op: RoomsOp) => `${ns}.rooms.${op}`,
+    /** request, queue `hooks`: a page of the event log (GET /v1/events). */
+    eventsRead: `${ns}.events.read`,
     /** event: a room's membership changed (caches drop the room). */
     roomsChanged: `${ns}.rooms.changed`,
   } as const;
@@ -56,4 +58,4 @@ export function subjects(ns: string) {
 export type RoomsOp = 'join' | 'create' | 'invite' | 'leave' | 'list' | 'members' | 'roster' | 'membership';
 export type Subjects = ReturnType<typeof subjects>;
 
-export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms' } as const;
+export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms', hooks: 'hooks' } as const;

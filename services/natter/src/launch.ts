@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { type Bus, MemoryBus } from '@natter/bus';
 import { type Config, gatewayConfig, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
-import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
+import { createPool, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@natter/db';
 import { chooseWebDir, logWebDir, type RunningGateway, start as startGateway } from '@natter/gateway';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
+import { migrateHistory, PgMessageStore, start as startHistory } from '@natter/history';
 import type { Logger } from '@natter/log';
 import {
   MemoryPresenceStore,
@@ -50,7 +50,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     });
     databaseUrl = embedded.url;
   }
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   await migrateRooms(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });

@@ -1,4 +1,5 @@
 import { isConnectionError } from '@natter/db';
+import { logEvents, type NewEvent } from '@natter/events';
 import { NatterError } from '@natter/protocol';
 import { backendUnavailable } from '@natter/service';
 import type pg from 'pg';
@@ -61,7 +62,12 @@ export class PgRoomStore implements RoomStore {
       if (r.private && invite.rowCount === 0) throw privateRoomError(room);
       if (r.member_count >= limits.maxRoomMembers) throw roomFullError(room, limits);
       await this.checkRoomsPerUser(db, user, limits);
-      return { joined: true, created, ver: await this.addMember(db, room, user) };
+      const ver = await this.addMember(db, room, user);
+      await logEvents(db, [
+        ...(created ? [roomCreated(room, false, user)] : []),
+        { type: 'member.joined', data: { room, user } },
+      ]);
+      return { joined: true, created, ver };
     });
   }
 
@@ -78,7 +84,12 @@ export class PgRoomStore implements RoomStore {
       );
       if (ins.rowCount !== 1) throw roomExistsError(room);
       await this.checkRoomsPerUser(db, user, limits);
-      return { ver: await this.addMember(db, room, user) };
+      const ver = await this.addMember(db, room, user);
+      await logEvents(db, [
+        roomCreated(room, isPrivate, user),
+        { type: 'member.joined', data: { room, user } },
+      ]);
+      return { ver };
     });
   }
 
@@ -117,6 +128,7 @@ export class PgRoomStore implements RoomStore {
           WHERE name = $1 RETURNING member_ver`,
         [room],
       );
+      await logEvents(db, [{ type: 'member.left', data: { room, user, reason: 'left' } }]);
       return { left: true, ver: Number(upd.rows[0]!.member_ver) };
     });
   }
@@ -234,6 +246,11 @@ export class PgRoomStore implements RoomStore {
       db.release(broken !== undefined);
     }
   }
+}
+
+/** The room.created event (the outbox: written in the creating transaction). */
+function roomCreated(room: string, isPrivate: boolean, owner: string): NewEvent {
+  return { type: 'room.created', data: { room, private: isPrivate, owner } };
 }
 
 interface SummaryRow {
