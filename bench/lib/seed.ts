@@ -54,15 +54,15 @@ const rowParams = (s: HistorySeed) => [s.conv, s.a, s.b, s.convMessages, s.fille
 
 export async function seedNatterHistory(db: pg.Pool, s: HistorySeed): Promise<void> {
   await db.query(
-    `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text)
-     SELECT conv, seq, 'm_seed_' || md5(conv) || '_' || seq, sender, 'seed-' || md5(conv) || '-' || seq, ts,
+    `INSERT INTO messages (conv, seq, ver, created_ver, mid, sender, cid, ts, text)
+     SELECT conv, seq, seq, seq, 'm_seed_' || md5(conv) || '_' || seq, sender, 'seed-' || md5(conv) || '-' || seq, ts,
             'seeded message number ' || seq
      FROM (${ROWS}) r`,
     rowParams(s),
   );
   await db.query(
-    `INSERT INTO conversations (conv, last_seq)
-     SELECT conv, max(seq) FROM messages WHERE conv = $1 OR conv LIKE 'dm:seedf%' GROUP BY conv`,
+    `INSERT INTO conversations (conv, last_seq, last_ver)
+     SELECT conv, max(seq), max(seq) FROM messages WHERE conv = $1 OR conv LIKE 'dm:seedf%' GROUP BY conv`,
     [s.conv],
   );
   await db.query(`INSERT INTO conv_members (user_id, conv) VALUES ($1, $3), ($2, $3)`, [s.a, s.b, s.conv]);

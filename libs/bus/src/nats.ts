@@ -11,6 +11,7 @@ import type { Logger } from '@natter/log';
 import './nats-request-patch.ts';
 import { HandlerTracker } from './handler-tracker.ts';
 import { toBusError } from './nats-errors.ts';
+import { Outbox } from './outbox.ts';
 import {
   type Bus,
   BusClosedError,
@@ -77,6 +78,8 @@ class NatsBus implements Bus {
   private readonly subs = new Set<NatsSubscription>();
   private readonly reconnectListeners: (() => void)[] = [];
   private readonly handlers = new HandlerTracker();
+  /** Publishes and requests leave once per event-loop turn, together (outbox.ts). */
+  private readonly outbox = new Outbox();
   private connected = true;
   private draining: Promise<void> | undefined;
 
@@ -94,12 +97,24 @@ class NatsBus implements Bus {
   }
 
   publish(subject: string, data: Uint8Array, opts?: PublishOptions): void {
-    try {
-      // While disconnected nats.js buffers this and sends it on reconnect.
-      this.nc.publish(subject, data, { headers: toNatsHeaders(opts?.headers) });
-    } catch (err) {
-      throw toBusError(err, `publish to ${subject}`);
+    // What nats.js would refuse at once is refused here, before queueing.
+    if (this.nc.isClosed()) throw new BusClosedError(`publish to ${subject}: the NATS connection is closed`);
+    const max = this.nc.info?.max_payload;
+    if (max !== undefined && data.length > max) {
+      throw new BusError(
+        `publish to ${subject}: ${data.length} bytes is over the server's max_payload (${max})`,
+      );
     }
+    const headers = toNatsHeaders(opts?.headers);
+    this.outbox.add(() => {
+      try {
+        // While disconnected nats.js buffers this and sends it on reconnect.
+        this.nc.publish(subject, data, { headers });
+      } catch (err) {
+        // Closed between the call and the end of its turn: at most once, as any publish.
+        this.log.warn({ err: toBusError(err, `publish to ${subject}`) }, 'NATS publish dropped');
+      }
+    });
   }
 
   subscribe(subject: string, handler: BusHandler, opts?: SubscribeOptions): Subscription {
@@ -136,19 +151,27 @@ class NatsBus implements Bus {
     };
   }
 
-  async request(subject: string, data: Uint8Array, opts: RequestOptions): Promise<BusMsg> {
-    try {
-      const msg = await this.nc.request(subject, data, {
-        timeout: opts.timeout,
-        headers: toNatsHeaders(opts.headers),
-      });
-      return new NatsBusMsg(msg, this);
-    } catch (err) {
-      throw toBusError(err, `request to ${subject}`);
+  request(subject: string, data: Uint8Array, opts: RequestOptions): Promise<BusMsg> {
+    if (this.nc.isClosed()) {
+      return Promise.reject(new BusClosedError(`request to ${subject}: the NATS connection is closed`));
     }
+    const headers = toNatsHeaders(opts.headers);
+    return new Promise<BusMsg>((resolve, reject) => {
+      this.outbox.add(() => {
+        const fail = (err: unknown) => reject(toBusError(err, `request to ${subject}`));
+        try {
+          this.nc
+            .request(subject, data, { timeout: opts.timeout, headers })
+            .then((msg) => resolve(new NatsBusMsg(msg, this)), fail);
+        } catch (err) {
+          fail(err);
+        }
+      });
+    });
   }
 
   async flush(): Promise<void> {
+    this.outbox.flush();
     try {
       await this.nc.flush();
     } catch (err) {
@@ -174,6 +197,7 @@ class NatsBus implements Bus {
     }
     // Handlers still running may answer requests or publish: the connection stays up for them.
     await this.handlers.idle();
+    this.outbox.flush();
     try {
       if (this.connected) await this.nc.drain();
       else await this.nc.close();

@@ -1,6 +1,7 @@
+import net from 'node:net';
 import { createLogger } from '@natter/log';
 import { type NatsHandle, startNats } from '@natter/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Bus, BusNoRespondersError, BusTimeoutError, connectNatsBus } from '../src/index.ts';
 import { busContract, waitFor } from './contract.ts';
 
@@ -24,6 +25,33 @@ busContract('NATS', async () => {
       await Promise.all([a.drain(), b.drain()]);
     },
   };
+});
+
+describe('NATS bus writes', () => {
+  it('sends what is published in one event-loop turn in one socket write, in order', async () => {
+    const a = await connectNatsBus({ servers: nats.url, name: 'turn-a', log });
+    const b = await connectNatsBus({ servers: nats.url, name: 'turn-b', log });
+    try {
+      const got: string[] = [];
+      a.subscribe('turn.x', (m) => void got.push(new TextDecoder().decode(m.data)));
+      await a.flush();
+      const write = vi.spyOn(net.Socket.prototype, 'write');
+      // Three publishes a microtask apart, as a handler's awaits space them: nats.js alone
+      // wrote each at its own microtask checkpoint.
+      b.publish('turn.x', new TextEncoder().encode('1'));
+      await Promise.resolve();
+      b.publish('turn.x', new TextEncoder().encode('2'));
+      await Promise.resolve();
+      b.publish('turn.x', new TextEncoder().encode('3'));
+      await waitFor(() => got.length === 3, 'the three messages');
+      expect(write).toHaveBeenCalledTimes(1);
+      write.mockRestore();
+      expect(got).toEqual(['1', '2', '3']);
+    } finally {
+      vi.restoreAllMocks();
+      await Promise.all([a.drain(), b.drain()]);
+    }
+  });
 });
 
 describe('NATS bus across a server restart', () => {

@@ -1,17 +1,30 @@
-import type { Encoded } from './session.ts';
+import { type Encoded, encodeFrame } from './frames.ts';
 
 /**
  * A change of a conversation on its way to sessions (a stored message, an edit, a delete, a
- * reaction, a pin, or a message's whole state), with its frame encoded once per gateway.
- * `ver` (PROTOCOL 1.1) orders every change of one conversation, new messages included:
- * each takes the conversation's next one, so delivery in `ver` order with no gap is
- * delivery of every message in `seq` order and of every change after what it changes.
+ * reaction, a pin, or a message's whole state). `ver` (PROTOCOL 1.1) orders every change of
+ * one conversation, new messages included: each takes the conversation's next one, so
+ * delivery in `ver` order with no gap is delivery of every message in `seq` order and of
+ * every change after what it changes.
+ *
+ * Its frame is encoded once per gateway, on first use: the gateway of a DM's sender gets the
+ * DM back on the sender's subject and, when the sender has no other session, sends it to
+ * nobody.
  */
-export interface Delivery {
-  conv: string;
-  ver: number;
-  frame: Encoded;
-  originSession?: string;
+export class Delivery {
+  private encoded: Encoded | undefined;
+
+  constructor(
+    readonly conv: string,
+    readonly ver: number,
+    private readonly body: object,
+    readonly originSession?: string,
+  ) {}
+
+  get frame(): Encoded {
+    this.encoded ??= encodeFrame(this.body);
+    return this.encoded;
+  }
 }
 
 /**

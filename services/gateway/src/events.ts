@@ -1,11 +1,11 @@
 import type { PresenceChangedEvent, RoomEvent, RpcClient, UserDelivery } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import { parseConv } from '@natter/protocol';
+import { encodeFrame } from './frames.ts';
 import { onMembershipEvent } from './membership.ts';
 import type { Metrics } from './metrics.ts';
 import { changeDelivery, type Ordering, toDelivery } from './ordering.ts';
 import type { Registry } from './registry.ts';
-import { encodeFrame } from './session.ts';
 
 /** What delivering bus events to local sessions needs of the gateway. */
 export interface EventTargets {

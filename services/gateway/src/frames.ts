@@ -2,6 +2,13 @@ import { isOp, NatterError, type Op } from '@natter/protocol';
 import { describeIssue, Envelope, RequestSchemas } from '@natter/protocol/schemas';
 import type { RawData } from 'ws';
 
+/** A frame already encoded once, shareable by every session it goes to. */
+export type Encoded = Buffer;
+
+export function encodeFrame(frame: unknown): Encoded {
+  return Buffer.from(JSON.stringify(frame));
+}
+
 export type InboundFrame = { id?: number | string; op: Op; params: Record<string, unknown> };
 
 /** Why a frame closes the connection instead of getting an error reply. */

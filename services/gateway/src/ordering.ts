@@ -1,7 +1,7 @@
 import type { ChangesReply } from '@natter/contracts';
 import type { ChangeEvent, MessageView } from '@natter/protocol';
-import type { Cursor, Delivery } from './cursor.ts';
-import { encodeFrame, type Session } from './session.ts';
+import { type Cursor, Delivery } from './cursor.ts';
+import type { Session } from './session.ts';
 
 /**
  * The reliability edge (DESIGN.md promise 3). Core NATS delivers at most once and two
@@ -42,12 +42,12 @@ export interface OrderingDeps {
 
 /** A stored message as it arrived live. */
 export function toDelivery(msg: MessageView, originSession?: string): Delivery {
-  return { conv: msg.conv, ver: msg.ver, frame: encodeFrame({ ev: 'message', ...msg }), originSession };
+  return new Delivery(msg.conv, msg.ver, { ev: 'message', ...msg }, originSession);
 }
 
 /** A change as it arrived live (`edit`, `delete`, `reaction`, `pin`). */
 export function changeDelivery(change: ChangeEvent, originSession?: string): Delivery {
-  return { conv: change.conv, ver: change.ver, frame: encodeFrame(change), originSession };
+  return new Delivery(change.conv, change.ver, change, originSession);
 }
 
 /**
@@ -63,7 +63,7 @@ export function stateDelivery(c: { msg: MessageView; fresh: boolean }): Delivery
     : m.deleted
       ? { ev: 'delete', ...at }
       : { ev: 'update', ...at, message: m };
-  return { conv: m.conv, ver: m.ver, frame: encodeFrame(frame) };
+  return new Delivery(m.conv, m.ver, frame);
 }
 
 const MAX_HELD = 10_000;

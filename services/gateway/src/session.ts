@@ -1,15 +1,9 @@
 import { CloseCode, type ErrorBody, type ServerEvent } from '@natter/protocol';
 import type { WebSocket } from 'ws';
 import { Cursor, type Delivery } from './cursor.ts';
+import type { Encoded } from './frames.ts';
 
 export type SessionState = 'greeting' | 'syncing' | 'live' | 'closed';
-
-/** A frame already encoded once, shareable by every session it goes to. */
-export type Encoded = Buffer;
-
-export function encodeFrame(frame: unknown): Encoded {
-  return Buffer.from(JSON.stringify(frame));
-}
 
 /**
  * What every session of a gateway shares: its limits and its frame counter. One object per

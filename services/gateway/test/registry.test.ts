@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Delivery } from '../src/cursor.ts';
 import { Registry } from '../src/registry.ts';
 import { Session } from '../src/session.ts';
 
@@ -46,7 +47,7 @@ describe('Registry: membership only as confirmed, newest version wins', () => {
     for (const s of [a, b]) {
       s.cursor('room:vault').ver = 40;
       s.cursor('room:vault').markOwn(41);
-      s.pending.push({ conv: 'room:vault', ver: 42, frame: Buffer.from('{}') });
+      s.pending.push(new Delivery('room:vault', 42, {}));
       s.cursor('room:other').ver = 7;
     }
     r.applyMembership('alice', 'vault', false, 2);
