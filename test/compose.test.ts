@@ -43,6 +43,7 @@ const NATTER = {
   history: { pkg: 'history', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   rooms: { pkg: 'rooms', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   presence: { pkg: 'presence', needs: ['NATS_URL', 'REDIS_URL'], portVar: 'HTTP_PORT' },
+  hooks: { pkg: 'hooks', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   'gateway-1': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
   'gateway-2': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
 } as const;
@@ -181,6 +182,7 @@ describe('compose.yaml', () => {
       history: ['nats', 'postgres'],
       rooms: ['nats', 'postgres'],
       presence: ['nats', 'redis'],
+      hooks: ['nats', 'postgres'],
       'gateway-1': ['nats'],
       'gateway-2': ['nats'],
       nginx: ['gateway-1', 'gateway-2'],

@@ -193,6 +193,18 @@ describe('the OpenAPI document', () => {
     });
   });
 
+  it('describes the event log', async () => {
+    const key = { authorization: `Bearer ${API_KEY}` };
+    // Single node runs the hooks service in process: the messages and joins above are logged.
+    const page = await call('GET', '/v1/events', '/v1/events?limit=3', { headers: key });
+    expect(page.body.events).toHaveLength(3);
+    const next = await call('GET', '/v1/events', `/v1/events?after=${page.body.next}`, { headers: key });
+    expect(next.body.events.length).toBeGreaterThan(0);
+    expect(next.body.events[0].cursor).not.toBe(page.body.events[2].cursor);
+    await call('GET', '/v1/events', '/v1/events', { headers: { authorization: 'Bearer wrong' } });
+    await call('GET', '/v1/events', '/v1/events?after=nope', { headers: key });
+  });
+
   it('describes uploads', async () => {
     const up = await call('POST', '/v1/uploads', '/v1/uploads', {
       headers: { ...(await auth('alice')), 'content-type': 'image/png' },

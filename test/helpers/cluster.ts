@@ -31,14 +31,16 @@ export interface Cluster {
   databaseUrl: string;
   /** `http` is the public port; `metrics` the gateway's own HTTP_PORT, where /metrics lives. */
   gateways: { id: string; port: number; url: string; http: string; metrics: string; proc: ProcHandle }[];
-  services: Record<'history' | 'rooms' | 'presence', ProcHandle[]>;
+  services: Record<ServiceName, ProcHandle[]>;
   /** Each service instance's health server (`http://127.0.0.1:<HTTP_PORT>`), in `services` order. */
-  health: Record<'history' | 'rooms' | 'presence', string[]>;
+  health: Record<ServiceName, string[]>;
   env: Record<string, string>;
   /** One more gateway on the same parts, with `env` on top of the cluster's (a different setting, say). */
   addGateway(env?: Record<string, string>): Promise<Cluster['gateways'][number]>;
   stop(): Promise<void>;
 }
+
+type ServiceName = 'history' | 'rooms' | 'presence' | 'hooks';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -50,6 +52,8 @@ export async function startCluster(
   opts: {
     gateways?: number;
     instances?: number;
+    /** Instances of the hooks service (webhooks, GET /v1/events); none unless asked for. */
+    hooks?: number;
     env?: Record<string, string>;
     /** Gateway settings that name the gateways' own addresses (NATTER_WEB_GATEWAYS), from their ports. */
     gatewayEnv?: (ports: number[]) => Record<string, string>;
@@ -73,10 +77,11 @@ export async function startCluster(
     NATTER_HTTP_RATE_BURST: '100000',
     ...opts.env,
   };
-  const services: Cluster['services'] = { history: [], rooms: [], presence: [] };
-  const health: Cluster['health'] = { history: [], rooms: [], presence: [] };
-  for (const name of ['history', 'rooms', 'presence'] as const) {
-    for (let i = 0; i < (opts.instances ?? 1); i++) {
+  const services: Cluster['services'] = { history: [], rooms: [], presence: [], hooks: [] };
+  const health: Cluster['health'] = { history: [], rooms: [], presence: [], hooks: [] };
+  for (const name of ['history', 'rooms', 'presence', 'hooks'] as const) {
+    const count = name === 'hooks' ? (opts.hooks ?? 0) : (opts.instances ?? 1);
+    for (let i = 0; i < count; i++) {
       const httpPort = await freePort();
       health[name].push(`http://127.0.0.1:${httpPort}`);
       services[name].push(

@@ -57,6 +57,20 @@ export interface Config {
   uploadOrphanHours: number;
   /** How often each history instance sweeps orphan uploads. */
   uploadSweepIntervalMs: number;
+  /** The event log keeps events this long (pruned by the hooks service). */
+  eventsRetentionHours: number;
+  /** Where the hooks service POSTs the event log; empty: no delivery. */
+  webhookUrls: string[];
+  /** Signs deliveries (Standard Webhooks): `whsec_` + base64 of 24 to 64 bytes. */
+  webhookSecret: string | undefined;
+  /** The event types delivered; undefined: all. */
+  webhookEvents: string[] | undefined;
+  /** No answer in this long is a failed attempt. */
+  webhookTimeoutMs: number;
+  /** The first retry's delay; the later ones are multiples of it (about 5 s, 30 s, 2 min, 10 min, 1 h, hourly). */
+  webhookBackoffMs: number;
+  /** How often each hooks instance looks for new events (and for a free URL). */
+  webhookPollMs: number;
   /** JWKS that verifies RS256/ES256 tokens: an http(s) URL, a file:// URL or a file path. */
   jwksUrl: string | undefined;
   /** How long an unknown `kid` waits before the remote JWKS is fetched again. */
@@ -164,6 +178,10 @@ export const DEFAULTS = {
   NATTER_UPLOADS_IN_FLIGHT_PER_USER: '3',
   NATTER_UPLOAD_ORPHAN_HOURS: '24',
   NATTER_UPLOAD_SWEEP_INTERVAL_MS: '600000',
+  NATTER_EVENTS_RETENTION_HOURS: '72',
+  NATTER_WEBHOOK_TIMEOUT_MS: '10000',
+  NATTER_WEBHOOK_BACKOFF_MS: '5000',
+  NATTER_WEBHOOK_POLL_MS: '250',
   NATTER_JWKS_COOLDOWN_MS: '30000',
   NATTER_RATE_REQUESTS_PER_SEC: '50',
   NATTER_RATE_REQUESTS_BURST: '1000',
@@ -303,6 +321,56 @@ function origins(name: string, raw: string | undefined, schemes?: string[]): str
   return list;
 }
 
+/** A comma-separated list, blanks dropped; undefined when unset or blank. */
+function list(raw: string | undefined): string[] | undefined {
+  const items = (raw ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  return items.length ? [...new Set(items)] : undefined;
+}
+
+const MAX_WEBHOOK_URLS = 20;
+
+/** `NATTER_WEBHOOK_URLS`: up to 20 distinct http(s) URLs. */
+function webhookUrls(raw: string | undefined): string[] {
+  const urls = list(raw) ?? [];
+  if (urls.length > MAX_WEBHOOK_URLS) {
+    throw new ConfigError(`NATTER_WEBHOOK_URLS: ${urls.length} URLs, at most ${MAX_WEBHOOK_URLS}`);
+  }
+  for (const u of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      throw new ConfigError(`NATTER_WEBHOOK_URLS: ${JSON.stringify(u)} is not a URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(`NATTER_WEBHOOK_URLS: ${JSON.stringify(u)} must use http:// or https://`);
+    }
+    if (u.length > 2000) throw new ConfigError('NATTER_WEBHOOK_URLS: a URL is longer than 2000 characters');
+  }
+  return urls;
+}
+
+/** `NATTER_WEBHOOK_SECRET`: `whsec_` + base64 of 24-64 bytes; required with URLs. */
+function webhookSecret(raw: string | undefined, urls: string | undefined): string | undefined {
+  if (raw === undefined) {
+    if (list(urls))
+      throw new ConfigError('NATTER_WEBHOOK_URLS needs NATTER_WEBHOOK_SECRET (whsec_ + base64)');
+    return undefined;
+  }
+  const b64 = raw.startsWith('whsec_') ? raw.slice(6) : undefined;
+  const bytes =
+    b64 !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(b64) ? Buffer.from(b64, 'base64').length : 0;
+  if (bytes < 24 || bytes > 64) {
+    throw new ConfigError(
+      'NATTER_WEBHOOK_SECRET must be whsec_ + base64 of 24 to 64 random bytes (try: echo whsec_$(openssl rand -base64 32))',
+    );
+  }
+  return raw;
+}
+
 /** `NATTER_REMOTE_ATTACHMENTS`: `allow` or `off`. */
 function remoteAttachments(env: Env): boolean {
   const raw = str(env, 'NATTER_REMOTE_ATTACHMENTS') ?? DEFAULTS.NATTER_REMOTE_ATTACHMENTS;
@@ -363,6 +431,13 @@ export function loadConfig(env: Env = process.env): Config {
     // orphans sooner would hand their bytes back to the quota within the same day.
     uploadOrphanHours: int(env, 'NATTER_UPLOAD_ORPHAN_HOURS', 24, 24 * 3650),
     uploadSweepIntervalMs: int(env, 'NATTER_UPLOAD_SWEEP_INTERVAL_MS', 100, 86_400_000),
+    eventsRetentionHours: int(env, 'NATTER_EVENTS_RETENTION_HOURS', 1, 24 * 3650),
+    webhookUrls: webhookUrls(str(env, 'NATTER_WEBHOOK_URLS')),
+    webhookSecret: webhookSecret(str(env, 'NATTER_WEBHOOK_SECRET'), str(env, 'NATTER_WEBHOOK_URLS')),
+    webhookEvents: list(str(env, 'NATTER_WEBHOOK_EVENTS')),
+    webhookTimeoutMs: int(env, 'NATTER_WEBHOOK_TIMEOUT_MS', 10, 600_000),
+    webhookBackoffMs: int(env, 'NATTER_WEBHOOK_BACKOFF_MS', 1, 3_600_000),
+    webhookPollMs: int(env, 'NATTER_WEBHOOK_POLL_MS', 10, 60_000),
     jwksUrl: jwksLocation('NATTER_JWKS_URL', str(env, 'NATTER_JWKS_URL')),
     jwksCooldownMs: int(env, 'NATTER_JWKS_COOLDOWN_MS', 0, 3_600_000),
     jwtAudience: str(env, 'NATTER_JWT_AUDIENCE'),

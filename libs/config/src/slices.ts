@@ -30,6 +30,17 @@ const HISTORY_KEYS = [
   'serviceMaxInFlight',
 ] as const;
 const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
+const HOOKS_KEYS = [
+  'namespace',
+  'eventsRetentionHours',
+  'webhookUrls',
+  'webhookSecret',
+  'webhookEvents',
+  'webhookTimeoutMs',
+  'webhookBackoffMs',
+  'webhookPollMs',
+  'backendProbeMs',
+] as const;
 const GATEWAY_KEYS = [
   'port',
   'httpPort',
@@ -90,9 +101,11 @@ const GATEWAY_KEYS = [
 export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;
 export type HistoryConfig = Pick<Config, (typeof HISTORY_KEYS)[number]>;
 export type PresenceConfig = Pick<Config, (typeof PRESENCE_KEYS)[number]>;
+export type HooksConfig = Pick<Config, (typeof HOOKS_KEYS)[number]>;
 export type GatewayConfig = Pick<Config, (typeof GATEWAY_KEYS)[number]>;
 
 export const roomsConfig = (config: Config): RoomsConfig => pick(config, ROOMS_KEYS);
 export const historyConfig = (config: Config): HistoryConfig => pick(config, HISTORY_KEYS);
 export const presenceConfig = (config: Config): PresenceConfig => pick(config, PRESENCE_KEYS);
+export const hooksConfig = (config: Config): HooksConfig => pick(config, HOOKS_KEYS);
 export const gatewayConfig = (config: Config): GatewayConfig => pick(config, GATEWAY_KEYS);

@@ -1,5 +1,15 @@
 export type { EventHandler, EventKey, OnOptions, PayloadVersion } from './events.ts';
 export { decodeEvent, emit, eventHandler, on, PAYLOAD_VERSION } from './events.ts';
+export type {
+  EventData,
+  EventType,
+  LoggedEvent,
+  MemberData,
+  NewEvent,
+  ReactionData,
+  RoomData,
+} from './log-events.ts';
+export { EVENT_TYPES, PRODUCED } from './log-events.ts';
 export type * from './payloads.ts';
 export { MAX_CONVS_BATCH, MAX_LIST_BATCH } from './payloads.ts';
 export type { CallOptions, RpcKey, ServeContext } from './rpc.ts';

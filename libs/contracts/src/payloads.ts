@@ -9,6 +9,7 @@ import type {
   SendResult,
 } from '@natter/protocol';
 import type { PayloadVersion } from './events.ts';
+import type { LoggedEvent } from './log-events.ts';
 
 /**
  * Internal payloads between services. Every payload is JSON with `v: PAYLOAD_VERSION` on the
@@ -375,6 +376,18 @@ export interface RoomsChangedEvent {
   change?: { user: string; member: boolean; ver: number };
 }
 
+/** GET /v1/events: a page of the event log (libs/events). */
+export interface EventsReadRequest {
+  v: PayloadVersion;
+  after?: string;
+  limit: number;
+}
+export interface EventsReadReply {
+  events: LoggedEvent[];
+  /** The cursor of the last event returned, else the `after` given (absent on an empty log). */
+  next?: string;
+}
+
 /** Request subjects and their payload types, for typed `call` and `serve`. */
 export interface Rpc {
   msgSend: [SendRequest, SendReply];
@@ -399,6 +412,7 @@ export interface Rpc {
   'rooms.members': [RoomMembersRequest, RoomMembersReply];
   'rooms.roster': [RoomRosterRequest, RoomRosterReply];
   'rooms.membership': [RoomMembershipRequest, RoomMembershipReply];
+  eventsRead: [EventsReadRequest, EventsReadReply];
 }
 
 /**

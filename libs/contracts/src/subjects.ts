@@ -51,6 +51,8 @@ export function subjects(ns: string) {
     presenceChanged: `${ns}.presence.changed`,
     /** requests, queue `rooms`. */
     rooms: (op: RoomsOp) => `${ns}.rooms.${op}`,
+    /** request, queue `hooks`: a page of the event log (GET /v1/events). */
+    eventsRead: `${ns}.events.read`,
     /** event: a room's membership changed (caches drop the room). */
     roomsChanged: `${ns}.rooms.changed`,
   } as const;
@@ -68,4 +70,4 @@ export type RoomsOp =
   | 'membership';
 export type Subjects = ReturnType<typeof subjects>;
 
-export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms' } as const;
+export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms', hooks: 'hooks' } as const;

@@ -32,6 +32,12 @@ const HistoryParams = z.object({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
+const EventsParams = z.object({
+  // A cursor is `<digits>-<digits>`; the hooks service checks it is one of the log's.
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -52,6 +58,14 @@ export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Refuses a request without the server API key (403 while the server API is off). */
+function requireApiKey(gw: Gateway, req: IncomingMessage): void {
+  const key = gw.config.apiKey;
+  if (!key) throw new NatterError('forbidden', 'the server API is off (set NATTER_API_KEY)');
+  if (!sameSecret(bearerToken(req), key))
+    throw new NatterError('unauthenticated', 'Authorization: not the server API key');
 }
 
 /**
@@ -101,11 +115,20 @@ export function apiRoutes(gw: Gateway) {
         sendJson(res, 200, page);
         return true;
       }
+      if (url.pathname === '/v1/events' && req.method === 'GET') {
+        requireApiKey(gw, req);
+        const q = EventsParams.safeParse(Object.fromEntries(url.searchParams));
+        if (!q.success) throw new NatterError('bad_request', describeIssue(q.error));
+        const page = await gw.rpc.call(
+          'eventsRead',
+          { v: 1, after: q.data.after, limit: q.data.limit ?? 100 },
+          { trace },
+        );
+        sendJson(res, 200, page);
+        return true;
+      }
       if (url.pathname === '/v1/messages' && req.method === 'POST') {
-        const key = gw.config.apiKey;
-        if (!key) throw new NatterError('forbidden', 'the server API is off (set NATTER_API_KEY)');
-        if (!sameSecret(bearerToken(req), key))
-          throw new NatterError('unauthenticated', 'Authorization: not the server API key');
+        requireApiKey(gw, req);
         const body = ServerMessage.safeParse(await readJson(req));
         if (!body.success) throw new NatterError('bad_request', describeIssue(body.error));
         const p = body.data;

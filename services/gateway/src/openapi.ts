@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '@natter/contracts';
 import { ERROR_CODES, ROOM_RE, UPLOAD_TYPES, USER_RE } from '@natter/protocol';
 
 /**
@@ -173,6 +174,25 @@ const schemas = {
       more: { type: 'boolean', description: 'More messages exist beyond this page' },
     },
   },
+  Event: {
+    type: 'object',
+    required: ['id', 'cursor', 'type', 'ts', 'data'],
+    properties: {
+      id: { type: 'string', pattern: '^evt_', description: 'Dedupe by it; the webhook-id of its deliveries' },
+      cursor: { type: 'string', description: 'Opaque; orders the log' },
+      type: { type: 'string', enum: [...EVENT_TYPES] },
+      ts: { type: 'string', format: 'date-time' },
+      data: { type: 'object', description: 'By type: docs/protocol.md, "The event log"' },
+    },
+  },
+  EventsPage: {
+    type: 'object',
+    required: ['events'],
+    properties: {
+      events: { type: 'array', items: ref('Event'), description: 'Oldest first' },
+      next: { type: 'string', description: 'Pass as `after` for the next page; absent on an empty log' },
+    },
+  },
   SendResult: {
     type: 'object',
     required: ['conv', 'seq', 'mid', 'ts'],
@@ -324,6 +344,33 @@ export function openapiDocument() {
             413: errorResponse('Text or body over a limit'),
             503: errorResponse('A backend is unavailable; nothing was stored, retry with the same cid'),
             429: rateLimited,
+          },
+        },
+      },
+      '/v1/events': {
+        get: {
+          operationId: 'listEvents',
+          summary: 'A page of the event log (the changes webhooks deliver), for a backend to catch up',
+          security: [{ serverApiKey: [] }],
+          parameters: [
+            {
+              name: 'after',
+              in: 'query',
+              schema: { type: 'string', maxLength: 64 },
+              description: 'A cursor from an earlier page; without it, the oldest retained event',
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            },
+          ],
+          responses: {
+            200: { description: 'Events after the cursor, oldest first', content: json(ref('EventsPage')) },
+            400: errorResponse('Bad after or limit'),
+            401: errorResponse('Not the server API key'),
+            403: errorResponse('The server API is off (no NATTER_API_KEY)'),
+            503: errorResponse('The hooks service (which serves the log) is unavailable'),
           },
         },
       },

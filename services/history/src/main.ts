@@ -1,9 +1,9 @@
 import { historyConfig, loadConfig, requireUrls } from '@natter/config';
-import { createPool, migrate } from '@natter/db';
+import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { connectBusFromConfig, createMetrics, runMain, serveProcess } from '@natter/service';
 import { batchSizeHistogram } from './metrics.ts';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from './migrations.ts';
+import { migrateHistory } from './migrations.ts';
 import { PgMessageStore } from './pg-store.ts';
 import { start } from './start.ts';
 
@@ -12,7 +12,7 @@ runMain('history', async () => {
   requireUrls(config, ['NATS_URL', 'DATABASE_URL']);
   const databaseUrl = config.databaseUrl!;
   const log = createLogger({ name: 'history', level: config.logLevel, format: config.logFormat });
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   const metrics = createMetrics('history');
   const pool = createPool(databaseUrl, {
     log,

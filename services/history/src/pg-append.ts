@@ -109,6 +109,15 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
 }
 
 /**
+ * A message.created event's data from a row of `messages` (libs/events EventData): the
+ * message as history has it, without the sender's cid. ts as isoTime() writes it.
+ */
+const MESSAGE_EVENT_DATA = `jsonb_strip_nulls(jsonb_build_object(
+    'conv', conv, 'seq', seq, 'mid', mid, 'from', sender,
+    'ts', to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'ver', ver,
+    'text', text, 'attachments', attachments, 'reply', reply, 'mentions', mentions))`;
+
+/**
  * The whole batch in ONE statement, so one round trip and one implicit transaction: the
  * data-modifying CTEs below find repeats of (from, cid), bump each conversation's last_seq
  * (rows locked in conv order, so two instances' batches cannot deadlock on them), number
@@ -173,6 +182,11 @@ dm_members AS (
   FROM numbered n, LATERAL (VALUES (split_part(n.conv, ':', 2)), (split_part(n.conv, ':', 3))) AS u(user_id)
   WHERE n.seq = 1 AND n.conv LIKE 'dm:%'
   ON CONFLICT DO NOTHING
+),
+logged AS (
+  -- The outbox (libs/events): one message.created per new message, in this transaction.
+  INSERT INTO natter_events (type, data)
+  SELECT 'message.created', ${MESSAGE_EVENT_DATA} FROM inserted ORDER BY conv, seq
 )
 SELECT true AS fresh, * FROM inserted
 UNION ALL
@@ -216,13 +230,18 @@ function toView(i: AppendInput, seq: number, ver: number, ts: string): MessageVi
   return view;
 }
 
+/** Inserts the messages and their message.created events (the outbox). */
 export async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Promise<void> {
   if (msgs.length === 0) return;
   await c.query(
-    `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
+    `WITH inserted AS (
+     INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
      SELECT conv, seq, mid, sender, cid, ts, text, attachments, ver, ver, reply, mentions FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
                           $6::timestamptz[], $7::text[], $8::jsonb[], $9::bigint[], $10::jsonb[], $11::jsonb[])
-       AS t(conv, seq, mid, sender, cid, ts, text, attachments, ver, reply, mentions)`,
+       AS t(conv, seq, mid, sender, cid, ts, text, attachments, ver, reply, mentions)
+     RETURNING *)
+     INSERT INTO natter_events (type, data)
+     SELECT 'message.created', ${MESSAGE_EVENT_DATA} FROM inserted ORDER BY conv, seq`,
     [
       msgs.map((m) => m.conv),
       msgs.map((m) => m.seq),

@@ -1,14 +1,14 @@
 import { type Bus, connectNatsBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
 import { decode, RpcClient, type SendReply, subjects, type UserDelivery } from '@natter/contracts';
-import { createPool, migrate } from '@natter/db';
+import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import type { MessageView } from '@natter/protocol';
 import type { RunningService } from '@natter/service';
 import { type NatsHandle, type PostgresHandle, startNats, startPostgres, waitFor } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
+import { migrateHistory } from '../src/migrations.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { start } from '../src/start.ts';
 
@@ -29,7 +29,7 @@ async function bus(name: string): Promise<Bus> {
 beforeAll(async () => {
   [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
   const databaseUrl = await postgres.createDatabase();
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   pool = createPool(databaseUrl, { max: 10 });
 });
 

@@ -6,8 +6,8 @@ import { createLogger } from '@natter/log';
 import { type PostgresHandle, startPostgres } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
-import { APPEND_STATEMENT } from '../src/pg-append.ts';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE, migrateHistory } from '../src/migrations.ts';
+import { APPEND_STATEMENT, appendOne } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
 import { receiptsContract } from './receipts-contract.ts';
@@ -25,9 +25,9 @@ const receivedBatches: number[] = [];
 beforeAll(async () => {
   postgres = await startPostgres();
   const databaseUrl = await postgres.createDatabase();
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   // Migrating twice is a no-op.
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   pool = createPool(databaseUrl, { max: 10 });
   store = new PgMessageStore(pool, {
     onBatch: (n) => batches.push(n),
@@ -72,6 +72,10 @@ describe('PgMessageStore group commit', () => {
     const page = await store.query('room:mixed', { after: 0, limit: 50 });
     expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
     expect(page.messages.map((m) => m.cid)).toEqual(sends.filter((_, i) => i !== 7).map((s) => s.cid));
+    // The outbox: the failed batch statement and the failed message logged nothing.
+    const logged = await createdEvents('room:mixed');
+    expect(logged.map((d) => d.seq)).toEqual(page.messages.map((m) => m.seq));
+    expect(logged.map((d) => d.mid)).toEqual(page.messages.map((m) => m.mid));
   });
 
   it('stays gap-free with two stores (two instances) on one database, retries included', async () => {
@@ -102,6 +106,23 @@ describe('PgMessageStore group commit', () => {
       conv,
     ]);
     expect(Number(rows[0].n)).toBe(300);
+    // Every stored message has exactly one message.created, whichever instance or path
+    // (batch, one by one, duplicate) stored it; a duplicate logs nothing more.
+    const logged = await createdEvents(conv);
+    expect(logged.map((d) => d.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it("logs message.created with the message as history has it, in the append's transaction", async () => {
+    const conv = 'room:outbox';
+    const { stored } = await store.append({ conv, from: 'ann', cid: 'o1', text: 'hello', mentions: ['bob'] });
+    const [data] = await createdEvents(conv);
+    const { cid: _cid, ...view } = stored;
+    expect(data).toEqual(view);
+    // Also from the one-by-one path (the batch's fallback).
+    const one = await appendOne(pool, { conv, from: 'ann', cid: 'o2', text: 'again' });
+    expect((await createdEvents(conv)).map((d) => d.mid)).toEqual([stored.mid, one.stored.mid]);
+    expect((await appendOne(pool, { conv, from: 'ann', cid: 'o2', text: 'again' })).duplicate).toBe(true);
+    expect(await createdEvents(conv)).toHaveLength(2);
   });
 });
 
@@ -188,11 +209,20 @@ describe('history migrations', () => {
   });
 });
 
+/** The data of the conversation's message.created events, in log order. */
+async function createdEvents(conv: string): Promise<Record<string, unknown>[]> {
+  const { rows } = await pool.query<{ data: Record<string, unknown> }>(
+    `SELECT data FROM natter_events WHERE type = 'message.created' AND data->>'conv' = $1 ORDER BY xid, id`,
+    [conv],
+  );
+  return rows.map((r) => r.data);
+}
+
 describe('PgMessageStore append plan', () => {
   it('finds a repeated cid by its index, whatever the table held when the plan was cached', async () => {
     // A fresh, never analyzed database and one connection, as a history instance starts.
     const databaseUrl = await postgres.createDatabase();
-    await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+    await migrateHistory(databaseUrl, log);
     const one = createPool(databaseUrl, { max: 1 });
     try {
       const fresh = new PgMessageStore(one);

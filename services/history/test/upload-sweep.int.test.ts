@@ -1,12 +1,12 @@
 import { MemoryBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
-import { createPool, migrate } from '@natter/db';
+import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { type PostgresHandle, startPostgres, waitFor } from '@natter/testkit';
 import { migrateUploads, newUploadId } from '@natter/uploads';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../src/migrations.ts';
+import { migrateHistory } from '../src/migrations.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { start } from '../src/start.ts';
 import { UploadSweep } from '../src/upload-sweep.ts';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   postgres = await startPostgres();
   databaseUrl = await postgres.createDatabase();
   // As in a deployment: history's tables and the gateways' uploads table in one database.
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
   pool = createPool(databaseUrl, { max: 10, log });
   store = new PgMessageStore(pool);
@@ -109,7 +109,7 @@ describe('the orphan upload sweep', () => {
 
   it('does nothing in a database without the uploads table', async () => {
     const bare = await postgres.createDatabase();
-    await migrate({ databaseUrl: bare, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+    await migrateHistory(bare, log);
     const p = createPool(bare, { log });
     try {
       const sweep = new UploadSweep(p, { orphanMs: ORPHAN_MS, intervalMs: HOUR, log });

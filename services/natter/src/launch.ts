@@ -1,9 +1,17 @@
 import { join, resolve } from 'node:path';
 import { type Bus, MemoryBus } from '@natter/bus';
-import { type Config, gatewayConfig, historyConfig, presenceConfig, roomsConfig } from '@natter/config';
-import { createPool, type EmbeddedPostgresHandle, migrate, startEmbeddedPostgres } from '@natter/db';
+import {
+  type Config,
+  gatewayConfig,
+  historyConfig,
+  hooksConfig,
+  presenceConfig,
+  roomsConfig,
+} from '@natter/config';
+import { createPool, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@natter/db';
 import { chooseWebDir, logWebDir, type RunningGateway, start as startGateway } from '@natter/gateway';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE, PgMessageStore, start as startHistory } from '@natter/history';
+import { migrateHistory, PgMessageStore, start as startHistory } from '@natter/history';
+import { migrateHooks, start as startHooks } from '@natter/hooks';
 import type { Logger } from '@natter/log';
 import {
   MemoryPresenceStore,
@@ -50,8 +58,9 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     });
     databaseUrl = embedded.url;
   }
-  await migrate({ databaseUrl, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log });
+  await migrateHistory(databaseUrl, log);
   await migrateRooms(databaseUrl, log);
+  await migrateHooks(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });
 
@@ -68,6 +77,14 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   });
   const rooms = await startRooms(roomsConfig(config), { ...parts, store: new PgRoomStore(pool) });
   const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore });
+  // Its own pool: each webhook URL it delivers to holds a connection for its lease.
+  const hooksPool = createPool(databaseUrl, {
+    log,
+    name: 'natter-hooks',
+    max: config.webhookUrls.length + 3,
+    registry: metrics.registry,
+  });
+  const hooks = await startHooks(hooksConfig(config), { ...parts, pool: hooksPool });
   const web = chooseWebDir(config.webDir);
   const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
@@ -100,9 +117,10 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     gateway,
     async stop() {
       await gateway.stop();
-      await Promise.allSettled([presence.stop(), rooms.stop(), history.stop()]);
+      await Promise.allSettled([presence.stop(), rooms.stop(), history.stop(), hooks.stop()]);
       await bus.drain();
       await pool.end();
+      await hooksPool.end();
       redis?.disconnect();
       await embedded?.stop();
     },

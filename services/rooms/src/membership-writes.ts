@@ -1,3 +1,4 @@
+import { logEvents, type NewEvent } from '@natter/events';
 import { NatterError } from '@natter/protocol';
 import { oneByOne, type Settled } from '@natter/service';
 import type pg from 'pg';
@@ -147,6 +148,15 @@ async function writeRoom(
     return { ok: true, value: { joined: true, created: false, ver: ++ver, members: count } };
   });
   if (ver === Number(r.member_ver)) return out;
+  // The event log (outbox), in the order the changes took their versions.
+  const events: NewEvent[] = [];
+  group.forEach((w, k) => {
+    const o = out[k]!;
+    if (!o.ok) return;
+    if ('joined' in o.value && o.value.joined) events.push(memberJoined(room, w.user));
+    if ('left' in o.value && o.value.left) events.push(memberLeft(room, w.user));
+  });
+  await logEvents(db, events);
   const added = [...member].filter((u) => !wasMember.has(u));
   const removed = [...wasMember].filter((u) => !member.has(u));
   await db.query(
@@ -240,7 +250,9 @@ async function joinExisting(
   if (r.private && !r.invited) throw privateRoomError(room);
   if (r.member_count >= limits.maxRoomMembers) throw roomFullError(room, limits);
   await checkRoomsPerUser(db, user, limits);
-  return { joined: true, created, ...(await addMember(db, room, user)) };
+  const added = await addMember(db, room, user);
+  await logEvents(db, [...(created ? [roomCreated(room, false, user)] : []), memberJoined(room, user)]);
+  return { joined: true, created, ...added };
 }
 
 async function leave(db: Db, room: string, user: string): Promise<LeaveResult> {
@@ -258,7 +270,21 @@ async function leave(db: Db, room: string, user: string): Promise<LeaveResult> {
       WHERE name = $1 RETURNING member_ver, member_count`,
     [room, user],
   );
+  await logEvents(db, [memberLeft(room, user)]);
   return { left: true, ver: Number(upd.rows[0]!.member_ver), members: upd.rows[0]!.member_count };
+}
+
+/** The event log's entries for membership (libs/contracts log-events). */
+export function roomCreated(room: string, isPrivate: boolean, owner: string): NewEvent {
+  return { type: 'room.created', data: { room, private: isPrivate, owner } };
+}
+
+export function memberJoined(room: string, user: string): NewEvent {
+  return { type: 'member.joined', data: { room, user } };
+}
+
+function memberLeft(room: string, user: string): NewEvent {
+  return { type: 'member.left', data: { room, user, reason: 'left' } };
 }
 
 /** The rooms-per-user limit, under the user's advisory lock (always taken after the room's). */

@@ -1,4 +1,5 @@
 import { isConnectionError } from '@natter/db';
+import { logEvents } from '@natter/events';
 import { NatterError } from '@natter/protocol';
 import { backendUnavailable, GroupCommit } from '@natter/service';
 import type pg from 'pg';
@@ -8,6 +9,8 @@ import {
   commitWrites,
   type LeaveResult,
   type MemberWrite,
+  memberJoined,
+  roomCreated,
 } from './membership-writes.ts';
 import {
   type JoinResult,
@@ -67,7 +70,9 @@ export class PgRoomStore implements RoomStore {
       );
       if (ins.rowCount !== 1) throw roomExistsError(room);
       await checkRoomsPerUser(db, user, limits);
-      return { ver: (await addMember(db, room, user)).ver };
+      const { ver } = await addMember(db, room, user);
+      await logEvents(db, [roomCreated(room, isPrivate, user), memberJoined(room, user)]);
+      return { ver };
     });
   }
 
@@ -207,6 +212,7 @@ export class PgRoomStore implements RoomStore {
   }
 }
 
+/** The room.created event (the outbox: written in the creating transaction). */
 interface SummaryRow {
   name: string;
   private: boolean;

@@ -3,7 +3,7 @@ import { createLogger } from '@natter/log';
 import { type PostgresHandle, startPostgres } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOMS_MIGRATIONS_DIR, ROOMS_MIGRATIONS_TABLE } from '../src/migrations.ts';
+import { migrateRooms, ROOMS_MIGRATIONS_DIR, ROOMS_MIGRATIONS_TABLE } from '../src/migrations.ts';
 import { PgRoomStore } from '../src/pg-store.ts';
 import { roomStoreContract } from './store-contract.ts';
 
@@ -16,7 +16,7 @@ let store: PgRoomStore;
 beforeAll(async () => {
   postgres = await startPostgres();
   const databaseUrl = await postgres.createDatabase();
-  await migrate({ databaseUrl, dir: ROOMS_MIGRATIONS_DIR, table: ROOMS_MIGRATIONS_TABLE, log });
+  await migrateRooms(databaseUrl, log);
   // More connections than the default, so the concurrency tests really run in parallel.
   pool = createPool(databaseUrl, { max: 20, log });
   store = new PgRoomStore(pool);
@@ -41,6 +41,28 @@ describe('PgRoomStore on Postgres', () => {
     } finally {
       await p.end();
     }
+  });
+
+  it('logs room.created, member.joined and member.left in the transactions of the changes', async () => {
+    const events = async () => {
+      const { rows } = await pool.query<{ type: string; data: unknown }>(
+        `SELECT type, data FROM natter_events WHERE data->>'room' LIKE 'outbox-%' ORDER BY xid, id`,
+      );
+      return rows;
+    };
+    await store.create('outbox-a', 'ann', true);
+    await store.join('outbox-b', 'bob'); // created by its first join
+    await store.join('outbox-b', 'bob'); // already a member: no event
+    await expect(store.join('outbox-a', 'eve')).rejects.toThrow(); // private: refused, nothing logged
+    await store.leave('outbox-b', 'bob');
+    await store.leave('outbox-b', 'bob'); // not a member any more: no event
+    expect(await events()).toEqual([
+      { type: 'room.created', data: { room: 'outbox-a', private: true, owner: 'ann' } },
+      { type: 'member.joined', data: { room: 'outbox-a', user: 'ann' } },
+      { type: 'room.created', data: { room: 'outbox-b', private: false, owner: 'bob' } },
+      { type: 'member.joined', data: { room: 'outbox-b', user: 'bob' } },
+      { type: 'member.left', data: { room: 'outbox-b', user: 'bob', reason: 'left' } },
+    ]);
   });
 
   it('the public prefix listing and "rooms of a user" can use their indexes', async () => {

@@ -1,0 +1,250 @@
+import { type LoggedEvent, latestCursor, readEvents } from '@natter/events';
+import type { Logger } from '@natter/log';
+import type pg from 'pg';
+import { giveUpAfterMs, retryDelayMs } from './backoff.ts';
+import { type HooksMetrics, receiverLabel } from './metrics.ts';
+import type { Signer } from './signing.ts';
+
+/**
+ * Namespace of the session advisory locks that lease one URL to one hooks instance (the
+ * two-int form; node-pg-migrate and rooms use other keys).
+ */
+const LEASE_SPACE = 0x484b; // "HK"
+const PAGE = 100;
+/** How often an instance without the lease asks for it again. */
+const LEASE_RETRY_MS = 1000;
+
+export interface ReceiverOptions {
+  url: string;
+  pool: pg.Pool;
+  signer: Signer;
+  /** Types to deliver; undefined: all. */
+  types: ReadonlySet<string> | undefined;
+  timeoutMs: number;
+  backoffMs: number;
+  pollMs: number;
+  log: Logger;
+  metrics: HooksMetrics;
+}
+
+interface State {
+  after: string | null;
+  attempts: number;
+  next_at: Date | null;
+  failing_since: Date | null;
+}
+
+/**
+ * Delivers the event log to one URL, in log order, one request at a time.
+ *
+ * Lease: the instance holding a session advisory lock on the URL is its only deliverer; the
+ * lock lives on a connection held for the purpose and ends with it, so a SIGKILLed
+ * instance's URLs pass to another within LEASE_RETRY_MS of Postgres noticing. A session
+ * lock, not SELECT ... FOR UPDATE in a transaction: an open transaction would hold back
+ * every reader of the log (it reads only below the oldest running transaction) for as long
+ * as a slow receiver takes to answer.
+ *
+ * State (natter_hook_state) is written after every acknowledged event, so a crash repeats
+ * at most the event in flight: at least once, receivers dedupe by `webhook-id`.
+ */
+export class Receiver {
+  private lease: pg.PoolClient | undefined;
+  private lost = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly abort = new AbortController();
+  private readonly label: string;
+
+  constructor(private readonly o: ReceiverOptions) {
+    this.label = receiverLabel(o.url);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** True while this instance holds the URL's lease. */
+  get leased(): boolean {
+    return this.lease !== undefined && !this.lost;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!this.leased) {
+          this.dropLease();
+          if (!(await this.acquire())) {
+            await this.sleep(LEASE_RETRY_MS);
+            continue;
+          }
+        }
+        const busy = await this.step();
+        if (!busy) await this.sleep(this.o.pollMs);
+      } catch (err) {
+        // The database went away (or a bug): give up the lease, so another instance (or
+        // this one, later) starts again from the stored state.
+        this.o.log.warn({ err, receiver: this.label }, 'webhook delivery interrupted; retrying');
+        this.dropLease(true);
+        await this.sleep(LEASE_RETRY_MS);
+      }
+    }
+    await this.releaseLease();
+  }
+
+  private async acquire(): Promise<boolean> {
+    const c = await this.o.pool.connect();
+    let got = false;
+    try {
+      const { rows } = await c.query<{ got: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS got',
+        [LEASE_SPACE, this.o.url],
+      );
+      got = rows[0]!.got;
+    } finally {
+      if (!got) c.release();
+    }
+    if (!got) return false;
+    this.lease = c;
+    this.lost = false;
+    c.on('error', () => {
+      this.lost = true;
+    });
+    // A URL seen for the first time starts after the newest event: it gets what happens from
+    // now on (GET /v1/events has the past).
+    await this.o.pool.query(
+      'INSERT INTO natter_hook_state (url, after) VALUES ($1, $2) ON CONFLICT (url) DO NOTHING',
+      [this.o.url, (await latestCursor(this.o.pool)) ?? null],
+    );
+    this.o.log.info({ receiver: this.label }, 'webhook receiver leased');
+    return true;
+  }
+
+  /** One page: returns false when there was nothing to do. */
+  private async step(): Promise<boolean> {
+    const { rows } = await this.o.pool.query<State>(
+      'SELECT after, attempts, next_at, failing_since FROM natter_hook_state WHERE url = $1',
+      [this.o.url],
+    );
+    const st = rows[0]!;
+    const wait = st.next_at ? st.next_at.getTime() - Date.now() : 0;
+    if (wait > 0) {
+      await this.sleep(Math.min(wait, this.o.pollMs * 4));
+      return true;
+    }
+    const page = await readEvents(this.o.pool, st.after ?? undefined, PAGE);
+    if (page.length === 0) return false;
+    let attempts = st.attempts;
+    let failingSince = st.failing_since;
+    let skipped: string | undefined;
+    for (const ev of page) {
+      if (this.stopped || !this.leased) break;
+      if (this.o.types && !this.o.types.has(ev.type)) {
+        skipped = ev.cursor;
+        continue;
+      }
+      const failure = await this.post(ev);
+      if (failure === undefined) {
+        this.o.metrics.attempts.inc({ receiver: this.label, outcome: 'delivered' });
+        await this.advance(ev.cursor);
+        skipped = undefined;
+        attempts = 0;
+        failingSince = null;
+        continue;
+      }
+      if (failure === 'stopped') break; // shutting down: not the receiver's failure
+      this.o.metrics.attempts.inc({ receiver: this.label, outcome: 'failed' });
+      this.o.metrics.failures.inc({ receiver: this.label, reason: failure });
+      if (skipped) await this.advance(skipped);
+      attempts += 1;
+      failingSince ??= new Date();
+      if (Date.now() - failingSince.getTime() >= giveUpAfterMs(this.o.backoffMs)) {
+        this.o.log.warn(
+          { receiver: this.label, id: ev.id, attempts },
+          'webhook event given up after retries',
+        );
+        this.o.metrics.givenUp.inc({ receiver: this.label });
+        await this.advance(ev.cursor);
+        return true;
+      }
+      this.o.log.debug({ receiver: this.label, id: ev.id, attempts, failure }, 'webhook attempt failed');
+      await this.o.pool.query(
+        `UPDATE natter_hook_state SET attempts = $2, next_at = now() + make_interval(secs => $3),
+                failing_since = $4, updated_at = now() WHERE url = $1`,
+        [this.o.url, attempts, retryDelayMs(attempts, this.o.backoffMs) / 1000, failingSince],
+      );
+      return true;
+    }
+    if (skipped) await this.advance(skipped);
+    return true;
+  }
+
+  private async advance(cursor: string): Promise<void> {
+    await this.o.pool.query(
+      `UPDATE natter_hook_state SET after = $2, attempts = 0, next_at = NULL, failing_since = NULL,
+              updated_at = now() WHERE url = $1`,
+      [this.o.url, cursor],
+    );
+  }
+
+  /** POSTs one event; undefined when acknowledged (2xx), else why not. */
+  private async post(ev: LoggedEvent): Promise<string | undefined> {
+    const body = JSON.stringify(ev);
+    try {
+      const res = await fetch(this.o.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'natter-hooks',
+          ...this.o.signer.headers(ev.id, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.abort.signal]),
+      });
+      await res.body?.cancel().catch(() => {});
+      return res.status >= 200 && res.status < 300 ? undefined : `status ${res.status}`;
+    } catch (err) {
+      const name = err instanceof Error ? err.name : '';
+      return name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'stopped' : 'unreachable';
+    }
+  }
+
+  private dropLease(broken = false): void {
+    if (!this.lease) return;
+    // A destroyed connection ends the session, and with it the lock.
+    this.lease.release(broken || this.lost);
+    this.lease = undefined;
+  }
+
+  private async releaseLease(): Promise<void> {
+    if (!this.lease) return;
+    const c = this.lease;
+    this.lease = undefined;
+    try {
+      if (!this.lost) await c.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LEASE_SPACE, this.o.url]);
+      c.release(this.lost);
+    } catch (err) {
+      c.release(err instanceof Error ? err : true);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

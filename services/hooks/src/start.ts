@@ -1,0 +1,138 @@
+import type { Bus, Subscription } from '@natter/bus';
+import { ConfigError, type HooksConfig } from '@natter/config';
+import { EVENT_TYPES, QUEUE, serve, subjects } from '@natter/contracts';
+import { isConnectionError } from '@natter/db';
+import { backlog, MAX_PAGE, pruneEvents, readEvents } from '@natter/events';
+import type { Logger } from '@natter/log';
+import { NatterError } from '@natter/protocol';
+import { BackendHealth, InFlight, type RunningService } from '@natter/service';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import { type Backlogs, hooksMetrics, receiverLabel } from './metrics.ts';
+import { Receiver } from './receiver.ts';
+import { Signer } from './signing.ts';
+
+export interface HooksParts {
+  bus: Bus;
+  log: Logger;
+  /** The database of the event log (migrated by migrateHooks); the caller owns it. */
+  pool: pg.Pool;
+  registry?: Registry;
+}
+
+/** How often retention runs (each instance; pruning twice at once is harmless). */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Starts one hooks instance: it answers `eventsRead` (GET /v1/events) in queue group
+ * `hooks`, prunes the log past NATTER_EVENTS_RETENTION_HOURS, and delivers the log to each
+ * NATTER_WEBHOOK_URLS entry whose lease it wins (src/receiver.ts). Run as many as wanted.
+ */
+export async function start(config: HooksConfig, parts: HooksParts): Promise<RunningService> {
+  const { bus, pool } = parts;
+  const log = parts.log.child({ module: 'hooks' });
+  const s = subjects(config.namespace);
+  const types = eventFilter(config.webhookEvents);
+  const metrics = hooksMetrics(parts.registry, () => backlogs(pool, config.webhookUrls));
+  const health = new BackendHealth({
+    what: 'events database',
+    log,
+    probe: () => pool.query('SELECT 1'),
+    intervalMs: config.backendProbeMs,
+    isConnectionError,
+  });
+  await health.start();
+  const inFlight = new InFlight();
+
+  const subs: Subscription[] = [
+    serve(bus, s, 'eventsRead', QUEUE.hooks, log, (req) =>
+      inFlight.add(
+        'eventsRead',
+        (async () => {
+          const limit =
+            Number.isInteger(req.limit) && req.limit >= 1 && req.limit <= MAX_PAGE ? req.limit : 0;
+          if (!limit) throw new NatterError('bad_request', `limit: expected an integer 1-${MAX_PAGE}`);
+          if (req.after !== undefined && typeof req.after !== 'string')
+            throw new NatterError('bad_request', 'after: expected a cursor');
+          const events = await health.track(readEvents(pool, req.after, limit)).catch(unavailable);
+          return { events, next: events.at(-1)?.cursor ?? req.after };
+        })(),
+      ),
+    ),
+  ];
+
+  const prune = async () => {
+    try {
+      const n = await pruneEvents(pool, config.eventsRetentionHours);
+      if (n > 0) log.info({ pruned: n, hours: config.eventsRetentionHours }, 'pruned the event log');
+    } catch (err) {
+      log.warn({ err }, 'pruning the event log failed; next try in 10 minutes');
+    }
+  };
+  void prune();
+  const pruner = setInterval(prune, PRUNE_EVERY_MS);
+  pruner.unref();
+
+  const receivers = config.webhookUrls.map(
+    (url) =>
+      new Receiver({
+        url,
+        pool,
+        signer: new Signer(config.webhookSecret!),
+        types,
+        timeoutMs: config.webhookTimeoutMs,
+        backoffMs: config.webhookBackoffMs,
+        pollMs: config.webhookPollMs,
+        log,
+        metrics,
+      }),
+  );
+  for (const r of receivers) r.start();
+  log.info({ receivers: config.webhookUrls.map(receiverLabel), ready: health.ok }, 'hooks started');
+
+  let stopped = false;
+  return {
+    ready: () => !stopped && health.ok,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(pruner);
+      for (const sub of subs) sub.unsubscribe();
+      await Promise.allSettled([...receivers.map((r) => r.stop()), health.stop(), inFlight.idle()]);
+    },
+  };
+}
+
+/** NATTER_WEBHOOK_EVENTS as a set, each checked against the event table. */
+function eventFilter(list: string[] | undefined): Set<string> | undefined {
+  if (!list) return undefined;
+  for (const t of list) {
+    if (!(EVENT_TYPES as readonly string[]).includes(t)) {
+      throw new ConfigError(
+        `NATTER_WEBHOOK_EVENTS: ${JSON.stringify(t)} is not one of ${EVENT_TYPES.join(', ')}`,
+      );
+    }
+  }
+  return new Set(list);
+}
+
+function unavailable(err: unknown): never {
+  if (err instanceof NatterError) throw err;
+  if (isConnectionError(err))
+    throw new NatterError('unavailable', 'the event log is unavailable, try again', 1000);
+  throw err;
+}
+
+async function backlogs(pool: pg.Pool, urls: string[]): Promise<Backlogs> {
+  if (urls.length === 0) return [];
+  const { rows } = await pool.query<{ url: string; after: string | null }>(
+    'SELECT url, after FROM natter_hook_state WHERE url = ANY($1)',
+    [urls],
+  );
+  return Promise.all(
+    rows.map(async (r) => ({
+      receiver: receiverLabel(r.url),
+      ...(await backlog(pool, r.after ?? undefined)),
+    })),
+  );
+}
