@@ -150,12 +150,15 @@ describe('PgRoomStore group commit of joins and leaves', () => {
       exists: true,
       private: true,
       members: ['inv2', 'owner'],
+      owner: 'owner',
       ver: 4,
     });
     expect(await grouped.roster('gc-open')).toEqual({
       exists: true,
       private: false,
       members: ['a', 'b', 'c'],
+      // The creator (who joined first and left) stays its owner.
+      owner: 'first',
       ver: 5,
     });
     const { rows } = await pool.query<{ member_count: number }>(
