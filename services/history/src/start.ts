@@ -1,6 +1,15 @@
 import type { Bus, Subscription } from '@natter/bus';
 import type { HistoryConfig } from '@natter/config';
-import { on, QUEUE, RpcClient, serve, subjects } from '@natter/contracts';
+import {
+  on,
+  QUEUE,
+  type Rpc,
+  RpcClient,
+  type RpcKey,
+  type ServeContext,
+  serve,
+  subjects,
+} from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
 import { BackendHealth, InFlight, type RunningService } from '@natter/service';
@@ -59,76 +68,32 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
     editWindowMs: config.editWindowSec > 0 ? config.editWindowSec * 1000 : undefined,
   };
 
+  // Every RPC history answers: in its queue group, counted in flight (and shed past the bound).
+  const answer = <K extends RpcKey>(
+    key: K,
+    handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>,
+  ) => serve(bus, s, key, QUEUE.history, log, inFlight.wrap(key, handler));
   const subs: Subscription[] = [
-    serve(
-      bus,
-      s,
+    answer(
       'msgSend',
-      QUEUE.history,
-      log,
-      inFlight.wrap(
-        'msgSend',
-        sendHandler({
-          ...deps,
-          bus,
-          subjects: s,
-          metrics: historyMetrics(parts.registry),
-          maxTextChars: config.maxTextChars,
-        }),
-      ),
+      sendHandler({
+        ...deps,
+        bus,
+        subjects: s,
+        metrics: historyMetrics(parts.registry),
+        maxTextChars: config.maxTextChars,
+      }),
     ),
-    serve(bus, s, 'historyQuery', QUEUE.history, log, inFlight.wrap('historyQuery', queryHandler(deps))),
-    serve(bus, s, 'historyConvs', QUEUE.history, log, inFlight.wrap('historyConvs', convsHandler(deps))),
-    serve(
-      bus,
-      s,
-      'historyConvsMany',
-      QUEUE.history,
-      log,
-      inFlight.wrap('historyConvsMany', convsManyHandler(deps)),
-    ),
-    serve(bus, s, 'historyRead', QUEUE.history, log, inFlight.wrap('historyRead', readHandler(deps))),
-    serve(
-      bus,
-      s,
-      'historyChange',
-      QUEUE.history,
-      log,
-      inFlight.wrap('historyChange', changeHandler(changeDeps)),
-    ),
-    serve(
-      bus,
-      s,
-      'historyChanges',
-      QUEUE.history,
-      log,
-      inFlight.wrap('historyChanges', changesHandler(changeDeps)),
-    ),
-    serve(bus, s, 'historyPins', QUEUE.history, log, inFlight.wrap('historyPins', pinsHandler(changeDeps))),
-    serve(
-      bus,
-      s,
-      'historyReceived',
-      QUEUE.history,
-      log,
-      inFlight.wrap('historyReceived', receivedHandler(deps)),
-    ),
-    serve(
-      bus,
-      s,
-      'historyReceipts',
-      QUEUE.history,
-      log,
-      inFlight.wrap('historyReceipts', receiptsHandler(deps)),
-    ),
-    serve(
-      bus,
-      s,
-      'historyPositions',
-      QUEUE.history,
-      log,
-      inFlight.wrap('historyPositions', positionsHandler(deps)),
-    ),
+    answer('historyQuery', queryHandler(deps)),
+    answer('historyConvs', convsHandler(deps)),
+    answer('historyConvsMany', convsManyHandler(deps)),
+    answer('historyRead', readHandler(deps)),
+    answer('historyChange', changeHandler(changeDeps)),
+    answer('historyChanges', changesHandler(changeDeps)),
+    answer('historyPins', pinsHandler(changeDeps)),
+    answer('historyReceived', receivedHandler(deps)),
+    answer('historyReceipts', receiptsHandler(deps)),
+    answer('historyPositions', positionsHandler(deps)),
     // Every instance drops its own cache entry: no queue group.
     on(bus, s, 'roomsChanged', log, (e) => membership.drop(e.room)),
   ];
