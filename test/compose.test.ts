@@ -50,6 +50,8 @@ const NATTER = {
 type NatterName = keyof typeof NATTER;
 const NATTER_NAMES = Object.keys(NATTER) as NatterName[];
 const INFRA = ['nats', 'redis', 'postgres', 'nginx'];
+/** The one Dockerfile of the backend services (history, rooms, presence, hooks). */
+const SERVICE_DOCKERFILE = 'deploy/service.Dockerfile';
 /** Variables of the official images that compose.yaml may set (documented by each image). */
 const IMAGE_VARS: Record<string, string[]> = {
   postgres: ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'],
@@ -192,11 +194,21 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('builds each Natter container from its own Dockerfile', () => {
+  it('builds each Natter container: the gateway from its own Dockerfile, the backend services from one with the service as an argument', () => {
     for (const name of NATTER_NAMES) {
       const build = obj(svc(name).build, `${name}.build`);
       expect(build.context, name).toBe('.');
-      expect(build.dockerfile, name).toBe(`services/${NATTER[name].pkg}/Dockerfile`);
+      const pkg = NATTER[name].pkg;
+      if (pkg === 'gateway') {
+        expect(build.dockerfile, name).toBe('services/gateway/Dockerfile');
+      } else {
+        expect(build.dockerfile, name).toBe(SERVICE_DOCKERFILE);
+        const args = obj(build.args, `${name}.build.args`);
+        expect(args.SERVICE, name).toBe(pkg);
+        expect(args.HTTP_PORT, `${name}: the image's port is the one compose gives it`).toBe(
+          envOf(svc(name), name).HTTP_PORT,
+        );
+      }
       expect(existsSync(path.join(ROOT, String(build.dockerfile))), `${build.dockerfile} exists`).toBe(true);
       expect(svc(name).image, `${name} is built, not pulled`).toBeUndefined();
     }
@@ -304,11 +316,9 @@ describe('compose.yaml', () => {
 });
 
 describe('Dockerfiles', () => {
-  const images = [...new Set(NATTER_NAMES.map((n) => NATTER[n].pkg)), 'natter'];
+  const images = ['gateway', 'natter'];
 
-  it.each(images)('services/%s/Dockerfile builds a non-root, health-checked image of its service', (pkg) => {
-    const file = `services/${pkg}/Dockerfile`;
-    const text = read(file);
+  function checkImage(file: string, text: string): void {
     const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     expect(froms.length, `${file}: multi-stage`).toBeGreaterThan(1);
     for (const from of froms) expect(from, file).toBe('node:20-bookworm-slim');
@@ -316,12 +326,32 @@ describe('Dockerfiles', () => {
     expect(text, file).toContain('cp package-lock.json');
     expect(text, file).toMatch(/^USER node$/m);
     expect(text, file).toMatch(/^HEALTHCHECK .*\n?.*deploy\/healthcheck\.mjs/m);
+    expect(text, file).toContain('/src/libs/ ./libs/');
+    expect(text, file).toContain('/src/deploy/healthcheck.mjs');
+  }
+
+  it('deploy/service.Dockerfile builds a non-root, health-checked image of the service it is given', () => {
+    const text = read(SERVICE_DOCKERFILE);
+    checkImage(SERVICE_DOCKERFILE, text);
+    expect(text).toMatch(/^ARG SERVICE$/m);
+    expect(text).toContain(`ENV NODE_ENV=production NATTER_SERVICE=\${SERVICE}`);
+    expect(text).toContain(`COPY --from=manifests /src/services/\${SERVICE}/ ./services/\${SERVICE}/`);
+    // node as PID 1 (exec), so SIGTERM reaches it and it drains.
+    expect(text).toMatch(/^CMD exec node --import tsx "services\/\$\{NATTER_SERVICE\}\/src\/main\.ts"$/m);
+    for (const pkg of new Set(NATTER_NAMES.map((n) => NATTER[n].pkg))) {
+      if (pkg !== 'gateway')
+        expect(existsSync(path.join(ROOT, 'services', pkg, 'src/main.ts')), pkg).toBe(true);
+    }
+  });
+
+  it.each(images)('services/%s/Dockerfile builds a non-root, health-checked image of its service', (pkg) => {
+    const file = `services/${pkg}/Dockerfile`;
+    const text = read(file);
+    checkImage(file, text);
     const cmd = /^CMD (\[.*\])$/m.exec(text);
     expect(cmd, `${file}: CMD in exec form`).not.toBeNull();
     expect(JSON.parse(cmd![1])).toEqual(['node', '--import', 'tsx', `services/${pkg}/src/main.ts`]);
     expect(text, file).toContain(pkg === 'natter' ? '/src/services/ ./services/' : `/src/services/${pkg}/ `);
-    expect(text, file).toContain('/src/libs/ ./libs/');
-    expect(text, file).toContain('/src/deploy/healthcheck.mjs');
   });
 
   it('tsx is a production dependency of the root (the images run TypeScript with it)', () => {

@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
-# Natter hooks service. Build from the repository root (compose.yaml does):
-#   docker build -f services/hooks/Dockerfile -t natter-hooks .
-# Configuration is the environment only: docs/configuration.md.
+# A Natter backend service (history, rooms, presence, hooks): one Dockerfile, the service a
+# build argument. Build from the repository root (compose.yaml does):
+#   docker build -f deploy/service.Dockerfile --build-arg SERVICE=history --build-arg HTTP_PORT=9103 -t natter-history .
+# The gateway (which also builds the web client) and the single-node image have their own
+# (services/gateway/Dockerfile, services/natter/Dockerfile). Configuration is the
+# environment only: docs/configuration.md.
+ARG SERVICE=history
 
 # 1. Only the manifests (every package.json and the lockfile), so the dependency layer
 #    below is rebuilt when they change, not when code does: this stage reruns on any
@@ -25,15 +29,19 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 
 # 3. The image: dependencies, the libs and this service, run by the unprivileged node user.
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+ARG SERVICE
+ARG HTTP_PORT=9103
+ENV NODE_ENV=production NATTER_SERVICE=${SERVICE} HTTP_PORT=${HTTP_PORT}
 WORKDIR /app
 COPY --from=deps /app/ ./
 COPY --from=manifests /src/tsconfig.json ./
 COPY --from=manifests /src/libs/ ./libs/
-COPY --from=manifests /src/services/hooks/ ./services/hooks/
+COPY --from=manifests /src/services/${SERVICE}/ ./services/${SERVICE}/
 COPY --from=manifests /src/deploy/healthcheck.mjs ./deploy/
 USER node
-EXPOSE 9104
+EXPOSE ${HTTP_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "deploy/healthcheck.mjs", "HTTP_PORT", "9104"]
-CMD ["node", "--import", "tsx", "services/hooks/src/main.ts"]
+  CMD ["node", "deploy/healthcheck.mjs", "HTTP_PORT", "9103"]
+# Shell form for the service's name, with exec so that node is PID 1 and gets SIGTERM
+# (it drains), not a shell that would not forward it.
+CMD exec node --import tsx "services/${NATTER_SERVICE}/src/main.ts"
