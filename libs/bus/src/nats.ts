@@ -111,7 +111,7 @@ class NatsBus implements Bus {
         // While disconnected nats.js buffers this and sends it on reconnect.
         this.nc.publish(subject, data, { headers });
       } catch (err) {
-        // Closed between the call and the end of its turn: at most once, as any publish.
+        // Closed between the call and the end of its turn: at most once, like every other publish.
         this.log.warn({ err: toBusError(err, `publish to ${subject}`) }, 'NATS publish dropped');
       }
     });

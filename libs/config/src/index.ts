@@ -149,7 +149,7 @@ export interface Config {
   authMode: 'open' | 'keyed' | undefined;
   /** Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in seconds. */
   jwtMaxAgeSec: number;
-  /** How long after sending its author may edit a message, in seconds; 0: any time. */
+  /** How long after sending its author may edit a message, in seconds; 0: no limit. */
   editWindowSec: number;
 }
 
