@@ -74,6 +74,10 @@ export const EVENT_TYPES: readonly EventType[] = [
 /** The types the code writes today. */
 export const PRODUCED: readonly EventType[] = [
   'message.created',
+  'message.edited',
+  'message.deleted',
+  'reaction.added',
+  'reaction.removed',
   'member.joined',
   'member.left',
   'room.created',

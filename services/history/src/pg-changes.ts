@@ -1,3 +1,6 @@
+import type { NewEvent } from '@natter/events';
+import { logEvents } from '@natter/events';
+import type { MessageView } from '@natter/protocol';
 import { isoTime, MAX_PINS, MAX_REACTIONS, NatterError, REACTION_USERS } from '@natter/protocol';
 import type pg from 'pg';
 import { messageNotFound as notFound } from './authorize.ts';
@@ -137,11 +140,39 @@ export async function changeMessage(pool: pg.Pool, input: ChangeInput): Promise<
       }
       const value: ChangeResult = { ver, changed: true, msg: rowToView(updated[0]) };
       if (input.op === 'delete') value.attachments = current.attachments;
+      // The outbox: the change's event commits or rolls back with it; a NoChange above has
+      // already rolled back, so an idempotent retry logs nothing.
+      await logEvents(c, changeEvents(input, value.msg));
       return { value, commit: true };
     });
   } catch (err) {
     if (err instanceof NoChange) return err.result;
     throw err;
+  }
+}
+
+/**
+ * The event log's entries for a change that changed something (libs/contracts log-events):
+ * edits and deletes carry the message as history now has it (without the sender's cid);
+ * reactions carry who and which emoji. Pins are not in the log's table.
+ */
+export function changeEvents(input: ChangeInput, msg: MessageView): NewEvent[] {
+  const { cid: _cid, ...data } = msg;
+  switch (input.op) {
+    case 'edit':
+      return [{ type: 'message.edited', data }];
+    case 'delete':
+      return [{ type: 'message.deleted', data }];
+    case 'react':
+    case 'unreact':
+      return [
+        {
+          type: input.op === 'react' ? 'reaction.added' : 'reaction.removed',
+          data: { conv: msg.conv, seq: msg.seq, mid: msg.mid, user: input.user, emoji: input.emoji },
+        },
+      ];
+    default:
+      return [];
   }
 }
 
