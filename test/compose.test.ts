@@ -42,7 +42,7 @@ function list(v: YamlValue | undefined, what: string): YamlValue[] {
 const NATTER = {
   history: { pkg: 'history', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   rooms: { pkg: 'rooms', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
-  presence: { pkg: 'presence', needs: ['NATS_URL', 'REDIS_URL'], portVar: 'HTTP_PORT' },
+  presence: { pkg: 'presence', needs: ['NATS_URL', 'REDIS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   hooks: { pkg: 'hooks', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   'gateway-1': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
   'gateway-2': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
@@ -183,7 +183,7 @@ describe('compose.yaml', () => {
     const needs: Record<string, string[]> = {
       history: ['nats', 'postgres'],
       rooms: ['nats', 'postgres'],
-      presence: ['nats', 'redis'],
+      presence: ['nats', 'redis', 'postgres'],
       hooks: ['nats', 'postgres'],
       'gateway-1': ['nats'],
       'gateway-2': ['nats'],

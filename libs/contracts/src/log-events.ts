@@ -81,6 +81,8 @@ export const PRODUCED: readonly EventType[] = [
   'member.joined',
   'member.left',
   'room.created',
+  'user.online',
+  'user.offline',
 ];
 
 /** An event as the log, GET /v1/events and webhooks carry it. */

@@ -15,6 +15,7 @@ import { migrateHooks, start as startHooks } from '@natter/hooks';
 import type { Logger } from '@natter/log';
 import {
   MemoryPresenceStore,
+  migratePresence,
   type PresenceStore,
   RedisPresenceStore,
   start as startPresence,
@@ -61,6 +62,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   await migrateHistory(databaseUrl, log);
   await migrateRooms(databaseUrl, log);
   await migrateHooks(databaseUrl, log);
+  await migratePresence(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });
 
@@ -76,7 +78,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     pool,
   });
   const rooms = await startRooms(roomsConfig(config), { ...parts, store: new PgRoomStore(pool) });
-  const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore });
+  const presence = await startPresence(presenceConfig(config), { ...parts, store: presenceStore, pool });
   // Its own pool: each webhook URL it delivers to holds a connection for its lease.
   const hooksPool = createPool(databaseUrl, {
     log,

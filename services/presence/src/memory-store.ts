@@ -1,6 +1,6 @@
 import type { SessionRef } from '@natter/contracts';
 import { isoTime, type PresenceView } from '@natter/protocol';
-import type { PresenceStore, WentOffline } from './store.ts';
+import type { PresenceStore, RecordedTransition, WentOffline } from './store.ts';
 
 export interface MemoryPresenceStoreOptions {
   /** The store's clock (tests pass a fake one). */
@@ -20,6 +20,11 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly seen = new Map<string, number>();
   private initialized = false;
   private readonly now: () => number;
+  /** The transitions not yet in the event log (Redis's P:log stream), in order. */
+  private readonly recorded: RecordedTransition[] = [];
+  private nextRecord = 1;
+  /** Ids must not repeat across restarts of the process (the event log remembers them). */
+  private readonly epoch = Date.now().toString(36);
 
   constructor(opts: MemoryPresenceStoreOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -32,7 +37,10 @@ export class MemoryPresenceStore implements PresenceStore {
     for (const { session, user } of sessions) {
       const mine = this.users.get(user) ?? new Map<string, string>();
       this.users.set(user, mine);
-      if (mine.size === 0) online.push(user);
+      if (mine.size === 0) {
+        online.push(user);
+        this.record(user, true);
+      }
       mine.set(session, gw);
       local.set(session, user);
     }
@@ -90,13 +98,28 @@ export class MemoryPresenceStore implements PresenceStore {
     return true;
   }
 
+  async recordedTransitions(max: number): Promise<RecordedTransition[]> {
+    return this.recorded.slice(0, max).map((t) => ({ ...t }));
+  }
+
+  async dropTransitions(ids: string[]): Promise<void> {
+    const gone = new Set(ids);
+    for (let i = this.recorded.length - 1; i >= 0; i--)
+      if (gone.has(this.recorded[i]!.id)) this.recorded.splice(i, 1);
+  }
+
   /** Forgets everything, like a Redis restarted empty (for tests of the resync path). */
   clear(): void {
+    this.recorded.length = 0;
     this.users.clear();
     this.gateways.clear();
     this.deadlines.clear();
     this.seen.clear();
     this.initialized = false;
+  }
+
+  private record(user: string, online: boolean): void {
+    this.recorded.push({ id: `${this.epoch}-${this.nextRecord++}`, user, online });
   }
 
   /** Removes one session if it lives on `gw`; true when it was the user's last one. */
@@ -107,6 +130,7 @@ export class MemoryPresenceStore implements PresenceStore {
     if (mine.size > 0) return false;
     this.users.delete(user);
     this.seen.set(user, now);
+    this.record(user, false);
     return true;
   }
 }

@@ -2,7 +2,12 @@ import type { SessionRef } from '@natter/contracts';
 import { isoTime, type PresenceView } from '@natter/protocol';
 import type { Redis } from 'ioredis';
 import { CONNECT, DISCONNECT, EXPIRED, HEARTBEAT, REMOVE_GATEWAY } from './redis-scripts.ts';
-import { type PresenceStore, PresenceStoreError, type WentOffline } from './store.ts';
+import {
+  type PresenceStore,
+  PresenceStoreError,
+  type RecordedTransition,
+  type WentOffline,
+} from './store.ts';
 
 export interface RedisPresenceStoreOptions {
   /** Every key lives under `<namespace>:presence:` (NATTER_NAMESPACE). */
@@ -47,7 +52,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   connect(gw: string, sessions: SessionRef[], ttlMs: number): Promise<string[]> {
-    const keys = [this.gwKey(gw), this.gwsKey(), ...sessions.map((s) => this.userKey(s.user))];
+    const keys = [this.gwKey(gw), this.gwsKey(), this.logKey(), ...sessions.map((s) => this.userKey(s.user))];
     const args = [gw, Math.ceil(ttlMs), ...sessions.flatMap((s) => [s.session, s.user])];
     return this.run('connect', async () => {
       return (await this.redis.natterPresenceConnect(keys.length, ...keys, ...args)) as string[];
@@ -55,7 +60,12 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   disconnect(gw: string, sessions: SessionRef[]): Promise<WentOffline[]> {
-    const keys = [this.gwKey(gw), this.seenKey(), ...sessions.map((s) => this.userKey(s.user))];
+    const keys = [
+      this.gwKey(gw),
+      this.seenKey(),
+      this.logKey(),
+      ...sessions.map((s) => this.userKey(s.user)),
+    ];
     const args = [gw, ...sessions.flatMap((s) => [s.session, s.user])];
     return this.run('disconnect', async () => {
       return pairs(await this.redis.natterPresenceDisconnect(keys.length, ...keys, ...args));
@@ -82,10 +92,10 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   removeGateway(gw: string, opts: { ifExpired?: boolean } = {}): Promise<WentOffline[]> {
-    const keys = [this.gwKey(gw), this.gwsKey(), this.seenKey()];
+    const keys = [this.gwKey(gw), this.gwsKey(), this.seenKey(), this.logKey()];
     return this.run('removeGateway', async () => {
       const flag = opts.ifExpired ? '1' : '0';
-      return pairs(await this.redis.natterPresenceRemoveGateway(3, ...keys, gw, flag, this.userKey('')));
+      return pairs(await this.redis.natterPresenceRemoveGateway(4, ...keys, gw, flag, this.userKey('')));
     });
   }
 
@@ -111,6 +121,23 @@ export class RedisPresenceStore implements PresenceStore {
     });
   }
 
+  recordedTransitions(max: number): Promise<RecordedTransition[]> {
+    return this.run('recordedTransitions', async () => {
+      const entries = await this.redis.xrange(this.logKey(), '-', '+', 'COUNT', max);
+      return entries.map(([id, fields]) => {
+        const f: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        return { id, user: f.u ?? '', online: f.t === 'on' };
+      });
+    });
+  }
+
+  dropTransitions(ids: string[]): Promise<void> {
+    return this.run('dropTransitions', async () => {
+      if (ids.length) await this.redis.xdel(this.logKey(), ...ids);
+    });
+  }
+
   private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -127,6 +154,9 @@ export class RedisPresenceStore implements PresenceStore {
   }
   private gwsKey(): string {
     return `${this.p}:gws`;
+  }
+  private logKey(): string {
+    return `${this.p}:log`;
   }
   private seenKey(): string {
     return `${this.p}:seen`;

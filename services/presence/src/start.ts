@@ -15,10 +15,12 @@ import {
 import type { Logger } from '@natter/log';
 import { MAX_WATCH, NatterError } from '@natter/protocol';
 import { BackendHealth, InFlight, type RunningService } from '@natter/service';
+import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { presenceMetrics } from './metrics.ts';
 import { type PresenceStore, PresenceStoreError } from './store.ts';
 import { Sweeper } from './sweeper.ts';
+import { TransitionLog } from './transition-log.ts';
 import { Transitions } from './transitions.ts';
 
 export interface PresenceParts {
@@ -26,8 +28,16 @@ export interface PresenceParts {
   log: Logger;
   /** MemoryPresenceStore (single node) or RedisPresenceStore; the caller owns its client. */
   store: PresenceStore;
+  /**
+   * The database of the event log: user.online/offline are copied there (transition-log.ts).
+   * Without one (unit tests) transitions stay recorded in the store.
+   */
+  pool?: pg.Pool;
   registry?: Registry;
 }
+
+/** How often the store's recorded transitions are copied besides right after each transition. */
+const COPY_EVERY_MS = 1000;
 
 /** Added to 3 heartbeat intervals before a silent gateway counts as dead (network and GC jitter). */
 const LIVENESS_SLACK_MS = 500;
@@ -46,7 +56,10 @@ export async function start(config: PresenceConfig, parts: PresenceParts): Promi
   const log = parts.log.child({ module: 'presence' });
   const s = subjects(config.namespace);
   const metrics = presenceMetrics(parts.registry);
-  const transitions = new Transitions(bus, s, metrics);
+  const copier = parts.pool ? new TransitionLog(parts.pool, store, log) : undefined;
+  const transitions = new Transitions(bus, s, metrics, () => copier?.kick());
+  // Also on a timer: a copy that failed (Postgres or Redis away) is retried from here.
+  const copyTimer = copier ? setInterval(() => copier.kick(), COPY_EVERY_MS) : undefined;
   const sweeper = new Sweeper({ bus, s, store, log, metrics, transitions });
   // The sweeper's chores touch the store every tick, so they double as its probe.
   const health = new BackendHealth({
@@ -144,7 +157,9 @@ export async function start(config: PresenceConfig, parts: PresenceParts): Promi
       if (stopped) return;
       stopped = true;
       for (const sub of subs) sub.unsubscribe();
+      clearInterval(copyTimer);
       await Promise.allSettled([health.stop(), inFlight.idle()]);
+      await copier?.idle();
     },
   };
 }

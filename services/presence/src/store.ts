@@ -8,6 +8,16 @@ export interface WentOffline {
 }
 
 /**
+ * A transition the store decided and recorded in the same atomic step (its outbox), not yet
+ * copied into the event log. `id` is unique and never reused within the store's lifetime.
+ */
+export interface RecordedTransition {
+  id: string;
+  user: string;
+  online: boolean;
+}
+
+/**
  * The session registry: which sessions of which users live on which gateway, and which
  * gateways are alive. Implementations: MemoryPresenceStore (single node, unit tests) and
  * RedisPresenceStore; both pass test/store-contract.ts.
@@ -71,6 +81,17 @@ export interface PresenceStore {
    * loss, and should tell gateways to re-announce their sessions.
    */
   ensureInitialized(): Promise<boolean>;
+
+  /**
+   * The oldest `max` transitions recorded and not yet dropped, oldest first. Every
+   * transition that connect, disconnect and removeGateway report is recorded by the same
+   * atomic step that decided it (so none is recorded that did not happen), for the event
+   * log's copier (transition-log.ts) to take from here.
+   */
+  recordedTransitions(max: number): Promise<RecordedTransition[]>;
+
+  /** Forgets recorded transitions once they are in the event log; unknown ids are ignored. */
+  dropTransitions(ids: string[]): Promise<void>;
 }
 
 /** The backend of a PresenceStore failed or did not answer; `cause` is its error. */

@@ -53,6 +53,25 @@ export function presenceStoreContract(name: string, make: () => Promise<StoreFix
       expect(await store.disconnect('g1', [s('s9', 'nobody')])).toEqual([]);
     });
 
+    it('records exactly the transitions it reports, in order, until they are dropped', async () => {
+      const recorded = async () =>
+        (await store.recordedTransitions(100)).map((t) => `${t.user}:${t.online ? 'on' : 'off'}`);
+      await store.dropTransitions((await store.recordedTransitions(1000)).map((t) => t.id));
+      await store.connect('g1', [s('s1', 'alice'), s('s2', 'alice')], LONG);
+      await store.connect('g2', [s('s3', 'alice'), s('s4', 'bob')], LONG);
+      await store.disconnect('g1', [s('s1', 'alice'), s('s2', 'alice')]);
+      await store.disconnect('g1', [s('s1', 'alice')]); // again: nothing
+      await store.removeGateway('g2');
+      expect(await recorded()).toEqual(['alice:on', 'bob:on', 'alice:off', 'bob:off']);
+      const all = await store.recordedTransitions(100);
+      expect(new Set(all.map((t) => t.id)).size).toBe(4);
+      expect((await store.recordedTransitions(2)).map((t) => t.id)).toEqual(all.slice(0, 2).map((t) => t.id));
+      await store.dropTransitions([all[0]!.id, all[1]!.id, '1-1']);
+      expect(await recorded()).toEqual(['alice:off', 'bob:off']);
+      await store.dropTransitions(all.map((t) => t.id));
+      expect(await recorded()).toEqual([]);
+    });
+
     it('reports a user offline once when several of their sessions go together', async () => {
       await store.connect('g1', [s('s1', 'alice'), s('s2', 'alice')], LONG);
       const offline = await store.disconnect('g1', [s('s1', 'alice'), s('s2', 'alice')]);
