@@ -1,8 +1,8 @@
 /**
  * The fault suite (`npm run test:faults`): DESIGN.md promises 1-4 and 7 under crashes.
  *
- * A cluster of real processes (two gateways, history, rooms, presence, nats-server,
- * redis-server, Postgres) carries a steady load of SDK clients sending DMs and room
+ * A cluster of real processes (two gateways, history, rooms, presence, hooks delivering
+ * the event log to a webhook receiver, nats-server, redis-server, Postgres) carries a steady load of SDK clients sending DMs and room
  * messages, while one part at a time is SIGKILLed and restarted. After each fault the load
  * pauses, and the checker proves from the clients' results and what they received:
  * every acknowledged message is in history exactly once, seqs have no gaps, and every
@@ -27,6 +27,7 @@ import { LoadClient } from './load-client.ts';
 import { PROBE_CONVS, PROBE_USERS, Probe } from './probe.ts';
 import { stormFault } from './storm-fault.ts';
 import { formatTable, QUIET_TAIL_MS, type Row } from './table.ts';
+import { type PhaseOutcome, webhookEnv, webhookFault, webhookReceiver } from './webhook-fault.ts';
 
 const CLIENTS = Number(process.env.FAULTS_CLIENTS ?? 24);
 const INTERVAL_MS = Number(process.env.FAULTS_INTERVAL_MS ?? 800);
@@ -47,8 +48,8 @@ interface Fault {
   setup?(c: Cluster): Promise<void>;
   /** Instead of the second half of DOWN_MS: what to wait for while the part is down. */
   whileDown?(c: Cluster): Promise<void>;
-  /** Problems of the fault's own (the storm's deadline); any fails the fault. */
-  problems?(): string[];
+  /** Problems of the fault's own (the storm's deadline, the webhooks' checks); any fails the fault. */
+  problems?(outcome: PhaseOutcome): string[] | Promise<string[]>;
   teardown?(): Promise<void>;
 }
 
@@ -75,6 +76,7 @@ const FAULTS: Fault[] = [
     targetMs: 5000,
     logs: (c) => c.gateways[0].proc.logs(),
   },
+  webhookFault(log),
   stormFault(log),
 ];
 
@@ -85,8 +87,13 @@ function log(line: string): void {
 async function main(): Promise<number> {
   const only = process.env.FAULTS_ONLY?.split(',');
   const faults = only ? FAULTS.filter((f) => only.includes(f.name)) : FAULTS;
-  log(`starting the cluster (2 gateways, 1 of each service, nats, redis, postgres)`);
-  const cluster = await startCluster({ gateways: 2 });
+  log(`starting the cluster (2 gateways, 1 of each service, hooks, nats, redis, postgres)`);
+  // The hooks service delivers the log to one receiver throughout (checked by its own fault).
+  const cluster = await startCluster({
+    gateways: 2,
+    hooks: 1,
+    env: webhookEnv(await webhookReceiver.start()),
+  });
   const urls = cluster.gateways.map((g) => g.url);
   const https = () => cluster.gateways.map((g) => g.http);
   const load = new Load({ clients: CLIENTS, urls, intervalMs: INTERVAL_MS });
@@ -131,8 +138,9 @@ async function main(): Promise<number> {
       for (const conv of PROBE_CONVS) after.set(conv, await readHistory(https(), conv, PROBE_USERS[0]));
       after.set(tailConv, await readHistory(https(), tailConv, tailFrom.user));
       const delivered = await load.delivered(after, 30_000);
+      const acked = [...load.acked(phaseStart), ...probe.acked.slice(probeStart), ...ackedOf([tail])];
       const result: CheckResult = check({
-        acked: [...load.acked(phaseStart), ...probe.acked.slice(probeStart), ...ackedOf([tail])],
+        acked,
         history: after,
         receivers: load.receivers(),
         after: floor,
@@ -150,7 +158,7 @@ async function main(): Promise<number> {
           : undefined,
       });
       // A window that checked nothing proves nothing.
-      const own = fault.problems?.() ?? [];
+      const own = (await fault.problems?.({ cluster, acked, history: after })) ?? [];
       result.problems.push(...own);
       await fault.teardown?.();
       const good =
@@ -190,6 +198,7 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${formatTable(rows)}\n\n`);
     await cluster.stop().catch(() => undefined);
     await stopAll().catch(() => undefined);
+    await webhookReceiver.stop().catch(() => undefined);
   }
   const missed = rows.filter((r) => r.targetMs !== undefined && (r.recoveryMs ?? Infinity) > r.targetMs);
   if (missed.length)
