@@ -3,6 +3,7 @@ import type { Change, Chat } from '../chat.ts';
 import { h } from '../dom.ts';
 import { ConvDialogs } from './conv-dialogs.ts';
 import { ConversationPane } from './conversation.ts';
+import { DesktopAlerts } from './desktop-alerts.ts';
 import { ImageViewer } from './dialogs.ts';
 import { MembersPanel } from './members.ts';
 import { Sender } from './sending.ts';
@@ -76,6 +77,7 @@ class Shell {
       this.toasts.el,
     );
     this.sender.acceptDrops(this.pane.el);
+    this.sidebar.el.append(new DesktopAlerts(chat, (id) => this.open(id)).el);
     this.el.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !e.defaultPrevented) this.el.classList.remove('show-sidebar', 'show-members');
     });
