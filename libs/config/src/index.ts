@@ -59,6 +59,8 @@ export interface Config {
   uploadSweepIntervalMs: number;
   /** The event log keeps events this long (pruned by the hooks service). */
   eventsRetentionHours: number;
+  /** How often each hooks instance prunes the event log past its retention. */
+  eventsPruneIntervalMs: number;
   /** Where the hooks service POSTs the event log; empty: no delivery. */
   webhookUrls: string[];
   /** Signs deliveries (Standard Webhooks): `whsec_` + base64 of 24 to 64 bytes. */
@@ -179,6 +181,7 @@ export const DEFAULTS = {
   NATTER_UPLOAD_ORPHAN_HOURS: '24',
   NATTER_UPLOAD_SWEEP_INTERVAL_MS: '600000',
   NATTER_EVENTS_RETENTION_HOURS: '72',
+  NATTER_EVENTS_PRUNE_INTERVAL_MS: '600000',
   NATTER_WEBHOOK_TIMEOUT_MS: '10000',
   NATTER_WEBHOOK_BACKOFF_MS: '5000',
   NATTER_WEBHOOK_POLL_MS: '250',
@@ -432,6 +435,7 @@ export function loadConfig(env: Env = process.env): Config {
     uploadOrphanHours: int(env, 'NATTER_UPLOAD_ORPHAN_HOURS', 24, 24 * 3650),
     uploadSweepIntervalMs: int(env, 'NATTER_UPLOAD_SWEEP_INTERVAL_MS', 100, 86_400_000),
     eventsRetentionHours: int(env, 'NATTER_EVENTS_RETENTION_HOURS', 1, 24 * 3650),
+    eventsPruneIntervalMs: int(env, 'NATTER_EVENTS_PRUNE_INTERVAL_MS', 100, 86_400_000),
     webhookUrls: webhookUrls(str(env, 'NATTER_WEBHOOK_URLS')),
     webhookSecret: webhookSecret(str(env, 'NATTER_WEBHOOK_SECRET'), str(env, 'NATTER_WEBHOOK_URLS')),
     webhookEvents: list(str(env, 'NATTER_WEBHOOK_EVENTS')),

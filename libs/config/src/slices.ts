@@ -33,6 +33,7 @@ const PRESENCE_KEYS = ['namespace', 'gatewayHeartbeatMs'] as const;
 const HOOKS_KEYS = [
   'namespace',
   'eventsRetentionHours',
+  'eventsPruneIntervalMs',
   'webhookUrls',
   'webhookSecret',
   'webhookEvents',

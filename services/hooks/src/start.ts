@@ -20,8 +20,6 @@ export interface HooksParts {
   registry?: Registry;
 }
 
-/** How often retention runs (each instance; pruning twice at once is harmless). */
-const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * Starts one hooks instance: it answers `eventsRead` (GET /v1/events) in queue group
@@ -66,11 +64,12 @@ export async function start(config: HooksConfig, parts: HooksParts): Promise<Run
       const n = await pruneEvents(pool, config.eventsRetentionHours);
       if (n > 0) log.info({ pruned: n, hours: config.eventsRetentionHours }, 'pruned the event log');
     } catch (err) {
-      log.warn({ err }, 'pruning the event log failed; next try in 10 minutes');
+      log.warn({ err, inMs: config.eventsPruneIntervalMs }, 'pruning the event log failed; trying again later');
     }
   };
   void prune();
-  const pruner = setInterval(prune, PRUNE_EVERY_MS);
+  // Each instance prunes on its own timer; pruning twice at once is harmless.
+  const pruner = setInterval(prune, config.eventsPruneIntervalMs);
   pruner.unref();
 
   const receivers = config.webhookUrls.map(
