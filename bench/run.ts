@@ -3,7 +3,7 @@
  * the limits on free ports, drives every scenario from worker processes, prints a table and
  * writes bench/results/latest.{json,md,svg} plus dated copies.
  *
- *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,cluster,storm] [--systems natter,peer]
+ *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,webhooks,cluster,storm] [--systems natter,peer]
  *                    [--workers 2] [--profile] [--dm-rates 500,1000] [--step-ms 5000]
  *                    [--cluster-sizes 2,4,8]
  *
@@ -30,8 +30,9 @@ import { runDm } from './scenarios/dm.ts';
 import { runFanout } from './scenarios/fanout.ts';
 import { runHistory, seedHistory } from './scenarios/history.ts';
 import { runStorm } from './scenarios/storm.ts';
+import { runWebhooks } from './scenarios/webhooks.ts';
 
-const SCENARIOS = ['connections', 'dm', 'fanout', 'history', 'cluster', 'storm'] as const;
+const SCENARIOS = ['connections', 'dm', 'fanout', 'history', 'webhooks', 'cluster', 'storm'] as const;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
 
 async function main(): Promise<number> {
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
     history: [],
     cluster: [],
     storm: [],
+    webhooks: [],
     notes: [],
     timings: [{ what: 'start every system', seconds: (Date.now() - startedAt.getTime()) / 1000 }],
   };
@@ -143,6 +145,11 @@ async function main(): Promise<number> {
           report.history.push(await runHistory(ctx, id, seed));
         });
       }
+    }
+    if (only.has('webhooks') && among(['natter'] as const).length) {
+      await attempt('webhooks natter', async () => {
+        report.webhooks?.push(await runWebhooks(ctx));
+      });
     }
     // Last: it starts and stops extra gateways and nodes.
     if (only.has('cluster')) {

@@ -4,6 +4,7 @@ import { CLUSTER_KINDS } from '../scenarios/cluster.ts';
 import { chartSvg } from './chart.ts';
 import { type ClusterResult, type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
 import { stormTable } from './storm-report.ts';
+import { webhooksTable } from './webhooks-report.ts';
 
 const div = (a: number, b: number): number =>
   b > 0 && Number.isFinite(a) && Number.isFinite(b) ? a / b : Number.NaN;
@@ -284,6 +285,7 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
       ),
     },
     stormTable(r),
+    webhooksTable(r),
     {
       title:
         'Where the CPU went: CPU time per DM sent, in ms (at the highest rate held, else the first step), and per fanout delivery, in µs, by process, load generator included',

@@ -166,10 +166,29 @@ export interface Report {
   cluster?: ClusterResult[];
   /** Reconnect storm (absent in reports from before the scenario). */
   storm?: StormResult[];
+  /** Webhook delivery (absent in reports from before the scenario). */
+  webhooks?: WebhooksResult[];
   ratios: Ratio[];
   notes: string[];
   /** With --profile: where each Natter process spent its CPU in Natter's measured phases. */
   profiles?: PhaseProfile[];
   /** Wall time of each step of the run. */
   timings: { what: string; seconds: number }[];
+}
+
+/** The `webhooks` scenario (issue 14): delivery throughput and what a dead receiver costs DMs. */
+export interface WebhooksResult {
+  /** Events logged at once while the receiver was down, then drained. */
+  backlog: number;
+  delivered: number;
+  seconds: number;
+  /** Events delivered per second to one local receiver (one URL: one request at a time). */
+  perSec: number;
+  /** DM delivery latency across gateways with the receiver up, and down while events pile up. */
+  latencyUp: LatencySummary;
+  latencyDown: LatencySummary;
+  /** p99 down minus p99 up, ms (must not grow). */
+  addedP99: number;
+  /** Events the log grew by while the receiver was down. */
+  piledUp: number;
 }

@@ -144,6 +144,18 @@ function natterEnv(infra: Infra): Record<string, string> {
 
 type Node = System['nodes'][number] & { url: string };
 
+/**
+ * One more Natter service process on the shared infra with `extra` settings (the webhooks
+ * scenario's hooks instance); the caller stops it.
+ */
+export function startNatterService(
+  infra: Infra,
+  name: 'hooks',
+  extra: Record<string, string>,
+): Promise<ProcHandle> {
+  return service(name, { ...natterEnv(infra), ...extra }, [], undefined);
+}
+
 /** Gateway `gw-<n>`, one process (under the profiler when `profileDir` is set). */
 async function startGateway(
   infra: Infra,

@@ -25,6 +25,9 @@ export interface Sizes {
   clusterIdleMs: number;
   /** `storm`: connections opened at once over `gateways` from `processes` workers, `joiners` of them joining one room. */
   storm: { gateways: number; processes: number; connections: number; joiners: number; concurrency: number };
+  /** `webhooks`: events logged at once for the receiver to drain, and each latency phase's length. */
+  webhookBacklog: number;
+  webhookStepMs: number;
 }
 
 export const QUICK: Sizes = {
@@ -46,6 +49,8 @@ export const QUICK: Sizes = {
   clusterStepMs: 2500,
   clusterIdleMs: 0,
   storm: { gateways: 2, processes: 2, connections: 4000, joiners: 1000, concurrency: 100 },
+  webhookBacklog: 5000,
+  webhookStepMs: 4000,
 };
 
 export const FULL: Sizes = {
@@ -70,6 +75,8 @@ export const FULL: Sizes = {
   clusterIdleMs: 3000,
   // Issue 16: six gateways, six client processes of ~16,700 connections (250 in flight each).
   storm: { gateways: 6, processes: 6, connections: 100_000, joiners: 10_000, concurrency: 250 },
+  webhookBacklog: 50_000,
+  webhookStepMs: 10_000,
 };
 
 export interface Ctx {
