@@ -27,6 +27,7 @@ export class TransitionLog {
   private running: Promise<void> | undefined;
   private again = false;
   private lastPrune = 0;
+  private failing = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -41,9 +42,16 @@ export class TransitionLog {
       return;
     }
     this.running = this.copyAll()
-      .catch((err) =>
-        this.log.warn({ err }, 'presence transitions not copied to the event log yet; retrying'),
-      )
+      .then(() => {
+        if (this.failing) this.log.info('presence transitions are reaching the event log again');
+        this.failing = false;
+      })
+      .catch((err) => {
+        // Once per outage, not once per second: the timer retries meanwhile.
+        if (!this.failing)
+          this.log.warn({ err }, 'presence transitions not copied to the event log yet; retrying');
+        this.failing = true;
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {
