@@ -20,7 +20,6 @@ export interface HooksParts {
   registry?: Registry;
 }
 
-
 /**
  * Starts one hooks instance: it answers `eventsRead` (GET /v1/events) in queue group
  * `hooks`, prunes the log past NATTER_EVENTS_RETENTION_HOURS, and delivers the log to each
@@ -64,7 +63,10 @@ export async function start(config: HooksConfig, parts: HooksParts): Promise<Run
       const n = await pruneEvents(pool, config.eventsRetentionHours);
       if (n > 0) log.info({ pruned: n, hours: config.eventsRetentionHours }, 'pruned the event log');
     } catch (err) {
-      log.warn({ err, inMs: config.eventsPruneIntervalMs }, 'pruning the event log failed; trying again later');
+      log.warn(
+        { err, inMs: config.eventsPruneIntervalMs },
+        'pruning the event log failed; trying again later',
+      );
     }
   };
   void prune();
