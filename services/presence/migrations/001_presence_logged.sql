@@ -10,5 +10,14 @@ CREATE TABLE natter_presence_logged (
 );
 CREATE INDEX natter_presence_logged_at ON natter_presence_logged (at);
 
+-- Each user's state as the event log last said it, so that the log alternates
+-- user.online / user.offline per user: after Redis lost its data, the re-announced sessions
+-- of users who were online all along are transitions in Redis but not in fact.
+CREATE TABLE natter_presence_logged_state (
+  "user" text PRIMARY KEY,
+  online boolean NOT NULL
+);
+
 -- Down Migration
+DROP TABLE natter_presence_logged_state;
 DROP TABLE natter_presence_logged;

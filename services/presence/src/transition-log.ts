@@ -16,7 +16,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * cannot hold both; instead:
  * 1. read the oldest recorded transitions from the store;
  * 2. in one Postgres transaction, insert their ids into natter_presence_logged (ON CONFLICT
- *    DO NOTHING) and log an event for each id that was new;
+ *    DO NOTHING) and log an event for each id that was new and changes what the log last
+ *    said of its user (natter_presence_logged_state: the log alternates online/offline);
  * 3. drop them from the store.
  * A crash between 2 and 3 leaves them in the store; the next copy finds their ids already
  * logged and skips them. Two instances copying at once wait on each other's uncommitted ids
@@ -96,10 +97,31 @@ export class TransitionLog {
         [ids],
       );
       const fresh = new Set(rows.map((r) => r.entry));
-      const events: NewEvent[] = batch
-        .filter((t) => fresh.has(t.id))
-        .map((t) => ({ type: t.online ? 'user.online' : 'user.offline', data: { user: t.user } }));
+      const todo = batch.filter((t) => fresh.has(t.id));
+      // What the log last said of each user (locked: a concurrent copier waits here).
+      const users = [...new Set(todo.map((t) => t.user))];
+      const known = await c.query<{ user: string; online: boolean }>(
+        `SELECT "user", online FROM natter_presence_logged_state WHERE "user" = ANY($1::text[]) FOR UPDATE`,
+        [users],
+      );
+      const state = new Map(known.rows.map((r) => [r.user, r.online]));
+      const events: NewEvent[] = [];
+      for (const t of todo) {
+        // Only a change of what the log says: an "online" for a user it already has online
+        // (sessions re-announced after Redis lost its data) is not a transition.
+        if ((state.get(t.user) ?? false) === t.online) continue;
+        state.set(t.user, t.online);
+        events.push({ type: t.online ? 'user.online' : 'user.offline', data: { user: t.user } });
+      }
       await logEvents(c, events);
+      if (users.length) {
+        await c.query(
+          `INSERT INTO natter_presence_logged_state ("user", online)
+           SELECT * FROM unnest($1::text[], $2::bool[])
+           ON CONFLICT ("user") DO UPDATE SET online = excluded.online`,
+          [users, users.map((u) => state.get(u) ?? false)],
+        );
+      }
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK').catch((e: Error) => {

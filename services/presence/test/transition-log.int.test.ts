@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await pool.query('TRUNCATE natter_events, natter_presence_logged');
+  await pool.query('TRUNCATE natter_events, natter_presence_logged, natter_presence_logged_state');
 });
 
 async function logged(): Promise<string[]> {
@@ -79,6 +79,21 @@ describe('TransitionLog', () => {
     await broken.end();
     expect(await logged()).toEqual([]);
     expect(await store.recordedTransitions(10)).toHaveLength(1);
+  });
+
+  it('after the store lost its state, re-announced sessions of users online all along log nothing', async () => {
+    const store = new MemoryPresenceStore();
+    const copier = new TransitionLog(pool, store, log);
+    await store.connect('g1', [s('f1', 'fay')], 60_000);
+    await copier.copyAll();
+    store.clear(); // Redis restarted empty
+    await store.connect('g1', [s('f1', 'fay')], 60_000); // the gateway re-announces
+    expect(await store.recordedTransitions(10)).toHaveLength(1);
+    await copier.copyAll();
+    expect(await logged()).toEqual(['fay:user.online']);
+    await store.disconnect('g1', [s('f1', 'fay')]);
+    await copier.copyAll();
+    expect(await logged()).toEqual(['fay:user.online', 'fay:user.offline']);
   });
 
   it('two instances copying the same transitions at once log each once', async () => {
