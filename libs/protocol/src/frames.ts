@@ -150,6 +150,8 @@ export interface ConvSummary {
   /** The conversation's latest `ver` (0 when it has no messages). */
   ver: number;
   read: number;
+  /** Messages past `read` that mention the user (1.1); absent when none. */
+  mentions?: number;
   /** DM entries only. */
   peer?: PeerMarkers;
 }

@@ -76,6 +76,12 @@ export const ConvSummary = z.object({
   seq,
   ver,
   read: seq,
+  mentions: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'Messages past `read` that mention the user (1.1); absent when none' }),
   peer: z
     .object({ received: seq, read: seq })
     .optional()
