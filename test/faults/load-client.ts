@@ -20,6 +20,21 @@ export interface SendRecord {
   error?: string;
 }
 
+/** One change (an edit or a reaction) as the load saw it. */
+export interface ChangeRecord {
+  op: 'edit' | 'react';
+  user: string;
+  conv: string;
+  seq: number;
+  text?: string;
+  emoji?: string;
+  issuedAt: number;
+  /** The `ver` the result named (the change's own, or the message's when it changed nothing). */
+  ver?: number;
+  ackAt?: number;
+  error?: string;
+}
+
 /** A frame the server sent that broke per-connection order: `seq` after `after` in one conversation. */
 export interface OrderViolation {
   conv: string;
@@ -38,6 +53,8 @@ export interface OrderViolation {
 export class LoadClient {
   readonly client: NatterClient;
   readonly sends: SendRecord[] = [];
+  /** Every edit and reaction it made (through the SDK's outbox, like sends) and its result. */
+  readonly changes: ChangeRecord[] = [];
   /** Messages the app got, per conversation, in the order it got them. */
   readonly received = new Map<string, MessageView[]>();
   /** When each message (by mid) first arrived here, ms since the epoch. */
@@ -122,7 +139,40 @@ export class LoadClient {
     return rec;
   }
 
-  /** Resolves once every send made so far has a result or failed for good. */
+  /** Queues an edit of message `seq` of `conv` (the client's own) in the SDK's outbox. */
+  edit(conv: string, seq: number, text: string): ChangeRecord {
+    const rec: ChangeRecord = { op: 'edit', user: this.user, conv, seq, text, issuedAt: Date.now() };
+    this.track(
+      rec,
+      this.client.edit(conv, seq, text).then((r) => r.ver),
+    );
+    return rec;
+  }
+
+  /** Queues a reaction to message `seq` of `conv` in the SDK's outbox. */
+  react(conv: string, seq: number, emoji: string): ChangeRecord {
+    const rec: ChangeRecord = { op: 'react', user: this.user, conv, seq, emoji, issuedAt: Date.now() };
+    this.track(rec, this.client.react(conv, seq, emoji));
+    return rec;
+  }
+
+  private track(rec: ChangeRecord, result: Promise<number>): void {
+    this.changes.push(rec);
+    const p = result.then(
+      (ver) => {
+        rec.ver = ver;
+        rec.ackAt = Date.now();
+      },
+      (err: unknown) => {
+        rec.error =
+          err instanceof Error ? `${(err as { code?: string }).code ?? ''} ${err.message}` : String(err);
+      },
+    );
+    this.sendPromises.add(p);
+    void p.finally(() => this.sendPromises.delete(p));
+  }
+
+  /** Resolves once every send and change made so far has a result or failed for good. */
   async settled(): Promise<void> {
     while (this.sendPromises.size > 0) await Promise.all([...this.sendPromises]);
   }
