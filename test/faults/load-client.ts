@@ -124,43 +124,41 @@ export class LoadClient {
     const cid = `${this.user}-${this.sends.length + 1}`;
     const rec: SendRecord = { cid, to, user: this.user, issuedAt: Date.now() };
     this.sends.push(rec);
-    const p = this.client.send(to, { text, cid }).then(
-      (r) => {
-        rec.result = r;
-        rec.ackAt = Date.now();
-      },
-      (err: unknown) => {
-        rec.error =
-          err instanceof Error ? `${(err as { code?: string }).code ?? ''} ${err.message}` : String(err);
-      },
-    );
-    this.sendPromises.add(p);
-    void p.finally(() => this.sendPromises.delete(p));
+    this.track(rec, this.client.send(to, { text, cid }), (r) => {
+      rec.result = r;
+    });
     return rec;
   }
 
   /** Queues an edit of message `seq` of `conv` (the client's own) in the SDK's outbox. */
   edit(conv: string, seq: number, text: string): ChangeRecord {
     const rec: ChangeRecord = { op: 'edit', user: this.user, conv, seq, text, issuedAt: Date.now() };
-    this.track(
-      rec,
-      this.client.edit(conv, seq, text).then((r) => r.ver),
-    );
+    this.changes.push(rec);
+    this.track(rec, this.client.edit(conv, seq, text), (r) => {
+      rec.ver = r.ver;
+    });
     return rec;
   }
 
   /** Queues a reaction to message `seq` of `conv` in the SDK's outbox. */
   react(conv: string, seq: number, emoji: string): ChangeRecord {
     const rec: ChangeRecord = { op: 'react', user: this.user, conv, seq, emoji, issuedAt: Date.now() };
-    this.track(rec, this.client.react(conv, seq, emoji));
+    this.changes.push(rec);
+    this.track(rec, this.client.react(conv, seq, emoji), (ver) => {
+      rec.ver = ver;
+    });
     return rec;
   }
 
-  private track(rec: ChangeRecord, result: Promise<number>): void {
-    this.changes.push(rec);
+  /** Records the outcome of one outbox job on its ledger entry, and counts it until it settles. */
+  private track<T>(
+    rec: { ackAt?: number; error?: string },
+    result: Promise<T>,
+    acked: (value: T) => void,
+  ): void {
     const p = result.then(
-      (ver) => {
-        rec.ver = ver;
+      (value) => {
+        acked(value);
         rec.ackAt = Date.now();
       },
       (err: unknown) => {
