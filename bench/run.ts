@@ -28,7 +28,7 @@ import { runConnections } from './scenarios/connections.ts';
 import { type Ctx, FULL, QUICK } from './scenarios/context.ts';
 import { runDm } from './scenarios/dm.ts';
 import { runFanout } from './scenarios/fanout.ts';
-import { runHistory, seedHistory } from './scenarios/history.ts';
+import { runHistory, runLifecycleHistory, seedHistory } from './scenarios/history.ts';
 import { runStorm } from './scenarios/storm.ts';
 import { runWebhooks } from './scenarios/webhooks.ts';
 
@@ -143,6 +143,11 @@ async function main(): Promise<number> {
       for (const id of among(['natter', 'peer', 'pg'] as const)) {
         await attempt(`history ${id}`, async () => {
           report.history.push(await runHistory(ctx, id, seed));
+        });
+      }
+      if (among(['natter'] as const).length) {
+        await attempt('history natter (lifecycle)', async () => {
+          report.history.push(await runLifecycleHistory(ctx, seed));
         });
       }
     }

@@ -1,3 +1,5 @@
+import { MessageStore } from '@natter/client';
+import type { ChangeEvent, MessageView } from '@natter/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcess } from './helpers/in-process.ts';
@@ -6,7 +8,8 @@ import type { Frame, RawClient } from './helpers/ws-client.ts';
 /**
  * Random lifecycle ops from two users on two gateways, concurrently: what a third and fourth
  * session (each user's other session, on the other gateway) make of the events they get,
- * applied by `ver` as docs/protocol.md says a client should, is history's current state.
+ * applied by `ver` as docs/protocol.md says a client should, is history's current state; and
+ * so is what the SDK's MessageStore makes of the same events shuffled and repeated.
  */
 let c: InProcessCluster;
 
@@ -123,7 +126,8 @@ describe('lifecycle convergence', () => {
       fc.asyncProperty(
         fc.array(anOp, { maxLength: 25 }),
         fc.array(anOp, { maxLength: 25 }),
-        async (opsA, opsB) => {
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 120 }),
+        async (opsA, opsB, keys) => {
           const room = `prop${++run}`;
           const conv = `room:${room}`;
           await pa.ok('join', { room }); // pa creates it: pa owns it
@@ -145,6 +149,20 @@ describe('lifecycle convergence', () => {
               Math.max(0, ...s.events.filter((f) => f.conv === conv).map((f) => f.ver as number));
             while (top() < latest && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
             expect(applyAll(s.events, conv)).toEqual(want);
+            // The SDK's store, given the same events in any order and some twice, agrees.
+            const mine = s.events.filter((f) => f.conv === conv);
+            const shuffled = [...mine, ...mine.slice(0, keys.length % 7)]
+              .map((f, i) => ({ f, k: keys[i] ?? (i * 0.618) % 1 }))
+              .sort((a, b) => a.k - b.k);
+            const store = new MessageStore();
+            for (const { f } of shuffled) {
+              const { ev, ...rest } = f;
+              if (ev === 'message') store.put(rest as unknown as MessageView);
+              else store.apply(f as unknown as ChangeEvent);
+            }
+            expect(new Map(store.messages(conv).map((m) => [m.seq, shown(m as unknown as Frame)]))).toEqual(
+              want,
+            );
           }
         },
       ),

@@ -213,7 +213,7 @@ describe('reactions', () => {
     await alice.ok('send', { to: conv, cid: fresh('c'), text: 'react to me' });
     const r = await bob.ok('react', { conv, seq: 1, emoji: '👍' });
     expect(r).toEqual({ ver: 2 });
-    expect(await bob.ok('react', { conv, seq: 1, emoji: '👍' })).toEqual({ ver: 2 });
+    expect(await bob.ok('react', { conv, seq: 1, emoji: '👍' })).toEqual({ ver: 2, changed: false });
     await alice.ok('react', { conv, seq: 1, emoji: '🎉' });
     await alice.ok('react', { conv, seq: 1, emoji: '👍' });
     for (const s of [alice, alice2]) {
@@ -233,7 +233,7 @@ describe('reactions', () => {
       { emoji: '🎉', count: 1, users: ['alice'] },
     ]);
     expect(await alice.ok('unreact', { conv, seq: 1, emoji: '🎉' })).toEqual({ ver: 5 });
-    expect(await alice.ok('unreact', { conv, seq: 1, emoji: '🎉' })).toEqual({ ver: 5 });
+    expect(await alice.ok('unreact', { conv, seq: 1, emoji: '🎉' })).toEqual({ ver: 5, changed: false });
     await bob.waitEvent((f) => f.ev === 'reaction' && f.ver === 5 && f.on === false);
     for (let i = 0; i < 19; i++) await bob.ok('react', { conv, seq: 1, emoji: `e${i}` });
     expect(await refused(bob, 'react', { conv, seq: 1, emoji: 'e19' })).toMatchObject({
@@ -256,7 +256,7 @@ describe('pins', () => {
     for (let i = 0; i < 3; i++) await bob.ok('send', { to: conv, cid: fresh('c'), text: `m${i}` });
     expect(await refused(bob, 'pin', { conv, seq: 1 })).toMatchObject({ code: 'forbidden' });
     expect(await alice.ok('pin', { conv, seq: 1 })).toEqual({ ver: 4 });
-    expect(await alice.ok('pin', { conv, seq: 1 })).toEqual({ ver: 4 });
+    expect(await alice.ok('pin', { conv, seq: 1 })).toEqual({ ver: 4, changed: false });
     await alice.ok('pin', { conv, seq: 3 });
     expect(await bob.waitEvent((f) => f.ev === 'pin' && f.conv === conv && f.seq === 3)).toEqual({
       ev: 'pin',
@@ -270,7 +270,7 @@ describe('pins', () => {
     expect(pins.map((m) => m.seq)).toEqual([3, 1]);
     expect(pins[0].pinned).toMatchObject({ by: 'alice' });
     expect(await alice.ok('unpin', { conv, seq: 3 })).toEqual({ ver: 6 });
-    expect(await alice.ok('unpin', { conv, seq: 2 })).toEqual({ ver: 2 });
+    expect(await alice.ok('unpin', { conv, seq: 2 })).toEqual({ ver: 2, changed: false });
     const { c: eve } = await hello(0, 'eve');
     expect(await refused(eve, 'pins', { conv })).toMatchObject({ code: 'forbidden' });
 

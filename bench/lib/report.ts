@@ -106,8 +106,18 @@ export function computeRatios(
     out.push(
       ratio(`CPU per DM at ${gn.last.nodes} nodes: Natter / peer`, div(gn.last.cpuPerDm, gp.last.cpuPerDm)),
     );
-  const h = (s: SystemId) => r.history.find((x) => x.system === s);
+  const h = (s: SystemId) => r.history.find((x) => x.system === s && !x.variant);
   const nh = h('natter');
+  const lifecycle = r.history.find((x) => x.variant === 'lifecycle');
+  if (nh && lifecycle) {
+    out.push(
+      ratio(
+        'History newest page p99 with reactions and thread summaries / plain page',
+        div(lifecycle.newest.p99, nh.newest.p99),
+        { max: 2, text: 'at most 2x' },
+      ),
+    );
+  }
   if (nh) {
     out.push(
       ratio(
@@ -250,7 +260,7 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
       title: 'History: pages of 50 from one conversation, one request at a time',
       head: ['system', 'stored (conversation)', 'newest p50 / p99 ms', 'deep p50 / p99 ms', 'errors'],
       rows: r.history.map((h) => [
-        label(h.system),
+        h.variant ? `${label(h.system)} (${h.variant})` : label(h.system),
         `${h.stored} (${h.convMessages})`,
         `${n(h.newest.p50)} / ${n(h.newest.p99)}`,
         `${n(h.deep.p50)} / ${n(h.deep.p99)}`,

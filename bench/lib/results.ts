@@ -105,6 +105,8 @@ export interface ConnectionsResult {
 
 export interface HistoryResult {
   system: SystemId;
+  /** `lifecycle`: the pages' messages carry reactions, thread summaries, replies and mentions (1.1). */
+  variant?: 'lifecycle';
   stored: number;
   convMessages: number;
   newest: LatencySummary;

@@ -101,3 +101,39 @@ export async function seedNatterRoom(db: pg.Pool, room: string, members: string[
 export async function seedPeerRoom(db: pg.Pool, room: string, members: string[]): Promise<void> {
   await db.query(`INSERT INTO peer_members (room, "user") SELECT $1, unnest($2::text[])`, [room, members]);
 }
+
+/**
+ * Gives the messages the history scenario reads (the newest `newest` and the `deep` ones
+ * before its deep cursor) what the lifecycle leaves on a busy conversation's messages, as
+ * services/history stores it: 3 emoji with 20 listed reactors each (the most a history
+ * message lists), a thread summary of 10 users, a reply preview of 100 code points, and a
+ * mention. Rows the pages do not read are left plain: a page's cost is the rows it reads.
+ */
+export async function decorateNatterHistory(
+  db: pg.Pool,
+  s: HistorySeed,
+  pages: { newest: number; deepBefore: number; deep: number },
+): Promise<void> {
+  const users = Array.from({ length: 20 }, (_, i) => `seedr${i}`);
+  const reactions = ['👍', '🎉', '❤️'].map((emoji) => ({ emoji, count: 57, users }));
+  const thread = { replies: 42, last: new Date().toISOString(), users: users.slice(0, 10) };
+  await db.query(
+    `UPDATE messages SET reactions = $2::jsonb, thread = $3::jsonb, mentions = $4::jsonb,
+       reply = jsonb_build_object('seq', seq - 1, 'from', $5::text, 'preview', repeat('p', 100)),
+       ver = ver + $6::bigint
+     WHERE conv = $1 AND seq > 1 AND (seq > $6::bigint - $7::int OR (seq < $8::bigint AND seq >= $8::bigint - $9::int))`,
+    [
+      s.conv,
+      JSON.stringify(reactions),
+      JSON.stringify(thread),
+      JSON.stringify([s.b]),
+      s.a,
+      s.convMessages,
+      pages.newest,
+      pages.deepBefore,
+      pages.deep,
+    ],
+  );
+  await db.query('UPDATE conversations SET last_ver = last_ver * 2 WHERE conv = $1', [s.conv]);
+  await db.query('ANALYZE messages');
+}

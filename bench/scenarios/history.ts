@@ -2,6 +2,7 @@ import { encode, merge, newHistogram, summarize } from '../lib/histogram.ts';
 import type { ConnectResult, HistoryResult as WorkerHistory } from '../lib/ipc.ts';
 import type { HistoryResult } from '../lib/results.ts';
 import {
+  decorateNatterHistory,
   type HistorySeed,
   peerCursorAt,
   seedNatterHistory,
@@ -14,6 +15,17 @@ const PAGE = 50;
 /** The deep page ends just before this message of the conversation (its oldest thousand). */
 const DEEP_AT = 1000;
 const WARM_UP = 20;
+
+/**
+ * The lifecycle's cost on a page (issue 13: at most 2x the plain page's p99): after the plain
+ * runs, the pages' messages get reactions, thread summaries, replies and mentions, and
+ * Natter's pages are read again.
+ */
+export async function runLifecycleHistory(ctx: Ctx, seed: HistorySeed): Promise<HistoryResult> {
+  ctx.progress.phase('history natter: decorating the pages read with reactions, threads, replies');
+  await decorateNatterHistory(ctx.db, seed, { newest: PAGE * 2, deepBefore: DEEP_AT, deep: PAGE * 2 });
+  return { ...(await runHistory(ctx, 'natter', seed)), variant: 'lifecycle' };
+}
 
 export async function seedHistory(ctx: Ctx, seed: HistorySeed): Promise<void> {
   ctx.progress.phase(`history: seeding ${seedTotal(seed)} messages into Natter's and the peer's tables`);

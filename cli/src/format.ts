@@ -92,6 +92,7 @@ export function clock(ts: string): string {
 /** `#general` for `room:general`; `@bob` for `dm:alice:bob` seen by alice (`@alice` for notes to self). */
 export function convLabel(conv: string, me: string): string {
   const c = parseConv(conv);
+  if (c?.thread) return `${convLabel(c.thread.parent, me)} › [${c.thread.seq}]`;
   if (c?.kind === 'room') return `#${c.room}`;
   if (c?.kind === 'dm') return `@${dmPeer(conv, me) ?? c.users[0]}`;
   return conv;

@@ -76,6 +76,8 @@ describe('parseChatLine: the lifecycle commands', () => {
     expect(parseChatLine('/react 3 👍')).toEqual({ kind: 'react', seq: 3, emoji: '👍' });
     expect(parseChatLine('/pin 3')).toEqual({ kind: 'pin', seq: 3 });
     expect(parseChatLine('/pins')).toEqual({ kind: 'pins' });
+    expect(parseChatLine('/thread [12]')).toEqual({ kind: 'thread', seq: 12 });
+    expect(parseChatLine('/del 3')).toEqual({ kind: 'delete', seq: 3 });
   });
 
   it('refuses a missing or bad seq, a missing text and extra words', () => {
@@ -90,6 +92,9 @@ describe('parseChatLine: the lifecycle commands', () => {
       '/react 1 👍 👎',
       '/pin -1',
       '/pins 2',
+      '/thread',
+      '/thread 0',
+      '/thread 1 hi',
     ])
       expect(parseChatLine(line).kind, line).toBe('invalid');
   });

@@ -139,3 +139,44 @@ describe('natter connect: /reply, /edit, /delete, /react, /pin, /pins', () => {
     expect(await cli.exited).toBe(0);
   });
 });
+
+describe('natter connect: /thread', () => {
+  it('opens a thread, shows its replies, sends into it, and refuses nesting and a missing root', async () => {
+    const alice = await sdk('alice');
+    await alice.join('threads');
+    const cli = natter(['connect', '--user', 'erin']);
+    await cli.waitStdout(/connected as erin/);
+    cli.write('/join threads\n');
+    await cli.waitStdout(/\* joined #threads/);
+    const root = await alice.send('room:threads', { text: 'the plan' });
+    await cli.waitStdout(/\[1\] alice: the plan$/m);
+    await alice.sendThread('room:threads', root.seq, { text: 'step one' });
+
+    let from = cli.stdout.length;
+    cli.write(`/thread ${root.seq}\n`);
+    await cli.waitStdout(/\* now in the thread of \[1\] in #threads/, { from });
+    await cli.waitStdout(/\[1\] alice: the plan.*\n.*--- 1 reply ---\n.*\[1\] alice: step one$/m, { from });
+
+    // Plain lines now go into the thread.
+    const replied = next<MessageView>(alice, 'message', (m) => m.from === 'erin');
+    cli.write('step two, done\n');
+    expect(await replied).toMatchObject({ conv: 'thread:room:threads:1', seq: 2, text: 'step two, done' });
+    await expect
+      .poll(() => alice.store.get('room:threads', root.seq)?.thread, { timeout: 5000 })
+      .toMatchObject({ replies: 2, users: ['alice', 'erin'] });
+    // Others' replies show as the thread's messages.
+    from = cli.stdout.length;
+    await alice.sendThread('room:threads', root.seq, { text: 'thanks' });
+    await cli.waitStdout(/\[3\] alice: thanks$/m, { from });
+
+    from = cli.stdout.length;
+    cli.write('/thread 1\n');
+    await cli.waitStdout(/! \/thread: threads do not nest/, { from });
+    cli.write('/room threads\n/thread 99\n');
+    await cli.waitStdout(/! \/thread \[99\]: not_found/, { from });
+    cli.write('/thread x\n');
+    await cli.waitStdout(/! \/thread <seq>/, { from });
+    cli.write('/quit\n');
+    expect(await cli.exited).toBe(0);
+  });
+});

@@ -10,6 +10,11 @@ export interface HistoryMessage {
   mid: string;
   from: string;
   cid?: string;
+  /** What changes leave on it (protocol 1.1), for the change checker. */
+  ver?: number;
+  text?: string;
+  deleted?: string;
+  reactions?: { emoji: string; count: number; users: string[] }[];
 }
 
 /** A send that got a result: the system promised it is stored. */

@@ -24,12 +24,11 @@ export async function readHistory(
         const url = `${base}/v1/conversations/${encodeURIComponent(conv)}/messages?after=${after}&limit=200`;
         const res = await fetch(url, { headers: auth, signal: AbortSignal.timeout(10_000) });
         if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-        const body = (await res.json()) as {
-          messages: { conv: string; seq: number; mid: string; from: string; cid?: string }[];
-          more: boolean;
-        };
-        for (const m of body.messages)
-          out.push({ conv: m.conv, seq: m.seq, mid: m.mid, from: m.from, cid: m.cid });
+        const body = (await res.json()) as { messages: HistoryMessage[]; more: boolean };
+        for (const m of body.messages) {
+          const { conv, seq, mid, from, cid, ver, text, deleted, reactions } = m;
+          out.push({ conv, seq, mid, from, cid, ver, text, deleted, reactions });
+        }
         if (!body.more || body.messages.length === 0) return out;
         after = body.messages[body.messages.length - 1].seq;
       }

@@ -20,6 +20,21 @@ export interface SendRecord {
   error?: string;
 }
 
+/** One change (an edit or a reaction) as the load saw it. */
+export interface ChangeRecord {
+  op: 'edit' | 'react';
+  user: string;
+  conv: string;
+  seq: number;
+  text?: string;
+  emoji?: string;
+  issuedAt: number;
+  /** The `ver` the result named (the change's own, or the message's when it changed nothing). */
+  ver?: number;
+  ackAt?: number;
+  error?: string;
+}
+
 /** A frame the server sent that broke per-connection order: `seq` after `after` in one conversation. */
 export interface OrderViolation {
   conv: string;
@@ -38,6 +53,8 @@ export interface OrderViolation {
 export class LoadClient {
   readonly client: NatterClient;
   readonly sends: SendRecord[] = [];
+  /** Every edit and reaction it made (through the SDK's outbox, like sends) and its result. */
+  readonly changes: ChangeRecord[] = [];
   /** Messages the app got, per conversation, in the order it got them. */
   readonly received = new Map<string, MessageView[]>();
   /** When each message (by mid) first arrived here, ms since the epoch. */
@@ -107,9 +124,41 @@ export class LoadClient {
     const cid = `${this.user}-${this.sends.length + 1}`;
     const rec: SendRecord = { cid, to, user: this.user, issuedAt: Date.now() };
     this.sends.push(rec);
-    const p = this.client.send(to, { text, cid }).then(
-      (r) => {
-        rec.result = r;
+    this.track(rec, this.client.send(to, { text, cid }), (r) => {
+      rec.result = r;
+    });
+    return rec;
+  }
+
+  /** Queues an edit of message `seq` of `conv` (the client's own) in the SDK's outbox. */
+  edit(conv: string, seq: number, text: string): ChangeRecord {
+    const rec: ChangeRecord = { op: 'edit', user: this.user, conv, seq, text, issuedAt: Date.now() };
+    this.changes.push(rec);
+    this.track(rec, this.client.edit(conv, seq, text), (r) => {
+      rec.ver = r.ver;
+    });
+    return rec;
+  }
+
+  /** Queues a reaction to message `seq` of `conv` in the SDK's outbox. */
+  react(conv: string, seq: number, emoji: string): ChangeRecord {
+    const rec: ChangeRecord = { op: 'react', user: this.user, conv, seq, emoji, issuedAt: Date.now() };
+    this.changes.push(rec);
+    this.track(rec, this.client.react(conv, seq, emoji), (ver) => {
+      rec.ver = ver;
+    });
+    return rec;
+  }
+
+  /** Records the outcome of one outbox job on its ledger entry, and counts it until it settles. */
+  private track<T>(
+    rec: { ackAt?: number; error?: string },
+    result: Promise<T>,
+    acked: (value: T) => void,
+  ): void {
+    const p = result.then(
+      (value) => {
+        acked(value);
         rec.ackAt = Date.now();
       },
       (err: unknown) => {
@@ -119,10 +168,9 @@ export class LoadClient {
     );
     this.sendPromises.add(p);
     void p.finally(() => this.sendPromises.delete(p));
-    return rec;
   }
 
-  /** Resolves once every send made so far has a result or failed for good. */
+  /** Resolves once every send and change made so far has a result or failed for good. */
   async settled(): Promise<void> {
     while (this.sendPromises.size > 0) await Promise.all([...this.sendPromises]);
   }

@@ -1,4 +1,5 @@
 import type { Target } from '@natter/client';
+import type { AckedChange } from './change-checker.ts';
 import type { Acked, HistoryMessage, Receiver } from './checker.ts';
 import { ackedOf, readHistory, receiverOf, waitDelivered } from './collect.ts';
 import { LoadClient, type SendRecord } from './load-client.ts';
@@ -13,7 +14,8 @@ export interface LoadOptions {
 
 /**
  * The load of the fault suite: `clients` SDK users, each in one of two rooms and in a DM
- * ring (u_i writes to u_{i+1}), sending at a modest steady rate, alternating room and DM.
+ * ring (u_i writes to u_{i+1}), at a modest steady rate: a room message, a DM, an edit of
+ * its own latest room message, a reaction to someone else's (all through the SDK's outbox).
  * It knows each client's conversations, so it can read their history and hand the
  * checker what everyone should have got.
  */
@@ -73,9 +75,63 @@ export class Load {
     await sleep(Math.random() * this.opts.intervalMs);
     let k = 0;
     while (this.sending) {
-      c.send(k++ % 2 === 0 ? room : next, `msg ${k} of ${c.user}`);
+      // Two sends (room, DM), then an edit of one's own and a reaction to someone else's.
+      const step = k++ % 4;
+      if (step === 0 || step === 1) c.send(step === 0 ? room : next, `msg ${k} of ${c.user}`);
+      else if (step === 2) this.editOwn(c, room);
+      else this.reactToOther(c, room, i);
       await sleep(this.opts.intervalMs * (0.75 + Math.random() * 0.5));
     }
+  }
+
+  /** Edits the client's latest acknowledged message in `room` (edit n of it). */
+  private editOwn(c: LoadClient, room: Target): void {
+    const mine = c.sends.filter((s) => s.to === room && s.result).at(-1)?.result;
+    if (!mine) return;
+    const n = c.changes.filter((x) => x.op === 'edit' && x.seq === mine.seq).length + 1;
+    c.edit(mine.conv, mine.seq, `edit ${n} of ${c.user}'s [${mine.seq}]`);
+  }
+
+  /** Reacts with the client's own emoji to a message of someone else in `room` it has not reacted to. */
+  private reactToOther(c: LoadClient, room: Target, i: number): void {
+    const done = new Set(c.changes.filter((x) => x.op === 'react').map((x) => x.seq));
+    const others = c.messages(room).filter((m) => m.from !== c.user && !done.has(m.seq));
+    const m = others[Math.floor(Math.random() * others.length)];
+    if (m) c.react(m.conv, m.seq, EMOJI[i % EMOJI.length] as string);
+  }
+
+  /** The changes that got a result, as the change checker wants them. */
+  ackedChanges(from = 0): AckedChange[] {
+    return this.clients
+      .flatMap((c) => c.changes)
+      .filter((x) => x.issuedAt >= from && x.ver !== undefined)
+      .map((x) =>
+        x.op === 'edit'
+          ? {
+              op: 'edit',
+              user: x.user,
+              conv: x.conv,
+              seq: x.seq,
+              text: x.text ?? '',
+              ver: x.ver!,
+              issuedAt: x.issuedAt,
+            }
+          : {
+              op: 'react',
+              user: x.user,
+              conv: x.conv,
+              seq: x.seq,
+              emoji: x.emoji ?? '',
+              ver: x.ver!,
+              issuedAt: x.issuedAt,
+            },
+      );
+  }
+
+  /** Messages with a change that failed for good or has no result: their ver may be ahead of the ledger. */
+  unsettledChanges(): Set<string> {
+    const all = this.clients.flatMap((c) => c.changes);
+    return new Set(all.filter((x) => x.ver === undefined).map((x) => `${x.conv}#${x.seq}`));
   }
 
   /** Resolves once every send made so far has a result or failed for good (or `ms` passed: false). */
@@ -116,6 +172,9 @@ export class Load {
     for (const c of this.clients) c.close();
   }
 }
+
+/** Each client reacts with one emoji, so a message gets at most these few, each from several users. */
+const EMOJI = ['👍', '🎉', '❤️', '🚀', '👀'];
 
 function user(i: number): string {
   return `u${String(i).padStart(2, '0')}`;

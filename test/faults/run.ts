@@ -2,11 +2,13 @@
  * The fault suite (`npm run test:faults`): DESIGN.md promises 1-4 and 7 under crashes.
  *
  * A cluster of real processes (two gateways, history, rooms, presence, hooks delivering
- * the event log to a webhook receiver, nats-server, redis-server, Postgres) carries a steady load of SDK clients sending DMs and room
- * messages, while one part at a time is SIGKILLed and restarted. After each fault the load
- * pauses, and the checker proves from the clients' results and what they received:
- * every acknowledged message is in history exactly once, seqs have no gaps, and every
- * client got every message of its conversations once and in order. Prints a table; exits
+ * the event log to a webhook receiver, nats-server, redis-server, Postgres) carries a
+ * steady load of SDK clients sending DMs and room messages, editing their own and reacting
+ * to others', while one part at a time is SIGKILLed and restarted. After each fault the
+ * load pauses, and the checker proves from the clients' results and what they received:
+ * every acknowledged message is in history exactly once, seqs have no gaps, every client
+ * got every message of its conversations once and in order, and every acknowledged edit
+ * (current text, ver) and reaction (listed once) is in history exactly once. Prints a table; exits
  * 1 if anything was lost, duplicated or out of order (recovery times are reported against
  * their targets, not failed on: the machine is shared).
  *
@@ -20,6 +22,7 @@
  */
 import { stopAll } from '@natter/testkit';
 import { type Cluster, startCluster } from '../helpers/cluster.ts';
+import { checkChanges, checkExactVers } from './change-checker.ts';
 import { type CheckResult, check, clean } from './checker.ts';
 import { ackedOf, readHistory } from './collect.ts';
 import { Load, sleep } from './load.ts';
@@ -145,11 +148,15 @@ async function main(): Promise<number> {
         receivers: load.receivers(),
         after: floor,
       });
+      // Every acknowledged edit and reaction of the window is in history exactly once.
+      const changes = checkChanges(load.ackedChanges(phaseStart), after);
+      result.problems.push(...changes.problems);
       const failed = load.sends().filter((s) => s.issuedAt >= phaseStart && s.error);
       rows.push({
         fault: fault.name,
         result,
         failed: failed.length,
+        changes,
         recoveryMs,
         targetMs: fault.targetMs,
         backlogMs: Number.isFinite(lastAck) ? lastAck - back : undefined,
@@ -164,6 +171,7 @@ async function main(): Promise<number> {
       const good =
         own.length === 0 &&
         clean(result) &&
+        changes.wrong === 0 &&
         settled &&
         result.acknowledged > 0 &&
         result.delivered > 0 &&
@@ -189,8 +197,21 @@ async function main(): Promise<number> {
       history,
       receivers: load.receivers(),
     });
-    rows.push({ fault: 'whole run', result: total, failed: load.sends().filter((s) => s.error).length });
-    if (!clean(total) || total.delivered === 0) ok = false;
+    // And every change ever acknowledged, once: no message took a second ver for one.
+    const acked = load.ackedChanges();
+    const changes = checkChanges(acked, history);
+    const exact = checkExactVers(acked, load.unsettledChanges(), history);
+    changes.wrong += exact.wrong;
+    total.problems.push(...changes.problems, ...exact.problems);
+    for (const p of [...changes.problems, ...exact.problems]) log(`  whole run: ${p}`);
+    rows.push({
+      fault: 'whole run',
+      result: total,
+      failed: load.sends().filter((s) => s.error).length,
+      changes,
+    });
+    log(`whole run: ${changes.changes} acknowledged changes, ${exact.changes} messages with exact vers`);
+    if (!clean(total) || total.delivered === 0 || changes.wrong > 0 || changes.changes === 0) ok = false;
   } finally {
     load.close();
     tailFrom.close();

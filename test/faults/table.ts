@@ -1,3 +1,4 @@
+import type { ChangeCheck } from './change-checker.ts';
 import type { CheckResult } from './checker.ts';
 
 /** One row of the fault table: a fault and what the checker found in its window. */
@@ -6,6 +7,8 @@ export interface Row {
   result: CheckResult;
   /** Sends the outbox gave up on (a non-retryable error). */
   failed: number;
+  /** Acknowledged edits and reactions, and those history does not show exactly once. */
+  changes?: ChangeCheck;
   /** Ms after the part returned until a fresh connection could send again (undefined: never). */
   recoveryMs?: number;
   /** The recovery target in ms (5 s, Postgres 10 s). */
@@ -34,6 +37,8 @@ const COLUMNS = [
   'dup delivered',
   'out of order',
   'failed',
+  'changes',
+  'changes wrong',
   'sends again after',
   'backlog done after',
   'quiet tail',
@@ -59,6 +64,8 @@ export function formatTable(rows: Row[]): string {
     String(r.result.duplicateDeliveries),
     String(r.result.outOfOrder),
     String(r.failed),
+    r.changes ? String(r.changes.changes) : '-',
+    r.changes ? String(r.changes.wrong) : '-',
     ms(r.recoveryMs, r.targetMs),
     ms(r.backlogMs),
     r.quietTail === undefined

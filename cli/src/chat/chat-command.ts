@@ -18,6 +18,7 @@ export type ChatCommand =
   | { kind: 'react'; seq: number; emoji: string }
   | { kind: 'pin'; seq: number }
   | { kind: 'pins' }
+  | { kind: 'thread'; seq: number }
   | { kind: 'help' }
   | { kind: 'quit' }
   | { kind: 'nothing' }
@@ -43,6 +44,7 @@ export const CHAT_HELP = [
   '/react <seq> <emoji>     react to message [seq]; again to take it back',
   '/pin <seq>               pin message [seq] here, or unpin it',
   '/pins                    the pinned messages here',
+  '/thread <seq>            open the thread of message [seq] here: its replies, then talk in it',
   '/help                    this list',
   '/quit                    leave the chat (Ctrl-D too)',
   'anything else            is sent to the current room or user; start with // to send a leading /',
@@ -99,11 +101,12 @@ export function parseChatLine(line: string): ChatCommand {
     }
     case 'delete':
     case 'del':
-    case 'pin': {
+    case 'pin':
+    case 'thread': {
       const seq = seqOf(args[0]);
       if (seq === undefined || args.length > 1)
         return { kind: 'invalid', message: `/${name} <seq> (the [n] before a message)` };
-      return name === 'pin' ? { kind: 'pin', seq } : { kind: 'delete', seq };
+      return name === 'del' ? { kind: 'delete', seq } : { kind: name, seq };
     }
     case 'react': {
       const seq = seqOf(args[0]);

@@ -1,5 +1,7 @@
-import type { Target } from '@natter/client';
+import { type Target, threadRoot } from '@natter/client';
 import { dmConv, parseTarget, roomConv } from '@natter/protocol';
+import { describeError } from '../open-client.ts';
+import { DEFAULT_HISTORY } from './chat-command.ts';
 import type { ChatContext, Current } from './chat-context.ts';
 import { memberLines, presenceLine, roomLines } from './listings.ts';
 
@@ -102,6 +104,42 @@ export class Conversations {
     const last = messages[messages.length - 1].seq;
     ctx.book.saw(here.conv, last);
     ctx.reads.schedule(here.conv, last);
+  }
+
+  /**
+   * Opens the thread of message [seq] of the current conversation (a conversation of its
+   * own, protocol 1.1): shows the root and the newest replies, and plain lines then go into
+   * the thread until /room or /dm goes elsewhere.
+   */
+  async thread(seq: number): Promise<void> {
+    const { ctx } = this;
+    const here = ctx.current;
+    if (!here) return ctx.warn('/thread: /join a room or /dm a user first');
+    if (threadRoot(here.conv)) return ctx.warn('/thread: threads do not nest; /room or /dm back first');
+    let opened: Awaited<ReturnType<typeof ctx.client.openThread>>;
+    try {
+      opened = await ctx.client.openThread(here.conv, seq, { limit: DEFAULT_HISTORY });
+    } catch (err) {
+      return ctx.warn(`/thread [${seq}]: ${describeError(err)}`);
+    }
+    const { conv, messages, more, root } = opened;
+    const last = messages.at(-1)?.seq ?? 0;
+    if (!ctx.book.has(conv)) ctx.book.enter(conv, last);
+    else ctx.book.saw(conv, last);
+    const rootLine = root && ctx.format(root, here.conv);
+    this.switchTo(
+      { target: conv as Target, conv, label: ctx.label(conv) },
+      `now in the thread of [${seq}] in ${here.label} (/room or /dm to go back)`,
+    );
+    const head = ctx.style.dim(
+      messages.length === 0
+        ? '--- no replies yet: what you type now starts the thread ---'
+        : `--- ${messages.length}${more ? ' latest' : ''} ${messages.length === 1 ? 'reply' : 'replies'} ---`,
+    );
+    ctx.screen.print(
+      [...(rootLine ? [rootLine] : []), head, ...messages.map((m) => ctx.format(m, conv))].join('\n'),
+    );
+    if (last > 0) ctx.reads.schedule(conv, last);
   }
 
   /** Makes `next` the current conversation and says so (`what`, or "now talking in"). */

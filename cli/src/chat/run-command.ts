@@ -44,6 +44,8 @@ export async function runCommand(cmd: ChatCommand, line: string, parts: CommandP
       return convs.history(cmd.limit);
     case 'invite':
       return convs.invite(cmd.user);
+    case 'thread':
+      return convs.thread(cmd.seq);
     case 'reply':
     case 'edit':
     case 'delete':

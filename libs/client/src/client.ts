@@ -1,5 +1,4 @@
 import type {
-  ChangeEvent,
   HelloResult,
   HistoryResult,
   MessageView,
@@ -10,7 +9,7 @@ import type {
   SendResult,
   Since,
 } from '@natter/protocol';
-import { REPLY_PREVIEW_CHARS } from '@natter/protocol';
+import { Changes } from './changes.ts';
 import { newCid } from './cid.ts';
 import type { Listener } from './emitter.ts';
 import { Emitter } from './emitter.ts';
@@ -31,10 +30,12 @@ import type {
 import type { NatterClientOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import { Outbox } from './outbox.ts';
+import { sentMessage } from './own-send.ts';
 import { ReceivedSender } from './received.ts';
 import { SeqTracker } from './seq-tracker.ts';
 import { Session } from './session.ts';
 import type { Target } from './targets.ts';
+import { type OpenedThread, type ThreadConv, threadOf } from './threads.ts';
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -50,7 +51,9 @@ export interface RequestOptions {
  *   the `hello` carries `since`, so the server replays what was missed (`gap` where it
  *   could not, for the app to page with `history`).
  * - `send` goes through an outbox: it survives disconnects and `unavailable`, retried with
- *   the same `cid` (the server stores it once), in order per target.
+ *   the same `cid` (the server stores it once), in order per target. So do edits,
+ *   deletes, reactions and pins (in order per conversation; the same change again changes
+ *   nothing), each settled once.
  *
  * @example
  * const client = new NatterClient({ url: 'wss://chat.example.com/ws', token: getToken });
@@ -63,6 +66,7 @@ export class NatterClient {
   private readonly events = new Emitter<ClientEvents>();
   private readonly seqs: SeqTracker;
   private readonly outbox: Outbox;
+  private readonly changes: Changes;
   private readonly session: Session;
   private readonly received: ReceivedSender;
   /** Users watched with `watch`, watched again on every new session. */
@@ -81,13 +85,27 @@ export class NatterClient {
     this.events.on('message', (m) => this.store.put(m));
     this.events.on('change', (c) => this.store.apply(c));
     this.outbox = new Outbox({
-      transmit: (params) =>
+      transmit: (job, attempt) =>
         this.session
-          .requestNow('send', params, this.opts.requestTimeoutMs)
-          .then((r) => this.ownSend(r, params)),
+          .requestNow(job.op, job.params as OpParams<typeof job.op>, this.opts.requestTimeoutMs)
+          .then((r) =>
+            job.op === 'send'
+              ? this.ownSend(r as SendResult, job.params as OpParams<'send'>)
+              : this.changes.sent(job, attempt, r),
+          ),
       isOpen: () => this.session.isLive(),
       onChange: (event) => this.events.emit('outbox', event),
       backoff: this.opts.reconnect,
+    });
+    this.changes = new Changes({
+      outbox: this.outbox,
+      seqs: this.seqs,
+      store: this.store,
+      user: () => this.user,
+      closed: () => this.session.closed,
+      reread: (conv, seq) => {
+        this.history(conv, { after: seq - 1, limit: 1 }).catch(() => {});
+      },
     });
     this.received = new ReceivedSender({
       send: (conv, seq) => this.session.notify({ op: 'received', conv, seq }),
@@ -134,7 +152,7 @@ export class NatterClient {
     return this.session.hello;
   }
 
-  /** Number of sends without a result yet (the outbox). */
+  /** Number of sends and changes without a result yet (the outbox). */
   get pending(): number {
     return this.outbox.size;
   }
@@ -210,80 +228,64 @@ export class NatterClient {
     if (body.text !== undefined) params.text = body.text;
     if (body.attachments !== undefined) params.attachments = body.attachments;
     if (body.reply !== undefined) params.reply = body.reply;
-    return this.outbox.add(params);
+    return this.outbox.send(params);
   }
 
-  // Lifecycle (protocol 1.1): each resolves after the change is stored; retrying one is
-  // safe (the same edit, react or pin again changes nothing). `change` events bring
-  // other sessions' changes, in `ver` order per conversation.
-
-  // Each also applies the change to `store` (the server does not echo it to this session).
+  // Lifecycle (protocol 1.1): outbox jobs (see the class comment), each resolved once the
+  // change is stored, and applied to `store` then (the server does not echo a change to
+  // the session that made it). `change` events bring other sessions' changes.
 
   /** Replaces the text of your own message. */
-  async edit(conv: string, seq: number, text: string, options?: RequestOptions): Promise<Results['edit']> {
-    const r = await this.request('edit', { conv, seq, text }, options);
-    this.ownChange({ ev: 'edit', conv, seq, ver: r.ver, text, edited: r.edited, by: this.user ?? '' });
-    return r;
+  edit(conv: string, seq: number, text: string): Promise<Results['edit']> {
+    return this.changes.edit(conv, seq, text);
   }
 
   /** Deletes a message (yours, or any as the room's owner); `{}` when it already was. */
-  async delete(conv: string, seq: number, options?: RequestOptions): Promise<Results['delete']> {
-    const r = await this.request('delete', { conv, seq }, options);
-    if ('ver' in r) this.ownChange({ ev: 'delete', conv, seq, ver: r.ver, by: this.user ?? '' });
-    return r;
+  delete(conv: string, seq: number): Promise<Results['delete']> {
+    return this.changes.delete(conv, seq);
   }
 
   /** Adds your reaction; resolves with the conversation's `ver` after it. */
-  react(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
-    return this.reaction('react', conv, seq, emoji, options);
+  react(conv: string, seq: number, emoji: string): Promise<number> {
+    return this.changes.react('react', conv, seq, emoji);
   }
 
-  unreact(conv: string, seq: number, emoji: string, options?: RequestOptions): Promise<number> {
-    return this.reaction('unreact', conv, seq, emoji, options);
+  unreact(conv: string, seq: number, emoji: string): Promise<number> {
+    return this.changes.react('unreact', conv, seq, emoji);
   }
 
-  pin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
-    return this.pinning('pin', conv, seq, options);
+  pin(conv: string, seq: number): Promise<number> {
+    return this.changes.pin('pin', conv, seq);
   }
 
-  unpin(conv: string, seq: number, options?: RequestOptions): Promise<number> {
-    return this.pinning('unpin', conv, seq, options);
+  unpin(conv: string, seq: number): Promise<number> {
+    return this.changes.pin('unpin', conv, seq);
   }
 
-  private async reaction(
-    op: 'react' | 'unreact',
-    conv: string,
-    seq: number,
-    emoji: string,
-    options?: RequestOptions,
-  ): Promise<number> {
-    const before = this.seqs.getVer(conv);
-    const { ver } = await this.request(op, { conv, seq, emoji }, options);
-    // A react that changed nothing answers the current ver, which is not a new change.
-    if (before === undefined || ver > before) {
-      this.ownChange({ ev: 'reaction', conv, seq, ver, user: this.user ?? '', emoji, on: op === 'react' });
+  // Threads (1.1): a thread is a conversation of its own, `thread:<conv>:<seq>`; `send`,
+  // `history`, `read` and `store` take its id like any other. `thread` events announce
+  // a root's new summary.
+
+  /** Sends a reply into the thread of message `seq` of `conv` (an outbox entry, like `send`). */
+  sendThread(conv: string, seq: number, body: SendBody): Promise<SendResult> {
+    return this.send(threadOf(conv, seq), body);
+  }
+
+  /**
+   * The thread of message `seq` of `conv`: its newest replies (into `store`), and from then
+   * on its changes, kept across reconnects (`since`). An empty thread is an empty page.
+   */
+  async openThread(conv: string, seq: number, query: HistoryOptions = {}): Promise<OpenedThread> {
+    const thread: ThreadConv = threadOf(conv, seq);
+    const page = await this.history(thread, query);
+    const last = page.messages.at(-1);
+    if (last && query.before === undefined) {
+      this.seqs.advance(thread, last.seq, Math.max(...page.messages.map((m) => m.ver ?? 0)));
     }
-    return ver;
-  }
-
-  private async pinning(
-    op: 'pin' | 'unpin',
-    conv: string,
-    seq: number,
-    options?: RequestOptions,
-  ): Promise<number> {
-    const before = this.seqs.getVer(conv);
-    const { ver } = await this.request(op, { conv, seq }, options);
-    if (before === undefined || ver > before) {
-      this.ownChange({ ev: 'pin', conv, seq, ver, on: op === 'pin', by: this.user ?? '' });
-    }
-    return ver;
-  }
-
-  /** A change this session made: its ver is had, and the store applies it. */
-  private ownChange(change: ChangeEvent): void {
-    this.seqs.ownChange(change.conv, change.ver);
-    this.store.apply(change);
+    const opened: OpenedThread = { ...page, conv: thread };
+    const root = this.store.get(conv, seq);
+    if (root) opened.root = root;
+    return opened;
   }
 
   /** The pinned messages of a conversation, newest pin first. */
@@ -382,33 +384,11 @@ export class NatterClient {
       : p;
   }
 
-  /**
-   * A send result: the message is ours, so a replay of it is not news (SeqTracker.own),
-   * and the store gets it as sent (the server computes its mentions; a later state has them).
-   */
+  /** A send result: ours, so a replay of it is not news (SeqTracker.own); the store gets it as sent. */
   private ownSend(result: SendResult, params: OpParams<'send'>): SendResult {
     if (typeof result?.conv !== 'string') return result;
     this.seqs.own(result.conv, result.seq, result.ver);
-    const m: MessageView = {
-      conv: result.conv,
-      seq: result.seq,
-      mid: result.mid,
-      from: this.user ?? '',
-      ts: result.ts,
-      ver: result.ver ?? 0,
-      cid: params.cid,
-    };
-    if (params.text !== undefined) m.text = params.text;
-    if (params.attachments !== undefined) m.attachments = params.attachments;
-    if (params.reply !== undefined) {
-      const to = this.store.get(result.conv, params.reply);
-      m.reply = {
-        seq: params.reply,
-        from: to?.from ?? '',
-        preview: [...(to?.text ?? '')].slice(0, REPLY_PREVIEW_CHARS).join(''),
-      };
-    }
-    this.store.put(m);
+    this.store.put(sentMessage(result, params, this.user ?? '', this.store));
     return result;
   }
 

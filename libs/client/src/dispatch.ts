@@ -44,10 +44,13 @@ export function dispatchEvent(
     case 'delete':
     case 'reaction':
     case 'pin':
+    case 'thread':
     case 'update': {
       // A change at or below the ver already applied is a repeat (replay after a reconnect).
       const c = frame as unknown as ClientEvents['change'];
-      if (typeof c.conv === 'string' && seqs.acceptChange(c.conv, c.ver)) events.emit('change', c);
+      if (typeof c.conv !== 'string' || !seqs.acceptChange(c.conv, c.ver)) return;
+      events.emit('change', c);
+      if (c.ev === 'thread') events.emit('thread', fields as unknown as ClientEvents['thread']);
       return;
     }
     case 'refetch': {

@@ -1,6 +1,8 @@
 import type { ChangeEvent, HelloResult, MessageView, PresenceView } from '@natter/protocol';
 import type { NatterClientError } from './errors.ts';
+import type { QueuedOp } from './outbox.ts';
 import type { Target } from './targets.ts';
+import type { ThreadEvent } from './threads.ts';
 
 /**
  * `connecting`: before the first successful hello; `open`: a session is live;
@@ -50,12 +52,16 @@ export interface DisconnectEvent {
   reconnectInMs?: number;
 }
 
-/** A change in the outbox of sends that have no result yet. */
+/** A change in the outbox of sends and message changes that have no result yet. */
 export interface OutboxEvent {
   change: 'queued' | 'retrying' | 'sent' | 'failed';
-  to: Target;
+  /** What is queued: a `send`, or a change of a message (1.1). */
+  op: QueuedOp;
+  /** A send's target (`room:x`, `user:x`, `thread:...`); a change's conversation. */
+  to: Target | string;
+  /** A send's cid; for a change, an id the SDK made for it. */
   cid: string;
-  /** Sends still without a result, after this change. */
+  /** Jobs still without a result, after this change. */
   pending: number;
   /** Why the send is retried (`retrying`) or given up (`failed`). */
   error?: NatterClientError;
@@ -67,11 +73,16 @@ export interface ClientEvents {
   message: MessageView;
   gap: GapEvent;
   /**
-   * A change of a stored message (protocol 1.1: `edit`, `delete`, `reaction`, `pin`, or
-   * `update` with its whole state), in `ver` order per conversation. Apply it only if its
+   * A change of a stored message (protocol 1.1: `edit`, `delete`, `reaction`, `pin`,
+   * `thread`, or `update` with its whole state), in `ver` order per conversation. Apply it only if its
    * `ver` is above the `ver` of the message you have.
    */
   change: ChangeEvent;
+  /**
+   * A thread root's summary changed (a reply in `thread:<conv>:<seq>`): `conv` and `seq` name
+   * the root. Also a `change` (the store applies it to the root), in the parent's `ver` order.
+   */
+  thread: ThreadEvent;
   /** Too much changed while away: re-read the history you show of `conv`. */
   refetch: { conv: string; ver: number };
   /** Replay after a (re)connect is complete: the client is up to date. */

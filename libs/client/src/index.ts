@@ -15,6 +15,8 @@ export type {
   RoomView,
   SendResult,
   Since,
+  ThreadSummary,
+  VerResult,
 } from '@natter/protocol';
 // Whether an attachment is this server's own upload or a remote URL (which a client should
 // not load for its reader unasked).
@@ -57,9 +59,12 @@ export type {
 } from './ops.ts';
 export type { NatterClientOptions } from './options.ts';
 export { DEFAULT_REQUEST_TIMEOUT_MS } from './options.ts';
+export type { QueuedOp } from './outbox.ts';
 export { SeqTracker } from './seq-tracker.ts';
 export type { Target } from './targets.ts';
 export { targetOf } from './targets.ts';
+export type { OpenedThread, ThreadConv, ThreadEvent } from './threads.ts';
+export { threadOf, threadRoot } from './threads.ts';
 export type { TokenSource } from './token.ts';
 export { decodeJwtTimes, refreshDelayMs } from './token.ts';
 export type { UploadOptions } from './upload.ts';

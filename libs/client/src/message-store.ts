@@ -1,7 +1,7 @@
-import type { ChangeEvent, MessageView, ReactionView } from '@natter/protocol';
-import { REACTION_USERS } from '@natter/protocol';
+import type { ChangeEvent, MessageView } from '@natter/protocol';
 import type { Listener } from './emitter.ts';
 import { Emitter } from './emitter.ts';
+import { type DeltaChange, type LoggedChange, nextState } from './message-state.ts';
 
 /** A message whose state the store changed (added, edited, deleted, reacted to, pinned). */
 export interface StoreUpdate {
@@ -15,19 +15,42 @@ interface StoreEvents {
 }
 
 /**
+ * One message as the store knows it: the newest whole state it was given (`base`: a
+ * message event, a history page, an `update`), the changes above that state's ver by ver,
+ * and what they make together (`current`). Without a base (changes that came before their
+ * message), it is only a buffer.
+ */
+interface Held {
+  base?: MessageView;
+  log: Map<number, LoggedChange>;
+  current?: MessageView;
+}
+
+/** Changes kept per message above its base before the oldest are folded into it. */
+const MAX_LOG = 256;
+/** Messages whose changes came before them (kept until the message comes), per store. */
+const MAX_BUFFERED = 1000;
+
+/**
  * The current state of the messages the app has, per conversation (protocol 1.1 "Applying
  * changes"). It is the one owner of that state: messages (live, own sends, history pages)
- * and changes go in, and each message's state comes out. A change applies only when its
- * `ver` is above the message's, so duplicates and stale events change nothing, and a
- * message's whole state (`update`, a history page, a replayed message) replaces what the
- * store has only when it is newer. Changes to messages the store does not hold are ignored:
- * the history page that brings such a message brings it in its current state.
+ * and changes go in, and each message's state comes out.
  *
- * Delta events (reactions) assume the `ver` order the client delivers them in; an `update`
- * or history page repairs anything else.
+ * It converges whatever the order and repetition of what it is given: each message's state
+ * is its newest whole state with every change above that state's `ver` applied in `ver`
+ * order. A `ver` is one change of the conversation, so a change seen twice is the same
+ * change (kept once), one at or below the whole state is already in it, and one that comes
+ * late (an own change's result after others' later events, a replay) is put in its place
+ * and the state recomputed. Changes to a message the store does not hold wait for it (a
+ * bounded buffer): a reaction to one's own message can come before the send's result.
+ * A deleted message's seq is remembered per conversation, so a reply to it shows an empty
+ * preview whenever it comes.
  */
 export class MessageStore {
-  private readonly convs = new Map<string, Map<number, MessageView>>();
+  private readonly convs = new Map<string, Map<number, Held>>();
+  private readonly deleted = new Map<string, Set<number>>();
+  /** `conv\nseq` of the buffers (changes without their message), oldest first. */
+  private readonly buffered = new Set<string>();
   private readonly events = new Emitter<StoreEvents>();
 
   on(event: 'update', listener: Listener<StoreUpdate>): () => void {
@@ -36,13 +59,14 @@ export class MessageStore {
 
   /** The message's current state, if the store has it. */
   get(conv: string, seq: number): MessageView | undefined {
-    return this.convs.get(conv)?.get(seq);
+    return this.convs.get(conv)?.get(seq)?.current;
   }
 
   /** The messages of `conv` the store has, oldest first. */
   messages(conv: string): MessageView[] {
-    const msgs = this.convs.get(conv);
-    return msgs ? [...msgs.values()].sort((a, b) => a.seq - b.seq) : [];
+    const out: MessageView[] = [];
+    for (const h of this.convs.get(conv)?.values() ?? []) if (h.current) out.push(h.current);
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   /** The pinned messages of `conv` the store has, newest pin first. */
@@ -55,108 +79,138 @@ export class MessageStore {
   /** Drops what the store holds of `conv` (e.g. before re-reading it after `refetch`). */
   forget(conv: string): void {
     this.convs.delete(conv);
+    this.deleted.delete(conv);
+    for (const key of this.buffered) if (key.startsWith(`${conv}\n`)) this.buffered.delete(key);
   }
 
-  /** Adds a message in a given state, or replaces the held one when this state is newer. Returns whether it changed. */
+  /**
+   * Adds a message in a given state, or takes it as the message's newest whole state when
+   * its `ver` is above the one held (the changes above it still apply). Returns whether
+   * the message's current state changed.
+   */
   put(message: MessageView): boolean {
-    const held = this.get(message.conv, message.seq);
-    if (held && (held.ver ?? 0) >= (message.ver ?? 0)) return false;
-    this.set(message);
-    return true;
+    const held = this.held(message.conv, message.seq);
+    const ver = message.ver ?? 0;
+    if (held.base && (held.base.ver ?? 0) >= ver) return false;
+    held.base = message;
+    for (const v of held.log.keys()) if (v <= ver) held.log.delete(v);
+    this.buffered.delete(key(message.conv, message.seq));
+    return this.derive(held, true);
   }
 
   /** Applies one change event; returns the message's new state, or undefined when nothing changed. */
   apply(change: ChangeEvent): MessageView | undefined {
     if (change.ev === 'update') {
       const whole = { ...change.message, ver: change.ver };
-      return this.put(whole) ? whole : undefined;
+      return this.put(whole) ? this.get(change.conv, change.seq) : undefined;
     }
-    const held = this.get(change.conv, change.seq);
-    if (!held || change.ver <= (held.ver ?? 0)) return undefined;
-    if (held.deleted) {
-      // Nothing changes a tombstone; keep its ver so later stale events stay ignored.
-      this.set({ ...held, ver: change.ver });
+    if (!Number.isSafeInteger(change.ver)) return undefined;
+    const held = this.held(change.conv, change.seq);
+    if ((held.base && change.ver <= (held.base.ver ?? 0)) || held.log.has(change.ver)) return undefined;
+    held.log.set(change.ver, { change, at: new Date().toISOString() });
+    if (!held.base) {
+      this.buffer(change.conv, change.seq);
       return undefined;
     }
-    const next = nextState(held, change);
-    this.set(next);
-    if (change.ev === 'delete') this.emptyRepliesTo(change.conv, change.seq);
-    return next;
+    if (held.log.size > MAX_LOG) this.fold(held);
+    // In order (the usual case) one step; a late change means recomputing from the base.
+    const inOrder = held.current !== undefined && change.ver > (held.current.ver ?? 0);
+    return this.derive(held, !inOrder, change) ? held.current : undefined;
   }
 
-  private set(message: MessageView): void {
-    let msgs = this.convs.get(message.conv);
+  private held(conv: string, seq: number): Held {
+    let msgs = this.convs.get(conv);
     if (!msgs) {
       msgs = new Map();
-      this.convs.set(message.conv, msgs);
+      this.convs.set(conv, msgs);
     }
-    msgs.set(message.seq, message);
-    this.events.emit('update', { conv: message.conv, seq: message.seq, message });
+    let h = msgs.get(seq);
+    if (!h) {
+      h = { log: new Map() };
+      msgs.set(seq, h);
+    }
+    return h;
   }
 
-  /** The server empties the previews of replies to a deleted message and takes no `ver` for it; so does the store. */
-  private emptyRepliesTo(conv: string, seq: number): void {
-    for (const m of this.messages(conv)) {
-      if (m.reply?.seq === seq && m.reply.preview !== '')
-        this.set({ ...m, reply: { ...m.reply, preview: '' } });
+  /**
+   * Sets `current`: from the base and the whole log (`full`), or one step from `current`
+   * (`step`, a change above everything applied). Emits `update` when it changed.
+   */
+  private derive(held: Held, full: boolean, step?: DeltaChange): boolean {
+    const base = held.base as MessageView;
+    let next: MessageView;
+    if (!full && step && held.current) {
+      next = nextState(held.current, held.log.get(step.ver) as LoggedChange);
+    } else {
+      next = base;
+      for (const v of [...held.log.keys()].sort((a, b) => a - b)) {
+        next = nextState(next, held.log.get(v) as LoggedChange);
+      }
+    }
+    next = this.withPreview(next);
+    if (held.current !== undefined && sameState(held.current, next)) return false;
+    held.current = next;
+    this.events.emit('update', { conv: next.conv, seq: next.seq, message: next });
+    if (next.deleted) this.markDeleted(next.conv, next.seq);
+    return true;
+  }
+
+  /** Folds the older half of a long log into the base: changes that late are not expected. */
+  private fold(held: Held): void {
+    const vers = [...held.log.keys()].sort((a, b) => a - b);
+    let base = held.base as MessageView;
+    for (const v of vers.slice(0, vers.length / 2)) {
+      base = nextState(base, held.log.get(v) as LoggedChange);
+      held.log.delete(v);
+    }
+    held.base = base;
+  }
+
+  /** A reply to a deleted message shows an empty preview (the server empties it, taking no ver). */
+  private withPreview(m: MessageView): MessageView {
+    if (!m.reply || m.reply.preview === '' || !this.deleted.get(m.conv)?.has(m.reply.seq)) return m;
+    return { ...m, reply: { ...m.reply, preview: '' } };
+  }
+
+  private markDeleted(conv: string, seq: number): void {
+    let set = this.deleted.get(conv);
+    if (!set) {
+      set = new Set();
+      this.deleted.set(conv, set);
+    }
+    if (set.has(seq)) return;
+    set.add(seq);
+    for (const h of this.convs.get(conv)?.values() ?? []) {
+      const m = h.current;
+      if (m?.reply?.seq === seq && m.reply.preview !== '') {
+        h.current = this.withPreview(m);
+        this.events.emit('update', { conv, seq: m.seq, message: h.current });
+      }
+    }
+  }
+
+  /** Keeps changes of a message not held yet, the oldest buffers dropped past MAX_BUFFERED. */
+  private buffer(conv: string, seq: number): void {
+    const k = key(conv, seq);
+    this.buffered.delete(k);
+    this.buffered.add(k);
+    while (this.buffered.size > MAX_BUFFERED) {
+      const oldest = this.buffered.values().next().value as string;
+      this.buffered.delete(oldest);
+      const [c, s] = splitKey(oldest);
+      const msgs = this.convs.get(c);
+      if (!msgs?.get(s)?.base) msgs?.delete(s);
     }
   }
 }
 
-/** The state after one change (never `update`, which the store handles as a whole). */
-function nextState(m: MessageView, change: Exclude<ChangeEvent, { ev: 'update' }>): MessageView {
-  const ver = change.ver;
-  switch (change.ev) {
-    case 'edit': {
-      const next: MessageView = { ...m, ver, text: change.text, edited: change.edited };
-      if (change.mentions && change.mentions.length > 0) next.mentions = change.mentions;
-      else delete next.mentions;
-      return next;
-    }
-    case 'delete': {
-      // The event carries no time; the client's clock is the best it has.
-      const tomb: MessageView = { conv: m.conv, seq: m.seq, mid: m.mid, from: m.from, ts: m.ts, ver };
-      if (m.cid !== undefined) tomb.cid = m.cid;
-      tomb.deleted = new Date().toISOString();
-      return tomb;
-    }
-    case 'reaction':
-      return withReactions(m, ver, react(m.reactions ?? [], change.emoji, change.user, change.on));
-    case 'pin': {
-      const next: MessageView = { ...m, ver };
-      if (change.on) next.pinned = { by: change.by, ts: new Date().toISOString() };
-      else delete next.pinned;
-      return next;
-    }
-    case 'thread':
-      return { ...m, ver, thread: { replies: change.replies, last: change.last, users: change.users } };
-  }
+const key = (conv: string, seq: number) => `${conv}\n${seq}`;
+function splitKey(k: string): [string, number] {
+  const i = k.lastIndexOf('\n');
+  return [k.slice(0, i), Number(k.slice(i + 1))];
 }
 
-function withReactions(m: MessageView, ver: number, reactions: ReactionView[]): MessageView {
-  const next: MessageView = { ...m, ver, reactions };
-  if (reactions.length === 0) delete next.reactions;
-  return next;
-}
-
-/**
- * The server sends a reaction event only when something changed, so `on` is always one
- * more reactor and `off` one fewer, even for a reactor beyond the `users` it lists.
- */
-function react(reactions: ReactionView[], emoji: string, user: string, on: boolean): ReactionView[] {
-  const i = reactions.findIndex((r) => r.emoji === emoji);
-  const out = reactions.map((r) => ({ ...r, users: [...r.users] }));
-  if (on) {
-    if (i < 0) return [...out, { emoji, count: 1, users: [user] }];
-    const r = out[i] as ReactionView;
-    if (r.users.includes(user)) return out;
-    r.count += 1;
-    if (r.users.length < REACTION_USERS) r.users.push(user);
-    return out;
-  }
-  if (i < 0) return out;
-  const r = out[i] as ReactionView;
-  r.count -= 1;
-  r.users = r.users.filter((u) => u !== user);
-  return r.count <= 0 ? out.filter((_, j) => j !== i) : out;
+/** Two states of one message are the same (the objects are small and plain: JSON compares them). */
+function sameState(a: MessageView, b: MessageView): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

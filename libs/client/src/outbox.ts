@@ -1,15 +1,29 @@
-import type { SendResult } from '@natter/protocol';
 import type { BackoffOptions } from './backoff.ts';
 import { backoffDelay } from './backoff.ts';
 import type { NatterClientError } from './errors.ts';
 import type { OutboxEvent } from './events.ts';
 import type { OpParams } from './ops.ts';
-import type { Target } from './targets.ts';
 
-/** One send waiting for its result. */
+/** The requests that go through the outbox: sends, and the changes of messages (1.1). */
+export type QueuedOp = 'send' | 'edit' | 'delete' | 'react' | 'unreact' | 'pin' | 'unpin';
+
+/**
+ * One request for the outbox. `key` orders: jobs of one key go out one at a time, in the
+ * order they were added (a send's target; a change's conversation). `id` names it in
+ * `outbox` events: a send's `cid`, or one the SDK made for a change. Retrying it is safe:
+ * a send by its cid, a change because the same change again changes nothing.
+ */
+export interface Job {
+  op: QueuedOp;
+  key: string;
+  id: string;
+  params: object;
+}
+
+/** One job waiting for its result. */
 interface Entry {
-  params: OpParams<'send'>;
-  resolve(result: SendResult): void;
+  job: Job;
+  resolve(result: unknown): void;
   reject(err: NatterClientError): void;
   attempts: number;
   inFlight: boolean;
@@ -17,8 +31,11 @@ interface Entry {
 }
 
 export interface OutboxDeps {
-  /** One attempt on the live connection; rejects with NatterClientError (`disconnected` if there is none). */
-  transmit(params: OpParams<'send'>): Promise<SendResult>;
+  /**
+   * One attempt on the live connection (`attempt` counts from 1); rejects with
+   * NatterClientError (`disconnected` if there is none).
+   */
+  transmit(job: Job, attempt: number): Promise<unknown>;
   isOpen(): boolean;
   onChange(event: OutboxEvent): void;
   backoff: BackoffOptions;
@@ -32,41 +49,56 @@ export interface OutboxDeps {
 const RETRY_CODES: ReadonlySet<string> = new Set(['unavailable', 'rate_limited', 'timeout', 'disconnected']);
 
 /**
- * Sends that have no result yet. Sends to one target go out one at a time, in the order
- * they were made: a later one waits until the earlier has its result or has failed for
- * good, so a retried message can never land after a newer one. A send that fails with a
- * retryable error keeps its place and is retried with the same `cid`: once connected
- * again (`disconnected`), or after `retryAfter` or a backoff delay (the rest).
+ * Sends and changes that have no result yet. Jobs of one key (a send's target, a change's
+ * conversation) go out one at a time, in the order they were made: a later one waits until
+ * the earlier has its result or has failed for good, so a retried message can never land
+ * after a newer one, nor a retried `react` after the `unreact` that followed it. A job that
+ * fails with a retryable error keeps its place and is retried as it was (a send with the
+ * same `cid`): once connected again (`disconnected`), or after `retryAfter` or a backoff
+ * delay (the rest). Each job's promise settles once.
  */
 export class Outbox {
-  private readonly queues = new Map<Target, Entry[]>();
+  private readonly queues = new Map<string, Entry[]>();
   private count = 0;
 
   constructor(private readonly deps: OutboxDeps) {}
 
-  /** Number of sends without a result. */
+  /** Number of jobs without a result. */
   get size(): number {
     return this.count;
   }
 
-  add(params: OpParams<'send'>): Promise<SendResult> {
-    return new Promise<SendResult>((resolve, reject) => {
-      const entry: Entry = { params, resolve, reject, attempts: 0, inFlight: false };
-      let queue = this.queues.get(params.to);
+  /** Queues a send (keyed by its target, named by its cid). */
+  send<R>(params: OpParams<'send'>): Promise<R> {
+    return this.add<R>({ op: 'send', key: params.to, id: params.cid, params });
+  }
+
+  add<R>(job: Job): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const entry: Entry = {
+        job,
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        attempts: 0,
+        inFlight: false,
+      };
+      let queue = this.queues.get(job.key);
       if (!queue) {
         queue = [];
-        this.queues.set(params.to, queue);
+        this.queues.set(job.key, queue);
       }
       queue.push(entry);
       this.count += 1;
       this.changed('queued', entry);
-      this.pump(params.to);
+      this.pump(job.key);
     });
   }
 
   /** True while a send with this `cid` waits for its result. */
   has(cid: string): boolean {
-    for (const queue of this.queues.values()) for (const e of queue) if (e.params.cid === cid) return true;
+    for (const queue of this.queues.values()) {
+      for (const e of queue) if (e.job.op === 'send' && e.job.id === cid) return true;
+    }
     return false;
   }
 
@@ -89,13 +121,13 @@ export class Outbox {
     }
   }
 
-  private pump(to: Target): void {
+  private pump(to: string): void {
     const queue = this.queues.get(to);
     const head = queue?.[0];
     if (!head || head.inFlight || head.retryTimer !== undefined || !this.deps.isOpen()) return;
     head.inFlight = true;
     head.attempts += 1;
-    this.deps.transmit(head.params).then(
+    this.deps.transmit(head.job, head.attempts).then(
       (result) => this.settle(to, head, () => head.resolve(result), 'sent'),
       (err: NatterClientError) => {
         head.inFlight = false;
@@ -119,7 +151,7 @@ export class Outbox {
   }
 
   private settle(
-    to: Target,
+    to: string,
     entry: Entry,
     finish: () => void,
     change: 'sent' | 'failed',
@@ -136,7 +168,8 @@ export class Outbox {
   }
 
   private changed(change: OutboxEvent['change'], entry: Entry, error?: NatterClientError): void {
-    const event: OutboxEvent = { change, to: entry.params.to, cid: entry.params.cid, pending: this.count };
+    const { op, key, id } = entry.job;
+    const event: OutboxEvent = { change, op, to: key, cid: id, pending: this.count };
     if (error) event.error = error;
     this.deps.onChange(event);
   }

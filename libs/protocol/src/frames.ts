@@ -150,6 +150,8 @@ export interface ConvSummary {
   /** The conversation's latest `ver` (0 when it has no messages). */
   ver: number;
   read: number;
+  /** Messages past `read` that mention the user (1.1); absent when none. */
+  mentions?: number;
   /** DM entries only. */
   peer?: PeerMarkers;
 }
@@ -251,6 +253,16 @@ export interface ReceiptsResult {
 /** `{}`: the result of requests that answer nothing but success. */
 export type EmptyResult = Record<string, never>;
 
+/**
+ * What react, unreact, pin and unpin answer: the conversation's ver after the request, and
+ * `changed: false` when it changed nothing (then `ver` is the current one, possibly someone
+ * else's change; not the caller's own).
+ */
+export interface VerResult {
+  ver: number;
+  changed?: false;
+}
+
 /** What each op answers (docs/protocol.md, "Session" and "Requests"). */
 export interface Results {
   hello: HelloResult;
@@ -258,10 +270,10 @@ export interface Results {
   send: SendResult;
   edit: EditResult;
   delete: DeleteResult;
-  react: { ver: number };
-  unreact: { ver: number };
-  pin: { ver: number };
-  unpin: { ver: number };
+  react: VerResult;
+  unreact: VerResult;
+  pin: VerResult;
+  unpin: VerResult;
   pins: { pins: MessageView[] };
   join: JoinResult;
   create: JoinResult;

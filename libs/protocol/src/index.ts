@@ -28,6 +28,7 @@ export type {
   ServerEvent,
   Since,
   ThreadSummary,
+  VerResult,
 } from './frames.ts';
 export { isOp, OPS } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget, SendTarget } from './ids.ts';

@@ -76,6 +76,12 @@ export const ConvSummary = z.object({
   seq,
   ver,
   read: seq,
+  mentions: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'Messages past `read` that mention the user (1.1); absent when none' }),
   peer: z
     .object({ received: seq, read: seq })
     .optional()
@@ -88,6 +94,14 @@ export const RoomView = z.object({
   private: z.boolean(),
 });
 const JoinResult = z.object({ room, seq });
+/** react, unreact, pin, unpin: the ver after the request; `changed: false` when it changed nothing (1.1). */
+const verResult = z.object({
+  ver,
+  changed: z
+    .literal(false)
+    .optional()
+    .meta({ description: "Present when the request changed nothing: ver is the conversation's current one" }),
+});
 
 export const ResultSchemas = {
   hello: z.object({
@@ -102,10 +116,10 @@ export const ResultSchemas = {
   send: z.object({ conv, seq: seq.min(1), mid: z.string().min(1), ts: time, ver: ver.optional() }),
   edit: z.object({ conv, seq: seq.min(1), ver, edited: time }),
   delete: z.union([z.object({ conv, seq: seq.min(1), ver }), empty]),
-  react: z.object({ ver }),
-  unreact: z.object({ ver }),
-  pin: z.object({ ver }),
-  unpin: z.object({ ver }),
+  react: verResult,
+  unreact: verResult,
+  pin: verResult,
+  unpin: verResult,
   pins: z.object({ pins: z.array(MessageView).meta({ description: 'Newest pin first' }) }),
   received: empty,
   receipts: z.object({

@@ -26,6 +26,15 @@ async function change(
   return reply;
 }
 
+/**
+ * `{"ver"}`, with `"changed":false` when the request changed nothing: its `ver` is then the
+ * conversation's current one, which may be someone else's change still on its way to this
+ * session, so a client must not take it for its own (docs/protocol.md, "Reactions").
+ */
+function verResult(r: ChangeReply): { ver: number; changed?: false } {
+  return r.changed ? { ver: r.ver } : { ver: r.ver, changed: false };
+}
+
 export const changeOps: {
   [O in Extract<Op, 'edit' | 'delete' | 'react' | 'unreact' | 'pin' | 'unpin' | 'pins'>]: Handler<O>;
 } = {
@@ -43,19 +52,19 @@ export const changeOps: {
   },
 
   async react(gw, s, p, rc) {
-    return { ver: (await change(gw, s, p, { op: 'react', emoji: p.emoji }, rc)).ver };
+    return verResult(await change(gw, s, p, { op: 'react', emoji: p.emoji }, rc));
   },
 
   async unreact(gw, s, p, rc) {
-    return { ver: (await change(gw, s, p, { op: 'unreact', emoji: p.emoji }, rc)).ver };
+    return verResult(await change(gw, s, p, { op: 'unreact', emoji: p.emoji }, rc));
   },
 
   async pin(gw, s, p, rc) {
-    return { ver: (await change(gw, s, p, { op: 'pin' }, rc)).ver };
+    return verResult(await change(gw, s, p, { op: 'pin' }, rc));
   },
 
   async unpin(gw, s, p, rc) {
-    return { ver: (await change(gw, s, p, { op: 'unpin' }, rc)).ver };
+    return verResult(await change(gw, s, p, { op: 'unpin' }, rc));
   },
 
   async pins(gw, s, p, rc) {

@@ -70,6 +70,11 @@ const schemas = {
       seq: { type: 'integer', minimum: 0, description: 'The latest seq of the conversation' },
       ver: { type: 'integer', minimum: 0, description: 'The latest ver of the conversation' },
       read: { type: 'integer', minimum: 0, description: "The caller's own read marker" },
+      mentions: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Messages past the read marker that mention the caller (absent when none)',
+      },
       peer: {
         type: 'object',
         description: "DM entries only: the other user's markers",

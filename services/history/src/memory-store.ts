@@ -269,6 +269,10 @@ export class MemoryMessageStore implements MessageStore {
         ver: this.convsById.get(conv)?.ver ?? 0,
         read: this.markers.get(`${user}\n${conv}`) ?? 0,
       };
+      const mentions = (this.convsById.get(conv)?.messages ?? [])
+        .slice(summary.read)
+        .filter((m) => m.view.from !== user && m.view.mentions?.includes(user)).length;
+      if (mentions > 0) summary.mentions = mentions;
       const peer = dmPeer(conv, user);
       if (peer !== undefined) {
         summary.peer = {

@@ -118,10 +118,23 @@ const MESSAGE_EVENT_DATA = `jsonb_strip_nulls(jsonb_build_object(
     'text', text, 'attachments', attachments, 'reply', reply, 'mentions', mentions))`;
 
 /**
+ * A data-modifying CTE body recording who each new message of `source` (rows with conv,
+ * seq, sender, mentions) mentions, for the unread-mention counts of `convs` (migration 006).
+ * A sender mentioning itself has read its own message: no row.
+ */
+export function mentionRows(source: string): string {
+  return `INSERT INTO mentions (user_id, conv, seq)
+  SELECT DISTINCT u.user_id, s.conv, s.seq
+  FROM ${source} s CROSS JOIN LATERAL jsonb_array_elements_text(s.mentions) AS u(user_id)
+  WHERE s.mentions IS NOT NULL AND u.user_id <> s.sender
+  ON CONFLICT DO NOTHING`;
+}
+
+/**
  * The whole batch in ONE statement, so one round trip and one implicit transaction: the
  * data-modifying CTEs below find repeats of (from, cid), bump each conversation's last_seq
  * (rows locked in conv order, so two instances' batches cannot deadlock on them), number
- * the new messages, insert them, move the senders' read markers up to their own messages,
+ * the new messages, insert them (and who they mention), move the senders' read markers up to their own messages,
  * and record the users of DMs that just got their first message. Items have distinct
  * (from, cid). Measured: a one-message batch went from ~2.5 ms (seven round trips) to one
  * round trip.
@@ -176,6 +189,7 @@ markers AS (
   ORDER BY sender COLLATE "C", conv COLLATE "C"
   ON CONFLICT (user_id, conv) DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq)
 ),
+mentioned AS (${mentionRows('numbered')}),
 dm_members AS (
   INSERT INTO conv_members (user_id, conv)
   SELECT DISTINCT u.user_id, n.conv
@@ -239,7 +253,8 @@ export async function insertMessages(c: pg.PoolClient, msgs: MessageView[]): Pro
      SELECT conv, seq, mid, sender, cid, ts, text, attachments, ver, ver, reply, mentions FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
                           $6::timestamptz[], $7::text[], $8::jsonb[], $9::bigint[], $10::jsonb[], $11::jsonb[])
        AS t(conv, seq, mid, sender, cid, ts, text, attachments, ver, reply, mentions)
-     RETURNING *)
+     RETURNING *),
+     mentioned AS (${mentionRows('inserted')})
      INSERT INTO natter_events (type, data)
      SELECT 'message.created', ${MESSAGE_EVENT_DATA} FROM inserted ORDER BY conv, seq`,
     [

@@ -57,10 +57,18 @@ export async function changeMessage(pool: pg.Pool, input: ChangeInput): Promise<
              WHERE conv = $1 AND seq = $2 RETURNING ${MESSAGE_COLUMNS}, edit_ver`,
             [...key, input.text, input.mentions.length ? JSON.stringify(input.mentions) : null, now],
           ));
+          // The edit recomputed the mentions: so are the unread-mention rows.
+          await c.query('DELETE FROM mentions WHERE conv = $1 AND seq = $2', [input.conv, input.seq]);
+          await c.query(
+            `INSERT INTO mentions (user_id, conv, seq)
+             SELECT DISTINCT u, $1::text, $2::bigint FROM unnest($3::text[]) AS u WHERE u <> $4::text ON CONFLICT DO NOTHING`,
+            [input.conv, input.seq, input.mentions, current.from],
+          );
           break;
         }
         case 'delete': {
           await c.query('DELETE FROM reactions WHERE conv = $1 AND seq = $2', [input.conv, input.seq]);
+          await c.query('DELETE FROM mentions WHERE conv = $1 AND seq = $2', [input.conv, input.seq]);
           // The previews of replies to it go with its text (no ver: a client that applies the
           // delete empties them itself).
           await c.query(

@@ -125,6 +125,7 @@ export class PgMessageStore implements MessageStore {
     // markers, DMs and DM peers are joined on that item's own user, so no answer mixes two
     // users. A DM's peer is the user of `dm:<a>:<b>` that is not the caller (the caller of a
     // DM with oneself). A user has received what they read: received is the greater of the two.
+    // Unread mentions count the user's own rows of `mentions` past the marker (an index range).
     const roomItem: number[] = [];
     const roomName: string[] = [];
     items.forEach((q, i) => {
@@ -139,6 +140,7 @@ export class PgMessageStore implements MessageStore {
       seq: string;
       ver: string;
       read: string;
+      mentions: string;
       peer_received: string | null;
       peer_read: string | null;
     }>(
@@ -151,6 +153,8 @@ export class PgMessageStore implements MessageStore {
        )
        SELECT c.i::int AS i, c.conv, coalesce(k.last_seq, 0) AS seq, coalesce(k.last_ver, 0) AS ver,
               coalesce(m.seq, 0) AS read,
+              (SELECT count(*) FROM mentions n
+                WHERE n.user_id = q.user_id AND n.conv = c.conv AND n.seq > coalesce(m.seq, 0)) AS mentions,
               CASE WHEN c.conv LIKE 'dm:%' THEN coalesce(GREATEST(p.received, p.seq), 0) END AS peer_received,
               CASE WHEN c.conv LIKE 'dm:%' THEN coalesce(p.seq, 0) END AS peer_read
        FROM c
@@ -172,6 +176,7 @@ export class PgMessageStore implements MessageStore {
         ver: Number(r.ver),
         read: Number(r.read),
       };
+      if (r.mentions !== '0') summary.mentions = Number(r.mentions);
       if (r.peer_read !== null) {
         summary.peer = { received: Number(r.peer_received), read: Number(r.peer_read) };
       }
@@ -194,10 +199,16 @@ export class PgMessageStore implements MessageStore {
 
   async markRead(user: string, conv: string, seq: number): Promise<number> {
     const { rows } = await this.pool.query<{ seq: string }>(
-      `INSERT INTO read_markers (user_id, conv, seq)
-       SELECT $1, $2, LEAST($3::bigint, coalesce((SELECT last_seq FROM conversations WHERE conv = $2), 0))
-       ON CONFLICT (user_id, conv) DO UPDATE SET seq = GREATEST(read_markers.seq, EXCLUDED.seq)
-       RETURNING seq`,
+      `WITH marker AS (
+         INSERT INTO read_markers (user_id, conv, seq)
+         SELECT $1, $2, LEAST($3::bigint, coalesce((SELECT last_seq FROM conversations WHERE conv = $2), 0))
+         ON CONFLICT (user_id, conv) DO UPDATE SET seq = GREATEST(read_markers.seq, EXCLUDED.seq)
+         RETURNING seq
+       ), cleared AS (
+         -- Read mentions are counted no more: the table keeps only unread ones (migration 006).
+         DELETE FROM mentions WHERE user_id = $1 AND conv = $2 AND seq <= (SELECT seq FROM marker)
+       )
+       SELECT seq FROM marker`,
       [user, conv, seq],
     );
     return Number(rows[0].seq);

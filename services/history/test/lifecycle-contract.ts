@@ -85,6 +85,33 @@ export function lifecycleContract(name: string, getStore: () => MessageStore): v
       ]);
     });
 
+    it('counts unread mentions in convs: past the read marker, recomputed by edits, dropped by deletes', async () => {
+      const store = getStore();
+      const room = uid('r');
+      const conv = `room:${room}`;
+      const mentionsOf = async (user: string) =>
+        (await store.convs(user, [room], false)).find((c) => c.conv === conv)?.mentions;
+      const say = (from: string, mentions: string[]) =>
+        store.append({ conv, from, cid: uid('c'), text: mentions.map((m) => `@${m}`).join(' '), mentions });
+      await say('alice', ['bob', 'carol']); // 1
+      await say('alice', ['bob']); // 2
+      await say('bob', ['bob']); // 3: one's own mention is none
+      await say('carol', ['bob']); // 4
+      expect(await mentionsOf('carol')).toBeUndefined(); // carol wrote 4: her marker is at 4
+      expect(await mentionsOf('bob')).toBe(1); // bob wrote 3: his marker is at 3, below carol's 4
+      expect(await store.markRead('bob', conv, 0)).toBe(3);
+      await say('alice', ['bob']); // 5
+      expect(await mentionsOf('bob')).toBe(2);
+      await store.change(change(conv, 5, 'alice', 'edit', { text: 'no one' }));
+      expect(await mentionsOf('bob')).toBe(1);
+      await store.change(change(conv, 4, 'carol', 'delete'));
+      expect(await mentionsOf('bob')).toBeUndefined();
+      await store.change(change(conv, 5, 'alice', 'edit', { text: '@bob', mentions: ['bob'] }));
+      expect(await mentionsOf('bob')).toBe(1);
+      await store.markRead('bob', conv, 5);
+      expect(await mentionsOf('bob')).toBeUndefined();
+    });
+
     it('answers the changes after a ver as current states in ver order, fresh when created after it', async () => {
       const store = getStore();
       const conv = `room:${uid('r')}`;
