@@ -11,8 +11,8 @@ import './nats-request-patch.ts';
 import { HandlerTracker } from './handler-tracker.ts';
 import { toBusError } from './nats-errors.ts';
 import {
-  type LightTarget,
   LightSubscription,
+  type LightTarget,
   type NatsInternals,
   natsInternals,
 } from './nats-subscription.ts';
