@@ -41,7 +41,7 @@ describe('typed requests', () => {
   it("hands the handler the caller's trace, and answers without headers", async () => {
     const bus = new MemoryBus();
     const traces: string[] = [];
-    serve(bus, s, 'presenceQuery', 'q', log, async (req, ctx) => {
+    serve(bus, s, 'presenceQuery', 'q', log, async (_req, ctx) => {
       traces.push(ctx.trace);
       return { presence: [] };
     });
