@@ -3,7 +3,6 @@ import {
   type Msg,
   type MsgHdrs,
   type NatsConnection,
-  type Subscription as NatsSubscription,
   headers as natsHeaders,
   type Status,
 } from '@nats-io/transport-node';
@@ -11,6 +10,12 @@ import type { Logger } from '@natter/log';
 import './nats-request-patch.ts';
 import { HandlerTracker } from './handler-tracker.ts';
 import { toBusError } from './nats-errors.ts';
+import {
+  LightSubscription,
+  type LightTarget,
+  type NatsInternals,
+  natsInternals,
+} from './nats-subscription.ts';
 import { Outbox } from './outbox.ts';
 import {
   type Bus,
@@ -74,8 +79,8 @@ class NatsBusMsg implements BusMsg {
 }
 
 /** Bus over core NATS (nats.js v3). Reconnects forever; `ready` says whether it is connected. */
-class NatsBus implements Bus {
-  private readonly subs = new Set<NatsSubscription>();
+class NatsBus implements Bus, LightTarget {
+  private readonly subs = new Set<LightSubscription>();
   private readonly reconnectListeners: (() => void)[] = [];
   private readonly handlers = new HandlerTracker();
   /** Publishes and requests leave once per event-loop turn, together (outbox.ts). */
@@ -85,6 +90,7 @@ class NatsBus implements Bus {
 
   constructor(
     private readonly nc: NatsConnection,
+    private readonly internals: NatsInternals,
     private readonly log: Logger,
   ) {
     this.watchStatus().catch((err: unknown) =>
@@ -119,36 +125,33 @@ class NatsBus implements Bus {
 
   subscribe(subject: string, handler: BusHandler, opts?: SubscribeOptions): Subscription {
     if (this.draining) throw new BusClosedError(`subscribe to ${subject}: the bus is draining`);
-    let sub: NatsSubscription;
+    const sub = new LightSubscription(this.internals.protocol, subject, opts?.queue, handler, this);
     try {
-      sub = this.nc.subscribe(subject, {
-        queue: opts?.queue,
-        // A callback subscription gets messages in order as they are parsed, and we do not
-        // await the handler: the contract lets a service work on many messages at once.
-        callback: (err, msg) => {
-          if (err) {
-            this.log.warn({ err, subject }, 'NATS ended a subscription; its messages are no longer received');
-            this.subs.delete(sub);
-            return;
-          }
-          this.handlers.run(handler, new NatsBusMsg(msg, this));
-        },
-      });
+      this.internals._check(subject, true, false);
+      // A callback subscription gets messages in order as they are parsed, and we do not
+      // await the handler: the contract lets a service work on many messages at once.
+      this.internals.protocol.subscribe(sub);
     } catch (err) {
       throw toBusError(err, `subscribe to ${subject}`);
     }
     this.subs.add(sub);
-    return {
-      subject,
-      unsubscribe: () => {
-        this.subs.delete(sub);
-        try {
-          sub.unsubscribe();
-        } catch {
-          // Already gone with its connection: nothing more can be delivered.
-        }
-      },
-    };
+    return sub;
+  }
+
+  onMessage(msg: Msg, sub: LightSubscription): void {
+    this.handlers.run(sub.handler, new NatsBusMsg(msg, this));
+  }
+
+  onEnd(err: Error, sub: LightSubscription): void {
+    this.log.warn(
+      { err, subject: sub.subject },
+      'NATS ended a subscription; its messages are no longer received',
+    );
+    this.subs.delete(sub);
+  }
+
+  forget(sub: LightSubscription): void {
+    this.subs.delete(sub);
   }
 
   request(subject: string, data: Uint8Array, opts: RequestOptions): Promise<BusMsg> {
@@ -288,6 +291,11 @@ export async function connectNatsBus(opts: NatsBusOptions): Promise<Bus> {
   } catch (err) {
     throw new BusError(`could not connect to NATS at ${servers.join(',')}`, { cause: err });
   }
+  const internals = natsInternals(nc);
+  if (!internals) {
+    await nc.close().catch(() => undefined);
+    throw new BusError('this nats.js has not the protocol handler libs/bus/src/nats-subscription.ts expects');
+  }
   opts.log.info({ server: nc.getServer() }, 'connected to NATS');
-  return new NatsBus(nc, opts.log);
+  return new NatsBus(nc, internals, opts.log);
 }

@@ -54,6 +54,27 @@ export function emit<K extends EventKey>(
   );
 }
 
+/** The event keys whose subject takes a parameter (`room`, `user`). */
+type ParamKey = { [K in EventKey]: Subjects[K] extends (param: string) => string ? K : never }[EventKey];
+
+/**
+ * Publishes one event to the subjects of several parameters (a DM to both of its users),
+ * encoded once: the payload is the same for each.
+ */
+export function emitEach<K extends ParamKey>(
+  bus: Bus,
+  s: Subjects,
+  key: K,
+  params: Iterable<string>,
+  event: Events[K],
+  trace?: string,
+): void {
+  const subject = s[key] as (param: string) => string;
+  const data = encode({ ...event, v: PAYLOAD_VERSION });
+  const opts = trace ? { headers: { [TRACE_HEADER]: trace } } : undefined;
+  for (const p of params) bus.publish(subject(p), data, opts);
+}
+
 /** `subject` is the one the event came on (for a wildcard or shared handler). */
 export type EventHandler<K extends EventKey> = (
   event: Events[K],

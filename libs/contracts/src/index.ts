@@ -1,5 +1,5 @@
 export type { EventHandler, EventKey, OnOptions, PayloadVersion } from './events.ts';
-export { decodeEvent, emit, eventHandler, on, PAYLOAD_VERSION } from './events.ts';
+export { decodeEvent, emit, emitEach, eventHandler, on, PAYLOAD_VERSION } from './events.ts';
 export type {
   EventData,
   EventType,

@@ -125,7 +125,9 @@ export function serve<K extends RpcKey>(
           reply = { err: { code: 'internal', message: `internal error (trace ${trace})` } };
         }
       }
-      msg.respond(encode(reply), { headers: { [TRACE_HEADER]: trace } });
+      // No trace header on the reply: the caller has the trace, and a header costs an
+      // encode here and a larger message through NATS on every request (bench/README.md).
+      msg.respond(encode(reply));
     },
     { queue },
   );

@@ -2,7 +2,16 @@ import { MemoryBus } from '@natter/bus';
 import type { Logger } from '@natter/log';
 import { TRACE_HEADER } from '@natter/log';
 import { describe, expect, it, vi } from 'vitest';
-import { decode, emit, encode, on, PAYLOAD_VERSION, type RoomEvent, subjects } from '../src/index.ts';
+import {
+  decode,
+  emit,
+  emitEach,
+  encode,
+  on,
+  PAYLOAD_VERSION,
+  type RoomEvent,
+  subjects,
+} from '../src/index.ts';
 
 const s = subjects('t');
 
@@ -30,6 +39,23 @@ describe('typed events', () => {
     const body = { v: PAYLOAD_VERSION, kind: 'joined', room: 'general', user: 'alice', ver: 3 };
     expect(wire).toEqual([{ body, trace: 'tr-1' }]);
     expect(got).toEqual([{ event: body, trace: 'tr-1' }]);
+  });
+
+  it("emitEach publishes one encoding of the event to each parameter's subject", async () => {
+    const bus = new MemoryBus();
+    const wire: Array<{ subject: string; body: unknown; trace?: string }> = [];
+    bus.subscribe('t.>', (msg) => {
+      wire.push({ subject: msg.subject, body: decode(msg.data), trace: msg.headers?.[TRACE_HEADER] });
+    });
+    const publish = vi.spyOn(bus, 'publish');
+    const event = { kind: 'read' as const, conv: 'dm:a:b', user: 'a', seq: 4 };
+    emitEach(bus, s, 'user', new Set(['a', 'b']), { event }, 'tr-2');
+    await bus.drain();
+    const body = { v: PAYLOAD_VERSION, event };
+    expect(wire.map((w) => w.subject).sort()).toEqual([s.user('a'), s.user('b')].sort());
+    for (const w of wire) expect(w).toMatchObject({ body, trace: 'tr-2' });
+    // Encoded once: both publishes carry the same bytes.
+    expect(publish.mock.calls[0][1]).toBe(publish.mock.calls[1][1]);
   });
 
   it.each([

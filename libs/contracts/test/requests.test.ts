@@ -1,5 +1,5 @@
 import { MemoryBus } from '@natter/bus';
-import { createLogger } from '@natter/log';
+import { createLogger, TRACE_HEADER } from '@natter/log';
 import { NatterError } from '@natter/protocol';
 import { describe, expect, it } from 'vitest';
 import { decode, encode, RpcClient, serve, subjects } from '../src/index.ts';
@@ -36,6 +36,21 @@ describe('typed requests', () => {
     // Only the good one reached the handler.
     expect(seen).toEqual([{ v: 1, users: ['alice'] }]);
     await expect(rpc.call('presenceQuery', { v: 2 as 1, users: [] })).rejects.toBeInstanceOf(NatterError);
+    await bus.drain();
+  });
+  it("hands the handler the caller's trace, and answers without headers", async () => {
+    const bus = new MemoryBus();
+    const traces: string[] = [];
+    serve(bus, s, 'presenceQuery', 'q', log, async (_req, ctx) => {
+      traces.push(ctx.trace);
+      return { presence: [] };
+    });
+    const reply = await bus.request(s.presenceQuery, encode({ v: 1, users: [] }), {
+      timeout: 1000,
+      headers: { [TRACE_HEADER]: 'tr-9' },
+    });
+    expect(traces).toEqual(['tr-9']);
+    expect(reply.headers).toBeUndefined();
     await bus.drain();
   });
 });

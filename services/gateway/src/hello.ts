@@ -88,8 +88,7 @@ export async function hello(
   }
   if (s.state !== 'syncing') return;
   s.state = 'live';
-  const pending = s.pending;
-  s.pending = [];
+  const pending = s.takePending();
   for (const d of pending) gw.ordering.deliverTo(s, d);
   s.event({ ev: 'synced' });
 }

@@ -1,4 +1,4 @@
-import { emit } from '@natter/contracts';
+import { emit, emitEach } from '@natter/contracts';
 import {
   type ConvSummary,
   convOf,
@@ -264,7 +264,7 @@ const handlers: { [O in Op]: Handler<O> } = {
     } else {
       // Both users: the other sees the receipt, one's own other sessions clear their unread.
       const event = { kind: 'read' as const, conv: p.conv, user: s.user, seq: read };
-      for (const u of new Set(c.users)) emit(gw.bus, gw.subjects, 'user', u, { event, origin }, rc.trace);
+      emitEach(gw.bus, gw.subjects, 'user', new Set(c.users), { event, origin }, rc.trace);
     }
     return {};
   },

@@ -26,6 +26,7 @@ export interface SessionLimits {
 }
 
 const NO_WATCHES: ReadonlySet<string> = new Set();
+const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
 
 // Above the largest burst the gateway writes to one session in one go (10 000 held messages of a
 // conversation released at once), so only a client that stops reading reaches it.
@@ -43,10 +44,11 @@ export class Session {
   state: SessionState = 'greeting';
   user = '';
   tokenExp: number | undefined;
-  private readonly cursors = new Map<string, Cursor>();
+  /** Made with the first cursor: an idle session of a user with no conversations has none. */
+  private cursors: Map<string, Cursor> | undefined;
   private watches: Set<string> | undefined;
-  /** Live deliveries that arrived while syncing; replayed after `since`. */
-  pending: Delivery[] = [];
+  /** Live deliveries that arrived while syncing (made by the first); replayed after `since`. */
+  private held: Delivery[] | undefined;
   lastPong = Date.now();
   /** Closes the connection if it has not said hello in time; cleared at hello. */
   helloTimer: NodeJS.Timeout | undefined;
@@ -78,6 +80,18 @@ export class Session {
 
   unwatch(user: string): void {
     this.watches?.delete(user);
+  }
+
+  /** Live deliveries held while syncing, in arrival order. */
+  get pending(): readonly Delivery[] {
+    return this.held ?? NO_DELIVERIES;
+  }
+
+  /** Hands over what was held (to replay it) and holds nothing any more. */
+  takePending(): readonly Delivery[] {
+    const p = this.pending;
+    this.held = undefined;
+    return p;
   }
 
   get open(): boolean {
@@ -157,6 +171,7 @@ export class Session {
 
   /** The session's cursor of `conv`, made on first use. */
   cursor(conv: string): Cursor {
+    this.cursors ??= new Map();
     let c = this.cursors.get(conv);
     if (!c) {
       c = new Cursor();
@@ -167,7 +182,7 @@ export class Session {
 
   /** The session's cursor of `conv`, if it has one (reading must not make one). */
   cursorOf(conv: string): Cursor | undefined {
-    return this.cursors.get(conv);
+    return this.cursors?.get(conv);
   }
 
   /**
@@ -176,13 +191,14 @@ export class Session {
    * a catch-up in flight finds its cursor gone and throws its answer away.
    */
   forgetConv(conv: string): void {
-    this.cursors.delete(conv);
-    if (this.pending.length) this.pending = this.pending.filter((d) => d.conv !== conv);
+    this.cursors?.delete(conv);
+    if (this.held) this.held = this.held.filter((d) => d.conv !== conv);
   }
 
   /** Holds a live delivery while syncing; false when the session must be closed as slow. */
   hold(d: Delivery): boolean {
-    this.pending.push(d);
-    return this.pending.length <= this.limits.maxPendingEvents;
+    this.held ??= [];
+    this.held.push(d);
+    return this.held.length <= this.limits.maxPendingEvents;
   }
 }

@@ -146,7 +146,7 @@ describe('gateway ordering', () => {
     // The replay brought the session to seq 3; then it goes live and the held ones flow.
     s.cursor('dm:alice:bob').ver = 3;
     s.state = 'live';
-    for (const d of s.pending.splice(0)) t.ordering.deliverTo(s, d);
+    for (const d of s.takePending()) t.ordering.deliverTo(s, d);
     expect(t.received(0)).toEqual([4]);
   });
 

@@ -47,7 +47,7 @@ describe('Registry: membership only as confirmed, newest version wins', () => {
     for (const s of [a, b]) {
       s.cursor('room:vault').ver = 40;
       s.cursor('room:vault').markOwn(41);
-      s.pending.push(new Delivery('room:vault', 42, {}));
+      s.hold(new Delivery('room:vault', 42, {}));
       s.cursor('room:other').ver = 7;
     }
     r.applyMembership('alice', 'vault', false, 2);

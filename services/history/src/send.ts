@@ -1,6 +1,7 @@
 import type { Bus } from '@natter/bus';
 import {
   emit,
+  emitEach,
   type Origin,
   type SendReply,
   type SendRequest,
@@ -103,7 +104,7 @@ export function announce(
     emit(deps.bus, deps.subjects, 'room', conv.room, { ...event, origin }, trace);
     return;
   }
-  for (const u of new Set(conv.users)) emit(deps.bus, deps.subjects, 'user', u, { event, origin }, trace);
+  emitEach(deps.bus, deps.subjects, 'user', new Set(conv.users), { event, origin }, trace);
 }
 
 /**
