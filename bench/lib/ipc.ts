@@ -40,6 +40,7 @@ export type Command =
 /** The `storm` scenario: connect with retries (lib/storm-connect.ts), the joiners joining `join`. */
 export interface StormConnectCommand {
   cmd: 'storm-connect';
+  kind: 'natter' | 'socketio';
   urls: string[];
   users: { user: string; node: number; join?: string }[];
   concurrency: number;
@@ -86,10 +87,16 @@ export interface DmResult {
 
 export interface RecvStats {
   received: number;
+  /** Send to arrival at the receiving socket (stamped before parsing). */
   hist: string;
+  /** Send to the store time the message carries (Natter: history's `ts`, ms precision). */
+  storeHist: string;
   /** Wall clock (ms) of the first and last delivery; 0 when none. */
   firstAt: number;
   lastAt: number;
+  /** This worker's event loop delay since recv-reset (ms): max and p99; 0 when not sampled. */
+  loopMaxMs: number;
+  loopP99Ms: number;
 }
 
 export interface FanoutSendResult {

@@ -217,6 +217,30 @@ export function gatewayMetrics(registry: Registry) {
           registers: r,
         }),
     ),
+    deliveryLag: reuse(
+      registry,
+      'natter_gateway_delivery_lag_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_delivery_lag_seconds',
+          help: "Time from a live message's store (its ts, set by history) to its arrival at this gateway, by kind (room, dm)",
+          labelNames: ['kind'],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          registers: r,
+        }),
+    ),
+    fanoutSeconds: reuse(
+      registry,
+      'natter_gateway_fanout_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_fanout_seconds',
+          help: "Time to hand one live message to this gateway's sessions of its conversation (the fanout loop), by kind (room, dm)",
+          labelNames: ['kind'],
+          buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+          registers: r,
+        }),
+    ),
     /** Adds what the outgoing gauges read at scrape time. */
     observe(source: OutgoingSource): void {
       all.push(source);
