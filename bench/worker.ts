@@ -260,6 +260,9 @@ async function handle(c: Command): Promise<unknown> {
       return {};
     case 'recv-stats':
       return recvStats();
+    case 'gc':
+      globalThis.gc?.();
+      return {};
     case 'fanout-send':
       return fanoutSend(c);
     case 'history':

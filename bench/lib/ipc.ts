@@ -32,6 +32,8 @@ export type Command =
     }
   | { cmd: 'recv-reset'; tag: string }
   | { cmd: 'recv-stats' }
+  /** A full garbage collection in the worker now (it runs with --expose-gc). */
+  | { cmd: 'gc' }
   | { cmd: 'fanout-send'; from: string; room: string; messages: number; window: number; tag: string }
   | { cmd: 'history'; user: string; conv: string; before?: number; limit: number; count: number }
   | StormConnectCommand
