@@ -161,6 +161,13 @@ export interface StormResult {
   deliveryWanted: number;
   delivery: LatencySummary;
   hops?: StormHops;
+  /**
+   * Natter: the gateways' own counts over the storm: `rooms.join` calls by outcome (`ok`,
+   * `unavailable`: a timeout or a shed join, which the client then retried) and admission
+   * outcomes (admitted, queued, shed, expired).
+   */
+  joinRpc?: Record<string, number>;
+  admission?: Record<string, number>;
   /** All gateways' (nodes') RSS after the storm, and its growth per connection. */
   gatewayRss: number;
   rssPerConn: number;

@@ -2,7 +2,7 @@ import { merge, summarize } from '../lib/histogram.ts';
 import type { StormConnectResult } from '../lib/ipc.ts';
 import { WorkerPool } from '../lib/pool.ts';
 import type { StormResult } from '../lib/results.ts';
-import { type MemorySample, readMemory } from '../lib/scrape.ts';
+import { grown, type MemorySample, readByLabel, readMemory } from '../lib/scrape.ts';
 import { stormMessages } from '../lib/storm-message.ts';
 import { type Ctx, sleep } from './context.ts';
 
@@ -33,6 +33,22 @@ export async function runStorm(ctx: Ctx, id: 'natter' | 'peer' = 'natter'): Prom
   try {
     const gateways = sys.nodes.slice(0, size.gateways);
     const before: MemorySample[] = await Promise.all(gateways.map((g) => readMemory(g.metrics)));
+    // The gateways' own count of what the storm did to joins and admission (Natter only).
+    const serverSide = () =>
+      Promise.all(
+        id === 'natter'
+          ? gateways.map(async (g) => ({
+              join: await readByLabel(
+                g.metrics,
+                'natter_gateway_rpc_seconds_count',
+                'outcome',
+                'rpc="rooms.join"',
+              ),
+              admission: await readByLabel(g.metrics, 'natter_gateway_admission_total', 'outcome'),
+            }))
+          : [],
+      );
+    const serverBefore = await serverSide();
     const room = `storm${ctx.tag}${id === 'peer' ? 'p' : ''}`;
     const users = Array.from({ length: size.connections }, (_, i) => ({
       user: `s${ctx.tag}${id === 'peer' ? 'p' : ''}${i}`,
@@ -68,6 +84,7 @@ export async function runStorm(ctx: Ctx, id: 'natter' | 'peer' = 'natter'): Prom
     // connects left) settles before memory is read and the messages go.
     await sleep(size.settleMs);
     const after: MemorySample[] = await Promise.all(gateways.map((g) => readMemory(g.metrics)));
+    const serverAfter = await serverSide();
 
     // Messages to the room from a joiner (user 0, on worker 0); every other joiner should get each.
     ctx.progress.phase(`storm ${id}: ${size.messages} messages to ${joined} members of ${room}`);
@@ -100,6 +117,20 @@ export async function runStorm(ctx: Ctx, id: 'natter' | 'peer' = 'natter'): Prom
       hello: summarize(merge(parts.map((p) => p.hist))),
       join: summarize(merge(parts.map((p) => p.joinHist))),
       ...m,
+      joinRpc:
+        id === 'natter'
+          ? grown(
+              serverBefore.map((x) => x.join),
+              serverAfter.map((x) => x.join),
+            )
+          : undefined,
+      admission:
+        id === 'natter'
+          ? grown(
+              serverBefore.map((x) => x.admission),
+              serverAfter.map((x) => x.admission),
+            )
+          : undefined,
       gatewayRss: rss,
       rssPerConn: Math.round((rss - rssBefore) / Math.max(1, connected)),
     };
@@ -111,6 +142,10 @@ export async function runStorm(ctx: Ctx, id: 'natter' | 'peer' = 'natter'): Prom
     ctx.progress.note(
       `    hello p50 ${r.hello.p50} ms p99 ${r.hello.p99} ms; ${size.messages} room messages to ${r.delivered}/${r.deliveryWanted} p50 ${r.delivery.p50} p99 ${r.delivery.p99} max ${r.delivery.max} ms; RSS ${Math.round(rss / 2 ** 20)} MiB (${(r.rssPerConn / 1024).toFixed(1)} KiB/conn)`,
     );
+    if (r.joinRpc)
+      ctx.progress.note(
+        `    gateways: rooms.join outcomes ${JSON.stringify(r.joinRpc)}, admission ${JSON.stringify(r.admission)}`,
+      );
     if (h)
       ctx.progress.note(
         `    hops: ack p50 ${h.ack.p50} max ${h.ack.max}; send->stored p50 ${h.store.p50} max ${h.store.max}; stored->gateway ${h.gatewayLagMs ?? '-'}; fanout loop ${h.fanoutMs ?? '-'}; client loop delay p99 ${h.clientLoopP99Ms} max ${h.clientLoopMaxMs} (ms)`,

@@ -105,6 +105,7 @@ export class Gateway implements GatewayContext {
       gw: this.id,
       maxBatch: config.helloBatchMax,
       onBatch: (lookup, size) => this.metrics.lookupBatch.observe({ lookup }, size),
+      log: this.log,
     });
     this.admission = new Admission({
       inFlight: config.admissionInFlight,
