@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CLUSTER_KINDS } from '../scenarios/cluster.ts';
 import { chartSvg } from './chart.ts';
 import { type ClusterResult, type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
-import { stormTable } from './storm-report.ts';
+import { stormTables } from './storm-report.ts';
 
 const div = (a: number, b: number): number =>
   b > 0 && Number.isFinite(a) && Number.isFinite(b) ? a / b : Number.NaN;
@@ -283,7 +283,7 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
         ]),
       ),
     },
-    stormTable(r),
+    ...stormTables(r),
     {
       title:
         'Where the CPU went: CPU time per DM sent, in ms (at the highest rate held, else the first step), and per fanout delivery, in µs, by process, load generator included',
