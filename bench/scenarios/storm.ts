@@ -85,6 +85,14 @@ export async function runStorm(ctx: Ctx, id: 'natter' | 'peer' = 'natter'): Prom
     await sleep(size.settleMs);
     const after: MemorySample[] = await Promise.all(gateways.map((g) => readMemory(g.metrics)));
     const serverAfter = await serverSide();
+    // What grew over the storm, summed over the gateways; the peer has no such counts.
+    const counted = (what: 'join' | 'admission') =>
+      id === 'natter'
+        ? grown(
+            serverBefore.map((x) => x[what]),
+            serverAfter.map((x) => x[what]),
+          )
+        : undefined;
 
     // Messages to the room from a joiner (user 0, on worker 0); every other joiner should get each.
     ctx.progress.phase(`storm ${id}: ${size.messages} messages to ${joined} members of ${room}`);
@@ -117,20 +125,8 @@ export async function runStorm(ctx: Ctx, id: 'natter' | 'peer' = 'natter'): Prom
       hello: summarize(merge(parts.map((p) => p.hist))),
       join: summarize(merge(parts.map((p) => p.joinHist))),
       ...m,
-      joinRpc:
-        id === 'natter'
-          ? grown(
-              serverBefore.map((x) => x.join),
-              serverAfter.map((x) => x.join),
-            )
-          : undefined,
-      admission:
-        id === 'natter'
-          ? grown(
-              serverBefore.map((x) => x.admission),
-              serverAfter.map((x) => x.admission),
-            )
-          : undefined,
+      joinRpc: counted('join'),
+      admission: counted('admission'),
       gatewayRss: rss,
       rssPerConn: Math.round((rss - rssBefore) / Math.max(1, connected)),
     };

@@ -5,13 +5,13 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { gatewayMetrics, TimedRpcClient } from '../src/metrics.ts';
 
-/** natter_gateway_rpc_seconds_count by outcome for `rpc`, from the registry. */
+/** natter_gateway_rpc_seconds_count by outcome for `rpc`, from the registry's text. */
 async function outcomes(registry: Registry, rpc: string): Promise<Record<string, number>> {
-  const m = await registry.getSingleMetric('natter_gateway_rpc_seconds')?.get();
   const out: Record<string, number> = {};
-  for (const v of m?.values ?? []) {
-    if (v.metricName !== 'natter_gateway_rpc_seconds_count' || v.labels.rpc !== rpc) continue;
-    out[String(v.labels.outcome)] = v.value;
+  for (const line of (await registry.metrics()).split('\n')) {
+    if (!line.startsWith('natter_gateway_rpc_seconds_count{') || !line.includes(`rpc="${rpc}"`)) continue;
+    const outcome = /outcome="([^"]*)"/.exec(line)?.[1];
+    if (outcome) out[outcome] = Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return out;
 }
