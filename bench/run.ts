@@ -5,7 +5,7 @@
  *
  *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,webhooks,cluster,storm] [--systems natter,peer]
  *                    [--workers 2] [--profile] [--dm-rates 500,1000] [--step-ms 5000]
- *                    [--cluster-sizes 2,4,8]
+ *                    [--cluster-sizes 2,4,8] [--storm-size gateways,processes,connections,joiners]
  *
  * --profile runs every Natter process under the V8 CPU profiler (lib/profile-entry.ts) and adds
  * their hottest functions to the report (the profiler slows them: use it to find costs, not for numbers).
@@ -47,6 +47,7 @@ async function main(): Promise<number> {
       'dm-rates': { type: 'string' },
       'step-ms': { type: 'string' },
       'cluster-sizes': { type: 'string' },
+      'storm-size': { type: 'string' },
     },
   });
   const only = new Set(values.only ? values.only.split(',') : SCENARIOS);
@@ -63,6 +64,12 @@ async function main(): Promise<number> {
       .split(',')
       .map(Number)
       .sort((a, b) => a - b);
+  // --storm-size 6,6,30000,3000: gateways, worker processes, connections, joiners (experiments
+  // between --quick and the full 100,000, which loads the machine for minutes).
+  if (values['storm-size']) {
+    const [gateways, processes, connections, joiners] = values['storm-size'].split(',').map(Number);
+    sizes.storm = { ...sizes.storm, gateways, processes, connections, joiners };
+  }
   const startedAt = new Date();
   const loadAvgStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const progress = new ProgressLine();
@@ -165,10 +172,12 @@ async function main(): Promise<number> {
       }
     }
     // After the cluster: it loads the whole machine (its own gateways and worker processes).
-    if (only.has('storm') && among(['natter'] as const).length) {
-      await attempt('storm natter', async () => {
-        report.storm?.push(await runStorm(ctx));
-      });
+    if (only.has('storm')) {
+      for (const id of among(['natter', 'peer'] as const)) {
+        await attempt(`storm ${id}`, async () => {
+          report.storm?.push(await runStorm(ctx, id));
+        });
+      }
     }
   } finally {
     progress.phase('stopping everything');

@@ -3,6 +3,7 @@
  * connections between commands (connect, then dm / fanout / history on them, then close)
  * and answers each command with counters and HDR histograms for the coordinator to merge.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type ChatClient, closeNats, connectClient } from './clients/index.ts';
 import { eachConcurrently } from './lib/concurrently.ts';
 import { encode, newHistogram, recordSince, wallMs } from './lib/histogram.ts';
@@ -149,25 +150,51 @@ async function dm(c: Extract<Command, { cmd: 'dm' }>): Promise<DmResult> {
   };
 }
 
-let recv = { tag: '', received: 0, hist: newHistogram(), firstAt: 0, lastAt: 0 };
+/** Deliveries of the tagged messages (fanout, storm): latency, and with it the hops this side can see. */
+function newRecv(tag: string) {
+  return {
+    tag,
+    received: 0,
+    hist: newHistogram(),
+    storeHist: newHistogram(),
+    firstAt: 0,
+    lastAt: 0,
+    loop: monitorEventLoopDelay({ resolution: 10 }),
+  };
+}
+let recv = newRecv('');
 
 function recvReset(tag: string): void {
-  recv = { tag: `${tag}|`, received: 0, hist: newHistogram(), firstAt: 0, lastAt: 0 };
+  recv.loop.disable();
+  recv = newRecv(`${tag}|`);
+  // This process's own event loop delay while the messages arrive: a busy load generator
+  // makes deliveries look late (the storm's ~16,700 sockets per worker on 2 cores).
+  recv.loop.enable();
   for (const cl of clients.values()) {
-    cl.onMessage = (text) => {
+    cl.onMessage = (text, arrivedAt, storedAt) => {
       if (!text.startsWith(recv.tag)) return;
-      const now = wallMs();
+      const now = arrivedAt ?? wallMs();
+      const sentAt = Number(text.slice(recv.tag.length));
       recv.received++;
       counters.received++;
       if (recv.firstAt === 0) recv.firstAt = now;
       recv.lastAt = now;
-      recordSince(recv.hist, Number(text.slice(recv.tag.length)), now);
+      recordSince(recv.hist, sentAt, now);
+      if (storedAt !== undefined) recordSince(recv.storeHist, sentAt, storedAt);
     };
   }
 }
 
 function recvStats(): RecvStats {
-  return { received: recv.received, hist: encode(recv.hist), firstAt: recv.firstAt, lastAt: recv.lastAt };
+  return {
+    received: recv.received,
+    hist: encode(recv.hist),
+    storeHist: encode(recv.storeHist),
+    firstAt: recv.firstAt,
+    lastAt: recv.lastAt,
+    loopMaxMs: recv.loop.count ? recv.loop.max / 1e6 : 0,
+    loopP99Ms: recv.loop.count ? recv.loop.percentile(99) / 1e6 : 0,
+  };
 }
 
 async function fanoutSend(c: Extract<Command, { cmd: 'fanout-send' }>): Promise<FanoutSendResult> {
@@ -233,6 +260,9 @@ async function handle(c: Command): Promise<unknown> {
       return {};
     case 'recv-stats':
       return recvStats();
+    case 'gc':
+      globalThis.gc?.();
+      return {};
     case 'fanout-send':
       return fanoutSend(c);
     case 'history':

@@ -24,7 +24,7 @@ export async function closeNats(): Promise<void> {
 }
 
 export class NatsClient implements ChatClient {
-  onMessage: ((text: string) => void) | undefined;
+  onMessage: ChatClient['onMessage'];
   private readonly decoder = new TextDecoder();
 
   private constructor(

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { wallMs } from '../lib/histogram.ts';
 import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
 
 interface Frame {
@@ -7,6 +8,8 @@ interface Frame {
   result?: Record<string, unknown>;
   error?: { code: string; message: string; retryAfter?: number };
   text?: string;
+  /** A message's store time (ISO), set by history. */
+  ts?: string;
   messages?: unknown[];
 }
 
@@ -21,7 +24,7 @@ interface Pending {
  * which keeps the generator's own cost per frame small. Open mode: `hello` with `user`.
  */
 export class NatterClient implements ChatClient {
-  onMessage: ((text: string) => void) | undefined;
+  onMessage: ChatClient['onMessage'];
   private nextId = 1;
   private nextCid = 1;
   private readonly pending = new Map<number, Pending>();
@@ -32,7 +35,11 @@ export class NatterClient implements ChatClient {
     private readonly ws: WebSocket,
     private readonly timeoutMs: number,
   ) {
-    ws.on('message', (data) => this.onFrame(JSON.parse(data.toString()) as Frame));
+    // Stamped before parsing: a busy client process then shows as late parsing, not late arrival.
+    ws.on('message', (data) => {
+      const at = wallMs();
+      this.onFrame(JSON.parse(data.toString()) as Frame, at);
+    });
     ws.on('close', (code) => this.failAll(new ConnectionFailed(`${user}: connection closed (${code})`)));
     ws.on('error', () => undefined);
   }
@@ -57,7 +64,7 @@ export class NatterClient implements ChatClient {
     return c;
   }
 
-  private onFrame(f: Frame): void {
+  private onFrame(f: Frame, at: number): void {
     if (f.re !== undefined) {
       const p = this.pending.get(f.re);
       if (!p) return;
@@ -67,7 +74,7 @@ export class NatterClient implements ChatClient {
         p.reject(new RequestFailed(`${f.error.code}: ${f.error.message}`, f.error.code, f.error.retryAfter));
       else p.resolve(f);
     } else if (f.ev === 'message') {
-      this.onMessage?.(f.text ?? '');
+      this.onMessage?.(f.text ?? '', at, f.ts ? Date.parse(f.ts) : undefined);
     } else if (f.ev === 'synced') {
       this.synced?.();
       this.synced = undefined;

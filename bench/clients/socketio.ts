@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { wallMs } from '../lib/histogram.ts';
 import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
 
 type Ack = { result?: { count?: number }; error?: { code: string; message: string } };
@@ -9,7 +10,7 @@ type Ack = { result?: { count?: number }; error?: { code: string; message: strin
  * socket.io-client multiplexes every client onto one connection), no reconnection.
  */
 export class SocketIoClient implements ChatClient {
-  onMessage: ((text: string) => void) | undefined;
+  onMessage: ChatClient['onMessage'];
   private nextCid = 1;
 
   private constructor(
@@ -17,7 +18,10 @@ export class SocketIoClient implements ChatClient {
     private readonly socket: Socket,
     private readonly timeoutMs: number,
   ) {
-    socket.on('message', (m: { text?: string }) => this.onMessage?.(m.text ?? ''));
+    // socket.io-client hands the event over parsed: the stamp is taken right after.
+    socket.on('message', (m: { text?: string; ts?: string }) =>
+      this.onMessage?.(m.text ?? '', wallMs(), m.ts ? Date.parse(m.ts) : undefined),
+    );
   }
 
   static async connect(o: ConnectOptions): Promise<SocketIoClient> {
@@ -63,6 +67,10 @@ export class SocketIoClient implements ChatClient {
 
   async send(to: string, text: string): Promise<void> {
     await this.call('send', { to, text, cid: `c${this.nextCid++}` });
+  }
+
+  async join(room: string): Promise<void> {
+    await this.call('join', { room });
   }
 
   async history(conv: string, before: number | undefined, limit: number): Promise<number> {

@@ -8,8 +8,12 @@ export interface ChatClient {
   send(to: string, text: string): Promise<void>;
   /** Fetches one page of a conversation; resolves with how many messages it held. */
   history(conv: string, before: number | undefined, limit: number): Promise<number>;
-  /** Called with the text of every message event this client receives. */
-  onMessage: ((text: string) => void) | undefined;
+  /**
+   * Called with the text of every message event this client receives; `arrivedAt` (wall ms)
+   * is taken when the frame came off the socket, before it was parsed, where the adapter can
+   * (else the receiver stamps it), and `storedAt` is the system's store time when it says.
+   */
+  onMessage: ((text: string, arrivedAt?: number, storedAt?: number) => void) | undefined;
   close(): void;
 }
 

@@ -13,7 +13,7 @@ interface Frame {
  * the target's sockets and answered at once. Nothing is stored, so it has no history.
  */
 export class WsLimitClient implements ChatClient {
-  onMessage: ((text: string) => void) | undefined;
+  onMessage: ChatClient['onMessage'];
   private nextId = 1;
   private readonly pending = new Map<
     number,

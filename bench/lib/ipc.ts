@@ -32,6 +32,8 @@ export type Command =
     }
   | { cmd: 'recv-reset'; tag: string }
   | { cmd: 'recv-stats' }
+  /** A full garbage collection in the worker now (it runs with --expose-gc). */
+  | { cmd: 'gc' }
   | { cmd: 'fanout-send'; from: string; room: string; messages: number; window: number; tag: string }
   | { cmd: 'history'; user: string; conv: string; before?: number; limit: number; count: number }
   | StormConnectCommand
@@ -40,6 +42,7 @@ export type Command =
 /** The `storm` scenario: connect with retries (lib/storm-connect.ts), the joiners joining `join`. */
 export interface StormConnectCommand {
   cmd: 'storm-connect';
+  kind: 'natter' | 'socketio';
   urls: string[];
   users: { user: string; node: number; join?: string }[];
   concurrency: number;
@@ -86,10 +89,16 @@ export interface DmResult {
 
 export interface RecvStats {
   received: number;
+  /** Send to arrival at the receiving socket (stamped before parsing). */
   hist: string;
+  /** Send to the store time the message carries (Natter: history's `ts`, ms precision). */
+  storeHist: string;
   /** Wall clock (ms) of the first and last delivery; 0 when none. */
   firstAt: number;
   lastAt: number;
+  /** This worker's event loop delay since recv-reset (ms): max and p99; 0 when not sampled. */
+  loopMaxMs: number;
+  loopP99Ms: number;
 }
 
 export interface FanoutSendResult {

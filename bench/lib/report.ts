@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CLUSTER_KINDS } from '../scenarios/cluster.ts';
 import { chartSvg } from './chart.ts';
 import { type ClusterResult, type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
-import { stormTable } from './storm-report.ts';
+import { stormTables } from './storm-report.ts';
 import { webhooksTable } from './webhooks-report.ts';
 
 const div = (a: number, b: number): number =>
@@ -294,7 +294,7 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
         ]),
       ),
     },
-    stormTable(r),
+    ...stormTables(r),
     webhooksTable(r),
     {
       title:

@@ -124,7 +124,24 @@ export interface Ratio {
 }
 
 /** The `storm` scenario (issue 16): many connections at once over several gateways, some joining one room. */
+/** Where a storm room message's time went (bench/lib/storm-message.ts), over all its messages. */
+export interface StormHops {
+  messages: number;
+  /** The sender's send to its ack (stored, published, answered). */
+  ack: LatencySummary;
+  /** The sender's send to the store time the delivered message carries (Natter: history's `ts`). */
+  store: LatencySummary;
+  /** Natter: store time to arrival at a gateway, and that gateway's fanout loop (ms, mean; the slowest gateway). */
+  gatewayLagMs?: number;
+  fanoutMs?: number;
+  /** The client worker processes' event loop delay while the messages arrived (ms; the worst worker). */
+  clientLoopMaxMs: number;
+  clientLoopP99Ms: number;
+}
+
 export interface StormResult {
+  /** Natter's gateways, or the Socket.IO peer's nodes (`gateways` then counts nodes). */
+  system?: 'natter' | 'peer';
   gateways: number;
   processes: number;
   requested: number;
@@ -141,11 +158,19 @@ export interface StormResult {
   /** First try to `synced`, retries included. */
   hello: LatencySummary;
   join: LatencySummary;
-  /** The one room message: deliveries, those wanted (joined - 1, the sender skipped), latency. */
+  /** The room messages: deliveries, those wanted ((joined - 1) per message, the sender skipped), latency. */
   delivered: number;
   deliveryWanted: number;
   delivery: LatencySummary;
-  /** All gateways' RSS after the storm, and its growth per connection. */
+  hops?: StormHops;
+  /**
+   * Natter: the gateways' own counts over the storm: `rooms.join` calls by outcome (`ok`,
+   * `unavailable`: a timeout or a shed join, which the client then retried) and admission
+   * outcomes (admitted, queued, shed, expired).
+   */
+  joinRpc?: Record<string, number>;
+  admission?: Record<string, number>;
+  /** All gateways' (nodes') RSS after the storm, and its growth per connection. */
   gatewayRss: number;
   rssPerConn: number;
 }

@@ -36,3 +36,39 @@ export async function settledMemory(metricsUrl: string, ms = 1500, every = 250):
   } while (Date.now() < until);
   return best;
 }
+
+/**
+ * The series of `name` whose labels include `match` (`rpc="rooms.join"`), summed by the value
+ * of label `by`, from a process's /metrics; {} when there are none.
+ */
+export async function readByLabel(
+  metricsUrl: string,
+  name: string,
+  by: string,
+  match = '',
+): Promise<Record<string, number>> {
+  const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${metricsUrl} answered ${res.status}`);
+  const out: Record<string, number> = {};
+  for (const line of (await res.text()).split('\n')) {
+    if (!line.startsWith(`${name}{`) || !line.includes(match)) continue;
+    const key = new RegExp(`${by}="([^"]*)"`).exec(line)?.[1];
+    if (key !== undefined) out[key] = (out[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return out;
+}
+
+/** `after - before` per key, summed over processes, keeping only keys that grew. */
+export function grown(
+  before: Record<string, number>[],
+  after: Record<string, number>[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  after.forEach((a, i) => {
+    for (const [k, v] of Object.entries(a)) {
+      const d = v - (before[i]?.[k] ?? 0);
+      if (d > 0) out[k] = (out[k] ?? 0) + d;
+    }
+  });
+  return out;
+}

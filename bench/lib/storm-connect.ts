@@ -1,4 +1,5 @@
 import { NatterClient } from '../clients/natter.ts';
+import { SocketIoClient } from '../clients/socketio.ts';
 import { ConnectionFailed, RequestFailed } from '../clients/types.ts';
 import { eachConcurrently } from './concurrently.ts';
 import { encode, newHistogram } from './histogram.ts';
@@ -18,8 +19,10 @@ export function failureKind(err: unknown, during: 'hello' | 'join'): string {
   if (status) return `upgrade_${status[1]}`;
   const closed = /connection closed \((\d+)\)/.exec(msg);
   if (closed) return `closed_${closed[1]}`;
-  if (/no reply to/.test(msg)) return `${during}_timeout`;
-  if (/ECONNREFUSED|ECONNRESET|EADDRNOTAVAIL|socket hang up/.test(msg)) return 'connect_error';
+  // Natter's client, and the Socket.IO client's ack or `ready` wait.
+  if (/no reply to|no ack to|not ready in/.test(msg)) return `${during}_timeout`;
+  if (/ECONNREFUSED|ECONNRESET|EADDRNOTAVAIL|socket hang up|websocket error|timeout/.test(msg))
+    return 'connect_error';
   return err instanceof ConnectionFailed ? 'connection_failed' : 'other';
 }
 
@@ -31,15 +34,15 @@ function retryDelay(err: unknown, attempt: number): number {
 }
 
 /**
- * The `storm` scenario's connect, in a worker: every user connects and says hello (and the
- * joiners join their room) with up to MAX_ATTEMPTS tries each, waiting as an SDK would
+ * The `storm` scenario's connect, in a worker: every user connects and says hello (the
+ * Socket.IO peer: connects and is `ready`), and the joiners join their room, with up to MAX_ATTEMPTS tries each, waiting as an SDK would
  * (the server's retryAfter, else exponential backoff, jittered). Counts each retried failure
  * by kind, and the failures that remained after the last try; hello latency runs from the
  * first try to `synced`, retries included.
  */
 export async function stormConnect(
   c: StormConnectCommand,
-  onConnected: (user: string, client: NatterClient) => void,
+  onConnected: (user: string, client: NatterClient | SocketIoClient) => void,
 ): Promise<StormConnectResult> {
   const helloHist = newHistogram();
   const joinHist = newHistogram();
@@ -70,13 +73,14 @@ export async function stormConnect(
   }
   await eachConcurrently(c.users, c.concurrency, async (u, i) => {
     const t0 = performance.now();
-    const client = await withRetries('hello', () =>
-      NatterClient.connect({
-        user: u.user,
-        url: c.urls[u.node],
-        localAddress: c.localAddresses[i % c.localAddresses.length],
-        timeoutMs: c.timeoutMs,
-      }),
+    const o = {
+      user: u.user,
+      url: c.urls[u.node],
+      localAddress: c.localAddresses[i % c.localAddresses.length],
+      timeoutMs: c.timeoutMs,
+    };
+    const client = await withRetries<NatterClient | SocketIoClient>('hello', () =>
+      c.kind === 'socketio' ? SocketIoClient.connect(o) : NatterClient.connect(o),
     );
     if (!client) return;
     helloHist.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));

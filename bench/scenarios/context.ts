@@ -24,7 +24,18 @@ export interface Sizes {
   /** `cluster`: CPU of the idle cluster (users connected, nothing sent) measured this long; 0: not measured. */
   clusterIdleMs: number;
   /** `storm`: connections opened at once over `gateways` from `processes` workers, `joiners` of them joining one room. */
-  storm: { gateways: number; processes: number; connections: number; joiners: number; concurrency: number };
+  storm: {
+    gateways: number;
+    processes: number;
+    connections: number;
+    joiners: number;
+    concurrency: number;
+    /** Room messages after the storm, `messageGapMs` apart (p99 over all their deliveries). */
+    messages: number;
+    messageGapMs: number;
+    /** Wait after the last connect before memory is read and the messages go. */
+    settleMs: number;
+  };
   /** `webhooks`: events logged at once for the receiver to drain, and each latency phase's length. */
   webhookBacklog: number;
   webhookStepMs: number;
@@ -48,7 +59,16 @@ export const QUICK: Sizes = {
   clusterPairs: 48,
   clusterStepMs: 2500,
   clusterIdleMs: 0,
-  storm: { gateways: 2, processes: 2, connections: 4000, joiners: 1000, concurrency: 100 },
+  storm: {
+    gateways: 2,
+    processes: 2,
+    connections: 4000,
+    joiners: 1000,
+    concurrency: 100,
+    messages: 5,
+    messageGapMs: 1000,
+    settleMs: 1000,
+  },
   webhookBacklog: 5000,
   webhookStepMs: 4000,
 };
@@ -74,7 +94,16 @@ export const FULL: Sizes = {
   clusterStepMs: 10_000,
   clusterIdleMs: 3000,
   // Issue 16: six gateways, six client processes of ~16,700 connections (250 in flight each).
-  storm: { gateways: 6, processes: 6, connections: 100_000, joiners: 10_000, concurrency: 250 },
+  storm: {
+    gateways: 6,
+    processes: 6,
+    connections: 100_000,
+    joiners: 10_000,
+    concurrency: 250,
+    messages: 5,
+    messageGapMs: 1000,
+    settleMs: 1000,
+  },
   webhookBacklog: 50_000,
   webhookStepMs: 10_000,
 };

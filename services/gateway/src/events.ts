@@ -1,6 +1,6 @@
 import type { PresenceChangedEvent, RoomEvent, RpcClient, UserDelivery } from '@natter/contracts';
 import type { Logger } from '@natter/log';
-import { parseConv } from '@natter/protocol';
+import { type MessageView, parseConv } from '@natter/protocol';
 import { encodeFrame } from './frames.ts';
 import { onMembershipEvent } from './membership.ts';
 import type { Metrics } from './metrics.ts';
@@ -23,6 +23,21 @@ export function inDm(conv: string, user: string): boolean {
 }
 
 /**
+ * A live message into the ordering edge, timed: how long after its store it got here, and how
+ * long handing it to the local sessions took (push is synchronous; a message that has to wait
+ * for a gap counts only its arrival). The two hops of a room message's delivery the gateway
+ * owns, so a slow fanout can be told from a slow bus or a slow client (bench `storm`).
+ */
+function pushTimed(t: EventTargets, kind: 'room' | 'dm', msg: MessageView, originSession?: string): void {
+  const stored = Date.parse(msg.ts);
+  if (Number.isFinite(stored))
+    t.metrics.deliveryLag.observe({ kind }, Math.max(0, Date.now() - stored) / 1000);
+  const t0 = performance.now();
+  t.ordering.push(toDelivery(msg, originSession));
+  t.metrics.fanoutSeconds.observe({ kind }, (performance.now() - t0) / 1000);
+}
+
+/**
  * An event on a room's subject, for the local sessions of its members. Stored messages and
  * changes of them go through the ordering edge; the rest are encoded once and the same bytes go to every
  * session. A user's own `joined`/`left` comes by the membership route instead (below).
@@ -31,7 +46,7 @@ export function deliverRoomEvent(t: EventTargets, room: string, e: RoomEvent): v
   switch (e.kind) {
     case 'message':
       t.metrics.deliveries.inc({ kind: 'room' });
-      t.ordering.push(toDelivery(e.msg, e.origin?.session));
+      pushTimed(t, 'room', e.msg, e.origin?.session);
       return;
     case 'change':
       t.ordering.push(changeDelivery(e.change, e.origin?.session));
@@ -71,7 +86,7 @@ export function deliverToUser(t: EventTargets, user: string, d: UserDelivery): v
   switch (e.kind) {
     case 'message':
       t.metrics.deliveries.inc({ kind: 'dm' });
-      t.ordering.push(toDelivery(e.msg, d.origin?.session));
+      pushTimed(t, 'dm', e.msg, d.origin?.session);
       return;
     case 'change':
       t.ordering.push(changeDelivery(e.change, d.origin?.session));

@@ -38,6 +38,8 @@ const LOCAL_OPS: ReadonlySet<Op> = new Set<Op>(['ping', 'typing', 'refresh']);
 /** Bounds of the reconnect spread a draining gateway asks for. */
 const MIN_SPREAD_MS = 1000;
 const MAX_SPREAD_MS = 60_000;
+/** Heartbeat slots are this long: a connection's pings come every NATTER_HEARTBEAT_SEC, in its slot. */
+const HEARTBEAT_TICK_MS = 1000;
 
 export interface GatewayParts {
   bus: Bus;
@@ -74,6 +76,10 @@ export class Gateway implements GatewayContext {
   private readonly timers: NodeJS.Timeout[] = [];
   private inFlight = 0;
   private draining = false;
+  /** One slot per second of the heartbeat interval; connections take them in turn. */
+  private readonly heartbeatSlots: number;
+  private nextHeartbeatSlot = 0;
+  private heartbeatTick = 0;
   private readonly sessionLimits: SessionLimits;
   private readonly openModeAnnounced: boolean;
 
@@ -82,6 +88,7 @@ export class Gateway implements GatewayContext {
     parts: GatewayParts,
   ) {
     this.id = config.gatewayId ?? `gw-${randomBytes(4).toString('hex')}`;
+    this.heartbeatSlots = Math.max(1, Math.round((config.heartbeatSec * 1000) / HEARTBEAT_TICK_MS));
     this.bus = parts.bus;
     this.openModeAnnounced = parts.openModeAnnounced === true;
     this.log = parts.log.child({ gw: this.id });
@@ -98,6 +105,7 @@ export class Gateway implements GatewayContext {
       gw: this.id,
       maxBatch: config.helloBatchMax,
       onBatch: (lookup, size) => this.metrics.lookupBatch.observe({ lookup }, size),
+      log: this.log,
     });
     this.admission = new Admission({
       inFlight: config.admissionInFlight,
@@ -161,7 +169,7 @@ export class Gateway implements GatewayContext {
     this.heartbeat();
     this.timers.push(
       setInterval(() => this.heartbeat(), this.config.gatewayHeartbeatMs),
-      setInterval(() => this.checkConnections(), this.config.heartbeatSec * 1000),
+      setInterval(() => this.checkConnections(), HEARTBEAT_TICK_MS),
       setInterval(() => this.ordering.sweep(60_000), 30_000),
     );
     let afterReconnect = false;
@@ -222,6 +230,7 @@ export class Gateway implements GatewayContext {
     this.metrics.connections.inc();
     this.guard.track(s, req);
     s.helloTimer = setTimeout(this.helloTimeout, this.config.helloTimeoutMs, s);
+    s.heartbeatSlot = this.nextHeartbeatSlot++ % this.heartbeatSlots;
     // The listeners are the gateway's, shared by every connection; they find the session
     // on the socket (SessionSocket). Per-connection closures cost memory per idle connection.
     (ws as SessionSocket).session = s;
@@ -407,14 +416,21 @@ export class Gateway implements GatewayContext {
     });
   }
 
-  /** WebSocket pings, dead-peer detection and token expiry, once per heartbeat interval. */
+  /**
+   * WebSocket pings, dead-peer detection and token expiry: each connection once per heartbeat
+   * interval, in its own slot of it (one slot per HEARTBEAT_TICK_MS). Pinging every connection
+   * at one moment was a burst of 16,700 writes (and as many pongs back) per gateway every 25 s
+   * in the storm bench, which delayed whatever arrived meanwhile (a room message's fanout).
+   */
   private checkConnections(): void {
+    const slot = this.heartbeatTick++ % this.heartbeatSlots;
     const now = Date.now();
     const deadline = 2 * this.config.heartbeatSec * 1000;
     for (const ws of this.wss.clients) {
+      const s = (ws as SessionSocket).session;
+      if (s.heartbeatSlot !== slot) continue;
       ws.ping();
-    }
-    for (const s of this.registry.sessions.values()) {
+      if (!this.registry.sessions.has(s.id)) continue;
       if (now - s.lastPong > deadline + 1000) {
         s.ws.terminate();
       } else if (s.tokenExp !== undefined && s.tokenExp * 1000 <= now) {

@@ -1,4 +1,5 @@
 import type { RoomListReply, RpcClient, SessionRef } from '@natter/contracts';
+import { type Logger, newTraceId } from '@natter/log';
 import type { ConvSummary } from '@natter/protocol';
 import { GroupCommit, type Settled } from '@natter/service';
 
@@ -15,8 +16,12 @@ export interface HelloLookupsOptions {
   /** This gateway's id (presence registers its sessions under it). */
   gw: string;
   /** Told of every batch's size, for metrics. */
-  onBatch?: (lookup: 'rooms' | 'convs' | 'presence', size: number) => void;
+  onBatch?: (lookup: Lookup, size: number) => void;
+  /** One line per batch (debug), and one warning per failed batch: not one per hello. */
+  log?: Logger;
 }
+
+type Lookup = 'rooms' | 'convs' | 'presence';
 
 /** Batches of each kind in flight at once: enough to keep several service instances busy. */
 const CONCURRENCY = 4;
@@ -38,19 +43,55 @@ export class HelloLookups {
 
   constructor(rpc: RpcClient, opts: HelloLookupsOptions) {
     const batching = { maxBatch: opts.maxBatch, concurrency: CONCURRENCY };
-    this.rooms = new GroupCommit(async (users) => {
-      opts.onBatch?.('rooms', users.length);
-      return all((await rpc.call('rooms.listMany', { v: 1, users })).lists);
-    }, batching);
-    this.convs = new GroupCommit(async (items) => {
-      opts.onBatch?.('convs', items.length);
-      return all((await rpc.call('historyConvsMany', { v: 1, items })).convs);
-    }, batching);
-    this.presence = new GroupCommit<SessionRef, undefined>(async (sessions) => {
-      opts.onBatch?.('presence', sessions.length);
-      await rpc.call('presenceConnect', { v: 1, gw: opts.gw, sessions });
-      return sessions.map(() => ({ ok: true, value: undefined }));
-    }, batching);
+    /**
+     * One trace id per batch, on its request (so the service's log lines carry it) and on this
+     * gateway's line about it: a storm's logs read as a few hundred batches, not 100,000 hellos.
+     */
+    const batch = async <T>(
+      lookup: Lookup,
+      size: number,
+      call: (trace: string) => Promise<T>,
+    ): Promise<T> => {
+      const trace = newTraceId();
+      opts.onBatch?.(lookup, size);
+      const t0 = performance.now();
+      try {
+        const result = await call(trace);
+        opts.log?.debug(
+          { trace, lookup, users: size, ms: Math.round(performance.now() - t0) },
+          'hello lookup batch',
+        );
+        return result;
+      } catch (err) {
+        opts.log?.warn(
+          { trace, lookup, users: size, err },
+          'hello lookup batch failed: every hello in it answers with this error',
+        );
+        throw err;
+      }
+    };
+    this.rooms = new GroupCommit(
+      (users) =>
+        batch('rooms', users.length, async (trace) =>
+          all((await rpc.call('rooms.listMany', { v: 1, users }, { trace })).lists),
+        ),
+      batching,
+    );
+    this.convs = new GroupCommit(
+      (items) =>
+        batch('convs', items.length, async (trace) =>
+          all((await rpc.call('historyConvsMany', { v: 1, items }, { trace })).convs),
+        ),
+      batching,
+    );
+    this.presence = new GroupCommit<SessionRef, undefined>(
+      (sessions) =>
+        batch('presence', sessions.length, async (trace) => {
+          await rpc.call('presenceConnect', { v: 1, gw: opts.gw, sessions }, { trace });
+          return sessions.map(() => ({ ok: true as const, value: undefined }));
+        }),
+      batching,
+    );
   }
 
   /** The user's own rooms (`rooms.list`). */

@@ -1,4 +1,4 @@
-import type { Bus } from '@natter/bus';
+import { type Bus, BusTimeoutError } from '@natter/bus';
 import { type CallOptions, type Rpc, RpcClient, type RpcKey, type Subjects } from '@natter/contracts';
 import { NatterError } from '@natter/protocol';
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
@@ -156,7 +156,7 @@ export function gatewayMetrics(registry: Registry) {
       () =>
         new Histogram({
           name: 'natter_gateway_rpc_seconds',
-          help: 'NATS request/reply latency from the gateway to a service, by rpc and outcome (ok or the error code)',
+          help: 'NATS request/reply latency from the gateway to a service, by rpc and outcome (ok, the error code, or timeout: no reply in NATTER_REQUEST_TIMEOUT_MS, answered unavailable)',
           labelNames: ['rpc', 'outcome'],
           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
           registers: r,
@@ -217,6 +217,30 @@ export function gatewayMetrics(registry: Registry) {
           registers: r,
         }),
     ),
+    deliveryLag: reuse(
+      registry,
+      'natter_gateway_delivery_lag_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_delivery_lag_seconds',
+          help: "Time from a live message's store (its ts, set by history) to its arrival at this gateway, by kind (room, dm)",
+          labelNames: ['kind'],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          registers: r,
+        }),
+    ),
+    fanoutSeconds: reuse(
+      registry,
+      'natter_gateway_fanout_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_fanout_seconds',
+          help: "Time to hand one live message to this gateway's sessions of its conversation (the fanout loop), by kind (room, dm)",
+          labelNames: ['kind'],
+          buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+          registers: r,
+        }),
+    ),
     /** Adds what the outgoing gauges read at scrape time. */
     observe(source: OutgoingSource): void {
       all.push(source);
@@ -243,7 +267,15 @@ export class TimedRpcClient extends RpcClient {
       end({ outcome: 'ok' });
       return result;
     } catch (err) {
-      end({ outcome: err instanceof NatterError ? err.code : 'internal' });
+      // A timeout is answered `unavailable` like a shed request; told apart here, a storm's
+      // join timeouts (a service too slow) are not mistaken for its shedding (a service protecting itself).
+      const outcome =
+        err instanceof NatterError
+          ? err.cause instanceof BusTimeoutError
+            ? 'timeout'
+            : err.code
+          : 'internal';
+      end({ outcome });
       throw err;
     }
   }

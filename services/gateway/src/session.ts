@@ -50,6 +50,8 @@ export class Session {
   /** Live deliveries that arrived while syncing (made by the first); replayed after `since`. */
   private held: Delivery[] | undefined;
   lastPong = Date.now();
+  /** Which second of the heartbeat interval this connection is pinged and checked in (Gateway.checkConnections). */
+  heartbeatSlot = 0;
   /** Closes the connection if it has not said hello in time; cleared at hello. */
   helloTimer: NodeJS.Timeout | undefined;
   /** The client address its connection is counted under (connection limits). */
