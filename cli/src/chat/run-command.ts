@@ -44,6 +44,10 @@ export async function runCommand(cmd: ChatCommand, line: string, parts: CommandP
       return convs.history(cmd.limit);
     case 'invite':
       return convs.invite(cmd.user);
+    case 'invites':
+      return convs.listInvites();
+    case 'decline':
+      return convs.decline(cmd.room);
     case 'reply':
     case 'edit':
     case 'delete':
