@@ -39,6 +39,18 @@ async function signInWithToken(page: Page, jwt: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
+/** Creates a private room with the join dialog, then invites `user` from the room header. */
+async function createPrivateAndInvite(page: Page, room: string, user: string): Promise<void> {
+  await page.getByRole('button', { name: 'Join or create a room' }).click();
+  await page.locator('dialog[open] input[name=room]').fill(room);
+  await page.locator('dialog[open] input[name=private]').check();
+  await page.keyboard.press('Enter');
+  await page.locator('.chat-title', { hasText: room }).waitFor();
+  await page.getByRole('button', { name: 'Invite someone' }).click();
+  await page.locator('dialog[open] input[name=user]').fill(user);
+  await page.keyboard.press('Enter');
+}
+
 /** Pixels of what is on screen in `el` that are clearly coloured (not grey, black or white). */
 async function colouredPixels(page: Page, el: Locator): Promise<number> {
   const png = (await el.screenshot()).toString('base64');
@@ -121,15 +133,8 @@ describe('the web client, first impression', () => {
   });
 
   it('tells an invited user, who can join the private room from the notice or after a reload', async () => {
-    await alice.page.getByRole('button', { name: 'Join or create a room' }).click();
-    await alice.page.locator('dialog[open] input[name=room]').fill('secret');
-    await alice.page.locator('dialog[open] input[name=private]').check();
-    await alice.page.keyboard.press('Enter');
-    await alice.page.locator('.chat-title', { hasText: 'secret' }).waitFor();
+    await createPrivateAndInvite(alice.page, 'secret', 'bob');
     await alice.page.locator('.chat-title .title-mark[aria-label="private room"] svg').waitFor();
-    await alice.page.getByRole('button', { name: 'Invite someone' }).click();
-    await alice.page.locator('dialog[open] input[name=user]').fill('bob');
-    await alice.page.keyboard.press('Enter');
 
     const notice = bob.page.locator('.invite-notice', { hasText: 'alice invited you to #secret' });
     await notice.waitFor({ timeout: 5000 });
@@ -150,14 +155,7 @@ describe('the web client, first impression', () => {
   });
 
   it('drops a declined invitation for good', async () => {
-    await alice.page.getByRole('button', { name: 'Join or create a room' }).click();
-    await alice.page.locator('dialog[open] input[name=room]').fill('hideout');
-    await alice.page.locator('dialog[open] input[name=private]').check();
-    await alice.page.keyboard.press('Enter');
-    await alice.page.locator('.chat-title', { hasText: 'hideout' }).waitFor();
-    await alice.page.getByRole('button', { name: 'Invite someone' }).click();
-    await alice.page.locator('dialog[open] input[name=user]').fill('bob');
-    await alice.page.keyboard.press('Enter');
+    await createPrivateAndInvite(alice.page, 'hideout', 'bob');
 
     const notice = bob.page.locator('.invite-notice', { hasText: 'alice invited you to #hideout' });
     await notice.getByRole('button', { name: 'Decline #hideout' }).click();

@@ -76,33 +76,19 @@ export class InvitesView {
   }
 
   private buttons(i: InviteView): HTMLElement[] {
-    const join = h(
-      'button',
-      {
-        class: 'primary small',
-        attrs: { type: 'button', 'aria-label': `Join #${i.room}` },
-        on: {
-          click: () =>
-            void this.invites.accept(i.room).then(
-              (id) => this.open(id),
-              (err: unknown) => this.toasts.show(errorText(err)),
-            ),
+    const act = (label: string, cls: string, run: () => Promise<unknown>) =>
+      h(
+        'button',
+        {
+          class: `${cls} small`,
+          attrs: { type: 'button', 'aria-label': `${label} #${i.room}` },
+          on: { click: () => void run().catch((err: unknown) => this.toasts.show(errorText(err))) },
         },
-      },
-      'Join',
-    );
-    const decline = h(
-      'button',
-      {
-        class: 'secondary small',
-        attrs: { type: 'button', 'aria-label': `Decline #${i.room}` },
-        on: {
-          click: () =>
-            void this.invites.decline(i.room).catch((err: unknown) => this.toasts.show(errorText(err))),
-        },
-      },
-      'Decline',
-    );
-    return [join, decline];
+        label,
+      );
+    return [
+      act('Join', 'primary', () => this.invites.accept(i.room).then((id) => this.open(id))),
+      act('Decline', 'secondary', () => this.invites.decline(i.room)),
+    ];
   }
 }
