@@ -25,8 +25,20 @@ const OPS_1_0 = ['hello', 'refresh', 'send', 'join', 'create', 'invite', 'leave'
 const MORE_OPS_1_0 = ['history', 'watch', 'unwatch', 'typing', 'read', 'ping'];
 // Protocol 1.1's message lifecycle (`refetch` needs 500 changes and is left to
 // test/lifecycle-replay.int.test.ts).
-const OPS_1_1 = ['edit', 'delete', 'react', 'unreact', 'pin', 'unpin', 'pins', 'received', 'receipts'];
-const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'thread', 'update', 'received'];
+const OPS_1_1 = [
+  'edit',
+  'delete',
+  'react',
+  'unreact',
+  'pin',
+  'unpin',
+  'pins',
+  'received',
+  'receipts',
+  'invites',
+  'decline',
+];
+const EVENTS_1_1 = ['edit', 'delete', 'reaction', 'pin', 'thread', 'update', 'received', 'invited'];
 const EVENTS_1_0 = [
   'message',
   'gap',
@@ -85,6 +97,10 @@ beforeAll(async () => {
   expect((await bob.request('join', { room: 'backroom' })).error?.code).toBe('forbidden');
   expect((await bob.request('create', { room: 'lobby' })).error?.code).toBe('conflict');
   await alice.ok('invite', { room: 'backroom', user: 'carol' });
+  await carol.waitEvent((f) => f.ev === 'invited' && f.room === 'backroom');
+  await carol.ok('invites', {});
+  await alice.ok('invite', { room: 'backroom', user: 'bob' });
+  await bob.ok('decline', { room: 'backroom' });
   await carol.ok('join', { room: 'backroom' });
   // A request without id that fails answers with an `error` event.
   bob.sendRaw(JSON.stringify({ op: 'join', room: 'backroom' }));

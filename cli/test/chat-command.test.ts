@@ -24,6 +24,9 @@ describe('parseChatLine', () => {
     expect(parseChatLine('/create --private ops')).toEqual({ kind: 'create', room: 'ops', private: true });
     expect(parseChatLine('/create ops')).toEqual({ kind: 'create', room: 'ops', private: false });
     expect(parseChatLine('/invite carol')).toEqual({ kind: 'invite', user: 'carol' });
+    expect(parseChatLine('/invites')).toEqual({ kind: 'invites' });
+    expect(parseChatLine('/decline secret')).toEqual({ kind: 'decline', room: 'secret' });
+    expect(parseChatLine('/decline')).toMatchObject({ kind: 'invalid' });
     expect(parseChatLine('/help')).toEqual({ kind: 'help' });
     expect(parseChatLine('/QUIT')).toEqual({ kind: 'quit' });
   });

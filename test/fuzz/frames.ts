@@ -194,6 +194,8 @@ const PARAMS: { [O in Op]: fc.Arbitrary<Record<string, unknown>> } = {
   join: fc.record({ room }),
   create: fc.record({ room, private: fc.boolean() }, { requiredKeys: ['room'] }),
   invite: fc.record({ room, user }),
+  invites: fc.constant({}),
+  decline: fc.record({ room }),
   leave: fc.record({ room }),
   rooms: fc.record(
     { public: fc.boolean(), prefix: fc.string({ maxLength: 5 }), limit: fc.integer({ min: 1, max: 200 }) },
@@ -228,6 +230,8 @@ const FIELDS: { [O in Op]: string[] } = {
   join: ['room'],
   create: ['room', 'private'],
   invite: ['room', 'user'],
+  invites: [],
+  decline: ['room'],
   leave: ['room'],
   rooms: ['public', 'prefix', 'limit'],
   members: ['room'],

@@ -1,6 +1,7 @@
 import './styles.css';
 import { h } from './dom.ts';
 import { type GatewayChoice, gatewaysOfPage } from './gateways.ts';
+import { icon } from './icons.ts';
 import { App } from './views/app.ts';
 
 const STORAGE_KEY = 'natter.credentials';
@@ -15,7 +16,7 @@ function showIgnored(ignored: string[]): void {
     h(
       'button',
       { attrs: { type: 'button', 'aria-label': 'Close' }, on: { click: () => notice.remove() } },
-      '×',
+      icon('close', 16),
     ),
   );
   document.body.prepend(notice);

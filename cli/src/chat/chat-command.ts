@@ -12,6 +12,8 @@ export type ChatCommand =
   | { kind: 'history'; limit: number }
   | { kind: 'create'; room: string; private: boolean }
   | { kind: 'invite'; user: string }
+  | { kind: 'invites' }
+  | { kind: 'decline'; room: string }
   | { kind: 'reply'; seq: number; text: string }
   | { kind: 'edit'; seq: number; text: string }
   | { kind: 'delete'; seq: number }
@@ -38,6 +40,8 @@ export const CHAT_HELP = [
   `/history [n]             the last n messages here (default ${DEFAULT_HISTORY}, at most ${MAX_HISTORY})`,
   '/create <room> [--private]  create a room (private: members invite others)',
   '/invite <user>           invite a user into the current room',
+  '/invites                 the invitations you have not used (/join one, or /decline it)',
+  '/decline <room>          decline your invitation into a room',
   '/reply <seq> <text>      answer message [seq] here, quoting it',
   '/edit <seq> <text>       replace the text of your message [seq]',
   '/delete <seq>            delete a message (yours, or any in a room you own)',
@@ -152,6 +156,10 @@ export function parseChatLine(line: string): ChatCommand {
     }
     case 'invite':
       return extra(1) ?? needUser(user(args[0]), (u) => ({ kind: 'invite', user: u }));
+    case 'invites':
+      return extra(0) ?? { kind: 'invites' };
+    case 'decline':
+      return extra(1) ?? needRoom(room(args[0]), (r) => ({ kind: 'decline', room: r }));
     case 'help':
     case '?':
       return { kind: 'help' };

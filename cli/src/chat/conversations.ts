@@ -66,6 +66,20 @@ export class Conversations {
     ctx.notice(`invited ${user} to #${room}`);
   }
 
+  async listInvites(): Promise<void> {
+    const { ctx } = this;
+    const invites = await ctx.client.invites();
+    if (invites.length === 0) return ctx.notice('no invitations');
+    for (const i of invites)
+      ctx.notice(`#${ctx.safe(i.room)} from ${ctx.safe(i.by)} (/join ${ctx.safe(i.room)})`);
+  }
+
+  async decline(room: string): Promise<void> {
+    const { ctx } = this;
+    await ctx.client.decline(room);
+    ctx.notice(`declined the invitation to #${room}`);
+  }
+
   async listRooms(): Promise<void> {
     const { ctx } = this;
     const rooms = await ctx.client.rooms();

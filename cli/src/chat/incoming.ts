@@ -45,6 +45,11 @@ export class Incoming {
       on('presence', (p) => this.onPresence(p)),
       on('joined', (e) => this.onMembership(e.room, e.user, true)),
       on('left', (e) => this.onMembership(e.room, e.user, false)),
+      on('invited', (e) =>
+        ctx.notice(
+          `${ctx.safe(e.by)} invited you to #${ctx.safe(e.room)} (/join ${ctx.safe(e.room)} or /decline ${ctx.safe(e.room)})`,
+        ),
+      ),
       on('state', (s) => this.onState(s)),
       on('hello', (h) => this.onReconnectHello(h)),
       on('synced', () => void this.onSynced()),

@@ -46,6 +46,10 @@ export async function runCommand(cmd: ChatCommand, line: string, parts: CommandP
       return convs.invite(cmd.user);
     case 'thread':
       return convs.thread(cmd.seq);
+    case 'invites':
+      return convs.listInvites();
+    case 'decline':
+      return convs.decline(cmd.room);
     case 'reply':
     case 'edit':
     case 'delete':

@@ -1,6 +1,7 @@
 import type {
   HelloResult,
   HistoryResult,
+  InviteView,
   MessageView,
   PresenceView,
   ReceiptsResult,
@@ -310,6 +311,16 @@ export class NatterClient {
   /** Invites a user into a (private) room you are a member of. */
   async invite(room: string, user: string, options?: RequestOptions): Promise<void> {
     await this.request('invite', { room, user }, options);
+  }
+
+  /** Your unused invitations, newest first (at most 200); each also comes live as `invited`. */
+  async invites(options?: RequestOptions): Promise<InviteView[]> {
+    return (await this.request('invites', {}, options)).invites;
+  }
+
+  /** Drops your invitation into `room`: it no longer lets you join (a private room). */
+  async decline(room: string, options?: RequestOptions): Promise<void> {
+    await this.request('decline', { room }, options);
   }
 
   async leave(room: string, options?: RequestOptions): Promise<void> {

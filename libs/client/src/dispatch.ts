@@ -67,6 +67,10 @@ export function dispatchEvent(
     case 'left':
       events.emit(ev, fields as unknown as ClientEvents['joined']);
       return;
+    case 'invited':
+      if (typeof fields.room === 'string' && typeof fields.by === 'string')
+        events.emit('invited', { room: fields.room, by: fields.by, private: fields.private === true });
+      return;
     case 'presence':
       events.emit('presence', fields as unknown as PresenceView);
       return;

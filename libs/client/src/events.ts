@@ -24,6 +24,13 @@ export interface MembershipEvent {
   user: string;
 }
 
+/** You were invited into `room` by `by` (1.1); `invites()` lists the ones not yet used. */
+export interface InvitedEvent {
+  room: string;
+  by: string;
+  private: boolean;
+}
+
 export interface TypingEvent {
   conv: string;
   user: string;
@@ -89,6 +96,7 @@ export interface ClientEvents {
   synced: undefined;
   joined: MembershipEvent;
   left: MembershipEvent;
+  invited: InvitedEvent;
   presence: PresenceView;
   typing: TypingEvent;
   read: ReadEvent;

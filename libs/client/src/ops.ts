@@ -63,6 +63,8 @@ interface Params {
   join: { room: string };
   create: { room: string; private?: boolean };
   invite: { room: string; user: string };
+  invites: EmptyResult;
+  decline: { room: string };
   leave: { room: string };
   rooms: RoomsOptions;
   members: { room: string };

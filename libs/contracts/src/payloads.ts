@@ -263,7 +263,9 @@ export type UserEvent =
    * The user joined or left a room (from any session): gateways update membership. `ver` is
    * the room's membership version of the change; a gateway ignores one older than what it has.
    */
-  | { kind: 'membership'; room: string; member: boolean; ver: number };
+  | { kind: 'membership'; room: string; member: boolean; ver: number }
+  /** The user was invited into `room` by `by` (the invitee need not be online anywhere). */
+  | { kind: 'invited'; room: string; by: string; private: boolean };
 
 export type RoomEvent =
   | { kind: 'message'; msg: MessageView; origin?: Origin }
@@ -301,6 +303,20 @@ export interface RoomInviteRequest {
   user: string;
   room: string;
   invitee: string;
+}
+/** The user's own unused invitations (`invites`), newest first, at most INVITES_MAX. */
+export interface RoomInvitesRequest {
+  v: PayloadVersion;
+  user: string;
+}
+export interface RoomInvitesReply {
+  invites: { room: string; by: string; ts: string }[];
+}
+/** Drops the user's own invitation into `room` (`decline`); none is not an error. */
+export interface RoomDeclineRequest {
+  v: PayloadVersion;
+  user: string;
+  room: string;
 }
 export interface RoomLeaveRequest {
   v: PayloadVersion;
@@ -406,6 +422,8 @@ export interface Rpc {
   'rooms.join': [RoomJoinRequest, RoomJoinReply];
   'rooms.create': [RoomCreateRequest, RoomJoinReply];
   'rooms.invite': [RoomInviteRequest, Record<string, never>];
+  'rooms.invites': [RoomInvitesRequest, RoomInvitesReply];
+  'rooms.decline': [RoomDeclineRequest, Record<string, never>];
   'rooms.leave': [RoomLeaveRequest, RoomLeaveReply];
   'rooms.list': [RoomListRequest, RoomListReply];
   'rooms.listMany': [RoomListManyRequest, RoomListManyReply];

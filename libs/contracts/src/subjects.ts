@@ -62,6 +62,8 @@ export type RoomsOp =
   | 'join'
   | 'create'
   | 'invite'
+  | 'invites'
+  | 'decline'
   | 'leave'
   | 'list'
   | 'listMany'

@@ -35,6 +35,8 @@ export interface Requests {
   join: { room: string };
   create: { room: string; private?: boolean };
   invite: { room: string; user: string };
+  invites: Record<string, never>;
+  decline: { room: string };
   leave: { room: string };
   rooms: { public?: boolean; prefix?: string; limit?: number };
   members: { room: string };
@@ -66,6 +68,8 @@ const OP_SET = {
   join: true,
   create: true,
   invite: true,
+  invites: true,
+  decline: true,
   leave: true,
   rooms: true,
   members: true,
@@ -222,6 +226,13 @@ export interface RoomView {
   private: boolean;
 }
 
+/** An unused invitation of the caller (1.1 "Invitations"): into `room`, by `by`, at `ts`. */
+export interface InviteView {
+  room: string;
+  by: string;
+  ts: string;
+}
+
 export type ServerEvent =
   | ({ ev: 'message' } & MessageView)
   | ChangeEvent
@@ -230,6 +241,8 @@ export type ServerEvent =
   | { ev: 'synced' }
   | { ev: 'joined'; room: string; user: string }
   | { ev: 'left'; room: string; user: string }
+  /** The user was invited into `room` (1.1); `private`: whether the room is private. */
+  | { ev: 'invited'; room: string; by: string; private: boolean }
   | ({ ev: 'presence' } & PresenceView)
   | { ev: 'typing'; conv: string; user: string }
   | { ev: 'read'; conv: string; user: string; seq: number }
@@ -278,6 +291,8 @@ export interface Results {
   join: JoinResult;
   create: JoinResult;
   invite: EmptyResult;
+  invites: { invites: InviteView[] };
+  decline: EmptyResult;
   leave: EmptyResult;
   rooms: { rooms: RoomView[] };
   members: { members: PresenceView[] };

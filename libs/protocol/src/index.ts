@@ -12,6 +12,7 @@ export type {
   EmptyResult,
   HelloResult,
   HistoryResult,
+  InviteView,
   JoinResult,
   MessageView,
   Op,
@@ -49,6 +50,7 @@ export {
 export {
   charLength,
   HISTORY_PAGE,
+  INVITES_MAX,
   isEmoji,
   MAX_ATTACHMENTS,
   MAX_EMOJI_CHARS,

@@ -27,6 +27,9 @@ export const HISTORY_PAGE = { default: 50, max: 200 } as const;
 /** `rooms` with `public`: `limit` from 1 to `max`, `default` without one. */
 export const ROOMS_PAGE = { default: 50, max: 200 } as const;
 
+/** Unused invitations `invites` lists at most (the newest); older ones still let their invitee join. */
+export const INVITES_MAX = 200;
+
 /** Users each list of a `receipts` answer names at most (`read`, `received`). */
 export const RECEIPTS_MAX = 200;
 /** The SDK sends `received` for a conversation at most once per this many ms. */

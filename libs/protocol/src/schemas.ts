@@ -91,6 +91,8 @@ export const RequestSchemas = {
   join: z.object({ room }),
   create: z.object({ room, private: z.boolean().optional() }),
   invite: z.object({ room, user }),
+  invites: z.object({}),
+  decline: z.object({ room }),
   leave: z.object({ room }),
   rooms: z.object({
     public: z.boolean().optional(),

@@ -131,6 +131,12 @@ export const ResultSchemas = {
   join: JoinResult,
   create: JoinResult,
   invite: empty,
+  invites: z.object({
+    invites: z
+      .array(z.object({ room, by: user, ts: time }))
+      .meta({ description: "The caller's unused invitations, newest first (at most 200)" }),
+  }),
+  decline: empty,
   leave: empty,
   rooms: z.object({ rooms: z.array(RoomView) }),
   members: z.object({ members: z.array(PresenceView) }),
@@ -184,6 +190,13 @@ export const EventSchemas = {
   synced: ev('synced'),
   joined: ev('joined').extend({ room, user }),
   left: ev('left').extend({ room, user }),
+  invited: ev('invited').extend({
+    room,
+    by: user,
+    private: z
+      .boolean()
+      .meta({ description: 'Whether the room is private (joining it takes this invitation)' }),
+  }),
   presence: ev('presence').extend(PresenceView.shape),
   typing: ev('typing').extend({ conv, user }),
   read: ev('read').extend({ conv, user, seq }),

@@ -112,6 +112,11 @@ export function deliverToUser(t: EventTargets, user: string, d: UserDelivery): v
       for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
       return;
     }
+    case 'invited': {
+      const frame = encodeFrame({ ev: 'invited', room: e.room, by: e.by, private: e.private });
+      for (const s of t.registry.sessionsOfUser(user)) s.sendRaw(frame);
+      return;
+    }
     case 'membership': {
       // The user joined or left from some session: every gateway holding the user's
       // sessions updates membership (and so its room subscriptions) and tells them.

@@ -167,6 +167,16 @@ const handlers: { [O in Op]: Handler<O> } = {
     return {};
   },
 
+  // The caller's own invitations only: the rooms service is asked for `s.user`'s and no one else's.
+  async invites(gw, s, _p, rc) {
+    return gw.rpc.call('rooms.invites', { v: 1, user: s.user }, { trace: rc.trace });
+  },
+
+  async decline(gw, s, p, rc) {
+    await gw.rpc.call('rooms.decline', { v: 1, user: s.user, room: p.room }, { trace: rc.trace });
+    return {};
+  },
+
   async leave(gw, s, p, rc) {
     const { ver } = await gw.rpc.call(
       'rooms.leave',

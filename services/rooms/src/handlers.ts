@@ -1,5 +1,6 @@
 import type { Bus } from '@natter/bus';
 import {
+  emit,
   MAX_LIST_BATCH,
   type Rpc,
   type RpcClient,
@@ -7,6 +8,7 @@ import {
   type Subjects,
 } from '@natter/contracts';
 import {
+  INVITES_MAX,
   isRoom,
   isUser,
   NatterError,
@@ -80,15 +82,32 @@ export function createHandlers(d: HandlerDeps): RoomsHandlers {
       return { room: req.room, joined: true, ver };
     },
 
-    'rooms.invite': async (req) => {
+    'rooms.invite': async (req, ctx) => {
       checkIds(req);
       if (!isUser(req.invitee)) throw new NatterError('bad_request', `user: must match ${USER_RE.source}`);
       // A room that does not exist answers like one the inviter is not in (see members).
-      await db(d.store.invite(req.room, req.user, req.invitee)).catch((err: unknown) => {
+      const out = await db(d.store.invite(req.room, req.user, req.invitee)).catch((err: unknown) => {
         throw err instanceof NatterError && err.code === 'not_found'
           ? notMemberError(req.room, req.user)
           : err;
       });
+      // Stored first, then told: the invitee's sessions (on any gateway) hear of it at once, and
+      // `invites` lists it for those who were offline. Inviting a member tells nobody.
+      if (out.invited) {
+        const event = { kind: 'invited', room: req.room, by: req.user, private: out.private } as const;
+        emit(d.bus, d.subjects, 'user', req.invitee, { event }, ctx.trace);
+      }
+      return {};
+    },
+
+    'rooms.invites': async (req) => {
+      if (!isUser(req.user)) throw new NatterError('bad_request', `user: must match ${USER_RE.source}`);
+      return { invites: await db(d.store.invites(req.user, INVITES_MAX)) };
+    },
+
+    'rooms.decline': async (req) => {
+      checkIds(req);
+      await db(d.store.decline(req.room, req.user));
       return {};
     },
 

@@ -1,4 +1,5 @@
 import {
+  type Invitation,
   type JoinResult,
   type Membership,
   noRoomError,
@@ -21,8 +22,8 @@ interface Room {
   members: Set<string>;
   /** Bumped by every join and leave (RoomStore: membership versions). */
   ver: number;
-  /** invitee -> inviter */
-  invites: Map<string, string>;
+  /** invitee -> inviter and when */
+  invites: Map<string, { by: string; at: Date }>;
 }
 
 function byteOrder(a: string, b: string): number {
@@ -62,11 +63,29 @@ export class MemoryRoomStore implements RoomStore {
     return { ver: r.ver };
   }
 
-  async invite(room: string, by: string, user: string): Promise<void> {
+  async invite(room: string, by: string, user: string): Promise<{ invited: boolean; private: boolean }> {
     const r = this.rooms.get(room);
     if (!r) throw noRoomError(room);
     if (!r.members.has(by)) throw notMemberError(room, by);
-    if (!r.members.has(user)) r.invites.set(user, by);
+    if (r.members.has(user)) return { invited: false, private: r.private };
+    // Deleted first so a renewed invitation moves to the end (the newest) of insertion order.
+    r.invites.delete(user);
+    r.invites.set(user, { by, at: new Date() });
+    return { invited: true, private: r.private };
+  }
+
+  async invites(user: string, limit: number): Promise<Invitation[]> {
+    const out: { room: string; by: string; at: Date }[] = [];
+    for (const [room, r] of this.rooms) {
+      const i = r.invites.get(user);
+      if (i) out.push({ room, ...i });
+    }
+    out.sort((a, b) => b.at.getTime() - a.at.getTime() || byteOrder(a.room, b.room));
+    return out.slice(0, limit).map((i) => ({ room: i.room, by: i.by, ts: i.at.toISOString() }));
+  }
+
+  async decline(room: string, user: string): Promise<void> {
+    this.rooms.get(room)?.invites.delete(user);
   }
 
   async leave(room: string, user: string): Promise<{ left: boolean; ver: number; members?: number }> {

@@ -13,6 +13,7 @@ import {
   roomCreated,
 } from './membership-writes.ts';
 import {
+  type Invitation,
   type JoinResult,
   type Membership,
   noRoomError,
@@ -76,25 +77,42 @@ export class PgRoomStore implements RoomStore {
     });
   }
 
-  invite(room: string, by: string, user: string): Promise<void> {
+  invite(room: string, by: string, user: string): Promise<{ invited: boolean; private: boolean }> {
     return this.tx(`invite to ${room}`, async (db) => {
       // FOR SHARE waits for a join or leave of this room in flight, so "is a member" is current.
-      const { rows } = await db.query<{ by_member: boolean; user_member: boolean }>(
+      const { rows } = await db.query<{ by_member: boolean; user_member: boolean; private: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM members WHERE room = $1 AND "user" = $2) AS by_member,
-                EXISTS (SELECT 1 FROM members WHERE room = $1 AND "user" = $3) AS user_member
+                EXISTS (SELECT 1 FROM members WHERE room = $1 AND "user" = $3) AS user_member,
+                private
            FROM rooms WHERE name = $1 FOR SHARE`,
         [room, by, user],
       );
       const r = rows[0];
       if (!r) throw noRoomError(room);
       if (!r.by_member) throw notMemberError(room, by);
-      if (r.user_member) return;
+      if (r.user_member) return { invited: false, private: r.private };
       await db.query(
         `INSERT INTO invites (room, "user", invited_by) VALUES ($1, $2, $3)
          ON CONFLICT (room, "user") DO UPDATE SET invited_by = EXCLUDED.invited_by, invited_at = now()`,
         [room, user, by],
       );
+      return { invited: true, private: r.private };
     });
+  }
+
+  async invites(user: string, limit: number): Promise<Invitation[]> {
+    // invites_user_idx (migration 003) serves this without scanning other users' invitations.
+    const { rows } = await this.query<{ room: string; by: string; at: Date }>(
+      `invites of ${user}`,
+      `SELECT room, invited_by AS by, invited_at AS at FROM invites
+        WHERE "user" = $1 ORDER BY invited_at DESC, room LIMIT $2`,
+      [user, limit],
+    );
+    return rows.map((r) => ({ room: r.room, by: r.by, ts: r.at.toISOString() }));
+  }
+
+  async decline(room: string, user: string): Promise<void> {
+    await this.query(`decline ${room}`, `DELETE FROM invites WHERE room = $1 AND "user" = $2`, [room, user]);
   }
 
   leave(room: string, user: string): Promise<{ left: boolean; ver: number }> {

@@ -63,6 +63,8 @@ export async function start(config: RoomsConfig, parts: RoomsParts): Promise<Run
     answer('rooms.join'),
     answer('rooms.create'),
     answer('rooms.invite'),
+    answer('rooms.invites'),
+    answer('rooms.decline'),
     answer('rooms.leave'),
     answer('rooms.list'),
     answer('rooms.listMany'),

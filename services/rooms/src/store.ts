@@ -55,6 +55,13 @@ export interface Membership {
   ver: number;
 }
 
+/** An unused invitation: into `room`, by `by`, at `ts` (RFC 3339). */
+export interface Invitation {
+  room: string;
+  by: string;
+  ts: string;
+}
+
 /**
  * Rooms, their members and pending invitations. Every operation is atomic: it either
  * happens whole or not at all, and concurrent operations (from any number of service
@@ -68,8 +75,9 @@ export interface Membership {
  * - `unavailable`: the backend cannot be reached (nothing was changed).
  *
  * Invitations: an invitation lets exactly one join through and is consumed by it, so a
- * member who leaves a private room needs a new invitation to come back. Inviting a member
- * records nothing. Rooms are never deleted, even when their last member leaves (the name
+ * member who leaves a private room needs a new invitation to come back; a declined one is
+ * gone, so it lets nobody in. Inviting a member records nothing; inviting again renews
+ * the invitation (its inviter and time). Rooms are never deleted, even when their last member leaves (the name
  * and its history stay reserved).
  */
 export interface RoomStore {
@@ -81,8 +89,15 @@ export interface RoomStore {
   join(room: string, user: string, limits?: RoomLimits): Promise<JoinResult>;
   /** Creates `room` with `user` as its only member; `conflict` when the name exists. */
   create(room: string, user: string, isPrivate: boolean, limits?: RoomLimits): Promise<{ ver: number }>;
-  /** `by` (a member, else `forbidden`) invites `user`; a no-op when `user` is a member. */
-  invite(room: string, by: string, user: string): Promise<void>;
+  /**
+   * `by` (a member, else `forbidden`) invites `user`; a no-op when `user` is a member
+   * (`invited: false`). `private`: the room's privacy, for the invitee's notice.
+   */
+  invite(room: string, by: string, user: string): Promise<{ invited: boolean; private: boolean }>;
+  /** The unused invitations of `user`, newest first, at most `limit`. */
+  invites(user: string, limit: number): Promise<Invitation[]>;
+  /** Drops the invitation of `user` into `room`; none (or no such room) is not an error. */
+  decline(room: string, user: string): Promise<void>;
   /** Removes `user`; `left: false` when it was not a member (not an error). `members`: the count after a leave. */
   leave(room: string, user: string): Promise<{ left: boolean; ver: number; members?: number }>;
   /**

@@ -37,7 +37,11 @@ describe('PgRoomStore on Postgres', () => {
     const p = createPool(databaseUrl, { log });
     try {
       const { rows } = await p.query<{ name: string }>(`SELECT name FROM ${ROOMS_MIGRATIONS_TABLE}`);
-      expect(rows.map((r) => r.name)).toEqual(['001_rooms', '002_membership_versions']);
+      expect(rows.map((r) => r.name)).toEqual([
+        '001_rooms',
+        '002_membership_versions',
+        '003_invites_by_user',
+      ]);
     } finally {
       await p.end();
     }

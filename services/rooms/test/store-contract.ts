@@ -106,6 +106,38 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(await store.join(r, 'carol')).toMatchObject({ joined: true, created: false });
     });
 
+    it("lists a user's own unused invitations, newest first, and a decline drops one for good", async () => {
+      const store = getStore();
+      const p = fresh();
+      await store.create(`${p}a`, 'alice', true);
+      await store.create(`${p}b`, 'carol', false);
+      expect(await store.invite(`${p}a`, 'alice', 'bob')).toEqual({ invited: true, private: true });
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await store.invite(`${p}b`, 'carol', 'bob')).toEqual({ invited: true, private: false });
+      const mine = (await store.invites('bob', 200)).filter((i) => i.room.startsWith(p));
+      expect(mine.map((i) => [i.room, i.by])).toEqual([
+        [`${p}b`, 'carol'],
+        [`${p}a`, 'alice'],
+      ]);
+      expect(Number.isNaN(Date.parse(mine[0]!.ts))).toBe(false);
+      expect(await store.invites('bob', 1)).toHaveLength(1);
+      // Only the invitee's: others have none of them.
+      expect((await store.invites('alice', 200)).filter((i) => i.room.startsWith(p))).toEqual([]);
+      await store.decline(`${p}a`, 'bob');
+      await rejects(store.join(`${p}a`, 'bob'), 'forbidden', /invitation/);
+      expect(
+        (await store.invites('bob', 200)).filter((i) => i.room.startsWith(p)).map((i) => i.room),
+      ).toEqual([`${p}b`]);
+      // A join uses the invitation up: it is no longer listed.
+      await store.join(`${p}b`, 'bob');
+      expect((await store.invites('bob', 200)).filter((i) => i.room.startsWith(p))).toEqual([]);
+      // Declining nothing, or a room that does not exist, is not an error.
+      await store.decline(`${p}a`, 'bob');
+      await store.decline(`${p}none`, 'bob');
+      // Inviting a member records nothing and says so.
+      expect(await store.invite(`${p}b`, 'carol', 'bob')).toEqual({ invited: false, private: false });
+    });
+
     it('inviting a member records nothing', async () => {
       const store = getStore();
       const r = `${fresh()}ops`;

@@ -1,13 +1,16 @@
 import { parseConv } from '@natter/protocol';
 import type { Change, Chat } from '../chat.ts';
+import { ConnectionBanner } from '../connection-banner.ts';
 import { h } from '../dom.ts';
+import { Invites } from '../invites.ts';
 import { ConvDialogs } from './conv-dialogs.ts';
 import { ConversationPane } from './conversation.ts';
 import { DesktopAlerts } from './desktop-alerts.ts';
 import { ImageViewer } from './dialogs.ts';
+import { InvitesView } from './invites-view.ts';
 import { MembersPanel } from './members.ts';
 import { Sender } from './sending.ts';
-import { ConnectionBanner, type CredentialStore, Session } from './session.ts';
+import { type CredentialStore, Session } from './session.ts';
 import { Sidebar } from './sidebar.ts';
 import { errorText, Toasts } from './toasts.ts';
 
@@ -40,17 +43,23 @@ class Shell {
   private readonly banner: ConnectionBanner;
   private readonly dialogs: ConvDialogs;
   private readonly pane: ConversationPane;
+  private readonly invites: InvitesView;
 
   constructor(
     private readonly chat: Chat,
     signOut: () => void,
   ) {
-    this.sidebar = new Sidebar(chat, {
-      open: (id) => this.open(id),
-      joinRoom: () => this.dialogs.join.showModal(),
-      newDm: () => this.dialogs.dm.showModal(),
-      signOut,
-    });
+    this.invites = new InvitesView(new Invites(chat), (id) => this.open(id), this.toasts);
+    this.sidebar = new Sidebar(
+      chat,
+      {
+        open: (id) => this.open(id),
+        joinRoom: () => this.dialogs.join.showModal(),
+        newDm: () => this.dialogs.dm.showModal(),
+        signOut,
+      },
+      this.invites.section,
+    );
     this.members = new MembersPanel(chat, (u) => this.open(chat.dm(u)));
     this.sender = new Sender(chat, this.toasts);
     this.banner = new ConnectionBanner(chat);
@@ -74,6 +83,7 @@ class Shell {
       this.members.el,
       this.viewer.el,
       ...this.dialogs.all,
+      this.invites.notices,
       this.toasts.el,
     );
     this.sender.acceptDrops(this.pane.el);
@@ -123,7 +133,11 @@ class Shell {
         this.pane.renderHeader();
         break;
       case 'members':
-        if (c.conv === this.chat.current) this.members.render();
+        // The header counts the same list the panel shows: both redraw when it changes.
+        if (c.conv === this.chat.current) {
+          this.members.render();
+          this.pane.renderHeader();
+        }
         break;
       case 'connection':
         this.banner.render();

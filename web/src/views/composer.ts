@@ -137,7 +137,7 @@ export class Composer {
         ? [
             h('span', { class: 'reply-label' }, 'Replying to ', h('strong', null, this.replyTo.from)),
             h('span', { class: 'reply-preview' }, [...(this.replyTo.text ?? '')].slice(0, 100).join('')),
-            iconButton('✕', 'Cancel reply', () => this.setReply(undefined), 'reply-cancel'),
+            iconButton(icon('close', 16), 'Cancel reply', () => this.setReply(undefined), 'reply-cancel'),
           ]
         : []),
     );

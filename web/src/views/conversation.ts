@@ -110,8 +110,15 @@ export class ConversationPane {
       this.headerActions.replaceChildren();
       return;
     }
-    this.title.textContent =
-      conv.kind === 'room' ? `${conv.private ? '🔒 ' : '# '}${conv.name}` : `@${conv.name}`;
+    // The room's mark is an SVG (a lock or a #), so it looks the same with or without an emoji font.
+    if (conv.kind === 'room') {
+      const mark = h(
+        'span',
+        { class: 'title-mark', attrs: { role: 'img', 'aria-label': conv.private ? 'private room' : 'room' } },
+        icon(conv.private ? 'lock' : 'hash', 18),
+      );
+      this.title.replaceChildren(mark, conv.name);
+    } else this.title.textContent = `@${conv.name}`;
     if (conv.kind === 'dm') {
       const online = conv.name === this.chat.me || this.chat.presence.get(conv.name);
       this.subtitle.textContent = online ? 'online' : 'offline';
@@ -123,7 +130,12 @@ export class ConversationPane {
       this.subtitle.className = 'chat-subtitle';
     }
     this.pins.follow(conv.id);
-    const pinsBtn = iconButton('📌', 'Pinned messages', () => void this.pins.toggle(conv.id), 'pins-toggle');
+    const pinsBtn = iconButton(
+      icon('pin'),
+      'Pinned messages',
+      () => void this.pins.toggle(conv.id),
+      'pins-toggle',
+    );
     this.headerActions.replaceChildren(
       pinsBtn,
       ...(conv.kind === 'room'

@@ -54,7 +54,7 @@ export function actionsBar(
   const bar = h(
     'div',
     { class: 'msg-actions', attrs: { role: 'toolbar', 'aria-label': 'Message actions' } },
-    iconButton('↩', 'Reply', () => actions.reply(m), 'act-reply'),
+    iconButton(icon('reply', 16), 'Reply', () => actions.reply(m), 'act-reply'),
     iconButton(
       icon('smile'),
       'React',
@@ -64,9 +64,11 @@ export function actionsBar(
       },
       'act-react',
     ),
-    m.from === me ? iconButton('✎', 'Edit', () => startEdit(row, m, actions), 'act-edit') : null,
-    iconButton('📌', m.pinned ? 'Unpin' : 'Pin', () => actions.pin(m), 'act-pin'),
-    actions.canDelete(m) ? iconButton('🗑', 'Delete', () => actions.remove(m), 'act-delete') : null,
+    m.from === me ? iconButton(icon('edit', 16), 'Edit', () => startEdit(row, m, actions), 'act-edit') : null,
+    iconButton(icon('pin', 16), m.pinned ? 'Unpin' : 'Pin', () => actions.pin(m), 'act-pin'),
+    actions.canDelete(m)
+      ? iconButton(icon('trash', 16), 'Delete', () => actions.remove(m), 'act-delete')
+      : null,
     picker,
   );
   picker.addEventListener('keydown', (e) => {

@@ -1,5 +1,6 @@
 import { type Attachment, isUploadPath } from '@natter/client';
 import { h } from '../dom.ts';
+import { icon } from '../icons.ts';
 import { safeHref } from '../linkify.ts';
 import type { ChatMessage } from '../store.ts';
 import { durationLabel, fullLabel, timeLabel } from '../time.ts';
@@ -63,7 +64,7 @@ function media(kind: MediaKind, a: Attachment, src: string, ctx: ItemContext): H
   return h(
     'div',
     { class: 'att att-audio' },
-    h('span', { class: 'att-audio-icon', attrs: { 'aria-hidden': 'true' } }, '🎤'),
+    h('span', { class: 'att-audio-icon', attrs: { 'aria-hidden': 'true' } }, icon('mic', 18)),
     h('audio', { attrs: { src, controls: '', preload: 'metadata', 'aria-label': 'Voice message' } }),
     a.duration ? h('span', { class: 'att-duration' }, durationLabel(a.duration)) : null,
   );
@@ -225,7 +226,14 @@ export class MessageItem {
         ? h('span', { class: 'edited', attrs: { title: fullLabel(new Date(m.edited)) } }, 'edited')
         : '',
       m.pinned && !deleted
-        ? h('span', { class: 'pin-mark', attrs: { title: `Pinned by ${m.pinned.by}` } }, '📌')
+        ? h(
+            'span',
+            {
+              class: 'pin-mark',
+              attrs: { title: `Pinned by ${m.pinned.by}`, role: 'img', 'aria-label': 'pinned' },
+            },
+            icon('pin', 14),
+          )
         : '',
     );
     this.reactions.replaceChildren(deleted ? '' : (reactionChips(m, me, (e) => actions.react(m, e)) ?? ''));

@@ -1,6 +1,5 @@
 import { NatterClientError } from '@natter/client';
 import { Chat, type Credentials } from '../chat.ts';
-import { h } from '../dom.ts';
 import { signInView } from './signin.ts';
 
 export interface CredentialStore {
@@ -38,22 +37,39 @@ export class Session {
   private async start(creds: Credentials): Promise<void> {
     const chat = new Chat(this.urls, creds);
     this.chat = chat;
+    // Refused later (the token expired, or the server's keys changed while we were away): the
+    // SDK gives up rather than retry a fixed token, so back to sign-in, not "Disconnected.".
+    chat.client.on('error', (err) => {
+      if (
+        err.code === 'unauthenticated' &&
+        chat.client.state === 'closed' &&
+        this.chat === chat &&
+        chat.ready
+      )
+        this.rejected(chat, creds, 'Your sign-in is no longer accepted (the token expired or was revoked).');
+    });
     this.root.replaceChildren(this.signedIn(chat, () => this.signOut()));
     try {
       await chat.start();
       this.creds.save(creds);
     } catch (err) {
-      chat.stop();
-      this.chat = undefined;
       const why =
         err instanceof NatterClientError && err.code === 'unauthenticated'
           ? creds.token
             ? 'That token was not accepted.'
             : 'This server needs an access token to sign in.'
           : `Could not sign in: ${err instanceof Error ? err.message : String(err)}`;
-      this.creds.save(undefined);
-      this.showSignIn(why);
+      this.rejected(chat, creds, why);
     }
+  }
+
+  /** The server refused these credentials: forget them and ask again, saying why. */
+  private rejected(chat: Chat, creds: Credentials, why: string): void {
+    if (this.chat !== chat) return;
+    chat.stop();
+    this.chat = undefined;
+    this.creds.save(undefined);
+    this.showSignIn(creds.token ? `${why} Sign in again.` : why);
   }
 
   private signOut(): void {
@@ -62,25 +78,5 @@ export class Session {
     this.creds.save(undefined);
     history.replaceState(null, '', location.pathname + location.search);
     this.showSignIn();
-  }
-}
-
-/** The connection's state over the conversation, while it is not simply connected. */
-export class ConnectionBanner {
-  readonly el = h('div', { class: 'banner', attrs: { role: 'status', hidden: '' } });
-
-  constructor(private readonly chat: Chat) {}
-
-  render(): void {
-    const s = this.chat.state;
-    const pending = this.chat.client.pending;
-    let text = '';
-    if (s === 'reconnecting') text = 'Connection lost. Reconnecting…';
-    else if (s === 'connecting') text = 'Connecting…';
-    else if (s === 'closed' && this.chat.ready) text = 'Disconnected.';
-    if (text && pending > 0) text += ` ${pending} message${pending === 1 ? '' : 's'} will be sent when back.`;
-    this.el.textContent = text;
-    this.el.hidden = text === '';
-    this.el.dataset.state = s;
   }
 }

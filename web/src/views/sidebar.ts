@@ -18,9 +18,11 @@ export class Sidebar {
   private readonly dms: HTMLElement;
   private readonly meName: HTMLElement;
 
+  /** `invitations`: the section listing the invitations, shown above the rooms. */
   constructor(
     private readonly chat: Chat,
     private readonly actions: SidebarActions,
+    invitations: HTMLElement,
   ) {
     this.rooms = h('ul', { class: 'conv-list', attrs: { 'aria-label': 'Rooms' } });
     this.dms = h('ul', { class: 'conv-list', attrs: { 'aria-label': 'Direct messages' } });
@@ -35,6 +37,7 @@ export class Sidebar {
         iconButton(icon('logOut'), 'Sign out', () => actions.signOut(), 'sign-out'),
       ),
       h('div', { class: 'me' }, this.meName),
+      invitations,
       h(
         'div',
         { class: 'section-head' },
@@ -75,7 +78,11 @@ export class Sidebar {
     const online = this.chat.presence.get(c.name);
     const lead =
       c.kind === 'room'
-        ? h('span', { class: 'conv-icon', attrs: { 'aria-hidden': 'true' } }, c.private ? '🔒' : '#')
+        ? h(
+            'span',
+            { class: 'conv-icon', attrs: { 'aria-hidden': 'true' } },
+            icon(c.private ? 'lock' : 'hash', 15),
+          )
         : h('span', {
             class: `dot ${online ? 'online' : ''}`,
             attrs: { 'aria-label': online ? 'online' : 'offline', role: 'img' },
