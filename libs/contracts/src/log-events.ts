@@ -77,6 +77,7 @@ export const PRODUCED: readonly EventType[] = [
   'member.joined',
   'member.left',
   'room.created',
+  'push.needed',
 ];
 
 /** An event as the log, GET /v1/events and webhooks carry it. */

@@ -45,8 +45,19 @@ export interface Requests {
   read: { conv: string; seq: number };
   received: { conv: string; seq: number };
   receipts: { conv: string; seq: number };
+  notify: { conv: string; level: NotifyLevel; until?: string };
+  'push.register': PushRegistration;
+  'push.unregister': { device: string };
   ping: Record<string, never>;
 }
+
+/** A user's notification level of one conversation (1.1 "Notification level"). */
+export type NotifyLevel = 'all' | 'mentions' | 'none';
+
+/** A device to push to (1.1 "Push to offline devices"): a Web Push subscription or a native token. */
+export type PushRegistration =
+  | { provider: 'webpush'; subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
+  | { provider: 'fcm' | 'apns'; token: string };
 
 export type Op = keyof Requests;
 export type RequestParams<O extends Op> = Requests[O];
@@ -76,6 +87,9 @@ const OP_SET = {
   read: true,
   received: true,
   receipts: true,
+  notify: true,
+  'push.register': true,
+  'push.unregister': true,
   ping: true,
 } as const satisfies Record<Op, true>;
 export const OPS = Object.keys(OP_SET) as Op[];
@@ -276,5 +290,8 @@ export interface Results {
   read: EmptyResult;
   received: EmptyResult;
   receipts: ReceiptsResult;
+  notify: EmptyResult;
+  'push.register': { device: string };
+  'push.unregister': EmptyResult;
   ping: EmptyResult;
 }

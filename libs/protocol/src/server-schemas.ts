@@ -125,6 +125,9 @@ export const ResultSchemas = {
   unwatch: empty,
   typing: empty,
   read: empty,
+  notify: empty,
+  'push.register': z.object({ device: z.string().min(3).meta({ description: 'The device id (d_...)' }) }),
+  'push.unregister': empty,
   ping: empty,
 } as const satisfies { [O in Op]: z.ZodType };
 
