@@ -40,7 +40,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-type ServiceName = 'history' | 'rooms' | 'presence' | 'hooks';
+type ServiceName = 'history' | 'rooms' | 'presence' | 'hooks' | 'push';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -54,6 +54,8 @@ export async function startCluster(
     instances?: number;
     /** Instances of the hooks service (webhooks, GET /v1/events); none unless asked for. */
     hooks?: number;
+    /** Instances of the push service; none unless asked for. */
+    push?: number;
     env?: Record<string, string>;
     /** Gateway settings that name the gateways' own addresses (NATTER_WEB_GATEWAYS), from their ports. */
     gatewayEnv?: (ports: number[]) => Record<string, string>;
@@ -77,10 +79,11 @@ export async function startCluster(
     NATTER_HTTP_RATE_BURST: '100000',
     ...opts.env,
   };
-  const services: Cluster['services'] = { history: [], rooms: [], presence: [], hooks: [] };
-  const health: Cluster['health'] = { history: [], rooms: [], presence: [], hooks: [] };
-  for (const name of ['history', 'rooms', 'presence', 'hooks'] as const) {
-    const count = name === 'hooks' ? (opts.hooks ?? 0) : (opts.instances ?? 1);
+  const services: Cluster['services'] = { history: [], rooms: [], presence: [], hooks: [], push: [] };
+  const health: Cluster['health'] = { history: [], rooms: [], presence: [], hooks: [], push: [] };
+  for (const name of ['history', 'rooms', 'presence', 'hooks', 'push'] as const) {
+    const count =
+      name === 'hooks' ? (opts.hooks ?? 0) : name === 'push' ? (opts.push ?? 0) : (opts.instances ?? 1);
     for (let i = 0; i < count; i++) {
       const httpPort = await freePort();
       health[name].push(`http://127.0.0.1:${httpPort}`);
