@@ -402,12 +402,16 @@ function webhookSecret(raw: string | undefined, urls: string | undefined): strin
 /** `true` or `false`. */
 function bool(env: Env, name: 'NATTER_PUSH_WEBHOOK'): boolean {
   const raw = str(env, name) ?? DEFAULTS[name];
-  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
+  if (raw !== 'true' && raw !== 'false')
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
   return raw === 'true';
 }
 
 /** An http(s) URL without a trailing slash (http: lets tests point at a local server). */
-function endpoint(env: Env, name: 'NATTER_FCM_ENDPOINT' | 'NATTER_APNS_ENDPOINT' | 'NATTER_FCM_TOKEN_URL'): string {
+function endpoint(
+  env: Env,
+  name: 'NATTER_FCM_ENDPOINT' | 'NATTER_APNS_ENDPOINT' | 'NATTER_FCM_TOKEN_URL',
+): string {
   const raw = str(env, name) ?? (DEFAULTS as Record<string, string>)[name];
   let u: URL | undefined;
   try {
@@ -425,24 +429,41 @@ function vapid(env: Env): Pick<Config, 'vapidPublicKey' | 'vapidPrivateKey' | 'v
   const publicKey = str(env, 'NATTER_VAPID_PUBLIC_KEY');
   const privateKey = str(env, 'NATTER_VAPID_PRIVATE_KEY');
   if ((publicKey === undefined) !== (privateKey === undefined))
-    throw new ConfigError('NATTER_VAPID_PUBLIC_KEY and NATTER_VAPID_PRIVATE_KEY go together (npm run natter -- vapid makes a pair)');
-  if (publicKey !== undefined && (!B64URL_RE.test(publicKey) || Buffer.from(publicKey, 'base64url').length !== 65))
+    throw new ConfigError(
+      'NATTER_VAPID_PUBLIC_KEY and NATTER_VAPID_PRIVATE_KEY go together (npm run natter -- vapid makes a pair)',
+    );
+  if (
+    publicKey !== undefined &&
+    (!B64URL_RE.test(publicKey) || Buffer.from(publicKey, 'base64url').length !== 65)
+  )
     throw new ConfigError('NATTER_VAPID_PUBLIC_KEY must be the base64url of a 65-byte P-256 public key');
-  if (privateKey !== undefined && (!B64URL_RE.test(privateKey) || Buffer.from(privateKey, 'base64url').length !== 32))
+  if (
+    privateKey !== undefined &&
+    (!B64URL_RE.test(privateKey) || Buffer.from(privateKey, 'base64url').length !== 32)
+  )
     throw new ConfigError('NATTER_VAPID_PRIVATE_KEY must be the base64url of a 32-byte P-256 private key');
   const vapidSubject = str(env, 'NATTER_VAPID_SUBJECT') ?? DEFAULTS.NATTER_VAPID_SUBJECT;
   if (!/^(mailto:|https:\/\/)\S+$/.test(vapidSubject))
-    throw new ConfigError(`NATTER_VAPID_SUBJECT=${JSON.stringify(vapidSubject)} must be a mailto: or https:// contact`);
+    throw new ConfigError(
+      `NATTER_VAPID_SUBJECT=${JSON.stringify(vapidSubject)} must be a mailto: or https:// contact`,
+    );
   return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject };
 }
 
 /** NATTER_APNS_*: the key, key id, team id and topic all set, or none. */
 function apns(env: Env): Pick<Config, 'apnsKey' | 'apnsKeyId' | 'apnsTeamId' | 'apnsTopic' | 'apnsEndpoint'> {
-  const names = ['NATTER_APNS_KEY', 'NATTER_APNS_KEY_ID', 'NATTER_APNS_TEAM_ID', 'NATTER_APNS_TOPIC'] as const;
+  const names = [
+    'NATTER_APNS_KEY',
+    'NATTER_APNS_KEY_ID',
+    'NATTER_APNS_TEAM_ID',
+    'NATTER_APNS_TOPIC',
+  ] as const;
   const [apnsKey, apnsKeyId, apnsTeamId, apnsTopic] = names.map((n) => str(env, n));
   const set = names.filter((n) => str(env, n) !== undefined);
   if (set.length > 0 && set.length < names.length)
-    throw new ConfigError(`APNs needs all of ${names.join(', ')}; missing ${names.filter((n) => !set.includes(n)).join(', ')}`);
+    throw new ConfigError(
+      `APNs needs all of ${names.join(', ')}; missing ${names.filter((n) => !set.includes(n)).join(', ')}`,
+    );
   return { apnsKey, apnsKeyId, apnsTeamId, apnsTopic, apnsEndpoint: endpoint(env, 'NATTER_APNS_ENDPOINT') };
 }
 

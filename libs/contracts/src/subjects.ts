@@ -76,6 +76,10 @@ export type RoomsOp =
   | 'membership';
 export type Subjects = ReturnType<typeof subjects>;
 
-export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms', hooks: 'hooks',
+export const QUEUE = {
+  history: 'history',
+  presence: 'presence',
+  rooms: 'rooms',
+  hooks: 'hooks',
   push: 'push',
 } as const;

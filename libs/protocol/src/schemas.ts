@@ -81,7 +81,7 @@ const nativeToken = z
   .string()
   .min(8)
   .max(MAX_PUSH_TOKEN)
-  .regex(/^[A-Za-z0-9_:.\-]+$/, 'must be a device token (letters, digits, _ : . -)');
+  .regex(/^[A-Za-z0-9_:.-]+$/, 'must be a device token (letters, digits, _ : . -)');
 const time = z.iso.datetime({ offset: true });
 
 export const Attachment = z.object({
@@ -152,7 +152,9 @@ export const RequestSchemas = {
     z.object({ provider: z.literal('webpush'), subscription: webPushSubscription }),
     z.object({ provider: z.enum(['fcm', 'apns']), token: nativeToken }),
   ]),
-  'push.unregister': z.object({ device: z.string().regex(/^d_[A-Za-z0-9]{1,40}$/, 'must be a d_ device id') }),
+  'push.unregister': z.object({
+    device: z.string().regex(/^d_[A-Za-z0-9]{1,40}$/, 'must be a d_ device id'),
+  }),
   ping: z.object({}),
 } as const satisfies { [O in Op]: z.ZodType };
 

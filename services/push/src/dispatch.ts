@@ -50,7 +50,9 @@ async function markersOf(o: DispatchOptions, rows: Row[]) {
   const out = new Map<Row, { read: number; received: number }>();
   for (const [conv, list] of byConv) {
     const { markers } = await o.rpc.call('historyMarkers', { v: 1, conv, users: list.map((r) => r.user_id) });
-    list.forEach((r, i) => out.set(r, markers[i] ?? { read: 0, received: 0 }));
+    list.forEach((r, i) => {
+      out.set(r, markers[i] ?? { read: 0, received: 0 });
+    });
   }
   return out;
 }
@@ -70,7 +72,12 @@ export async function dispatchDue(o: DispatchOptions): Promise<number> {
   );
   if (rows.length === 0) return 0;
   const markers = await markersOf(o, rows);
-  const devices = o.webhook ? new Map<string, Device[]>() : await devicesOf(o.pool, rows.map((r) => r.user_id));
+  const devices = o.webhook
+    ? new Map<string, Device[]>()
+    : await devicesOf(
+        o.pool,
+        rows.map((r) => r.user_id),
+      );
   for (const r of rows) {
     const p = pending(r);
     const m = markers.get(r)!;
@@ -113,7 +120,12 @@ export async function clearRead(o: DispatchOptions): Promise<number> {
   if (rows.length === 0) return 0;
   const markers = await markersOf(o, rows);
   const read = rows.filter((r) => markers.get(r)!.read >= Number(r.last_seq));
-  const devices = o.webhook ? new Map<string, Device[]>() : await devicesOf(o.pool, read.map((r) => r.user_id));
+  const devices = o.webhook
+    ? new Map<string, Device[]>()
+    : await devicesOf(
+        o.pool,
+        read.map((r) => r.user_id),
+      );
   for (const r of rows) {
     const m = markers.get(r)!;
     const key = [r.user_id, r.conv, r.last_seq];
@@ -181,7 +193,15 @@ async function logNeeded(pool: pg.Pool, p: PendingPush): Promise<void> {
     await logEvents(c, [
       {
         type: 'push.needed',
-        data: { user: p.user, conv: p.conv, seq: p.seq, mid: p.mid, from: p.from, text: p.text, count: p.count },
+        data: {
+          user: p.user,
+          conv: p.conv,
+          seq: p.seq,
+          mid: p.mid,
+          from: p.from,
+          text: p.text,
+          count: p.count,
+        },
       },
     ]);
     await c.query('COMMIT');

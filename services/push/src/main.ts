@@ -15,7 +15,12 @@ runMain('push', async () => {
   await migratePush(databaseUrl, log);
   const metrics = createMetrics('push');
   // The lease holds one connection; the decision and the RPCs share the rest.
-  const pool = createPool(databaseUrl, { log, name: 'push', registry: metrics.registry, max: config.dbPoolMax + 1 });
+  const pool = createPool(databaseUrl, {
+    log,
+    name: 'push',
+    registry: metrics.registry,
+    max: config.dbPoolMax + 1,
+  });
   const bus = await connectBusFromConfig(config, 'push', log);
   const svc = await start(pushConfig(config), { bus, log, pool, registry: metrics.registry });
   await serveProcess({

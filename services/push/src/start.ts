@@ -1,6 +1,14 @@
 import type { Bus, Subscription } from '@natter/bus';
 import type { PushConfig } from '@natter/config';
-import { QUEUE, type Rpc, type RpcKey, RpcClient, type ServeContext, serve, subjects } from '@natter/contracts';
+import {
+  QUEUE,
+  type Rpc,
+  RpcClient,
+  type RpcKey,
+  type ServeContext,
+  serve,
+  subjects,
+} from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
@@ -45,7 +53,10 @@ export async function start(config: PushConfig, parts: PushParts): Promise<Runni
   });
   await health.start();
   const inFlight = new InFlight();
-  const answer = <K extends RpcKey>(key: K, handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>) =>
+  const answer = <K extends RpcKey>(
+    key: K,
+    handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>,
+  ) =>
     serve(bus, s, key, QUEUE.push, log, (req, ctx) =>
       inFlight.add(key, health.track(handler(req, ctx)).catch(unavailable)),
     );
@@ -94,7 +105,12 @@ export async function start(config: PushConfig, parts: PushParts): Promise<Runni
   })();
 
   log.info(
-    { queue: QUEUE.push, providers: Object.keys(providers), webhook: config.pushWebhook, delayMs: config.pushDelayMs },
+    {
+      queue: QUEUE.push,
+      providers: Object.keys(providers),
+      webhook: config.pushWebhook,
+      delayMs: config.pushDelayMs,
+    },
     'push service started',
   );
   return {

@@ -37,7 +37,14 @@ export class FcmProvider implements Provider {
     const tag = collapseKey(n.conv, 32);
     return this.post(device, {
       notification: { title: n.title, body: n.body },
-      data: { type: 'message', conv: n.conv, seq: String(n.seq), mid: n.mid, from: n.from, count: String(n.count) },
+      data: {
+        type: 'message',
+        conv: n.conv,
+        seq: String(n.seq),
+        mid: n.mid,
+        from: n.from,
+        count: String(n.count),
+      },
       android: { collapse_key: tag, notification: { tag } },
       apns: { headers: { 'apns-collapse-id': tag }, payload: { aps: { 'thread-id': n.conv } } },
     });
