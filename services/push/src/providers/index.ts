@@ -7,7 +7,6 @@ import type { Provider } from './types.ts';
 import { WebPushProvider } from './webpush.ts';
 
 export type { Notice, Outcome, Provider } from './types.ts';
-export { generateVapidKeys } from './webpush.ts';
 
 /** A setting that holds either the secret itself or the path of a file with it. */
 function inlineOrFile(name: string, value: string, inline: (v: string) => boolean): string {

@@ -54,8 +54,3 @@ export class WebPushProvider implements Provider {
     return res.ok ? 'sent' : 'failed';
   }
 }
-
-/** A new VAPID key pair (`npm run natter -- vapid`), base64url as NATTER_VAPID_* take them. */
-export function generateVapidKeys(): { publicKey: string; privateKey: string } {
-  return webpush.generateVAPIDKeys();
-}
