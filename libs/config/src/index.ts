@@ -452,19 +452,23 @@ function vapid(env: Env): Pick<Config, 'vapidPublicKey' | 'vapidPrivateKey' | 'v
 
 /** NATTER_APNS_*: the key, key id, team id and topic all set, or none. */
 function apns(env: Env): Pick<Config, 'apnsKey' | 'apnsKeyId' | 'apnsTeamId' | 'apnsTopic' | 'apnsEndpoint'> {
-  const names = [
-    'NATTER_APNS_KEY',
-    'NATTER_APNS_KEY_ID',
-    'NATTER_APNS_TEAM_ID',
-    'NATTER_APNS_TOPIC',
-  ] as const;
-  const [apnsKey, apnsKeyId, apnsTeamId, apnsTopic] = names.map((n) => str(env, n));
-  const set = names.filter((n) => str(env, n) !== undefined);
-  if (set.length > 0 && set.length < names.length)
-    throw new ConfigError(
-      `APNs needs all of ${names.join(', ')}; missing ${names.filter((n) => !set.includes(n)).join(', ')}`,
-    );
-  return { apnsKey, apnsKeyId, apnsTeamId, apnsTopic, apnsEndpoint: endpoint(env, 'NATTER_APNS_ENDPOINT') };
+  const given = {
+    NATTER_APNS_KEY: str(env, 'NATTER_APNS_KEY'),
+    NATTER_APNS_KEY_ID: str(env, 'NATTER_APNS_KEY_ID'),
+    NATTER_APNS_TEAM_ID: str(env, 'NATTER_APNS_TEAM_ID'),
+    NATTER_APNS_TOPIC: str(env, 'NATTER_APNS_TOPIC'),
+  };
+  const names = Object.keys(given) as (keyof typeof given)[];
+  const missing = names.filter((n) => given[n] === undefined);
+  if (missing.length > 0 && missing.length < names.length)
+    throw new ConfigError(`APNs needs all of ${names.join(', ')}; missing ${missing.join(', ')}`);
+  return {
+    apnsKey: given.NATTER_APNS_KEY,
+    apnsKeyId: given.NATTER_APNS_KEY_ID,
+    apnsTeamId: given.NATTER_APNS_TEAM_ID,
+    apnsTopic: given.NATTER_APNS_TOPIC,
+    apnsEndpoint: endpoint(env, 'NATTER_APNS_ENDPOINT'),
+  };
 }
 
 /** `NATTER_REMOTE_ATTACHMENTS`: `allow` or `off`. */
