@@ -287,4 +287,22 @@ describe('push', () => {
     }
     again.ws.close();
   });
+
+  it('survives a SIGKILL of the push service between the message and its push (at least once)', async () => {
+    const hal = await client('hal');
+    const sub = pushService.subscribe();
+    await hal.ok('push.register', webpushOf(sub));
+    hal.ws.close();
+    await sleep(300);
+    const [push] = cluster.services.push;
+    await send('ivy', 'user:hal', 'sent just before the crash');
+    await sleep(200); // read into push_pending, not yet due
+    await push!.kill('SIGKILL');
+    await send('ivy', 'user:hal', 'sent while push is down');
+    await push!.restart();
+    await waitFor(() => messages(sub).length >= 1, { timeoutMs: DELAY_MS + 10_000 });
+    await sleep(DELAY_MS);
+    expect(messages(sub)).toHaveLength(1);
+    expect(messages(sub)[0]!.payload).toMatchObject({ count: 2, text: 'sent while push is down' });
+  });
 });
