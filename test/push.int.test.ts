@@ -263,6 +263,16 @@ describe('push', () => {
     await send('dave', 'room:pushroom', '@erin even a mention');
     await sleep(DELAY_MS + 1000);
     expect(messages(sub)).toHaveLength(2);
+
+    // hello's convs list each level in force: erin's choice, else the default.
+    await send('dave', 'user:erin', 'a dm');
+    const { client: e4, hello } = await RawClient.hello(cluster.gateways[0]!.url, {
+      token: await token('erin'),
+    });
+    const convs = hello.convs as { conv: string; notify?: string }[];
+    expect(convs.find((c) => c.conv === 'room:pushroom')?.notify).toBe('none');
+    expect(convs.find((c) => c.conv === 'dm:dave:erin')?.notify).toBe('all');
+    e4.ws.close();
     dave.ws.close();
   });
 

@@ -426,6 +426,18 @@ export interface NotifyRequest {
   until?: string;
 }
 
+/**
+ * The notify levels each user chose (and that are in force), for `hello`'s `convs`: one list
+ * per user, in the order asked (at most MAX_LIST_BATCH users).
+ */
+export interface PushLevelsRequest {
+  v: PayloadVersion;
+  users: string[];
+}
+export interface PushLevelsReply {
+  levels: { conv: string; level: NotifyRequest['level'] }[][];
+}
+
 /** Request subjects and their payload types, for typed `call` and `serve`. */
 export interface Rpc {
   msgSend: [SendRequest, SendReply];
@@ -443,6 +455,7 @@ export interface Rpc {
   pushRegister: [PushRegisterRequest, PushRegisterReply];
   pushUnregister: [PushUnregisterRequest, Record<string, never>];
   pushNotify: [NotifyRequest, Record<string, never>];
+  pushLevels: [PushLevelsRequest, PushLevelsReply];
   presenceConnect: [ConnectRequest, ConnectReply];
   presenceQuery: [PresenceQueryRequest, PresenceQueryReply];
   'rooms.join': [RoomJoinRequest, RoomJoinReply];

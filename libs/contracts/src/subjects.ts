@@ -43,6 +43,8 @@ export function subjects(ns: string) {
     pushRegister: `${ns}.push.register`,
     pushUnregister: `${ns}.push.unregister`,
     pushNotify: `${ns}.push.notify`,
+    /** request, queue `push`: the notify levels of many users (hello's `convs`). */
+    pushLevels: `${ns}.push.levels`,
     /** event, every gateway every few seconds (queue `presence`). */
     gwHeartbeat: `${ns}.gw.heartbeat`,
     /** event to every gateway: the presence service lost its state; re-announce sessions. */

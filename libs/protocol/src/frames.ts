@@ -54,6 +54,11 @@ export interface Requests {
 /** A user's notification level of one conversation (1.1 "Notification level"). */
 export type NotifyLevel = 'all' | 'mentions' | 'none';
 
+/** The level of a user who chose none: `all` for DMs (and their threads), `mentions` for rooms. */
+export function defaultNotifyLevel(conv: string): NotifyLevel {
+  return conv.startsWith('dm:') || conv.startsWith('thread:dm:') ? 'all' : 'mentions';
+}
+
 /** A device to push to (1.1 "Push to offline devices"): a Web Push subscription or a native token. */
 export type PushRegistration =
   | { provider: 'webpush'; subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
@@ -166,6 +171,8 @@ export interface ConvSummary {
   read: number;
   /** DM entries only. */
   peer?: PeerMarkers;
+  /** The user's notify level in force (1.1): theirs if chosen, else the default (defaultNotifyLevel). */
+  notify?: NotifyLevel;
 }
 
 export interface SendResult {

@@ -31,7 +31,7 @@ export type {
   Since,
   ThreadSummary,
 } from './frames.ts';
-export { isOp, OPS } from './frames.ts';
+export { defaultNotifyLevel, isOp, OPS } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget, SendTarget } from './ids.ts';
 export {
   convOf,

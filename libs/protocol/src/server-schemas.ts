@@ -80,6 +80,10 @@ export const ConvSummary = z.object({
     .object({ received: seq, read: seq })
     .optional()
     .meta({ description: "DM entries only: the other user's delivery and read markers" }),
+  notify: z
+    .enum(['all', 'mentions', 'none'])
+    .optional()
+    .meta({ description: "The user's notify level in force (absent while the push service is not running)" }),
 });
 export const RoomView = z.object({
   room,

@@ -1,5 +1,5 @@
 import type { RoomListReply, RpcClient, SessionRef } from '@natter/contracts';
-import type { ConvSummary } from '@natter/protocol';
+import { type ConvSummary, defaultNotifyLevel, type NotifyLevel } from '@natter/protocol';
 import { GroupCommit, type Settled } from '@natter/service';
 
 /** One user's conversations question (`historyConvs`). */
@@ -15,7 +15,7 @@ export interface HelloLookupsOptions {
   /** This gateway's id (presence registers its sessions under it). */
   gw: string;
   /** Told of every batch's size, for metrics. */
-  onBatch?: (lookup: 'rooms' | 'convs' | 'presence', size: number) => void;
+  onBatch?: (lookup: 'rooms' | 'convs' | 'presence' | 'levels', size: number) => void;
 }
 
 /** Batches of each kind in flight at once: enough to keep several service instances busy. */
@@ -35,6 +35,7 @@ export class HelloLookups {
   private readonly rooms: GroupCommit<string, RoomListReply['rooms']>;
   private readonly convs: GroupCommit<ConvsQuestion, ConvSummary[]>;
   private readonly presence: GroupCommit<SessionRef, undefined>;
+  private readonly levels: GroupCommit<string, Map<string, NotifyLevel> | undefined>;
 
   constructor(rpc: RpcClient, opts: HelloLookupsOptions) {
     const batching = { maxBatch: opts.maxBatch, concurrency: CONCURRENCY };
@@ -45,6 +46,14 @@ export class HelloLookups {
     this.convs = new GroupCommit(async (items) => {
       opts.onBatch?.('convs', items.length);
       return all((await rpc.call('historyConvsMany', { v: 1, items })).convs);
+    }, batching);
+    // Best effort: without a push service (none deployed, or down) `convs` carry no `notify`.
+    this.levels = new GroupCommit(async (users) => {
+      opts.onBatch?.('levels', users.length);
+      const reply = await rpc.call('pushLevels', { v: 1, users }).catch(() => undefined);
+      return all(
+        users.map((_, i) => (reply ? new Map(reply.levels[i]?.map((l) => [l.conv, l.level])) : undefined)),
+      );
     }, batching);
     this.presence = new GroupCommit<SessionRef, undefined>(async (sessions) => {
       opts.onBatch?.('presence', sessions.length);
@@ -61,6 +70,16 @@ export class HelloLookups {
   /** The user's conversations with `seq` and read markers (`historyConvs`). */
   convsOf(q: ConvsQuestion): Promise<ConvSummary[]> {
     return this.convs.submit(q);
+  }
+
+  /**
+   * The user's conversations (`convsOf`) with each one's `notify` level in force, asked of
+   * the push service at the same time; the entries carry none when it did not answer.
+   */
+  async convsWithLevels(q: ConvsQuestion): Promise<ConvSummary[]> {
+    const [convs, levels] = await Promise.all([this.convsOf(q), this.levels.submit(q.user)]);
+    if (!levels) return convs;
+    return convs.map((c) => ({ ...c, notify: levels.get(c.conv) ?? defaultNotifyLevel(c.conv) }));
   }
 
   /** Registers a session with presence (`presenceConnect`). */

@@ -28,6 +28,8 @@ CREATE TABLE push_notify (
   until timestamptz,
   PRIMARY KEY (conv, user_id)
 );
+-- hello lists the user's levels (push.levels).
+CREATE INDEX push_notify_user ON push_notify (user_id);
 
 -- One row per (user, conversation) with something to tell: the messages are collapsed into
 -- it (count, the latest's preview). `due_at`: when to decide (the first message's time plus

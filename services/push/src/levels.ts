@@ -1,10 +1,8 @@
-import type { NotifyLevel } from '@natter/protocol';
+import { defaultNotifyLevel, type NotifyLevel } from '@natter/protocol';
 import type pg from 'pg';
 
 /** 1.1 "Notification level": all for DMs, mentions for rooms, unless the user chose. */
-export function defaultLevel(conv: string): NotifyLevel {
-  return conv.startsWith('dm:') || conv.startsWith('thread:dm:') ? 'all' : 'mentions';
-}
+export const defaultLevel = defaultNotifyLevel;
 
 /** Stores the user's level of `conv` (`until` absent: for good). */
 export async function setLevel(
@@ -38,4 +36,19 @@ export async function chosenLevels(
     [conv, opts.users ?? null, opts.level ?? null],
   );
   return new Map(rows.map((r) => [r.user_id, r.level]));
+}
+
+/** The levels each user chose and that are in force now, in the order asked. */
+export async function levelsOf(
+  pool: pg.Pool,
+  users: string[],
+): Promise<{ conv: string; level: NotifyLevel }[][]> {
+  const { rows } = await pool.query<{ user_id: string; conv: string; level: NotifyLevel }>(
+    `SELECT user_id, conv, level FROM push_notify
+      WHERE user_id = ANY($1::text[]) AND (until IS NULL OR until > now())`,
+    [users],
+  );
+  const by = new Map<string, { conv: string; level: NotifyLevel }[]>();
+  for (const r of rows) by.set(r.user_id, [...(by.get(r.user_id) ?? []), { conv: r.conv, level: r.level }]);
+  return users.map((u) => by.get(u) ?? []);
 }

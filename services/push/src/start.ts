@@ -1,6 +1,7 @@
 import type { Bus, Subscription } from '@natter/bus';
 import type { PushConfig } from '@natter/config';
 import {
+  MAX_LIST_BATCH,
   QUEUE,
   type Rpc,
   RpcClient,
@@ -19,7 +20,7 @@ import { decidePage } from './decide.ts';
 import { registerDevice, unregisterDevice } from './devices.ts';
 import { clearRead, dispatchDue } from './dispatch.ts';
 import { Lease } from './lease.ts';
-import { setLevel } from './levels.ts';
+import { levelsOf, setLevel } from './levels.ts';
 import { pushMetrics } from './metrics.ts';
 import { providersFrom } from './providers/index.ts';
 
@@ -66,6 +67,11 @@ export async function start(config: PushConfig, parts: PushParts): Promise<Runni
     answer('pushUnregister', async (req) => {
       await unregisterDevice(pool, req.user, req.device);
       return {};
+    }),
+    answer('pushLevels', async (req) => {
+      if (!Array.isArray(req.users) || req.users.length > MAX_LIST_BATCH)
+        throw new NatterError('bad_request', `users: at most ${MAX_LIST_BATCH}`);
+      return { levels: await levelsOf(pool, req.users) };
     }),
     answer('pushNotify', async (req) => {
       await setLevel(pool, req.user, req.conv, req.level, req.until);
