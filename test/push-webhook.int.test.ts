@@ -1,6 +1,6 @@
 import { waitFor } from '@natter/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, type Cluster, startCluster, token } from './helpers/cluster.ts';
+import { API_KEY, apiSend, type Cluster, startCluster, token } from './helpers/cluster.ts';
 import { RawClient } from './helpers/ws-client.ts';
 
 /**
@@ -11,15 +11,7 @@ import { RawClient } from './helpers/ws-client.ts';
 const DELAY_MS = 800;
 let cluster: Cluster;
 
-async function send(from: string, to: string, text: string): Promise<{ seq: number; mid: string }> {
-  const res = await fetch(`${cluster.gateways[0]!.http}/v1/messages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ from, to, cid: `c${Math.random()}`, text }),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
+const send = (from: string, to: string, text: string) => apiSend(cluster, from, to, text);
 
 async function needed(): Promise<{ data: Record<string, unknown> }[]> {
   const res = await fetch(`${cluster.gateways[0]!.http}/v1/events?limit=1000`, {

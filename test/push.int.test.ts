@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { waitFor } from '@natter/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
-import { API_KEY, type Cluster, startCluster, token } from './helpers/cluster.ts';
+import { apiSend, type Cluster, startCluster, token } from './helpers/cluster.ts';
 import {
   LocalApns,
   LocalFcm,
@@ -35,15 +35,7 @@ async function client(user: string): Promise<RawClient> {
   return (await RawClient.hello(cluster.gateways[0]!.url, { token: await token(user) })).client;
 }
 
-async function send(from: string, to: string, text: string): Promise<{ seq: number; conv: string }> {
-  const res = await fetch(`${cluster.gateways[0]!.http}/v1/messages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ from, to, cid: `c${Math.random()}`, text }),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
-}
+const send = (from: string, to: string, text: string) => apiSend(cluster, from, to, text);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const webpushOf = (s: Subscriber) => ({

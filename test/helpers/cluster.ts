@@ -24,6 +24,22 @@ export async function token(user: string, opts: { expSec?: number; secret?: stri
     .sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
 }
 
+/** Sends a message as `from` through the server API (POST /v1/messages) of the first gateway. */
+export async function apiSend(
+  cluster: Cluster,
+  from: string,
+  to: string,
+  text: string,
+): Promise<{ conv: string; seq: number; mid: string }> {
+  const res = await fetch(`${cluster.gateways[0]!.http}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ from, to, cid: `c${Math.random()}`, text }),
+  });
+  if (res.status !== 200) throw new Error(`POST /v1/messages answered ${res.status}: ${await res.text()}`);
+  return res.json() as Promise<{ conv: string; seq: number; mid: string }>;
+}
+
 export interface Cluster {
   nats: NatsHandle;
   redis: RedisHandle;

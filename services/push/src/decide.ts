@@ -1,4 +1,5 @@
 import type { EventData, RpcClient } from '@natter/contracts';
+import { transaction } from '@natter/db';
 import { type LoggedEvent, latestCursor, readEvents } from '@natter/events';
 import { parseConv } from '@natter/protocol';
 import type pg from 'pg';
@@ -77,9 +78,7 @@ export async function decidePage(o: DecideOptions): Promise<number> {
     if (ev.type !== 'message.created' || ev.data.deleted) continue;
     for (const user of await recipients(o, ev.data)) writes.push({ user, m: ev.data });
   }
-  const c = await o.pool.connect();
-  try {
-    await c.query('BEGIN');
+  await transaction(o.pool, async (c) => {
     for (const { user, m } of writes) {
       await c.query(
         `INSERT INTO push_pending (user_id, conv, count, last_seq, mid, sender, body, due_at)
@@ -93,13 +92,8 @@ export async function decidePage(o: DecideOptions): Promise<number> {
       );
     }
     await c.query("UPDATE push_state SET after = $1 WHERE name = 'log'", [page.at(-1)!.cursor]);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+    return { value: undefined, commit: true };
+  });
   return page.length;
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PushDevice, PushRegisterRequest } from '@natter/contracts';
+import { transaction } from '@natter/db';
 import { MAX_PUSH_DEVICES, NatterError } from '@natter/protocol';
 import type pg from 'pg';
 
@@ -38,9 +39,7 @@ function toDevice(r: Row): Device {
 export async function registerDevice(pool: pg.Pool, req: PushRegisterRequest): Promise<string> {
   const address = req.provider === 'webpush' ? req.subscription.endpoint : req.token;
   const keys = req.provider === 'webpush' ? JSON.stringify(req.subscription.keys) : null;
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
+  return transaction(pool, async (c) => {
     // Serializes one user's registrations (the count below is then exact).
     await c.query("SELECT pg_advisory_xact_lock(hashtext('push:' || $1))", [req.user]);
     const { rows } = await c.query<{ id: string }>(
@@ -55,14 +54,8 @@ export async function registerDevice(pool: pg.Pool, req: PushRegisterRequest): P
          SELECT id FROM push_devices WHERE user_id = $1 ORDER BY created_at DESC OFFSET $2)`,
       [req.user, MAX_PUSH_DEVICES],
     );
-    await c.query('COMMIT');
-    return rows[0]!.id;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+    return { value: rows[0]!.id, commit: true };
+  });
 }
 
 /** Removes one of the user's own devices; another user's (or none) is `not_found`. */

@@ -1,4 +1,5 @@
 import type { RpcClient } from '@natter/contracts';
+import { transaction } from '@natter/db';
 import { logEvents } from '@natter/events';
 import type { Logger } from '@natter/log';
 import type pg from 'pg';
@@ -187,28 +188,17 @@ async function outcome(
 
 /** NATTER_PUSH_WEBHOOK: the decision as a push.needed event in the log (section 5). */
 async function logNeeded(pool: pg.Pool, p: PendingPush): Promise<void> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    await logEvents(c, [
-      {
-        type: 'push.needed',
-        data: {
-          user: p.user,
-          conv: p.conv,
-          seq: p.seq,
-          mid: p.mid,
-          from: p.from,
-          text: p.text,
-          count: p.count,
-        },
-      },
-    ]);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
+  const data = {
+    user: p.user,
+    conv: p.conv,
+    seq: p.seq,
+    mid: p.mid,
+    from: p.from,
+    text: p.text,
+    count: p.count,
+  };
+  await transaction(pool, async (c) => {
+    await logEvents(c, [{ type: 'push.needed', data }]);
+    return { value: undefined, commit: true };
+  });
 }
