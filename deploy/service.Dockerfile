@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# A Natter backend service (history, rooms, presence, hooks): one Dockerfile, the service a
+# A Natter backend service (history, rooms, presence, hooks, push): one Dockerfile, the service a
 # build argument. Build from the repository root (compose.yaml does):
 #   docker build -f deploy/service.Dockerfile --build-arg SERVICE=history --build-arg HTTP_PORT=9103 -t natter-history .
 # The gateway (which also builds the web client) and the single-node image have their own

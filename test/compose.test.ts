@@ -44,13 +44,14 @@ const NATTER = {
   rooms: { pkg: 'rooms', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   presence: { pkg: 'presence', needs: ['NATS_URL', 'REDIS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   hooks: { pkg: 'hooks', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
+  push: { pkg: 'push', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
   'gateway-1': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
   'gateway-2': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
 } as const;
 type NatterName = keyof typeof NATTER;
 const NATTER_NAMES = Object.keys(NATTER) as NatterName[];
 const INFRA = ['nats', 'redis', 'postgres', 'nginx'];
-/** The one Dockerfile of the backend services (history, rooms, presence, hooks). */
+/** The one Dockerfile of the backend services (history, rooms, presence, hooks, push). */
 const SERVICE_DOCKERFILE = 'deploy/service.Dockerfile';
 /** Variables of the official images that compose.yaml may set (documented by each image). */
 const IMAGE_VARS: Record<string, string[]> = {
@@ -185,6 +186,7 @@ describe('compose.yaml', () => {
       rooms: ['nats', 'postgres'],
       presence: ['nats', 'redis', 'postgres'],
       hooks: ['nats', 'postgres'],
+      push: ['nats', 'postgres'],
       'gateway-1': ['nats'],
       'gateway-2': ['nats'],
       nginx: ['gateway-1', 'gateway-2'],

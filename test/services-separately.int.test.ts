@@ -56,7 +56,7 @@ beforeAll(async () => {
     .replace(/DATABASE_URL=\S+/, `DATABASE_URL=${databaseUrl(DATABASE)}`)
     .replace(/NATTER_JWT_SECRET=\$\(openssl rand -base64 48\)/, `NATTER_JWT_SECRET=${JWT_SECRET}`);
   const commands = lines.filter((l) => l.includes('npm run start -w')).map((l) => l.replace(/\s+#.*$/, ''));
-  expect(commands.length).toBe(6);
+  expect(commands.length).toBe(7);
   for (const command of commands) {
     let line = command;
     let port: number | undefined;
@@ -110,6 +110,7 @@ describe('the services, started separately as the README says', () => {
         'natter_events_migrations',
         'natter_history_migrations',
         'natter_hooks_migrations',
+        'natter_push_migrations',
         'natter_rooms_migrations',
         'natter_uploads_migrations',
       ]);

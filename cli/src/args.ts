@@ -27,6 +27,7 @@ export type Invocation =
   | { command: 'help'; topic?: CommandName }
   | { command: 'version' }
   | { command: 'connect'; conn: ConnOptions }
+  | { command: 'vapid'; json: boolean }
   | {
       command: 'send';
       conn: ConnOptions;
@@ -80,7 +81,9 @@ export function parseInvocation(argv: string[], env: Env = {}): Invocation {
     return { command: 'help', topic };
   }
   if (!isCommand(first)) {
-    throw new UsageError(`unknown command ${JSON.stringify(first)} (commands: connect, send, tail, token)`);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(first)} (commands: connect, send, tail, token, vapid)`,
+    );
   }
   switch (first) {
     case 'connect':
@@ -91,7 +94,23 @@ export function parseInvocation(argv: string[], env: Env = {}): Invocation {
       return parseTail(rest, env);
     case 'token':
       return parseToken(rest, env);
+    case 'vapid':
+      return parseVapid(rest);
   }
+}
+
+function parseVapid(args: string[]): Invocation {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  if (values.help) return { command: 'help', topic: 'vapid' };
+  if (positionals.length > 0) {
+    throw new UsageError(`vapid takes no arguments, got ${JSON.stringify(positionals[0])}`, 'vapid');
+  }
+  return { command: 'vapid', json: values.json === true };
 }
 
 function parseConnect(args: string[], env: Env): Invocation {

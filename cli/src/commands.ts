@@ -1,5 +1,5 @@
 /** The sub-commands of `natter`. */
-export const COMMANDS = ['connect', 'send', 'tail', 'token'] as const;
+export const COMMANDS = ['connect', 'send', 'tail', 'token', 'vapid'] as const;
 
 export type CommandName = (typeof COMMANDS)[number];
 

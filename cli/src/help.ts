@@ -18,6 +18,7 @@ Usage:
                                                --file to attach images or voice)
   natter tail <conversation> [options]         print messages and their changes as they arrive
   natter token --user <name> [--key <file>]    sign a development token (NATTER_JWT_SECRET, --open)
+  natter vapid [--json]                        make a Web Push key pair (NATTER_VAPID_*)
   natter help <command>                        help on one command
   natter --version
 
@@ -86,6 +87,17 @@ backend signs them (docs/auth.md): sub, iat, exp, and aud/iss when given.
 
   TOKEN=$(npm run -s natter -- token --user alice)   # with NATTER_JWT_SECRET exported
   npm run natter -- connect --token "$TOKEN"`,
+  vapid: `Usage: natter vapid [--json]
+
+Prints a new VAPID key pair for Web Push (a P-256 key, base64url), as the push service
+takes it: NATTER_VAPID_PUBLIC_KEY and NATTER_VAPID_PRIVATE_KEY (docs/configuration.md,
+"Push"). The public key is also the applicationServerKey of a browser's
+pushManager.subscribe(). Keep the private one secret; a new pair invalidates every
+existing Web Push subscription.
+
+  --json             print {"publicKey","privateKey"}
+
+  npm run -s natter -- vapid >> .env`,
 };
 
 /** The help for `topic`, or the general help. */

@@ -25,6 +25,8 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
         return await (await import('./commands/tail.ts')).runTail(inv, io);
       case 'token':
         return await (await import('./commands/token.ts')).runToken(inv, io);
+      case 'vapid':
+        return await (await import('./commands/vapid.ts')).runVapid(inv, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

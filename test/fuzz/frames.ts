@@ -220,6 +220,21 @@ const PARAMS: { [O in Op]: fc.Arbitrary<Record<string, unknown>> } = {
   pin: fc.record({ conv, seq }),
   unpin: fc.record({ conv, seq }),
   pins: fc.record({ conv }),
+  notify: fc.record(
+    { conv, level: fc.constantFrom('all', 'mentions', 'none', 'loud'), until: anyString },
+    { requiredKeys: ['conv', 'level'] },
+  ),
+  'push.register': fc.oneof(
+    fc.record({
+      provider: fc.constant('webpush'),
+      subscription: fc.record({
+        endpoint: fc.oneof(fc.constant('https://push.example/x'), anyString),
+        keys: fc.record({ p256dh: anyString, auth: anyString }),
+      }),
+    }),
+    fc.record({ provider: fc.constantFrom('fcm', 'apns', 'sms'), token: anyString }),
+  ),
+  'push.unregister': fc.record({ device: anyString }),
 };
 
 /** Every field each op reads: the ones a wrong-type frame replaces. */
@@ -242,6 +257,9 @@ const FIELDS: { [O in Op]: string[] } = {
   read: ['conv', 'seq'],
   received: ['conv', 'seq'],
   receipts: ['conv', 'seq'],
+  notify: ['conv', 'level', 'until'],
+  'push.register': ['provider', 'subscription', 'token'],
+  'push.unregister': ['device'],
   ping: [],
   edit: ['conv', 'seq', 'text'],
   delete: ['conv', 'seq'],

@@ -24,6 +24,22 @@ export async function token(user: string, opts: { expSec?: number; secret?: stri
     .sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
 }
 
+/** Sends a message as `from` through the server API (POST /v1/messages) of the first gateway. */
+export async function apiSend(
+  cluster: Cluster,
+  from: string,
+  to: string,
+  text: string,
+): Promise<{ conv: string; seq: number; mid: string }> {
+  const res = await fetch(`${cluster.gateways[0]!.http}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ from, to, cid: `c${Math.random()}`, text }),
+  });
+  if (res.status !== 200) throw new Error(`POST /v1/messages answered ${res.status}: ${await res.text()}`);
+  return res.json() as Promise<{ conv: string; seq: number; mid: string }>;
+}
+
 export interface Cluster {
   nats: NatsHandle;
   redis: RedisHandle;
@@ -40,7 +56,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-type ServiceName = 'history' | 'rooms' | 'presence' | 'hooks';
+type ServiceName = 'history' | 'rooms' | 'presence' | 'hooks' | 'push';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -54,6 +70,8 @@ export async function startCluster(
     instances?: number;
     /** Instances of the hooks service (webhooks, GET /v1/events); none unless asked for. */
     hooks?: number;
+    /** Instances of the push service; none unless asked for. */
+    push?: number;
     env?: Record<string, string>;
     /** Gateway settings that name the gateways' own addresses (NATTER_WEB_GATEWAYS), from their ports. */
     gatewayEnv?: (ports: number[]) => Record<string, string>;
@@ -77,10 +95,11 @@ export async function startCluster(
     NATTER_HTTP_RATE_BURST: '100000',
     ...opts.env,
   };
-  const services: Cluster['services'] = { history: [], rooms: [], presence: [], hooks: [] };
-  const health: Cluster['health'] = { history: [], rooms: [], presence: [], hooks: [] };
-  for (const name of ['history', 'rooms', 'presence', 'hooks'] as const) {
-    const count = name === 'hooks' ? (opts.hooks ?? 0) : (opts.instances ?? 1);
+  const services: Cluster['services'] = { history: [], rooms: [], presence: [], hooks: [], push: [] };
+  const health: Cluster['health'] = { history: [], rooms: [], presence: [], hooks: [], push: [] };
+  for (const name of ['history', 'rooms', 'presence', 'hooks', 'push'] as const) {
+    const count =
+      name === 'hooks' ? (opts.hooks ?? 0) : name === 'push' ? (opts.push ?? 0) : (opts.instances ?? 1);
     for (let i = 0; i < count; i++) {
       const httpPort = await freePort();
       health[name].push(`http://127.0.0.1:${httpPort}`);

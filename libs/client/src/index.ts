@@ -62,6 +62,8 @@ export type {
 export type { NatterClientOptions } from './options.ts';
 export { DEFAULT_REQUEST_TIMEOUT_MS } from './options.ts';
 export type { QueuedOp } from './outbox.ts';
+export type { PushManagerLike, PushSubscriptionLike, ServiceWorkerRegistrationLike } from './push.ts';
+export { registerNativePush, registerWebPush, setNotify, unregisterPush, vapidKeyBytes } from './push.ts';
 export { SeqTracker } from './seq-tracker.ts';
 export type { Target } from './targets.ts';
 export { targetOf } from './targets.ts';

@@ -75,6 +75,9 @@ interface Params {
   read: { conv: string; seq: number };
   received: { conv: string; seq: number };
   receipts: { conv: string; seq: number };
+  notify: Requests['notify'];
+  'push.register': Requests['push.register'];
+  'push.unregister': Requests['push.unregister'];
   ping: EmptyResult;
 }
 

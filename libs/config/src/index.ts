@@ -73,6 +73,28 @@ export interface Config {
   webhookBackoffMs: number;
   /** How often each hooks instance looks for new events (and for a free URL). */
   webhookPollMs: number;
+  /** How long a message waits for a `received` from one of the recipient's sessions before it is pushed. */
+  pushDelayMs: number;
+  /** NATTER_PUSH_WEBHOOK=true: log push.needed for every decision instead of sending. */
+  pushWebhook: boolean;
+  /** How often the push service reads the event log and its due pushes. */
+  pushPollMs: number;
+  /** Web Push (VAPID) key pair, base64url (`npm run natter -- vapid`); both or neither. */
+  vapidPublicKey: string | undefined;
+  vapidPrivateKey: string | undefined;
+  /** The VAPID contact (mailto: or https:) push services may write to. */
+  vapidSubject: string;
+  /** FCM service-account JSON: the JSON itself or a file path. */
+  fcmCredentials: string | undefined;
+  fcmEndpoint: string;
+  /** The OAuth token endpoint; undefined: the credentials' token_uri. */
+  fcmTokenUrl: string | undefined;
+  /** APNs token auth: the .p8 key (PEM or a file path), its key id, the team id, the app's topic. */
+  apnsKey: string | undefined;
+  apnsKeyId: string | undefined;
+  apnsTeamId: string | undefined;
+  apnsTopic: string | undefined;
+  apnsEndpoint: string;
   /** JWKS that verifies RS256/ES256 tokens: an http(s) URL, a file:// URL or a file path. */
   jwksUrl: string | undefined;
   /** How long an unknown `kid` waits before the remote JWKS is fetched again. */
@@ -217,6 +239,12 @@ export const DEFAULTS = {
   NATTER_ROOM_ANNOUNCE_MAX: '1000',
   NATTER_JWT_MAX_AGE_S: '86400',
   NATTER_REMOTE_ATTACHMENTS: 'off',
+  NATTER_PUSH_DELAY_MS: '3000',
+  NATTER_PUSH_WEBHOOK: 'false',
+  NATTER_PUSH_POLL_MS: '250',
+  NATTER_VAPID_SUBJECT: 'mailto:admin@localhost',
+  NATTER_FCM_ENDPOINT: 'https://fcm.googleapis.com',
+  NATTER_APNS_ENDPOINT: 'https://api.push.apple.com',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -374,6 +402,78 @@ function webhookSecret(raw: string | undefined, urls: string | undefined): strin
   return raw;
 }
 
+/** `true` or `false`. */
+function bool(env: Env, name: 'NATTER_PUSH_WEBHOOK'): boolean {
+  const raw = str(env, name) ?? DEFAULTS[name];
+  if (raw !== 'true' && raw !== 'false')
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
+  return raw === 'true';
+}
+
+/** An http(s) URL without a trailing slash (http: lets tests point at a local server). */
+function endpoint(
+  env: Env,
+  name: 'NATTER_FCM_ENDPOINT' | 'NATTER_APNS_ENDPOINT' | 'NATTER_FCM_TOKEN_URL',
+): string {
+  const raw = str(env, name) ?? (DEFAULTS as Record<string, string>)[name];
+  let u: URL | undefined;
+  try {
+    u = raw === undefined ? undefined : new URL(raw);
+  } catch {}
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not an http(s) URL`);
+  return raw!.replace(/\/+$/, '');
+}
+
+const B64URL_RE = /^[A-Za-z0-9_-]+$/;
+
+/** NATTER_VAPID_*: both keys or neither, base64url (65-byte public, 32-byte private). */
+function vapid(env: Env): Pick<Config, 'vapidPublicKey' | 'vapidPrivateKey' | 'vapidSubject'> {
+  const publicKey = str(env, 'NATTER_VAPID_PUBLIC_KEY');
+  const privateKey = str(env, 'NATTER_VAPID_PRIVATE_KEY');
+  if ((publicKey === undefined) !== (privateKey === undefined))
+    throw new ConfigError(
+      'NATTER_VAPID_PUBLIC_KEY and NATTER_VAPID_PRIVATE_KEY go together (npm run natter -- vapid makes a pair)',
+    );
+  if (
+    publicKey !== undefined &&
+    (!B64URL_RE.test(publicKey) || Buffer.from(publicKey, 'base64url').length !== 65)
+  )
+    throw new ConfigError('NATTER_VAPID_PUBLIC_KEY must be the base64url of a 65-byte P-256 public key');
+  if (
+    privateKey !== undefined &&
+    (!B64URL_RE.test(privateKey) || Buffer.from(privateKey, 'base64url').length !== 32)
+  )
+    throw new ConfigError('NATTER_VAPID_PRIVATE_KEY must be the base64url of a 32-byte P-256 private key');
+  const vapidSubject = str(env, 'NATTER_VAPID_SUBJECT') ?? DEFAULTS.NATTER_VAPID_SUBJECT;
+  if (!/^(mailto:|https:\/\/)\S+$/.test(vapidSubject))
+    throw new ConfigError(
+      `NATTER_VAPID_SUBJECT=${JSON.stringify(vapidSubject)} must be a mailto: or https:// contact`,
+    );
+  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject };
+}
+
+/** NATTER_APNS_*: the key, key id, team id and topic all set, or none. */
+function apns(env: Env): Pick<Config, 'apnsKey' | 'apnsKeyId' | 'apnsTeamId' | 'apnsTopic' | 'apnsEndpoint'> {
+  const given = {
+    NATTER_APNS_KEY: str(env, 'NATTER_APNS_KEY'),
+    NATTER_APNS_KEY_ID: str(env, 'NATTER_APNS_KEY_ID'),
+    NATTER_APNS_TEAM_ID: str(env, 'NATTER_APNS_TEAM_ID'),
+    NATTER_APNS_TOPIC: str(env, 'NATTER_APNS_TOPIC'),
+  };
+  const names = Object.keys(given) as (keyof typeof given)[];
+  const missing = names.filter((n) => given[n] === undefined);
+  if (missing.length > 0 && missing.length < names.length)
+    throw new ConfigError(`APNs needs all of ${names.join(', ')}; missing ${missing.join(', ')}`);
+  return {
+    apnsKey: given.NATTER_APNS_KEY,
+    apnsKeyId: given.NATTER_APNS_KEY_ID,
+    apnsTeamId: given.NATTER_APNS_TEAM_ID,
+    apnsTopic: given.NATTER_APNS_TOPIC,
+    apnsEndpoint: endpoint(env, 'NATTER_APNS_ENDPOINT'),
+  };
+}
+
 /** `NATTER_REMOTE_ATTACHMENTS`: `allow` or `off`. */
 function remoteAttachments(env: Env): boolean {
   const raw = str(env, 'NATTER_REMOTE_ATTACHMENTS') ?? DEFAULTS.NATTER_REMOTE_ATTACHMENTS;
@@ -442,6 +542,14 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: int(env, 'NATTER_WEBHOOK_TIMEOUT_MS', 10, 600_000),
     webhookBackoffMs: int(env, 'NATTER_WEBHOOK_BACKOFF_MS', 1, 3_600_000),
     webhookPollMs: int(env, 'NATTER_WEBHOOK_POLL_MS', 10, 60_000),
+    pushDelayMs: int(env, 'NATTER_PUSH_DELAY_MS', 0, 3_600_000),
+    pushWebhook: bool(env, 'NATTER_PUSH_WEBHOOK'),
+    pushPollMs: int(env, 'NATTER_PUSH_POLL_MS', 10, 60_000),
+    ...vapid(env),
+    fcmCredentials: str(env, 'NATTER_FCM_CREDENTIALS'),
+    fcmEndpoint: endpoint(env, 'NATTER_FCM_ENDPOINT'),
+    fcmTokenUrl: str(env, 'NATTER_FCM_TOKEN_URL') && endpoint(env, 'NATTER_FCM_TOKEN_URL'),
+    ...apns(env),
     jwksUrl: jwksLocation('NATTER_JWKS_URL', str(env, 'NATTER_JWKS_URL')),
     jwksCooldownMs: int(env, 'NATTER_JWKS_COOLDOWN_MS', 0, 3_600_000),
     jwtAudience: str(env, 'NATTER_JWT_AUDIENCE'),

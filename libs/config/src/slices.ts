@@ -42,6 +42,26 @@ const HOOKS_KEYS = [
   'webhookPollMs',
   'backendProbeMs',
 ] as const;
+const PUSH_KEYS = [
+  'namespace',
+  'requestTimeoutMs',
+  'backendProbeMs',
+  'pushDelayMs',
+  'pushWebhook',
+  'pushPollMs',
+  'vapidPublicKey',
+  'vapidPrivateKey',
+  'vapidSubject',
+  'fcmCredentials',
+  'fcmEndpoint',
+  'fcmTokenUrl',
+  'apnsKey',
+  'apnsKeyId',
+  'apnsTeamId',
+  'apnsTopic',
+  'apnsEndpoint',
+  'webhookTimeoutMs',
+] as const;
 const GATEWAY_KEYS = [
   'port',
   'httpPort',
@@ -103,10 +123,12 @@ export type RoomsConfig = Pick<Config, (typeof ROOMS_KEYS)[number]>;
 export type HistoryConfig = Pick<Config, (typeof HISTORY_KEYS)[number]>;
 export type PresenceConfig = Pick<Config, (typeof PRESENCE_KEYS)[number]>;
 export type HooksConfig = Pick<Config, (typeof HOOKS_KEYS)[number]>;
+export type PushConfig = Pick<Config, (typeof PUSH_KEYS)[number]>;
 export type GatewayConfig = Pick<Config, (typeof GATEWAY_KEYS)[number]>;
 
 export const roomsConfig = (config: Config): RoomsConfig => pick(config, ROOMS_KEYS);
 export const historyConfig = (config: Config): HistoryConfig => pick(config, HISTORY_KEYS);
 export const presenceConfig = (config: Config): PresenceConfig => pick(config, PRESENCE_KEYS);
 export const hooksConfig = (config: Config): HooksConfig => pick(config, HOOKS_KEYS);
+export const pushConfig = (config: Config): PushConfig => pick(config, PUSH_KEYS);
 export const gatewayConfig = (config: Config): GatewayConfig => pick(config, GATEWAY_KEYS);

@@ -83,6 +83,7 @@ export const PRODUCED: readonly EventType[] = [
   'room.created',
   'user.online',
   'user.offline',
+  'push.needed',
 ];
 
 /** An event as the log, GET /v1/events and webhooks carry it. */

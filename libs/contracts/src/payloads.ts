@@ -181,6 +181,19 @@ export interface ReceivedReply {
   received?: number;
 }
 
+/** Most users one `historyMarkers` may name. */
+export const MAX_MARKERS_BATCH = 500;
+
+/** Some users' markers of one conversation (the push decision), in the order asked. */
+export interface MarkersRequest {
+  v: PayloadVersion;
+  conv: string;
+  users: string[];
+}
+export interface MarkersReply {
+  markers: { read: number; received: number }[];
+}
+
 /** Who in `conv` has `seq`: the requesting user must be a member. */
 export type ReceiptsRequest = ReadRequest;
 export type ReceiptsReply = ReceiptsResult;
@@ -404,6 +417,43 @@ export interface EventsReadReply {
   next?: string;
 }
 
+// ---- push ----
+
+/** A device as `push.register` names it (validated by the gateway's schema). */
+export type PushDevice =
+  | { provider: 'webpush'; subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
+  | { provider: 'fcm' | 'apns'; token: string };
+
+export type PushRegisterRequest = { v: PayloadVersion; user: string } & PushDevice;
+export interface PushRegisterReply {
+  device: string;
+}
+export interface PushUnregisterRequest {
+  v: PayloadVersion;
+  user: string;
+  device: string;
+}
+export interface NotifyRequest {
+  v: PayloadVersion;
+  user: string;
+  conv: string;
+  level: 'all' | 'mentions' | 'none';
+  /** ISO time; the level holds until then, the default after. */
+  until?: string;
+}
+
+/**
+ * The notify levels each user chose (and that are in force), for `hello`'s `convs`: one list
+ * per user, in the order asked (at most MAX_LIST_BATCH users).
+ */
+export interface PushLevelsRequest {
+  v: PayloadVersion;
+  users: string[];
+}
+export interface PushLevelsReply {
+  levels: { conv: string; level: NotifyRequest['level'] }[][];
+}
+
 /** Request subjects and their payload types, for typed `call` and `serve`. */
 export interface Rpc {
   msgSend: [SendRequest, SendReply];
@@ -417,6 +467,11 @@ export interface Rpc {
   historyPins: [PinsRequest, PinsReply];
   historyReceived: [ReceivedRequest, ReceivedReply];
   historyReceipts: [ReceiptsRequest, ReceiptsReply];
+  historyMarkers: [MarkersRequest, MarkersReply];
+  pushRegister: [PushRegisterRequest, PushRegisterReply];
+  pushUnregister: [PushUnregisterRequest, Record<string, never>];
+  pushNotify: [NotifyRequest, Record<string, never>];
+  pushLevels: [PushLevelsRequest, PushLevelsReply];
   presenceConnect: [ConnectRequest, ConnectReply];
   presenceQuery: [PresenceQueryRequest, PresenceQueryReply];
   'rooms.join': [RoomJoinRequest, RoomJoinReply];

@@ -37,6 +37,14 @@ export function subjects(ns: string) {
     historyPins: `${ns}.history.pins`,
     historyReceived: `${ns}.history.received`,
     historyReceipts: `${ns}.history.receipts`,
+    /** request, queue `history`: some users' markers of one conversation (the push decision). */
+    historyMarkers: `${ns}.history.markers`,
+    /** requests, queue `push`: devices and notify levels. */
+    pushRegister: `${ns}.push.register`,
+    pushUnregister: `${ns}.push.unregister`,
+    pushNotify: `${ns}.push.notify`,
+    /** request, queue `push`: the notify levels of many users (hello's `convs`). */
+    pushLevels: `${ns}.push.levels`,
     /** event, every gateway every few seconds (queue `presence`). */
     gwHeartbeat: `${ns}.gw.heartbeat`,
     /** event to every gateway: the presence service lost its state; re-announce sessions. */
@@ -72,4 +80,10 @@ export type RoomsOp =
   | 'membership';
 export type Subjects = ReturnType<typeof subjects>;
 
-export const QUEUE = { history: 'history', presence: 'presence', rooms: 'rooms', hooks: 'hooks' } as const;
+export const QUEUE = {
+  history: 'history',
+  presence: 'presence',
+  rooms: 'rooms',
+  hooks: 'hooks',
+  push: 'push',
+} as const;

@@ -8,3 +8,4 @@ export { lockValueFor, migrate } from './migrate.ts';
 export type { PoolOptions } from './pool.ts';
 export { createPool } from './pool.ts';
 export { isAlive as isProcessAlive, readPostmasterPid } from './postmaster.ts';
+export { transaction } from './transaction.ts';

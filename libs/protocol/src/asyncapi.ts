@@ -39,12 +39,12 @@ function requestFrame(op: (typeof OPS)[number]) {
         // (so that a bad item can answer `too_large` or name its index); documented as such.
         RequestSchemas.send.extend({ attachments: z.array(Attachment).max(MAX_ATTACHMENTS).optional() })
       : RequestSchemas[op];
-  return z
-    .object({
-      id: RequestId.optional().meta({ description: 'Chosen by the client; the reply carries it as `re`' }),
-      op: z.literal(op),
-    })
-    .extend(params.shape);
+  const envelope = z.object({
+    id: RequestId.optional().meta({ description: 'Chosen by the client; the reply carries it as `re`' }),
+    op: z.literal(op),
+  });
+  // `push.register` is a union by provider: the envelope is intersected with it.
+  return params instanceof z.ZodObject ? envelope.extend(params.shape) : z.intersection(envelope, params);
 }
 
 /** Every schema, by its component name; nested ones are referenced, not repeated. */

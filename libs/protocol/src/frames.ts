@@ -47,8 +47,24 @@ export interface Requests {
   read: { conv: string; seq: number };
   received: { conv: string; seq: number };
   receipts: { conv: string; seq: number };
+  notify: { conv: string; level: NotifyLevel; until?: string };
+  'push.register': PushRegistration;
+  'push.unregister': { device: string };
   ping: Record<string, never>;
 }
+
+/** A user's notification level of one conversation (1.1 "Notification level"). */
+export type NotifyLevel = 'all' | 'mentions' | 'none';
+
+/** The level of a user who chose none: `all` for DMs (and their threads), `mentions` for rooms. */
+export function defaultNotifyLevel(conv: string): NotifyLevel {
+  return conv.startsWith('dm:') || conv.startsWith('thread:dm:') ? 'all' : 'mentions';
+}
+
+/** A device to push to (1.1 "Push to offline devices"): a Web Push subscription or a native token. */
+export type PushRegistration =
+  | { provider: 'webpush'; subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
+  | { provider: 'fcm' | 'apns'; token: string };
 
 export type Op = keyof Requests;
 export type RequestParams<O extends Op> = Requests[O];
@@ -80,6 +96,9 @@ const OP_SET = {
   read: true,
   received: true,
   receipts: true,
+  notify: true,
+  'push.register': true,
+  'push.unregister': true,
   ping: true,
 } as const satisfies Record<Op, true>;
 export const OPS = Object.keys(OP_SET) as Op[];
@@ -158,6 +177,8 @@ export interface ConvSummary {
   mentions?: number;
   /** DM entries only. */
   peer?: PeerMarkers;
+  /** The user's notify level in force (1.1): theirs if chosen, else the default (defaultNotifyLevel). */
+  notify?: NotifyLevel;
 }
 
 export interface SendResult {
@@ -303,5 +324,8 @@ export interface Results {
   read: EmptyResult;
   received: EmptyResult;
   receipts: ReceiptsResult;
+  notify: EmptyResult;
+  'push.register': { device: string };
+  'push.unregister': EmptyResult;
   ping: EmptyResult;
 }

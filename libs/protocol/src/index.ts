@@ -15,9 +15,11 @@ export type {
   InviteView,
   JoinResult,
   MessageView,
+  NotifyLevel,
   Op,
   PeerMarkers,
   PresenceView,
+  PushRegistration,
   ReactionView,
   ReceiptsResult,
   ReplyView,
@@ -31,7 +33,7 @@ export type {
   ThreadSummary,
   VerResult,
 } from './frames.ts';
-export { isOp, OPS } from './frames.ts';
+export { defaultNotifyLevel, isOp, OPS } from './frames.ts';
 export type { ConvId, ParsedConv, ParsedTarget, SendTarget } from './ids.ts';
 export {
   convOf,
@@ -55,6 +57,9 @@ export {
   MAX_ATTACHMENTS,
   MAX_EMOJI_CHARS,
   MAX_PINS,
+  MAX_PUSH_DEVICES,
+  MAX_PUSH_ENDPOINT,
+  MAX_PUSH_TOKEN,
   MAX_REACTIONS,
   MAX_WATCH,
   REACTION_USERS,

@@ -35,6 +35,13 @@ export const RECEIPTS_MAX = 200;
 /** The SDK sends `received` for a conversation at most once per this many ms. */
 export const RECEIVED_INTERVAL_MS = 1000;
 
+/** Devices one user may register for push; registering one more drops the oldest. */
+export const MAX_PUSH_DEVICES = 10;
+/** Longest Web Push endpoint URL (https only). */
+export const MAX_PUSH_ENDPOINT = 2048;
+/** Longest FCM registration token or APNs device token. */
+export const MAX_PUSH_TOKEN = 4096;
+
 /** Counts Unicode code points, so an emoji is one character as a user would count it. */
 export function charLength(s: string): number {
   if (s.length <= 1) return s.length;

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { NatterError } from './errors.ts';
 import type { Attachment as AttachmentType, Op, Requests } from './frames.ts';
 import { ROOM_RE, USER_RE } from './ids.ts';
-import { charLength, isEmoji, MAX_ATTACHMENTS, MAX_EMOJI_CHARS } from './limits.ts';
+import {
+  charLength,
+  isEmoji,
+  MAX_ATTACHMENTS,
+  MAX_EMOJI_CHARS,
+  MAX_PUSH_ENDPOINT,
+  MAX_PUSH_TOKEN,
+} from './limits.ts';
 import { isUploadPath } from './uploads.ts';
 
 /**
@@ -47,6 +54,35 @@ const emoji = z
   .max(MAX_EMOJI_CHARS * 2)
   .refine(isEmoji, { message: `must be 1-${MAX_EMOJI_CHARS} code points without whitespace` });
 const since = z.union([seq, z.object({ seq, ver: seq })]);
+
+const b64url = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .min(min, `must be the base64url of the ${what} (${min}-${max} characters)`)
+    .max(max, `must be the base64url of the ${what} (${min}-${max} characters)`)
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, `must be the base64url of the ${what}`);
+/**
+ * A Web Push subscription as PushSubscription.toJSON() gives it: an https endpoint, the
+ * P-256 public key (65 bytes: 87 characters of base64url, 88 padded) and the 16-byte auth
+ * secret (22, 24 padded).
+ */
+const webPushSubscription = z.object({
+  endpoint: z
+    .string()
+    .max(MAX_PUSH_ENDPOINT)
+    .regex(/^https:\/\/[^\s]+$/, 'must be an https:// URL'),
+  keys: z.object({
+    p256dh: b64url('65-byte P-256 public key', 87, 88),
+    auth: b64url('16-byte auth secret', 22, 24),
+  }),
+});
+/** An FCM registration token or an APNs device token (hex, 64 characters today). */
+const nativeToken = z
+  .string()
+  .min(8)
+  .max(MAX_PUSH_TOKEN)
+  .regex(/^[A-Za-z0-9_:.-]+$/, 'must be a device token (letters, digits, _ : . -)');
+const time = z.iso.datetime({ offset: true });
 
 export const Attachment = z.object({
   url: z
@@ -113,6 +149,14 @@ export const RequestSchemas = {
   received: z.object({ conv, seq }),
   // A message's seq: seq 0 is no message.
   receipts: z.object({ conv, seq: seq.min(1) }),
+  notify: z.object({ conv, level: z.enum(['all', 'mentions', 'none']), until: time.optional() }),
+  'push.register': z.discriminatedUnion('provider', [
+    z.object({ provider: z.literal('webpush'), subscription: webPushSubscription }),
+    z.object({ provider: z.enum(['fcm', 'apns']), token: nativeToken }),
+  ]),
+  'push.unregister': z.object({
+    device: z.string().regex(/^d_[A-Za-z0-9]{1,40}$/, 'must be a d_ device id'),
+  }),
   ping: z.object({}),
 } as const satisfies { [O in Op]: z.ZodType };
 

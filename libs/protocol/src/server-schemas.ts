@@ -86,6 +86,10 @@ export const ConvSummary = z.object({
     .object({ received: seq, read: seq })
     .optional()
     .meta({ description: "DM entries only: the other user's delivery and read markers" }),
+  notify: z
+    .enum(['all', 'mentions', 'none'])
+    .optional()
+    .meta({ description: "The user's notify level in force (absent while the push service is not running)" }),
 });
 export const RoomView = z.object({
   room,
@@ -145,6 +149,9 @@ export const ResultSchemas = {
   unwatch: empty,
   typing: empty,
   read: empty,
+  notify: empty,
+  'push.register': z.object({ device: z.string().min(3).meta({ description: 'The device id (d_...)' }) }),
+  'push.unregister': empty,
   ping: empty,
 } as const satisfies { [O in Op]: z.ZodType };
 

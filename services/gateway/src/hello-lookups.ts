@@ -1,6 +1,6 @@
 import type { RoomListReply, RpcClient, SessionRef } from '@natter/contracts';
 import { type Logger, newTraceId } from '@natter/log';
-import type { ConvSummary } from '@natter/protocol';
+import { type ConvSummary, defaultNotifyLevel, type NotifyLevel } from '@natter/protocol';
 import { GroupCommit, type Settled } from '@natter/service';
 
 /** One user's conversations question (`historyConvs`). */
@@ -21,7 +21,7 @@ export interface HelloLookupsOptions {
   log?: Logger;
 }
 
-type Lookup = 'rooms' | 'convs' | 'presence';
+type Lookup = 'rooms' | 'convs' | 'presence' | 'levels';
 
 /** Batches of each kind in flight at once: enough to keep several service instances busy. */
 const CONCURRENCY = 4;
@@ -40,6 +40,7 @@ export class HelloLookups {
   private readonly rooms: GroupCommit<string, RoomListReply['rooms']>;
   private readonly convs: GroupCommit<ConvsQuestion, ConvSummary[]>;
   private readonly presence: GroupCommit<SessionRef, undefined>;
+  private readonly levels: GroupCommit<string, Map<string, NotifyLevel> | undefined>;
 
   constructor(rpc: RpcClient, opts: HelloLookupsOptions) {
     const batching = { maxBatch: opts.maxBatch, concurrency: CONCURRENCY };
@@ -84,6 +85,17 @@ export class HelloLookups {
         ),
       batching,
     );
+    // Best effort: without a push service (none deployed, or down) `convs` carry no `notify`.
+    this.levels = new GroupCommit(
+      (users) =>
+        batch('levels', users.length, async (trace) => {
+          const reply = await rpc.call('pushLevels', { v: 1, users }, { trace }).catch(() => undefined);
+          return all(
+            users.map((_, i) => (reply ? new Map(reply.levels[i]?.map((l) => [l.conv, l.level])) : undefined)),
+          );
+        }),
+      batching,
+    );
     this.presence = new GroupCommit<SessionRef, undefined>(
       (sessions) =>
         batch('presence', sessions.length, async (trace) => {
@@ -102,6 +114,16 @@ export class HelloLookups {
   /** The user's conversations with `seq` and read markers (`historyConvs`). */
   convsOf(q: ConvsQuestion): Promise<ConvSummary[]> {
     return this.convs.submit(q);
+  }
+
+  /**
+   * The user's conversations (`convsOf`) with each one's `notify` level in force, asked of
+   * the push service at the same time; the entries carry none when it did not answer.
+   */
+  async convsWithLevels(q: ConvsQuestion): Promise<ConvSummary[]> {
+    const [convs, levels] = await Promise.all([this.convsOf(q), this.levels.submit(q.user)]);
+    if (!levels) return convs;
+    return convs.map((c) => ({ ...c, notify: levels.get(c.conv) ?? defaultNotifyLevel(c.conv) }));
   }
 
   /** Registers a session with presence (`presenceConnect`). */

@@ -64,7 +64,7 @@ export async function hello(
       ).catch((err: unknown) => rc.log.warn({ err }, 'could not confirm memberships at hello'));
     }
     await gw.bus.flush();
-    convs = await gw.lookups.convsOf({ user: s.user, rooms, dms: true });
+    convs = await gw.lookups.convsWithLevels({ user: s.user, rooms, dms: true });
   } catch (err) {
     gw.forget(s);
     s.state = 'greeting';

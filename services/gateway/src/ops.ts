@@ -15,6 +15,7 @@ import { conv, memberConv, requireMember } from './access.ts';
 import { changeOps } from './change-ops.ts';
 import { checkContent } from './content.ts';
 import type { GatewayContext, Handler } from './context.ts';
+import { pushOps } from './push-ops.ts';
 import type { Session } from './session.ts';
 
 /** `to` parsed; `bad_request` naming it when it is not a target. */
@@ -129,6 +130,8 @@ const handlers: { [O in Op]: Handler<O> } = {
   },
 
   ...changeOps,
+
+  ...pushOps,
 
   async history(gw, s, p, rc) {
     conv(p.conv);

@@ -328,6 +328,13 @@ export class MemoryMessageStore implements MessageStore {
     return Math.max(this.delivered.get(key) ?? 0, this.markers.get(key) ?? 0);
   }
 
+  async markersOf(conv: string, users: string[]): Promise<{ read: number; received: number }[]> {
+    return users.map((u) => ({
+      read: this.markers.get(`${u}\n${conv}`) ?? 0,
+      received: this.receivedOf(u, conv),
+    }));
+  }
+
   async latestSeq(conv: string): Promise<number> {
     return this.convsById.get(conv)?.messages.length ?? 0;
   }

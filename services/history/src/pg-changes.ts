@@ -1,10 +1,10 @@
+import { transaction } from '@natter/db';
 import type { NewEvent } from '@natter/events';
 import { logEvents } from '@natter/events';
 import type { MessageView } from '@natter/protocol';
 import { isoTime, MAX_PINS, MAX_REACTIONS, NatterError, REACTION_USERS } from '@natter/protocol';
 import type pg from 'pg';
 import { messageNotFound as notFound } from './authorize.ts';
-import { transaction } from './pg-append.ts';
 import { MESSAGE_COLUMNS, type MessageRow, messageColumns, rowToView } from './pg-rows.ts';
 import type { ChangeInput, ChangeResult, ChangesOptions, ChangesResult } from './store.ts';
 

@@ -237,6 +237,15 @@ export class PgMessageStore implements MessageStore {
     return result;
   }
 
+  async markersOf(conv: string, users: string[]): Promise<{ read: number; received: number }[]> {
+    const { rows } = await this.pool.query<{ user_id: string; seq: string; received: string }>(
+      'SELECT user_id, seq, GREATEST(received, seq) AS received FROM read_markers WHERE conv = $1 AND user_id = ANY($2::text[])',
+      [conv, users],
+    );
+    const by = new Map(rows.map((r) => [r.user_id, { read: Number(r.seq), received: Number(r.received) }]));
+    return users.map((u) => by.get(u) ?? { read: 0, received: 0 });
+  }
+
   async latestSeq(conv: string): Promise<number> {
     const { rows } = await this.pool.query<{ last_seq: string }>(
       'SELECT last_seq FROM conversations WHERE conv = $1',

@@ -1,7 +1,8 @@
+import { transaction } from '@natter/db';
 import { isoTime, type MessageView, NatterError, type ThreadSummary } from '@natter/protocol';
 import type pg from 'pg';
 import { newMid } from './ids.ts';
-import { advanceSenderMarkers, findByCid, insertMessages, nextSeq, transaction } from './pg-append.ts';
+import { advanceSenderMarkers, findByCid, insertMessages, nextSeq } from './pg-append.ts';
 import { isUniqueViolation } from './pg-rows.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 import { THREAD_USERS } from './threads.ts';

@@ -1,12 +1,17 @@
-import type {
-  ReceiptsReply,
-  ReceiptsRequest,
-  ReceivedReply,
-  ReceivedRequest,
-  ServeContext,
+import {
+  MAX_MARKERS_BATCH,
+  type MarkersReply,
+  type MarkersRequest,
+  type ReceiptsReply,
+  type ReceiptsRequest,
+  type ReceivedReply,
+  type ReceivedRequest,
+  type ServeContext,
 } from '@natter/contracts';
 import { NatterError, RECEIPTS_MAX } from '@natter/protocol';
+import { requireConv } from './authorize.ts';
 import { authorizedMarker, type QueryDeps } from './queries.ts';
+import { checkUser } from './validate.ts';
 
 type Handler<Req, Rep> = (req: Req, ctx: ServeContext) => Promise<Rep>;
 
@@ -36,5 +41,20 @@ export function receiptsHandler(deps: QueryDeps): Handler<ReceiptsRequest, Recei
         ? [...new Set(conv.users)]
         : [...(await deps.membership.roster(conv.room, ctx.trace)).members];
     return deps.health.track(deps.store.receipts(req.conv, seq, members, RECEIPTS_MAX));
+  };
+}
+
+/**
+ * `historyMarkers`: the markers of some users in one conversation, for the push service's
+ * decision ("has one of their sessions received it?"). A service's question, not a user's:
+ * no membership check, and nothing in it reaches a client.
+ */
+export function markersHandler(deps: QueryDeps): Handler<MarkersRequest, MarkersReply> {
+  return async (req) => {
+    requireConv(req.conv);
+    if (!Array.isArray(req.users) || req.users.length > MAX_MARKERS_BATCH)
+      throw new NatterError('bad_request', `users: expected at most ${MAX_MARKERS_BATCH} users`);
+    for (const u of req.users) checkUser(u);
+    return { markers: await deps.health.track(deps.store.markersOf(req.conv, req.users)) };
   };
 }

@@ -19,7 +19,7 @@ import { changeHandler, changesHandler, pinsHandler } from './change.ts';
 import { MembershipCache } from './membership.ts';
 import { historyMetrics } from './metrics.ts';
 import { convsHandler, convsManyHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
-import { receiptsHandler, receivedHandler } from './receipts.ts';
+import { markersHandler, receiptsHandler, receivedHandler } from './receipts.ts';
 import { sendHandler } from './send.ts';
 import type { MessageStore } from './store.ts';
 import { UploadSweep } from './upload-sweep.ts';
@@ -93,6 +93,7 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
     answer('historyPins', pinsHandler(changeDeps)),
     answer('historyReceived', receivedHandler(deps)),
     answer('historyReceipts', receiptsHandler(deps)),
+    answer('historyMarkers', markersHandler(deps)),
     answer('historyPositions', positionsHandler(deps)),
     // Every instance drops its own cache entry: no queue group.
     on(bus, s, 'roomsChanged', log, (e) => membership.drop(e.room)),

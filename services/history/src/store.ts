@@ -136,6 +136,8 @@ export interface QueryResult {
  * - `receipts` lists, of `members`, the users whose read marker (`read`) and delivery
  *   marker (`received`, at least the read marker) are at or past `seq`: each sorted by
  *   user id in byte order, at most `limit` each.
+ * - `markersOf` is each given user's markers of `conv`, in the order given: `read`, and
+ *   `received` (at least `read`); 0 for a user without any.
  * - `latestSeq` is the conversation's latest seq (0 when it has none).
  * - `ver` (PROTOCOL 1.1): every append and every change that changes something takes the
  *   conversation's next `ver`, in one order with its appends (a new message takes the next
@@ -176,6 +178,7 @@ export interface MessageStore {
   markRead(user: string, conv: string, seq: number): Promise<number>;
   markReceived(user: string, conv: string, seq: number): Promise<number | undefined>;
   receipts(conv: string, seq: number, members: string[], limit: number): Promise<ReceiptsResult>;
+  markersOf(conv: string, users: string[]): Promise<{ read: number; received: number }[]>;
   latestSeq(conv: string): Promise<number>;
   ping(): Promise<void>;
 }

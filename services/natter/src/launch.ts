@@ -6,6 +6,7 @@ import {
   historyConfig,
   hooksConfig,
   presenceConfig,
+  pushConfig,
   roomsConfig,
 } from '@natter/config';
 import { createPool, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@natter/db';
@@ -20,6 +21,7 @@ import {
   RedisPresenceStore,
   start as startPresence,
 } from '@natter/presence';
+import { migratePush, start as startPush } from '@natter/push';
 import { migrateRooms, PgRoomStore, start as startRooms } from '@natter/rooms';
 import { connectBusFromConfig, createMetrics, createRedis } from '@natter/service';
 import { migrateUploads, PgUploadStore } from '@natter/uploads';
@@ -31,7 +33,7 @@ export interface SingleNode {
 }
 
 /**
- * The single-node composition root: the four services in one process. Each of NATS_URL,
+ * The single-node composition root: every service in one process. Each of NATS_URL,
  * REDIS_URL, DATABASE_URL swaps its embedded part for the real one. Wiring only.
  */
 const OPEN_MODE_BANNER = `
@@ -63,6 +65,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   await migrateRooms(databaseUrl, log);
   await migrateHooks(databaseUrl, log);
   await migratePresence(databaseUrl, log);
+  await migratePush(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
   const pool = createPool(databaseUrl, { log, name: 'natter', max: 20, registry: metrics.registry });
 
@@ -87,6 +90,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     registry: metrics.registry,
   });
   const hooks = await startHooks(hooksConfig(config), { ...parts, pool: hooksPool });
+  const push = await startPush(pushConfig(config), { ...parts, pool });
   const web = chooseWebDir(config.webDir);
   const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
@@ -119,7 +123,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     gateway,
     async stop() {
       await gateway.stop();
-      await Promise.allSettled([presence.stop(), rooms.stop(), history.stop(), hooks.stop()]);
+      await Promise.allSettled([presence.stop(), rooms.stop(), history.stop(), hooks.stop(), push.stop()]);
       await bus.drain();
       await pool.end();
       await hooksPool.end();
