@@ -91,7 +91,9 @@ export class HelloLookups {
         batch('levels', users.length, async (trace) => {
           const reply = await rpc.call('pushLevels', { v: 1, users }, { trace }).catch(() => undefined);
           return all(
-            users.map((_, i) => (reply ? new Map(reply.levels[i]?.map((l) => [l.conv, l.level])) : undefined)),
+            users.map((_, i) =>
+              reply ? new Map(reply.levels[i]?.map((l) => [l.conv, l.level])) : undefined,
+            ),
           );
         }),
       batching,
