@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 
+/** A reused keep-alive socket was found closed: worth one immediate resend. */
+const RESET = 'reset on a reused connection';
+
 /**
  * POSTs to one webhook URL over one kept-alive connection (node:http with an Agent of one
  * socket), so a delivery costs one request and no TCP/TLS setup: with a connection per
@@ -29,7 +32,26 @@ export class Poster {
    * 'timeout' when no answer came within timeoutMs, 'unreachable', or 'stopped' when
    * `signal` aborted it). Never rejects.
    */
-  post(headers: Record<string, string>, body: string, signal: AbortSignal): Promise<string | undefined> {
+  async post(
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const first = await this.once(headers, body, signal);
+    // A kept-alive socket the receiver closed while idle (its keep-alive timeout) fails the
+    // next request with ECONNRESET before anything was received: send it again at once on a
+    // new socket (Node's documented `reusedSocket` case), rather than as a failure to back
+    // off from. The receiver dedupes by webhook-id should it have seen it after all.
+    return first === RESET
+      ? this.once(headers, body, signal).then((o) => (o === RESET ? 'unreachable' : o))
+      : first;
+  }
+
+  private once(
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     return new Promise((resolve) => {
       let settled = false;
       const done = (outcome: string | undefined) => {
@@ -55,7 +77,10 @@ export class Poster {
         res.on('end', () => done(status >= 200 && status < 300 ? undefined : `status ${status}`));
         res.resume();
       });
-      req.on('error', (err) => done(err.name === 'AbortError' ? 'stopped' : 'unreachable'));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.name === 'AbortError') done('stopped');
+        else done(req.reusedSocket && err.code === 'ECONNRESET' ? RESET : 'unreachable');
+      });
       req.end(body);
     });
   }
