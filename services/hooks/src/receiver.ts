@@ -1,4 +1,4 @@
-import { type LoggedEvent, latestCursor, readEvents } from '@natter/events';
+import { type LoggedEvent, latestCursor, parseCursor, readEvents } from '@natter/events';
 import type { Logger } from '@natter/log';
 import type pg from 'pg';
 import { giveUpAfterMs, retryDelayMs } from './backoff.ts';
@@ -230,11 +230,18 @@ export class Receiver {
       });
   }
 
+  /**
+   * Moves the stored cursor forward to `cursor`, never back: a write of this instance that
+   * lands after it lost the lease (it is not waited for) must not undo a new owner's progress.
+   */
   private async advance(cursor: string): Promise<void> {
+    const to = parseCursor(cursor);
     await this.o.pool.query(
       `UPDATE natter_hook_state SET after = $2, attempts = 0, next_at = NULL, failing_since = NULL,
-              updated_at = now() WHERE url = $1`,
-      [this.o.url, cursor],
+              updated_at = now()
+        WHERE url = $1 AND (after IS NULL OR
+              (split_part(after, '-', 1)::xid8, split_part(after, '-', 2)::bigint) < ($3::xid8, $4::bigint))`,
+      [this.o.url, cursor, to.xid, to.id],
     );
   }
 
