@@ -110,6 +110,7 @@ describe('the services, started separately as the README says', () => {
         'natter_events_migrations',
         'natter_history_migrations',
         'natter_hooks_migrations',
+        'natter_presence_migrations',
         'natter_push_migrations',
         'natter_rooms_migrations',
         'natter_uploads_migrations',

@@ -45,14 +45,18 @@ export async function runWebhooks(ctx: Ctx): Promise<WebhooksResult> {
     // 1. Throughput.
     receiver.up = false;
     await logBacklog(db, sizes.webhookBacklog);
+    receiver.delivered = 0;
     await sleep(500);
     progress.phase(`webhooks: draining a backlog of ${sizes.webhookBacklog} events`);
-    const before = receiver.delivered;
-    const t0 = Date.now();
     receiver.up = true;
-    while (receiver.delivered - before < sizes.webhookBacklog && Date.now() - t0 < 120_000) await sleep(50);
-    const drainSec = (Date.now() - t0) / 1000;
-    const drained = receiver.delivered - before;
+    // The clock starts at the first acknowledgement: until then the head event waits out its
+    // retry backoff (up to 1.2 s at this base), which is not delivery speed.
+    const t0 = Date.now();
+    while (receiver.delivered === 0 && Date.now() - t0 < 30_000) await sleep(5);
+    const t1 = Date.now();
+    while (receiver.delivered < sizes.webhookBacklog && Date.now() - t1 < 120_000) await sleep(20);
+    const drainSec = (Date.now() - t1) / 1000;
+    const drained = receiver.delivered - 1;
 
     // 2. Message delivery latency, receiver up, then down with events piling up.
     const urls = systems.natter.target.kind === 'natter' ? systems.natter.target.urls : [];

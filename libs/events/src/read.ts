@@ -35,6 +35,10 @@ interface Row {
  * rolled back, so no row can still appear before the last one returned. Ordering by id alone
  * would skip a transaction that took a lower id and committed after a reader passed it.
  * The price: a transaction that stays open holds readers back until it ends.
+ *
+ * ORDER BY names the table's columns: bare `xid, id` would be the text output columns of the
+ * same names, and "99" sorts after "100", so a page crossing a digit count ended on a
+ * cursor that skipped (or repeated) the rest of it.
  */
 export async function readEvents(
   db: pg.Pool | pg.PoolClient,
@@ -47,7 +51,7 @@ export async function readEvents(
     `SELECT id::text, xid::text, type, ts, data FROM natter_events
       WHERE xid < pg_snapshot_xmin(pg_current_snapshot())
         AND ($1::xid8 IS NULL OR (xid, id) > ($1::xid8, $2::bigint))
-      ORDER BY xid, id LIMIT $3`,
+      ORDER BY natter_events.xid, natter_events.id LIMIT $3`,
     [from?.xid ?? null, from?.id ?? null, n],
   );
   return rows.map(toEvent);

@@ -62,6 +62,17 @@ describe('the event log', () => {
     expect(await readEvents(pool, all.at(-1)!.cursor, 10)).toEqual([]);
   });
 
+  it('orders a page by number across a digit count (ids 9 to 10, 99 to 100), not as text', async () => {
+    await pool.query('TRUNCATE natter_events');
+    const users = Array.from({ length: 150 }, (_, i) => `u${i + 1}`);
+    await inTx((c) => logEvents(c, users.map(joined)));
+    const page = await readEvents(pool, undefined, 200);
+    expect(page.map((e) => e.type === 'member.joined' && e.data.user)).toEqual(users);
+    // Paging in pages that end on either side of a digit count loses and repeats nothing.
+    const paged = await readAll(undefined, 45);
+    expect(paged.map((e) => e.type === 'member.joined' && e.data.user)).toEqual(users);
+  });
+
   it('a rolled-back transaction logs nothing', async () => {
     await pool.query('TRUNCATE natter_events');
     const c = await inTx((c) => logEvents(c, [joined('ghost')]), false);

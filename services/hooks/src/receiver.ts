@@ -1,8 +1,9 @@
-import { type LoggedEvent, latestCursor, readEvents } from '@natter/events';
+import { type LoggedEvent, latestCursor, parseCursor, readEvents } from '@natter/events';
 import type { Logger } from '@natter/log';
 import type pg from 'pg';
 import { giveUpAfterMs, retryDelayMs } from './backoff.ts';
 import { type HooksMetrics, receiverLabel } from './metrics.ts';
+import { Poster } from './poster.ts';
 import type { Signer } from './signing.ts';
 
 /**
@@ -10,7 +11,13 @@ import type { Signer } from './signing.ts';
  * two-int form; node-pg-migrate and rooms use other keys).
  */
 const LEASE_SPACE = 0x484b; // "HK"
-const PAGE = 100;
+/** Events read per query: one log read and one cursor write per page at most. */
+const PAGE = 500;
+/**
+ * How often, within a page, the cursor of what was acknowledged is written (without waiting
+ * for the write): what a SIGKILL can make a receiver see twice is at most this long's worth.
+ */
+const COMMIT_MS = 100;
 /** How often an instance without the lease asks for it again. */
 const LEASE_RETRY_MS = 1000;
 
@@ -35,7 +42,8 @@ interface State {
 }
 
 /**
- * Delivers the event log to one URL, in log order, one request at a time.
+ * Delivers the event log to one URL, in log order, one request at a time over one kept-alive
+ * connection (poster.ts).
  *
  * Lease: the instance holding a session advisory lock on the URL is its only deliverer; the
  * lock lives on a connection held for the purpose and ends with it, so a SIGKILLed
@@ -44,8 +52,11 @@ interface State {
  * every reader of the log (it reads only below the oldest running transaction) for as long
  * as a slow receiver takes to answer.
  *
- * State (natter_hook_state) is written after every acknowledged event, so a crash repeats
- * at most the event in flight: at least once, receivers dedupe by `webhook-id`.
+ * State (natter_hook_state): the cursor is written every COMMIT_MS while a page is being
+ * delivered (not waited for: the next request goes out meanwhile) and at the page's end, not
+ * after every event (a write per event capped a URL at a few dozen events/s). A crash
+ * repeats what was acknowledged since the last write: at least once, receivers dedupe by
+ * `webhook-id`. A failure first writes the cursor of what went before it, with the retry.
  */
 export class Receiver {
   private lease: pg.PoolClient | undefined;
@@ -55,9 +66,14 @@ export class Receiver {
   private wake: (() => void) | undefined;
   private readonly abort = new AbortController();
   private readonly label: string;
+  private readonly poster: Poster;
+  /** The cursor writes started and not yet done, in order (each waits for the one before). */
+  private committing: Promise<void> = Promise.resolve();
+  private commitError: unknown;
 
   constructor(private readonly o: ReceiverOptions) {
     this.label = receiverLabel(o.url);
+    this.poster = new Poster(o.url, o.timeoutMs);
   }
 
   start(): void {
@@ -96,6 +112,8 @@ export class Receiver {
         await this.sleep(LEASE_RETRY_MS);
       }
     }
+    await this.committing;
+    this.poster.close();
     await this.releaseLease();
   }
 
@@ -143,26 +161,32 @@ export class Receiver {
     if (page.length === 0) return false;
     let attempts = st.attempts;
     let failingSince = st.failing_since;
-    let skipped: string | undefined;
+    // The newest cursor acknowledged (or filtered out) in this page, and when it was written.
+    let acked: string | undefined;
+    let committedAt = Date.now();
     for (const ev of page) {
       if (this.stopped || !this.leased) break;
+      if (this.commitError) await this.flush(undefined); // throws it
       if (this.o.types && !this.o.types.has(ev.type)) {
-        skipped = ev.cursor;
+        acked = ev.cursor;
         continue;
       }
       const failure = await this.post(ev);
       if (failure === undefined) {
         this.o.metrics.attempts.inc({ receiver: this.label, outcome: 'delivered' });
-        await this.advance(ev.cursor);
-        skipped = undefined;
+        acked = ev.cursor;
         attempts = 0;
         failingSince = null;
+        if (Date.now() - committedAt >= COMMIT_MS) {
+          this.commitLater(acked);
+          committedAt = Date.now();
+        }
         continue;
       }
       if (failure === 'stopped') break; // shutting down: not the receiver's failure
       this.o.metrics.attempts.inc({ receiver: this.label, outcome: 'failed' });
       this.o.metrics.failures.inc({ receiver: this.label, reason: failure });
-      if (skipped) await this.advance(skipped);
+      await this.flush(undefined);
       attempts += 1;
       failingSince ??= new Date();
       if (Date.now() - failingSince.getTime() >= giveUpAfterMs(this.o.backoffMs)) {
@@ -171,50 +195,65 @@ export class Receiver {
           'webhook event given up after retries',
         );
         this.o.metrics.givenUp.inc({ receiver: this.label });
-        await this.advance(ev.cursor);
+        await this.flush(ev.cursor);
         return true;
       }
       this.o.log.debug({ receiver: this.label, id: ev.id, attempts, failure }, 'webhook attempt failed');
+      // The cursor of what went before, with the retry of this one, in one write.
       await this.o.pool.query(
-        `UPDATE natter_hook_state SET attempts = $2, next_at = now() + make_interval(secs => $3),
-                failing_since = $4, updated_at = now() WHERE url = $1`,
-        [this.o.url, attempts, retryDelayMs(attempts, this.o.backoffMs) / 1000, failingSince],
+        `UPDATE natter_hook_state SET after = COALESCE($5, after), attempts = $2,
+                  next_at = now() + make_interval(secs => $3), failing_since = $4, updated_at = now()
+            WHERE url = $1`,
+        [this.o.url, attempts, retryDelayMs(attempts, this.o.backoffMs) / 1000, failingSince, acked ?? null],
       );
       return true;
     }
-    if (skipped) await this.advance(skipped);
+    await this.flush(acked);
     return true;
   }
 
+  /** Writes `cursor` (if any) after the writes already started, and waits for them all. */
+  private async flush(cursor: string | undefined): Promise<void> {
+    if (cursor) this.commitLater(cursor);
+    await this.committing;
+    const err = this.commitError;
+    this.commitError = undefined;
+    if (err) throw err;
+  }
+
+  /** Starts writing `cursor` after the writes already started; a failure surfaces in step(). */
+  private commitLater(cursor: string): void {
+    this.committing = this.committing
+      .then(() => this.advance(cursor))
+      .catch((err: unknown) => {
+        this.commitError ??= err;
+      });
+  }
+
+  /**
+   * Moves the stored cursor forward to `cursor`, never back: a write of this instance that
+   * lands after it lost the lease (it is not waited for) must not undo a new owner's progress.
+   */
   private async advance(cursor: string): Promise<void> {
+    const to = parseCursor(cursor);
     await this.o.pool.query(
       `UPDATE natter_hook_state SET after = $2, attempts = 0, next_at = NULL, failing_since = NULL,
-              updated_at = now() WHERE url = $1`,
-      [this.o.url, cursor],
+              updated_at = now()
+        WHERE url = $1 AND (after IS NULL OR
+              (split_part(after, '-', 1)::xid8, split_part(after, '-', 2)::bigint) < ($3::xid8, $4::bigint))`,
+      [this.o.url, cursor, to.xid, to.id],
     );
   }
 
   /** POSTs one event; undefined when acknowledged (2xx), else why not. */
-  private async post(ev: LoggedEvent): Promise<string | undefined> {
+  private post(ev: LoggedEvent): Promise<string | undefined> {
     const body = JSON.stringify(ev);
-    try {
-      const res = await fetch(this.o.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'natter-hooks',
-          ...this.o.signer.headers(ev.id, body),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.abort.signal]),
-      });
-      await res.body?.cancel().catch(() => {});
-      return res.status >= 200 && res.status < 300 ? undefined : `status ${res.status}`;
-    } catch (err) {
-      const name = err instanceof Error ? err.name : '';
-      return name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'stopped' : 'unreachable';
-    }
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'natter-hooks',
+      ...this.o.signer.headers(ev.id, body),
+    };
+    return this.poster.post(headers, body, this.abort.signal);
   }
 
   private dropLease(broken = false): void {
