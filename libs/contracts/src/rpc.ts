@@ -42,24 +42,55 @@ export class RpcClient {
   ) {}
 
   async call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
+    return okOf<Rpc[K][1]>(JSON.parse(await this.exchange(key, req, opts)) as Reply<Rpc[K][1]>);
+  }
+
+  /**
+   * `call` for an answer only passed on: the result stays the JSON text the responder wrote
+   * (a history page of decorated messages is tens of KB; parsing it to write it out again
+   * cost the gateway two passes over it). Error replies are parsed and thrown as by `call`.
+   */
+  async callRaw<K extends RpcKey>(
+    key: K,
+    req: Rpc[K][0],
+    opts: CallOptions = {},
+  ): Promise<RawJson<Rpc[K][1]>> {
+    const text = await this.exchange(key, req, opts);
+    // serve() writes every reply with JSON.stringify({ ok }) or ({ err }): an ok reply is
+    // `{"ok":` + the result's JSON + `}`.
+    if (text.startsWith(OK_PREFIX)) return new RawJson(text.slice(OK_PREFIX.length, -1));
+    return okOf(JSON.parse(text) as Reply<never>);
+  }
+
+  private async exchange<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions): Promise<string> {
     const headers: Headers = { [TRACE_HEADER]: opts.trace ?? newTraceId() };
-    let reply: Reply<Rpc[K][1]>;
     try {
       const msg = await this.bus.request(rpcSubject(this.subjects, key), encode(req), {
         timeout: opts.timeout ?? this.timeout,
         headers,
       });
-      reply = decode(msg.data);
+      return dec.decode(msg.data);
     } catch (err) {
       if (err instanceof BusError) {
         throw new NatterError('unavailable', `${key} is unavailable, try again`, 1000, { cause: err });
       }
       throw err;
     }
-    if ('ok' in reply) return reply.ok;
-    const code = isErrorCode(reply.err?.code) ? reply.err.code : 'internal';
-    throw new NatterError(code, reply.err?.message ?? 'internal error', reply.err?.retryAfter);
   }
+}
+
+const OK_PREFIX = '{"ok":';
+
+/** A value of type T already encoded as JSON text, written out as it is (`Session.reply`). */
+export class RawJson<T = unknown> {
+  declare readonly of?: T;
+  constructor(readonly json: string) {}
+}
+
+function okOf<T>(reply: Reply<T>): T {
+  if ('ok' in reply) return reply.ok;
+  const code = isErrorCode(reply.err?.code) ? reply.err.code : 'internal';
+  throw new NatterError(code, reply.err?.message ?? 'internal error', reply.err?.retryAfter);
 }
 
 export interface ServeContext {
