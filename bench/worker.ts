@@ -17,6 +17,7 @@ import type {
   Reply,
   Request,
 } from './lib/ipc.ts';
+import { reactArm, reactJoin, reactStats } from './lib/reactions-worker.ts';
 import { stormConnect } from './lib/storm-connect.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -180,6 +181,7 @@ async function fanoutSend(c: Extract<Command, { cmd: 'fanout-send' }>): Promise<
   // as fast as it can store and fan out; deliveries per second is then its capacity.
   for (let i = 0; i < c.messages; i++) {
     while (inFlight >= c.window) await new Promise<void>((r) => (wake = r));
+    if (c.everyMs) await sleep(Math.max(0, startedAt + i * c.everyMs - wallMs()));
     const at = wallMs();
     inFlight++;
     void tally.track(from.send(`room:${c.room}`, `${c.tag}|${at}`), at).finally(() => {
@@ -237,6 +239,13 @@ async function handle(c: Command): Promise<unknown> {
       return fanoutSend(c);
     case 'history':
       return history(c);
+    case 'react-arm':
+      reactArm(clients, c, () => counters.received++);
+      return {};
+    case 'react-stats':
+      return reactStats();
+    case 'react-join':
+      return reactJoin(clients, c.sentAt);
     case 'storm-connect':
       return stormConnect(c, (user, cl) => {
         clients.set(user, cl);

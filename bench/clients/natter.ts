@@ -1,5 +1,11 @@
 import WebSocket from 'ws';
-import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
+import {
+  type ChatClient,
+  ConnectionFailed,
+  type ConnectOptions,
+  type MessageRef,
+  RequestFailed,
+} from './types.ts';
 
 interface Frame {
   re?: number;
@@ -8,6 +14,10 @@ interface Frame {
   error?: { code: string; message: string; retryAfter?: number };
   text?: string;
   messages?: unknown[];
+  conv?: string;
+  seq?: number;
+  user?: string;
+  on?: boolean;
 }
 
 interface Pending {
@@ -21,7 +31,8 @@ interface Pending {
  * which keeps the generator's own cost per frame small. Open mode: `hello` with `user`.
  */
 export class NatterClient implements ChatClient {
-  onMessage: ((text: string) => void) | undefined;
+  onMessage: ((text: string, ref: MessageRef) => void) | undefined;
+  onReaction: ((ref: MessageRef, user: string) => void) | undefined;
   private nextId = 1;
   private nextCid = 1;
   private readonly pending = new Map<number, Pending>();
@@ -67,7 +78,9 @@ export class NatterClient implements ChatClient {
         p.reject(new RequestFailed(`${f.error.code}: ${f.error.message}`, f.error.code, f.error.retryAfter));
       else p.resolve(f);
     } else if (f.ev === 'message') {
-      this.onMessage?.(f.text ?? '');
+      this.onMessage?.(f.text ?? '', { conv: f.conv ?? '', seq: f.seq ?? 0 });
+    } else if (f.ev === 'reaction') {
+      if (f.on) this.onReaction?.({ conv: f.conv ?? '', seq: f.seq ?? 0 }, f.user ?? '');
     } else if (f.ev === 'synced') {
       this.synced?.();
       this.synced = undefined;
@@ -90,6 +103,10 @@ export class NatterClient implements ChatClient {
 
   async send(to: string, text: string): Promise<void> {
     await this.request({ op: 'send', to, cid: `c${this.nextCid++}`, text });
+  }
+
+  async react(ref: MessageRef, emoji: string): Promise<void> {
+    await this.request({ op: 'react', conv: ref.conv, seq: ref.seq, emoji });
   }
 
   async join(room: string): Promise<void> {

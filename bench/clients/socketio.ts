@@ -1,5 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
-import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
+import {
+  type ChatClient,
+  ConnectionFailed,
+  type ConnectOptions,
+  type MessageRef,
+  RequestFailed,
+} from './types.ts';
 
 type Ack = { result?: { count?: number }; error?: { code: string; message: string } };
 
@@ -9,7 +15,8 @@ type Ack = { result?: { count?: number }; error?: { code: string; message: strin
  * socket.io-client multiplexes every client onto one connection), no reconnection.
  */
 export class SocketIoClient implements ChatClient {
-  onMessage: ((text: string) => void) | undefined;
+  onMessage: ((text: string, ref: MessageRef) => void) | undefined;
+  onReaction: ((ref: MessageRef, user: string) => void) | undefined;
   private nextCid = 1;
 
   private constructor(
@@ -17,7 +24,12 @@ export class SocketIoClient implements ChatClient {
     private readonly socket: Socket,
     private readonly timeoutMs: number,
   ) {
-    socket.on('message', (m: { text?: string }) => this.onMessage?.(m.text ?? ''));
+    socket.on('message', (m: { text?: string; conv: string; id: string }) =>
+      this.onMessage?.(m.text ?? '', { conv: m.conv, seq: Number(m.id) }),
+    );
+    socket.on('reaction', (r: { conv: string; id: number; user: string }) =>
+      this.onReaction?.({ conv: r.conv, seq: r.id }, r.user),
+    );
   }
 
   static async connect(o: ConnectOptions): Promise<SocketIoClient> {
@@ -63,6 +75,10 @@ export class SocketIoClient implements ChatClient {
 
   async send(to: string, text: string): Promise<void> {
     await this.call('send', { to, text, cid: `c${this.nextCid++}` });
+  }
+
+  async react(ref: MessageRef, emoji: string): Promise<void> {
+    await this.call('reaction', { conv: ref.conv, id: ref.seq, emoji });
   }
 
   async history(conv: string, before: number | undefined, limit: number): Promise<number> {

@@ -8,9 +8,19 @@ export interface ChatClient {
   send(to: string, text: string): Promise<void>;
   /** Fetches one page of a conversation; resolves with how many messages it held. */
   history(conv: string, before: number | undefined, limit: number): Promise<number>;
-  /** Called with the text of every message event this client receives. */
-  onMessage: ((text: string) => void) | undefined;
+  /** Called with the text of every message event this client receives (and which message it is). */
+  onMessage: ((text: string, ref: MessageRef) => void) | undefined;
+  /** Reacts to a message (the `reactions` scenario; Natter and the peer only). */
+  react?(ref: MessageRef, emoji: string): Promise<void>;
+  /** Called for every reaction event this client receives: the message and who reacted. */
+  onReaction?: ((ref: MessageRef, user: string) => void) | undefined;
   close(): void;
+}
+
+/** A message as its system names it: Natter's conversation and seq, the peer's conv and row id. */
+export interface MessageRef {
+  conv: string;
+  seq: number;
 }
 
 export interface ConnectOptions {
