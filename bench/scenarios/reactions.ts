@@ -1,16 +1,10 @@
 import { merge, summarize } from '../lib/histogram.ts';
-import type {
-  ConnectResult,
-  FanoutSendResult,
-  ReactJoinResult,
-  ReactRoundStats,
-  UserSpec,
-} from '../lib/ipc.ts';
+import type { FanoutSendResult, ReactJoinResult, ReactRoundStats } from '../lib/ipc.ts';
 import type { ReactionsResult } from '../lib/results.ts';
 import { seedNatterRoom, seedPeerRoom } from '../lib/seed.ts';
-import { type Ctx, counterDetail, profiled, sleep, systemOf } from './context.ts';
+import { type Ctx, counterDetail, profiled, systemOf } from './context.ts';
+import { collectUntil, connectRoom } from './room.ts';
 
-const STALL_MS = 10_000;
 /** p99 of every delivery (messages and reactions) a rate must stay under to count as held (issue 13). */
 export const REACTIONS_P99_MS = 100;
 const EMOJI = '👍';
@@ -35,23 +29,7 @@ export async function runReactions(ctx: Ctx, id: 'natter' | 'peer'): Promise<Rea
   else await seedPeerRoom(ctx.db, room, [sender, ...members]);
 
   ctx.progress.phase(`reactions ${id} ${n}: connecting`, counterDetail(ctx));
-  const conns = await pool.all<ConnectResult>((w) => ({
-    cmd: 'connect',
-    target: sys.target,
-    users: [
-      ...(w === 0 ? [{ user: sender, node: 0, rooms: [room] }] : []),
-      ...members
-        .map((user, i): UserSpec & { i: number } => ({ user, node: i % 2, rooms: [room], i }))
-        .filter((u) => u.i % pool.size === w)
-        .map(({ i: _i, ...u }) => u),
-    ],
-    concurrency: 50,
-  }));
-  const failed = conns.reduce((k, c) => k + c.failed, 0);
-  if (failed > 0)
-    throw new Error(
-      `reactions ${id}: ${failed} connections failed: ${conns.find((c) => c.firstError)?.firstError}`,
-    );
+  await connectRoom(ctx, `reactions ${id}`, sys.target, room, sender, members);
 
   const out: ReactionsResult[] = [];
   try {
@@ -140,22 +118,12 @@ async function round(ctx: Ctx, id: 'natter' | 'peer', r: Round): Promise<Reactio
   return res;
 }
 
-/** Polls the workers until `expected` deliveries arrived, or none arrived for STALL_MS. */
-async function collect(ctx: Ctx, expected: number): Promise<ReactRoundStats[]> {
-  let last = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    const stats = await ctx.pool.all<ReactRoundStats>(() => ({ cmd: 'react-stats' }));
-    const got = stats.reduce((k, s) => k + s.messages + s.reactionsReceived, 0);
-    // Every reactor has made its request once the messages are in: only then is `expected` final.
-    const reacted = stats.every((s) => s.acked + s.errors >= s.reactions);
-    if (got >= expected && reacted) return stats;
-    if (got !== last) {
-      last = got;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > STALL_MS) {
-      return stats;
-    }
-    await sleep(100);
-  }
-}
+/** Polls until every delivery arrived and every reactor has its answer (only then is `expected` final). */
+const collect = (ctx: Ctx, expected: number) =>
+  collectUntil<ReactRoundStats>(
+    ctx,
+    'react-stats',
+    (s) => s.messages + s.reactionsReceived,
+    expected,
+    (stats) => stats.every((s) => s.acked + s.errors >= s.reactions),
+  );
