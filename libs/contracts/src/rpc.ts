@@ -138,14 +138,14 @@ export function serve<K extends RpcKey>(
   key: K,
   queue: string,
   log: Logger,
-  handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>,
+  handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1] | RawJson<Rpc[K][1]>>,
 ): Subscription {
   return bus.subscribe(
     rpcSubject(subjects, key),
     async (msg) => {
       const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
       const ctx = serveContext(log, trace);
-      let reply: Reply<Rpc[K][1]>;
+      let reply: Reply<Rpc[K][1] | RawJson<Rpc[K][1]>>;
       try {
         reply = { ok: await handler(decodeRequest<Rpc[K][0]>(msg.data), ctx) };
       } catch (err) {
@@ -156,7 +156,12 @@ export function serve<K extends RpcKey>(
           reply = { err: { code: 'internal', message: `internal error (trace ${trace})` } };
         }
       }
-      msg.respond(encode(reply), { headers: { [TRACE_HEADER]: trace } });
+      // A result the handler already has as JSON text (a history page) is not encoded again.
+      const data =
+        'ok' in reply && reply.ok instanceof RawJson
+          ? enc.encode(`${OK_PREFIX}${reply.ok.json}}`)
+          : encode(reply);
+      msg.respond(data, { headers: { [TRACE_HEADER]: trace } });
     },
     { queue },
   );
