@@ -3,7 +3,7 @@
  * the limits on free ports, drives every scenario from worker processes, prints a table and
  * writes bench/results/latest.{json,md,svg} plus dated copies.
  *
- *   tsx bench/run.ts [--quick] [--only dm,fanout,connections,history,webhooks,cluster,storm] [--systems natter,peer]
+ *   tsx bench/run.ts [--quick] [--only dm,fanout,reactions,connections,history,webhooks,cluster,storm] [--systems natter,peer]
  *                    [--workers 2] [--profile] [--dm-rates 500,1000] [--step-ms 5000]
  *                    [--cluster-sizes 2,4,8] [--storm-size gateways,processes,connections,joiners]
  *
@@ -29,10 +29,20 @@ import { type Ctx, FULL, QUICK } from './scenarios/context.ts';
 import { runDm } from './scenarios/dm.ts';
 import { runFanout } from './scenarios/fanout.ts';
 import { runHistory, runLifecycleHistory, seedHistory } from './scenarios/history.ts';
+import { runReactions } from './scenarios/reactions.ts';
 import { runStorm } from './scenarios/storm.ts';
 import { runWebhooks } from './scenarios/webhooks.ts';
 
-const SCENARIOS = ['connections', 'dm', 'fanout', 'history', 'webhooks', 'cluster', 'storm'] as const;
+const SCENARIOS = [
+  'connections',
+  'dm',
+  'fanout',
+  'reactions',
+  'history',
+  'webhooks',
+  'cluster',
+  'storm',
+] as const;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
 
 async function main(): Promise<number> {
@@ -102,6 +112,7 @@ async function main(): Promise<number> {
     cluster: [],
     storm: [],
     webhooks: [],
+    reactions: [],
     notes: [],
     timings: [{ what: 'start every system', seconds: (Date.now() - startedAt.getTime()) / 1000 }],
   };
@@ -142,6 +153,13 @@ async function main(): Promise<number> {
             report.fanout.push(await runFanout(ctx, id, size));
           });
         }
+      }
+    }
+    if (only.has('reactions')) {
+      for (const id of among(['natter', 'peer'] as const)) {
+        await attempt(`reactions ${id}`, async () => {
+          report.reactions?.push(...(await runReactions(ctx, id)));
+        });
       }
     }
     if (only.has('history')) {

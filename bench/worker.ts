@@ -18,6 +18,7 @@ import type {
   Reply,
   Request,
 } from './lib/ipc.ts';
+import { reactArm, reactJoin, reactStats } from './lib/reactions-worker.ts';
 import { stormConnect } from './lib/storm-connect.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -171,7 +172,7 @@ function recvReset(tag: string): void {
   // makes deliveries look late (the storm's ~16,700 sockets per worker on 2 cores).
   recv.loop.enable();
   for (const cl of clients.values()) {
-    cl.onMessage = (text, arrivedAt, storedAt) => {
+    cl.onMessage = (text, _ref, arrivedAt, storedAt) => {
       if (!text.startsWith(recv.tag)) return;
       const now = arrivedAt ?? wallMs();
       const sentAt = Number(text.slice(recv.tag.length));
@@ -207,6 +208,7 @@ async function fanoutSend(c: Extract<Command, { cmd: 'fanout-send' }>): Promise<
   // as fast as it can store and fan out; deliveries per second is then its capacity.
   for (let i = 0; i < c.messages; i++) {
     while (inFlight >= c.window) await new Promise<void>((r) => (wake = r));
+    if (c.everyMs) await sleep(Math.max(0, startedAt + i * c.everyMs - wallMs()));
     const at = wallMs();
     inFlight++;
     void tally.track(from.send(`room:${c.room}`, `${c.tag}|${at}`), at).finally(() => {
@@ -267,6 +269,13 @@ async function handle(c: Command): Promise<unknown> {
       return fanoutSend(c);
     case 'history':
       return history(c);
+    case 'react-arm':
+      reactArm(clients, c, () => counters.received++);
+      return {};
+    case 'react-stats':
+      return reactStats();
+    case 'react-join':
+      return reactJoin(clients, c.sentAt);
     case 'storm-connect':
       return stormConnect(c, (user, cl) => {
         clients.set(user, cl);

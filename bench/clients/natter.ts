@@ -1,6 +1,12 @@
 import WebSocket from 'ws';
 import { wallMs } from '../lib/histogram.ts';
-import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
+import {
+  type ChatClient,
+  ConnectionFailed,
+  type ConnectOptions,
+  type MessageRef,
+  RequestFailed,
+} from './types.ts';
 
 interface Frame {
   re?: number;
@@ -11,6 +17,10 @@ interface Frame {
   /** A message's store time (ISO), set by history. */
   ts?: string;
   messages?: unknown[];
+  conv?: string;
+  seq?: number;
+  user?: string;
+  on?: boolean;
 }
 
 interface Pending {
@@ -25,6 +35,7 @@ interface Pending {
  */
 export class NatterClient implements ChatClient {
   onMessage: ChatClient['onMessage'];
+  onReaction: ((ref: MessageRef, user: string) => void) | undefined;
   private nextId = 1;
   private nextCid = 1;
   private readonly pending = new Map<number, Pending>();
@@ -74,7 +85,14 @@ export class NatterClient implements ChatClient {
         p.reject(new RequestFailed(`${f.error.code}: ${f.error.message}`, f.error.code, f.error.retryAfter));
       else p.resolve(f);
     } else if (f.ev === 'message') {
-      this.onMessage?.(f.text ?? '', at, f.ts ? Date.parse(f.ts) : undefined);
+      this.onMessage?.(
+        f.text ?? '',
+        { conv: f.conv ?? '', seq: f.seq ?? 0 },
+        at,
+        f.ts ? Date.parse(f.ts) : undefined,
+      );
+    } else if (f.ev === 'reaction') {
+      if (f.on) this.onReaction?.({ conv: f.conv ?? '', seq: f.seq ?? 0 }, f.user ?? '');
     } else if (f.ev === 'synced') {
       this.synced?.();
       this.synced = undefined;
@@ -97,6 +115,10 @@ export class NatterClient implements ChatClient {
 
   async send(to: string, text: string): Promise<void> {
     await this.request({ op: 'send', to, cid: `c${this.nextCid++}`, text });
+  }
+
+  async react(ref: MessageRef, emoji: string): Promise<void> {
+    await this.request({ op: 'react', conv: ref.conv, seq: ref.seq, emoji });
   }
 
   async join(room: string): Promise<void> {

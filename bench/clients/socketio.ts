@@ -1,6 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
 import { wallMs } from '../lib/histogram.ts';
-import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
+import {
+  type ChatClient,
+  ConnectionFailed,
+  type ConnectOptions,
+  type MessageRef,
+  RequestFailed,
+} from './types.ts';
 
 type Ack = { result?: { count?: number }; error?: { code: string; message: string } };
 
@@ -11,6 +17,7 @@ type Ack = { result?: { count?: number }; error?: { code: string; message: strin
  */
 export class SocketIoClient implements ChatClient {
   onMessage: ChatClient['onMessage'];
+  onReaction: ((ref: MessageRef, user: string) => void) | undefined;
   private nextCid = 1;
 
   private constructor(
@@ -19,8 +26,16 @@ export class SocketIoClient implements ChatClient {
     private readonly timeoutMs: number,
   ) {
     // socket.io-client hands the event over parsed: the stamp is taken right after.
-    socket.on('message', (m: { text?: string; ts?: string }) =>
-      this.onMessage?.(m.text ?? '', wallMs(), m.ts ? Date.parse(m.ts) : undefined),
+    socket.on('message', (m: { text?: string; conv: string; id: string; ts?: string }) =>
+      this.onMessage?.(
+        m.text ?? '',
+        { conv: m.conv, seq: Number(m.id) },
+        wallMs(),
+        m.ts ? Date.parse(m.ts) : undefined,
+      ),
+    );
+    socket.on('reaction', (r: { conv: string; id: number; user: string }) =>
+      this.onReaction?.({ conv: r.conv, seq: r.id }, r.user),
     );
   }
 
@@ -71,6 +86,10 @@ export class SocketIoClient implements ChatClient {
 
   async join(room: string): Promise<void> {
     await this.call('join', { room });
+  }
+
+  async react(ref: MessageRef, emoji: string): Promise<void> {
+    await this.call('reaction', { conv: ref.conv, id: ref.seq, emoji });
   }
 
   async history(conv: string, before: number | undefined, limit: number): Promise<number> {

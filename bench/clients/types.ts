@@ -9,12 +9,23 @@ export interface ChatClient {
   /** Fetches one page of a conversation; resolves with how many messages it held. */
   history(conv: string, before: number | undefined, limit: number): Promise<number>;
   /**
-   * Called with the text of every message event this client receives; `arrivedAt` (wall ms)
-   * is taken when the frame came off the socket, before it was parsed, where the adapter can
-   * (else the receiver stamps it), and `storedAt` is the system's store time when it says.
+   * Called with the text of every message event this client receives and which message it
+   * is; `arrivedAt` (wall ms) is taken when the frame came off the socket, before it was
+   * parsed, where the adapter can (else the receiver stamps it), and `storedAt` is the
+   * system's store time when it says.
    */
-  onMessage: ((text: string, arrivedAt?: number, storedAt?: number) => void) | undefined;
+  onMessage: ((text: string, ref?: MessageRef, arrivedAt?: number, storedAt?: number) => void) | undefined;
+  /** Reacts to a message (the `reactions` scenario; Natter and the peer only). */
+  react?(ref: MessageRef, emoji: string): Promise<void>;
+  /** Called for every reaction event this client receives: the message and who reacted. */
+  onReaction?: ((ref: MessageRef, user: string) => void) | undefined;
   close(): void;
+}
+
+/** A message as its system names it: Natter's conversation and seq, the peer's conv and row id. */
+export interface MessageRef {
+  conv: string;
+  seq: number;
 }
 
 export interface ConnectOptions {

@@ -34,10 +34,55 @@ export type Command =
   | { cmd: 'recv-stats' }
   /** A full garbage collection in the worker now (it runs with --expose-gc). */
   | { cmd: 'gc' }
-  | { cmd: 'fanout-send'; from: string; room: string; messages: number; window: number; tag: string }
+  | {
+      cmd: 'fanout-send';
+      from: string;
+      room: string;
+      messages: number;
+      window: number;
+      tag: string;
+      /** Open loop instead: message i is sent at start + i * everyMs (window still bounds it). */
+      everyMs?: number;
+    }
+  | ReactArmCommand
+  | { cmd: 'react-stats' }
+  | { cmd: 'react-join'; sentAt: Record<string, number> }
   | { cmd: 'history'; user: string; conv: string; before?: number; limit: number; count: number }
   | StormConnectCommand
   | { cmd: 'close' };
+
+/** The `reactions` scenario (lib/reactions-worker.ts): count the round's messages, react as `reactors`. */
+export interface ReactArmCommand {
+  cmd: 'react-arm';
+  tag: string;
+  reactors: string[];
+  emoji: string;
+}
+
+export interface ReactRoundStats {
+  /** Message events received (every member) and their latency from the send. */
+  messages: number;
+  msgHist: string;
+  /** Reaction events received from other members. */
+  reactionsReceived: number;
+  /** React requests this worker's reactors made, answered, failed; react -> answer latency. */
+  reactions: number;
+  acked: number;
+  errors: number;
+  firstError?: string;
+  ackHist: string;
+  firstAt: number;
+  lastAt: number;
+  /** `${seq}:${reactor}` -> wall ms of the react request, for the join. */
+  sentAt: Record<string, number>;
+}
+
+export interface ReactJoinResult {
+  /** React request -> each other member's reaction event. */
+  hist: string;
+  /** Receipts of reactions no worker reported sending (should be 0). */
+  unmatched: number;
+}
 
 /** The `storm` scenario: connect with retries (lib/storm-connect.ts), the joiners joining `join`. */
 export interface StormConnectCommand {

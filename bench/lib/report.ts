@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLUSTER_KINDS } from '../scenarios/cluster.ts';
 import { chartSvg } from './chart.ts';
+import { reactionsBest, reactionsTable } from './reactions-report.ts';
 import { type ClusterResult, type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
 import { stormTables } from './storm-report.ts';
 import { webhooksTable } from './webhooks-report.ts';
@@ -21,7 +22,7 @@ function ratio(what: string, value: number, target?: Ratio['target']): Ratio {
 
 /** Natter against the peer and the limits, and the issue's targets where it sets them. */
 export function computeRatios(
-  r: Pick<Report, 'dm' | 'fanout' | 'connections' | 'history' | 'cluster'>,
+  r: Pick<Report, 'dm' | 'fanout' | 'connections' | 'history' | 'cluster' | 'reactions'>,
 ): Ratio[] {
   const out: Ratio[] = [];
   const dm = (s: SystemId) => r.dm.find((d) => d.system === s)?.maxHeld ?? Number.NaN;
@@ -106,6 +107,13 @@ export function computeRatios(
     out.push(
       ratio(`CPU per DM at ${gn.last.nodes} nodes: Natter / peer`, div(gn.last.cpuPerDm, gp.last.cpuPerDm)),
     );
+  if (r.reactions?.length) {
+    const best = (held: boolean) => div(reactionsBest(r, 'natter', held), reactionsBest(r, 'peer', held));
+    out.push(
+      ratio('Reactions in a 1000-member room, deliveries/s held at p99 < 100 ms: Natter / peer', best(true)),
+      ratio('Reactions, deliveries/s of the best round whatever its p99: Natter / peer', best(false)),
+    );
+  }
   const h = (s: SystemId) => r.history.find((x) => x.system === s && !x.variant);
   const nh = h('natter');
   const lifecycle = r.history.find((x) => x.variant === 'lifecycle');
@@ -296,6 +304,7 @@ function tables(r: Report): { title: string; head: string[]; rows: string[][] }[
     },
     ...stormTables(r),
     webhooksTable(r),
+    reactionsTable(r),
     {
       title:
         'Where the CPU went: CPU time per DM sent, in ms (at the highest rate held, else the first step), and per fanout delivery, in µs, by process, load generator included',

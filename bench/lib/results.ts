@@ -88,6 +88,32 @@ export interface FanoutResult {
   cpuPerDelivery?: Record<string, number>;
 }
 
+/** `reactions` (issue 13): one round of messages at `rate`/s, `reactors` members reacting to each. */
+export interface ReactionsResult {
+  system: SystemId;
+  members: number;
+  reactors: number;
+  /** Messages per second offered. */
+  rate: number;
+  messages: number;
+  /** React requests made (one per reactor and message). */
+  reactions: number;
+  expected: number;
+  /** Message events and reaction events received. */
+  delivered: number;
+  /** Reaction events whose send time no worker reported (0 unless the join is broken). */
+  unmatched: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  deliveriesPerSec: number;
+  /** Every delivery; then the messages and the reactions apart; react request -> its answer. */
+  latency: LatencySummary;
+  messageLatency: LatencySummary;
+  reactionLatency: LatencySummary;
+  reactAck: LatencySummary;
+}
+
 export interface ConnectionsResult {
   system: SystemId;
   requested: number;
@@ -195,6 +221,8 @@ export interface Report {
   storm?: StormResult[];
   /** Webhook delivery (absent in reports from before the scenario). */
   webhooks?: WebhooksResult[];
+  /** Reactions in a large room (absent in reports from before the scenario). */
+  reactions?: ReactionsResult[];
   ratios: Ratio[];
   notes: string[];
   /** With --profile: where each Natter process spent its CPU in Natter's measured phases. */

@@ -1,29 +1,14 @@
 import { cpuPer, cpuSince, cpuSnapshot, formatCpu } from '../lib/cpu.ts';
 import { merge, summarize } from '../lib/histogram.ts';
-import type { ConnectResult, FanoutSendResult, RecvStats, UserSpec } from '../lib/ipc.ts';
+import type { FanoutSendResult, RecvStats } from '../lib/ipc.ts';
 import type { FanoutResult } from '../lib/results.ts';
 import { seedNatterRoom, seedPeerRoom } from '../lib/seed.ts';
-import { type Ctx, counterDetail, profiled, sleep, systemOf } from './context.ts';
+import { type Ctx, counterDetail, profiled, systemOf } from './context.ts';
+import { collectUntil, connectRoom } from './room.ts';
 
-const STALL_MS = 10_000;
-
-/** Polls the workers until `expected` deliveries arrived, or none arrived for STALL_MS. */
-async function collect(ctx: Ctx, expected: number): Promise<RecvStats[]> {
-  let last = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    const stats = await ctx.pool.all<RecvStats>(() => ({ cmd: 'recv-stats' }));
-    const got = stats.reduce((n, s) => n + s.received, 0);
-    if (got >= expected) return stats;
-    if (got !== last) {
-      last = got;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > STALL_MS) {
-      return stats;
-    }
-    await sleep(100);
-  }
-}
+/** Polls the workers until `expected` deliveries arrived, or none arrived for a while. */
+const collect = (ctx: Ctx, expected: number) =>
+  collectUntil<RecvStats>(ctx, 'recv-stats', (s) => s.received, expected);
 
 /**
  * `fanout`: one room, `members` receivers spread over both nodes (and over the workers) plus
@@ -45,23 +30,7 @@ export async function runFanout(
   if (id === 'peer') await seedPeerRoom(ctx.db, room, [sender, ...members]);
 
   ctx.progress.phase(`fanout ${id} ${size.members}: connecting`, counterDetail(ctx));
-  const conns = await pool.all<ConnectResult>((w) => ({
-    cmd: 'connect',
-    target: sys.target,
-    users: [
-      ...(w === 0 ? [{ user: sender, node: 0, rooms: [room] }] : []),
-      ...members
-        .map((user, i): UserSpec & { i: number } => ({ user, node: i % 2, rooms: [room], i }))
-        .filter((u) => u.i % pool.size === w)
-        .map(({ i: _i, ...u }) => u),
-    ],
-    concurrency: 50,
-  }));
-  const failed = conns.reduce((n, c) => n + c.failed, 0);
-  if (failed > 0)
-    throw new Error(
-      `fanout ${id}: ${failed} connections failed: ${conns.find((c) => c.firstError)?.firstError}`,
-    );
+  await connectRoom(ctx, `fanout ${id}`, sys.target, room, sender, members);
 
   // Warm-up: two messages all the way round (subscriptions, JIT, the room's first seq).
   ctx.progress.phase(`fanout ${id} ${size.members}: warm-up`, counterDetail(ctx));

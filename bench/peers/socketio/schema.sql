@@ -17,3 +17,12 @@ CREATE TABLE IF NOT EXISTS peer_members (
   PRIMARY KEY (room, "user")
 );
 CREATE INDEX IF NOT EXISTS peer_members_user ON peer_members ("user", room);
+
+-- Reactions as such an app stores them: one row per (message, user, emoji).
+CREATE TABLE IF NOT EXISTS peer_reactions (
+  message_id bigint NOT NULL,
+  "user" text NOT NULL,
+  emoji text NOT NULL,
+  ts timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (message_id, "user", emoji)
+);

@@ -7,6 +7,8 @@
  *   send    {to: "user:bob"|"room:x", text, cid}  -> ack {result: {conv, id, ts}} | {error}
  *   join    {room}                                  -> ack {result: {}}
  *   history {conv, before?, limit?}                 -> ack {result: {messages, count}}
+ *   reaction {conv: "room:x", id, emoji}            -> ack {result: {}} (stored, then `reaction`
+ *                                                      {conv, id, user, emoji} to the room's other sockets)
  * and the server emits `ready` once a socket is in its rooms, `message` for each delivery.
  * Config from the environment: PORT, REDIS_URL, DATABASE_URL.
  */
@@ -76,6 +78,31 @@ function onConnection(io: Server, socket: Socket): void {
       ack({ result: { conv, id, ts } });
     } catch {
       fail(ack, 'unavailable', 'could not store the message');
+    }
+  });
+
+  socket.on('reaction', async (p: { conv?: unknown; id?: unknown; emoji?: unknown }, ack: Ack) => {
+    if (typeof ack !== 'function') return;
+    if (typeof p?.conv !== 'string' || !Number.isSafeInteger(p.id) || typeof p.emoji !== 'string') {
+      return fail(ack, 'bad_request', 'conv, id and emoji are required');
+    }
+    if (p.emoji.length > 32) return fail(ack, 'too_large', 'emoji is over 32 characters');
+    const room = `r:${p.conv.slice(5)}`;
+    if (!p.conv.startsWith('room:') || !socket.rooms.has(room)) {
+      return fail(ack, 'forbidden', `cannot react in ${p.conv}`);
+    }
+    try {
+      // The message must be this room's (one indexed probe, as the INSERT's own check).
+      const { rowCount } = await pool.query(
+        `INSERT INTO peer_reactions (message_id, "user", emoji)
+         SELECT id, $3, $4 FROM peer_messages WHERE id = $1 AND conv = $2
+         ON CONFLICT DO NOTHING`,
+        [p.id, p.conv, user, p.emoji],
+      );
+      if (rowCount) socket.to(room).emit('reaction', { conv: p.conv, id: p.id, user, emoji: p.emoji });
+      ack({ result: {} });
+    } catch {
+      fail(ack, 'unavailable', 'could not store the reaction');
     }
   });
 

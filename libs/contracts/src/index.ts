@@ -13,6 +13,6 @@ export { EVENT_TYPES, PRODUCED } from './log-events.ts';
 export type * from './payloads.ts';
 export { MAX_CONVS_BATCH, MAX_LIST_BATCH, MAX_MARKERS_BATCH } from './payloads.ts';
 export type { CallOptions, RpcKey, ServeContext } from './rpc.ts';
-export { decode, encode, RpcClient, rpcSubject, serve } from './rpc.ts';
+export { decode, encode, RawJson, RpcClient, rpcSubject, serve } from './rpc.ts';
 export type { RoomsOp, Subjects } from './subjects.ts';
 export { GATEWAY_ID_RE, QUEUE, subjects, userOfToken, userToken } from './subjects.ts';

@@ -42,24 +42,55 @@ export class RpcClient {
   ) {}
 
   async call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
+    return okOf<Rpc[K][1]>(JSON.parse(await this.exchange(key, req, opts)) as Reply<Rpc[K][1]>);
+  }
+
+  /**
+   * `call` for an answer only passed on: the result stays the JSON text the responder wrote
+   * (a history page of decorated messages is tens of KB; parsing it to write it out again
+   * cost the gateway two passes over it). Error replies are parsed and thrown as by `call`.
+   */
+  async callRaw<K extends RpcKey>(
+    key: K,
+    req: Rpc[K][0],
+    opts: CallOptions = {},
+  ): Promise<RawJson<Rpc[K][1]>> {
+    const text = await this.exchange(key, req, opts);
+    // serve() writes every reply with JSON.stringify({ ok }) or ({ err }): an ok reply is
+    // `{"ok":` + the result's JSON + `}`.
+    if (text.startsWith(OK_PREFIX)) return new RawJson(text.slice(OK_PREFIX.length, -1));
+    return okOf(JSON.parse(text) as Reply<never>);
+  }
+
+  private async exchange<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions): Promise<string> {
     const headers: Headers = { [TRACE_HEADER]: opts.trace ?? newTraceId() };
-    let reply: Reply<Rpc[K][1]>;
     try {
       const msg = await this.bus.request(rpcSubject(this.subjects, key), encode(req), {
         timeout: opts.timeout ?? this.timeout,
         headers,
       });
-      reply = decode(msg.data);
+      return dec.decode(msg.data);
     } catch (err) {
       if (err instanceof BusError) {
         throw new NatterError('unavailable', `${key} is unavailable, try again`, 1000, { cause: err });
       }
       throw err;
     }
-    if ('ok' in reply) return reply.ok;
-    const code = isErrorCode(reply.err?.code) ? reply.err.code : 'internal';
-    throw new NatterError(code, reply.err?.message ?? 'internal error', reply.err?.retryAfter);
   }
+}
+
+const OK_PREFIX = '{"ok":';
+
+/** A value of type T already encoded as JSON text, written out as it is (`Session.reply`). */
+export class RawJson<T = unknown> {
+  declare readonly of?: T;
+  constructor(readonly json: string) {}
+}
+
+function okOf<T>(reply: Reply<T>): T {
+  if ('ok' in reply) return reply.ok;
+  const code = isErrorCode(reply.err?.code) ? reply.err.code : 'internal';
+  throw new NatterError(code, reply.err?.message ?? 'internal error', reply.err?.retryAfter);
 }
 
 export interface ServeContext {
@@ -107,14 +138,14 @@ export function serve<K extends RpcKey>(
   key: K,
   queue: string,
   log: Logger,
-  handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>,
+  handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1] | RawJson<Rpc[K][1]>>,
 ): Subscription {
   return bus.subscribe(
     rpcSubject(subjects, key),
     async (msg) => {
       const trace = msg.headers?.[TRACE_HEADER] ?? newTraceId();
       const ctx = serveContext(log, trace);
-      let reply: Reply<Rpc[K][1]>;
+      let reply: Reply<Rpc[K][1] | RawJson<Rpc[K][1]>>;
       try {
         reply = { ok: await handler(decodeRequest<Rpc[K][0]>(msg.data), ctx) };
       } catch (err) {
@@ -125,9 +156,14 @@ export function serve<K extends RpcKey>(
           reply = { err: { code: 'internal', message: `internal error (trace ${trace})` } };
         }
       }
+      // A result the handler already has as JSON text (a history page) is not encoded again.
       // No trace header on the reply: the caller has the trace, and a header costs an
       // encode here and a larger message through NATS on every request (bench/README.md).
-      msg.respond(encode(reply));
+      const data =
+        'ok' in reply && reply.ok instanceof RawJson
+          ? enc.encode(`${OK_PREFIX}${reply.ok.json}}`)
+          : encode(reply);
+      msg.respond(data);
     },
     { queue },
   );

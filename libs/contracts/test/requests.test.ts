@@ -2,7 +2,7 @@ import { MemoryBus } from '@natter/bus';
 import { createLogger, TRACE_HEADER } from '@natter/log';
 import { NatterError } from '@natter/protocol';
 import { describe, expect, it } from 'vitest';
-import { decode, encode, RpcClient, serve, subjects } from '../src/index.ts';
+import { decode, encode, RawJson, RpcClient, serve, subjects } from '../src/index.ts';
 
 /** Requests are versioned like events: a payload of another version is refused, never used. */
 describe('typed requests', () => {
@@ -51,6 +51,32 @@ describe('typed requests', () => {
     });
     expect(traces).toEqual(['tr-9']);
     expect(reply.headers).toBeUndefined();
+    await bus.drain();
+  });
+
+  it('callRaw passes an answer on as the JSON text the responder wrote, and throws its errors', async () => {
+    const bus = new MemoryBus();
+    serve(bus, s, 'presenceQuery', 'q', log, async (req) => {
+      if (req.users.includes('mallory')) throw new NatterError('forbidden', 'users: not yours');
+      return { presence: req.users.map((user) => ({ user, online: true })) };
+    });
+    const rpc = new RpcClient(bus.connect(), s, 1000);
+    const page = await rpc.callRaw('presenceQuery', { v: 1, users: ['alice', 'b"ob'] });
+    expect(page).toBeInstanceOf(RawJson);
+    expect(page.json).toBe(
+      JSON.stringify({
+        presence: [
+          { user: 'alice', online: true },
+          { user: 'b"ob', online: true },
+        ],
+      }),
+    );
+    const err = await rpc.callRaw('presenceQuery', { v: 1, users: ['mallory'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NatterError);
+    expect(err).toMatchObject({ code: 'forbidden', message: 'users: not yours' });
+    await expect(rpc.callRaw('presenceQuery', { v: 2 as 1, users: [] })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
     await bus.drain();
   });
 });

@@ -1,6 +1,6 @@
 import type { Bus } from '@natter/bus';
 import type { GatewayConfig } from '@natter/config';
-import type { RpcClient, Subjects } from '@natter/contracts';
+import type { RawJson, RpcClient, Subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import type { Op, RequestParams, Results } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
@@ -39,4 +39,4 @@ export type Handler<O extends Op> = (
   s: Session,
   p: RequestParams<O>,
   rc: RequestContext,
-) => Promise<Results[O]>;
+) => Promise<Results[O] | RawJson<Results[O]>>;

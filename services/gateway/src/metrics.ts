@@ -1,5 +1,12 @@
 import { type Bus, BusTimeoutError } from '@natter/bus';
-import { type CallOptions, type Rpc, RpcClient, type RpcKey, type Subjects } from '@natter/contracts';
+import {
+  type CallOptions,
+  type RawJson,
+  type Rpc,
+  RpcClient,
+  type RpcKey,
+  type Subjects,
+} from '@natter/contracts';
 import { NatterError } from '@natter/protocol';
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
 
@@ -260,10 +267,22 @@ export class TimedRpcClient extends RpcClient {
     super(bus, subjects, timeout);
   }
 
-  override async call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
+  override call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
+    return this.timed(key, () => super.call(key, req, opts));
+  }
+
+  override callRaw<K extends RpcKey>(
+    key: K,
+    req: Rpc[K][0],
+    opts: CallOptions = {},
+  ): Promise<RawJson<Rpc[K][1]>> {
+    return this.timed(key, () => super.callRaw(key, req, opts));
+  }
+
+  private async timed<T>(key: RpcKey, run: () => Promise<T>): Promise<T> {
     const end = this.seconds.startTimer({ rpc: key });
     try {
-      const result = await super.call(key, req, opts);
+      const result = await run();
       end({ outcome: 'ok' });
       return result;
     } catch (err) {

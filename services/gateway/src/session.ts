@@ -1,3 +1,4 @@
+import { RawJson } from '@natter/contracts';
 import { CloseCode, type ErrorBody, type ServerEvent } from '@natter/protocol';
 import type { WebSocket } from 'ws';
 import { Cursor, type Delivery } from './cursor.ts';
@@ -138,7 +139,9 @@ export class Session {
 
   reply(id: number | string | undefined, result: unknown): void {
     if (id === undefined) return;
-    this.sendRaw(JSON.stringify({ re: id, result }));
+    // A backend's answer passed on as its JSON text (RpcClient.callRaw) is not encoded again.
+    if (result instanceof RawJson) this.sendRaw(`{"re":${JSON.stringify(id)},"result":${result.json}}`);
+    else this.sendRaw(JSON.stringify({ re: id, result }));
   }
 
   fail(id: number | string | undefined, op: string, error: ErrorBody): void {

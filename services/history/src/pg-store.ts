@@ -1,3 +1,4 @@
+import { RawJson } from '@natter/contracts';
 import {
   type ConvSummary,
   isUploadPath,
@@ -10,7 +11,14 @@ import type pg from 'pg';
 import { appendBatch } from './pg-append.ts';
 import { changeMessage, changesOf } from './pg-changes.ts';
 import { ReceivedWriter } from './pg-received.ts';
-import { MESSAGE_COLUMNS, type MessageRow, rowToView } from './pg-rows.ts';
+import {
+  MESSAGE_COLUMNS,
+  MESSAGE_COLUMNS_AS_TEXT,
+  type MessageRow,
+  type MessageTextRow,
+  rowToJson,
+  rowToView,
+} from './pg-rows.ts';
 import type {
   AppendInput,
   AppendResult,
@@ -112,6 +120,31 @@ export class PgMessageStore implements MessageStore {
       [conv, before, opts.limit + 1],
     );
     return { messages: rows.slice(0, opts.limit).reverse().map(rowToView), more: rows.length > opts.limit };
+  }
+
+  async queryJson(conv: string, opts: QueryOptions): Promise<{ count: number; json: RawJson<QueryResult> }> {
+    const before = opts.before ?? null;
+    const { rows } =
+      opts.after !== undefined
+        ? await this.pool.query<MessageTextRow>(
+            `SELECT ${MESSAGE_COLUMNS_AS_TEXT} FROM messages
+             WHERE conv = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq < $3)
+             ORDER BY seq LIMIT $4`,
+            [conv, opts.after, before, opts.limit + 1],
+          )
+        : await this.pool.query<MessageTextRow>(
+            `SELECT ${MESSAGE_COLUMNS_AS_TEXT} FROM messages
+             WHERE conv = $1 AND ($2::bigint IS NULL OR seq < $2)
+             ORDER BY seq DESC LIMIT $3`,
+            [conv, before, opts.limit + 1],
+          );
+    const more = rows.length > opts.limit;
+    const page = rows.slice(0, opts.limit);
+    if (opts.after === undefined) page.reverse();
+    return {
+      count: page.length,
+      json: new RawJson(`{"messages":[${page.map(rowToJson).join(',')}],"more":${more}}`),
+    };
   }
 
   async convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]> {

@@ -1,3 +1,4 @@
+import type { RawJson } from '@natter/contracts';
 import {
   type ConvsManyReply,
   type ConvsManyRequest,
@@ -32,7 +33,9 @@ type Handler<Req, Rep> = (req: Req, ctx: ServeContext) => Promise<Rep>;
  * is in; without, a gateway's own gap fill (trusted: the gateway already authorized the
  * session that needs it).
  */
-export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, HistoryQueryReply> {
+export function queryHandler(
+  deps: QueryDeps,
+): Handler<HistoryQueryRequest, HistoryQueryReply | RawJson<HistoryQueryReply>> {
   return async (req, ctx) => {
     const conv = requireConv(req.conv);
     const before = req.before === undefined ? undefined : checkSeq(req.before, 'before');
@@ -42,17 +45,20 @@ export function queryHandler(deps: QueryDeps): Handler<HistoryQueryRequest, Hist
     }
     const limit = Math.min(Math.max(req.limit ?? HISTORY_PAGE.default, 1), HISTORY_PAGE.max);
     if (req.user !== undefined) await authorizeConv(deps.membership, checkUser(req.user), conv, ctx.trace);
-    const page = await deps.health.track(deps.store.query(req.conv, { before, after, limit }));
+    const opts = { before, after, limit };
+    const page = deps.store.queryJson
+      ? await deps.health.track(deps.store.queryJson(req.conv, opts))
+      : await deps.health.track(deps.store.query(req.conv, opts));
     // An empty thread is one with no replies yet, or one of no message at all.
     const root = conv.thread;
     if (
       root &&
-      page.messages.length === 0 &&
+      ('count' in page ? page.count : page.messages.length) === 0 &&
       !(await deps.health.track(deps.store.message(root.parent, root.seq)))
     ) {
       throw new NatterError('not_found', `conv: no message ${root.seq} in ${root.parent} to have a thread`);
     }
-    return page;
+    return 'json' in page ? page.json : page;
   };
 }
 

@@ -3,6 +3,7 @@ import type { HistoryConfig } from '@natter/config';
 import {
   on,
   QUEUE,
+  type RawJson,
   type Rpc,
   RpcClient,
   type RpcKey,
@@ -71,7 +72,7 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
   // Every RPC history answers: in its queue group, counted in flight (and shed past the bound).
   const answer = <K extends RpcKey>(
     key: K,
-    handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1]>,
+    handler: (req: Rpc[K][0], ctx: ServeContext) => Promise<Rpc[K][1] | RawJson<Rpc[K][1]>>,
   ) => serve(bus, s, key, QUEUE.history, log, inFlight.wrap(key, handler));
   const subs: Subscription[] = [
     answer(

@@ -1,4 +1,4 @@
-import type { ChangeOp } from '@natter/contracts';
+import type { ChangeOp, RawJson } from '@natter/contracts';
 import type {
   Attachment,
   ConvSummary,
@@ -171,6 +171,12 @@ export interface MessageStore {
   /** The pinned messages of `conv`, newest pin first. */
   pins(conv: string): Promise<MessageView[]>;
   query(conv: string, opts: QueryOptions): Promise<QueryResult>;
+  /**
+   * `query` as the JSON text of its QueryResult, with how many messages it holds, where the
+   * store can write it cheaper than JSON.stringify of `query` (the Postgres store splices its
+   * jsonb columns in as Postgres wrote them).
+   */
+  queryJson?(conv: string, opts: QueryOptions): Promise<{ count: number; json: RawJson<QueryResult> }>;
   convs(user: string, rooms: string[], dms: boolean): Promise<ConvSummary[]>;
   /** `convs` of each item, in order, each for its own user only, from one snapshot. */
   convsMany(items: ConvsQuery[]): Promise<ConvSummary[][]>;

@@ -245,3 +245,30 @@ describe('PgMessageStore append plan', () => {
     }
   });
 });
+
+describe('PgMessageStore.queryJson', () => {
+  it("is query's page as JSON text, for every conversation the tests above left (edited, reacted, threaded, deleted, pinned)", async () => {
+    // Empty lists as a removed last reaction leaves them: rowToView leaves them out, so must the text.
+    await store.append({ conv: 'room:json-empty', from: 'u', cid: 'j1', text: 'x' });
+    await pool.query(
+      `UPDATE messages SET reactions = '[]', mentions = '[]', attachments = '[]', reply = 'null' WHERE conv = 'room:json-empty'`,
+    );
+    const { rows } = await pool.query<{ conv: string; n: string }>(
+      'SELECT conv, count(*) AS n FROM messages GROUP BY conv',
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    let decorated = 0;
+    for (const { conv, n } of rows) {
+      const mid = Math.ceil(Number(n) / 2);
+      for (const opts of [{ limit: 200 }, { limit: 3, before: mid + 1 }, { limit: 2, after: mid - 1 }]) {
+        const page = await store.query(conv, opts);
+        const text = await store.queryJson(conv, opts);
+        expect(JSON.parse(text.json.json)).toEqual(page);
+        expect(text.count).toBe(page.messages.length);
+        decorated += page.messages.filter((m) => m.reactions || m.thread || m.reply).length;
+      }
+    }
+    // The comparison covered the columns the text is spliced from.
+    expect(decorated).toBeGreaterThan(0);
+  });
+});
