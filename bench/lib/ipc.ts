@@ -56,6 +56,8 @@ export interface ReactArmCommand {
   cmd: 'react-arm';
   tag: string;
   reactors: string[];
+  /** Each reactor reacts at a random moment within this many ms of the message (0: at once). */
+  spreadMs?: number;
   emoji: string;
 }
 

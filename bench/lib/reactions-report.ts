@@ -21,7 +21,7 @@ export function reactionsBest(r: Pick<Report, 'reactions'>, system: SystemId, he
 /** The `reactions` scenario's table (issue 13), for report.ts. */
 export function reactionsTable(r: Pick<Report, 'reactions'>) {
   return {
-    title: `Reactions: one room, every tenth member reacting to each message as it arrives; deliveries are the messages and the reaction events (held: p99 < ${REACTIONS_P99_MS} ms, nothing lost)`,
+    title: `Reactions: one room, every tenth member reacting to each message at a random moment before the next; deliveries are the messages and the reaction events (held: p99 < ${REACTIONS_P99_MS} ms, nothing lost)`,
     head: [
       'system',
       'members (reactors)',

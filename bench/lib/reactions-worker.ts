@@ -1,6 +1,7 @@
 /**
  * The worker's side of the `reactions` scenario: every client of the worker counts the
- * round's messages; its reactors react to each at once; every client records when each
+ * round's messages; its reactors react to each at a random moment within `spreadMs` (people
+ * do not all react in the same millisecond; 0: at once); every client records when each
  * reaction event arrived. A reaction's send time is known only to the worker of its reactor,
  * so receipts are kept (per message and reactor) and joined at the end with the send times
  * the coordinator gathered from every worker (all processes share one clock).
@@ -51,19 +52,24 @@ export function reactArm(clients: Map<string, ChatClient>, c: ReactArmCommand, o
       seen(now);
       recordSince(round.msgHist, Number(text.slice(round.tag.length)), now);
       if (!reacts || !cl.react || !ref) return;
-      const at = wallMs();
-      round.sentAt.set(`${ref.seq}:${cl.user}`, at);
-      round.reactions++;
-      cl.react(ref, c.emoji).then(
-        () => {
-          round.acked++;
-          recordSince(round.ackHist, at);
-        },
-        (err: unknown) => {
-          round.errors++;
-          round.firstError ??= errorText(err);
-        },
-      );
+      const react = cl.react.bind(cl);
+      const go = () => {
+        const at = wallMs();
+        round.sentAt.set(`${ref.seq}:${cl.user}`, at);
+        round.reactions++;
+        react(ref, c.emoji).then(
+          () => {
+            round.acked++;
+            recordSince(round.ackHist, at);
+          },
+          (err: unknown) => {
+            round.errors++;
+            round.firstError ??= errorText(err);
+          },
+        );
+      };
+      if (c.spreadMs) setTimeout(go, Math.random() * c.spreadMs);
+      else go();
     };
     cl.onReaction = (ref, user) => {
       // A reactor's own event (Natter sends it to the reactor's session too) is not a delivery.

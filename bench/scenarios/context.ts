@@ -55,7 +55,7 @@ export const QUICK: Sizes = {
   fanoutWindow: 8,
   // Each message is ~100k deliveries (100 reactions to 999 members): a rate of 1/s is already
   // the fanout scenario's capacity on 2 cores.
-  reactions: { members: 1000, messages: 3, rates: [0.5, 1], reactEvery: 10 },
+  reactions: { members: 1000, messages: 3, rates: [0.1, 0.25, 0.5], reactEvery: 10 },
   connections: 2000,
   historyStored: 100_000,
   historyQueries: 200,
@@ -89,7 +89,7 @@ export const FULL: Sizes = {
     { members: 5000, messages: 60 },
   ],
   fanoutWindow: 8,
-  reactions: { members: 1000, messages: 10, rates: [0.25, 0.5, 1, 2], reactEvery: 10 },
+  reactions: { members: 1000, messages: 10, rates: [0.1, 0.25, 0.5, 1], reactEvery: 10 },
   // The per-process fd limit (20k here) caps one gateway; the rest is its own sockets.
   connections: 19_000,
   historyStored: 1_000_000,

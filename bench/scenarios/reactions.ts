@@ -12,7 +12,7 @@ const EMOJI = '👍';
 /**
  * `reactions` (issue 13): one room of `members` across both nodes (and the workers), one
  * sender on node 1 sending a message every 1/rate s (open loop), and every tenth member
- * reacting to each message as it arrives: Natter's `react`, the peer's `reaction` emit; every
+ * reacting to each message at a random moment before the next one: Natter's `react`, the peer's `reaction` emit; every
  * reaction goes to every other member. Deliveries are the messages and the reaction events;
  * a reaction's latency is its reactor's request to each member's event, joined across workers
  * after the round (lib/reactions-worker.ts).
@@ -67,7 +67,15 @@ interface Round {
 async function round(ctx: Ctx, id: 'natter' | 'peer', r: Round): Promise<ReactionsResult> {
   const { pool } = ctx;
   ctx.progress.phase(`reactions ${id} ${r.members}: ${r.messages} msgs at ${r.rate}/s`, counterDetail(ctx));
-  await pool.all(() => ({ cmd: 'react-arm', tag: r.tag, reactors: r.reactors, emoji: EMOJI }));
+  // The reactions to one message come within the gap to the next, as people react: not as
+  // one burst of reactors x members deliveries in the same millisecond.
+  await pool.all(() => ({
+    cmd: 'react-arm',
+    tag: r.tag,
+    reactors: r.reactors,
+    emoji: EMOJI,
+    spreadMs: 1000 / r.rate,
+  }));
   const { sent, stats } = await profiled(ctx, id, `reactions ${r.members} members ${r.rate}/s`, async () => {
     const sent = await pool.one<FanoutSendResult>(0, {
       cmd: 'fanout-send',
