@@ -112,7 +112,7 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
  * A message.created event's data from a row of `messages` (libs/events EventData): the
  * message as history has it, without the sender's cid. ts as isoTime() writes it.
  */
-const MESSAGE_EVENT_DATA = `jsonb_strip_nulls(jsonb_build_object(
+export const MESSAGE_EVENT_DATA = `jsonb_strip_nulls(jsonb_build_object(
     'conv', conv, 'seq', seq, 'mid', mid, 'from', sender,
     'ts', to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'ver', ver,
     'text', text, 'attachments', attachments, 'reply', reply, 'mentions', mentions))`;
@@ -146,7 +146,7 @@ export function mentionRows(source: string): string {
  * append read the whole table (Postgres CPU per append grew from 0.5 to 2.5 ms over 17,000
  * messages; bench/README.md).
  */
-const APPEND_BATCH_SQL = `
+export const APPEND_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
                        $8::jsonb[], $9::jsonb[])
