@@ -3,8 +3,9 @@
  * CPU per append with and without the event-log CTE"). Starts its own Postgres
  * (@natter/testkit), migrates history, then runs single-message appends one after another
  * (as a DM arrives at a low rate: one per group commit) on ONE connection and reads that
- * backend's CPU from /proc. Variants take one part out of the real statement, to weigh it;
- * only `current` keeps the guarantees. `peer` is the Socket.IO peer's one INSERT.
+ * backend's CPU from /proc. Variants take one part out of the batch statement ('batch statement'), to
+ * weigh it; only it and `one-message statement` (what a batch of one takes) keep the
+ * guarantees. `peer` is the Socket.IO peer's one INSERT.
  *
  *   npx tsx bench/append-cpu.ts [appends per variant and round, default 3000]
  */
@@ -14,8 +15,7 @@ import { createLogger } from '@natter/log';
 import { startPostgres } from '@natter/testkit';
 import { newMid } from '../services/history/src/ids.ts';
 import { migrateHistory } from '../services/history/src/migrations.ts';
-import { APPEND_BATCH_SQL, MESSAGE_EVENT_DATA, mentionRows } from '../services/history/src/pg-append.ts';
-import { MESSAGE_COLUMNS } from '../services/history/src/pg-rows.ts';
+import { APPEND_BATCH_SQL, APPEND_ONE_SQL, mentionRows } from '../services/history/src/pg-append.ts';
 
 const N = Number(process.argv[2] ?? 3000);
 const ROUNDS = 3;
@@ -33,7 +33,8 @@ const cte = (name: string) => {
 };
 
 const variants: Record<string, { text: string; peer?: boolean; seqParam?: boolean }> = {
-  current: { text: APPEND_BATCH_SQL },
+  // The batch statement, which every append took before the one-message statement.
+  'batch statement': { text: APPEND_BATCH_SQL },
   'no event log (outbox) row': { text: without(APPEND_BATCH_SQL, 'logged', cte('logged')) },
   'no sender read marker': { text: without(APPEND_BATCH_SQL, 'markers', cte('markers')) },
   'no mentions CTE': {
@@ -52,41 +53,7 @@ const variants: Record<string, { text: string; peer?: boolean; seqParam?: boolea
         AS u(c, s, i, t, a, m, r, x)`,
     seqParam: true,
   },
-  // A sketch (not in the service): the same work for exactly one message, without the
-  // batch's numbering (counts, window, joins). Same parameters as the batch statement.
-  'one-message statement sketch': {
-    text: `
-WITH existing AS (
-  SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ($2::text[])[1] AND cid = ($3::text[])[1] LIMIT 1
-),
-bumped AS (
-  INSERT INTO conversations AS c (conv, last_seq, last_ver)
-  SELECT ($1::text[])[1], 1, 1 WHERE NOT EXISTS (SELECT 1 FROM existing)
-  ON CONFLICT (conv) DO UPDATE SET last_seq = c.last_seq + 1, last_ver = c.last_ver + 1
-  RETURNING c.last_seq, c.last_ver
-),
-inserted AS (
-  INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, attachments, ver, created_ver, reply, mentions)
-  SELECT ($1::text[])[1], last_seq, ($6::text[])[1], ($2::text[])[1], ($3::text[])[1], $7::timestamptz,
-         ($4::text[])[1], ($5::jsonb[])[1], last_ver, last_ver, ($8::jsonb[])[1], ($9::jsonb[])[1]
-  FROM bumped
-  RETURNING ${MESSAGE_COLUMNS}
-),
-markers AS (
-  INSERT INTO read_markers AS r (user_id, conv, seq) SELECT sender, conv, seq FROM inserted
-  ON CONFLICT (user_id, conv) DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq)
-),
-mentioned AS (${mentionRows('inserted')}),
-dm_members AS (
-  INSERT INTO conv_members (user_id, conv)
-  SELECT DISTINCT u.user_id, n.conv
-  FROM inserted n, LATERAL (VALUES (split_part(n.conv, ':', 2)), (split_part(n.conv, ':', 3))) AS u(user_id)
-  WHERE n.seq = 1 AND n.conv LIKE 'dm:%'
-  ON CONFLICT DO NOTHING
-),
-logged AS (INSERT INTO natter_events (type, data) SELECT 'message.created', ${MESSAGE_EVENT_DATA} FROM inserted)
-SELECT true AS fresh, * FROM inserted UNION ALL SELECT false AS fresh, * FROM existing`,
-  },
+  'one-message statement': { text: APPEND_ONE_SQL },
   peer: {
     text: 'INSERT INTO peer_messages (conv, sender, cid, text) VALUES ($1, $2, $3, $4) RETURNING id, ts',
     peer: true,
@@ -139,7 +106,7 @@ try {
       results.set(name, [...(results.get(name) ?? []), ms]);
     }
   }
-  // What the event log's retention index (natter_events_ts) costs each append: `current`
+  // What the event log's retention index (natter_events_ts) costs each append: the batch
   // again without it (the last phase, so the variants above all ran with it).
   await pool.query('DROP INDEX natter_events_ts');
   const t0 = ticks();
@@ -147,7 +114,7 @@ try {
     k++;
     const a = `a${k % 50}`;
     await pool.query({
-      name: 'append-cpu-current',
+      name: 'append-cpu-batch statement',
       text: APPEND_BATCH_SQL,
       values: [
         [`dm:${a}:b${k % 50}`],
@@ -162,7 +129,7 @@ try {
       ],
     });
   }
-  results.set('current, no natter_events_ts', [((ticks() - t0) * 10) / N]);
+  results.set('batch statement, no natter_events_ts', [((ticks() - t0) * 10) / N]);
   console.log(`Postgres backend CPU per append, ms (${N} appends per variant, ${ROUNDS} rounds interleaved)`);
   for (const [name, runs] of results)
     console.log(`${name.padEnd(28)} ${runs.map((r) => r.toFixed(3)).join('  ')}`);

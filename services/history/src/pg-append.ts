@@ -112,7 +112,7 @@ export async function appendOne(pool: pg.Pool, item: AppendInput): Promise<Appen
  * A message.created event's data from a row of `messages` (libs/events EventData): the
  * message as history has it, without the sender's cid. ts as isoTime() writes it.
  */
-export const MESSAGE_EVENT_DATA = `jsonb_strip_nulls(jsonb_build_object(
+const MESSAGE_EVENT_DATA = `jsonb_strip_nulls(jsonb_build_object(
     'conv', conv, 'seq', seq, 'mid', mid, 'from', sender,
     'ts', to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'ver', ver,
     'text', text, 'attachments', attachments, 'reply', reply, 'mentions', mentions))`;
@@ -221,7 +221,7 @@ ${NEW_MESSAGE_TAIL}`;
  * (bench/append-cpu.ts, bench/README.md). The (from, cid) probe is one index lookup with its
  * parameters, so the cached generic plan cannot become a scan (the test checks both plans).
  */
-const APPEND_ONE_SQL = `
+export const APPEND_ONE_SQL = `
 WITH existing AS (
   SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender = ($2::text[])[1] AND cid = ($3::text[])[1] LIMIT 1
 ),
