@@ -7,7 +7,7 @@ import { type PostgresHandle, startPostgres } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, MIGRATIONS_TABLE, migrateHistory } from '../src/migrations.ts';
-import { APPEND_STATEMENT, appendOne } from '../src/pg-append.ts';
+import { APPEND_ONE_STATEMENT, APPEND_STATEMENT, appendOne } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
 import { receiptsContract } from './receipts-contract.ts';
@@ -226,20 +226,29 @@ describe('PgMessageStore append plan', () => {
     const one = createPool(databaseUrl, { max: 1 });
     try {
       const fresh = new PgMessageStore(one);
-      // Past the five custom plans: the connection now runs its cached generic plan.
-      for (let i = 0; i < 8; i++) await fresh.append({ conv: 'dm:p:q', from: 'p', cid: `w${i}`, text: 'x' });
+      // Past the five custom plans of both statements: the connection now runs their cached
+      // generic plans (one append alone takes the one-message statement, two in one turn
+      // the batch statement).
+      for (let i = 0; i < 8; i++) {
+        await fresh.append({ conv: 'dm:p:q', from: 'p', cid: `w${i}`, text: 'x' });
+        await Promise.all(
+          ['a', 'b'].map((k) => fresh.append({ conv: 'dm:p:q', from: 'p', cid: `v${i}${k}`, text: 'x' })),
+        );
+      }
       await one.query(
         `INSERT INTO messages (conv, seq, mid, sender, cid, ts, text, ver, created_ver)
          SELECT 'room:big', n, 'm_big' || n, 'u' || (n % 100), 'c' || n, now(), 'x', n, n
          FROM generate_series(1, 20000) AS n`,
       );
-      const { rows } = await one.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN (ANALYZE, BUFFERS) EXECUTE "${APPEND_STATEMENT}"(ARRAY['dm:p:q'], ARRAY['p'], ARRAY['w0'],
-           ARRAY['x'], ARRAY[NULL]::jsonb[], ARRAY['m_probe'], now(), ARRAY[NULL]::jsonb[], ARRAY[NULL]::jsonb[])`,
-      );
-      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-      expect(plan).toContain('Index Scan using messages_sender_cid_key');
-      expect(plan).not.toMatch(/Seq Scan on messages/);
+      for (const statement of [APPEND_STATEMENT, APPEND_ONE_STATEMENT]) {
+        const { rows } = await one.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN (ANALYZE, BUFFERS) EXECUTE "${statement}"(ARRAY['dm:p:q'], ARRAY['p'], ARRAY['w0'],
+             ARRAY['x'], ARRAY[NULL]::jsonb[], ARRAY['m_probe'], now(), ARRAY[NULL]::jsonb[], ARRAY[NULL]::jsonb[])`,
+        );
+        const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(plan, statement).toContain('Index Scan using messages_sender_cid_key');
+        expect(plan, statement).not.toMatch(/Seq Scan on messages/);
+      }
     } finally {
       await one.end();
     }
