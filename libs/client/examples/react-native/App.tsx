@@ -1,8 +1,9 @@
 // A minimal chat screen on @natter/client: one room, its messages, a text box.
 // Type-checked in `npm test` (tsconfig.json beside it) against local declarations of the
 // few React Native and React APIs it uses (shims/), not against react-native itself.
-import { type MessageView, NatterClient, NatterClientError } from '@natter/client';
+import { type MessageView, NatterClient, NatterClientError, registerNativePush } from '@natter/client';
 import AsyncStorage from '@react-native-async-storage/async-storage';
+import messaging from '@react-native-firebase/messaging';
 import { useEffect, useRef, useState } from 'react';
 import { Button, FlatList, Text, TextInput, View } from 'react-native';
 import { attachLifecycle } from './lifecycle.ts';
@@ -40,11 +41,30 @@ export default function App() {
         since[m.conv] = m.seq;
         void AsyncStorage.setItem(SEQS_KEY, JSON.stringify(since));
       });
-      stop = attachLifecycle(client);
+      // Push (docs/protocol.md, "Push to offline devices"): the FCM token is registered at
+      // every hello (each connect() after the background, too: one device per token on the
+      // server, so repeating is harmless) and again whenever Firebase rotates it. The server
+      // pushes only what no session of the user marked received within NATTER_PUSH_DELAY_MS,
+      // which is why lifecycle.ts closes the socket in the background.
+      let pushToken = '';
+      const registerPush = () => {
+        if (pushToken) void registerNativePush(client, 'fcm', pushToken).catch(() => {});
+      };
+      client.on('hello', registerPush);
+      const stopTokens = messaging().onTokenRefresh((token) => {
+        pushToken = token;
+        registerPush();
+      });
+      const detach = attachLifecycle(client);
+      stop = () => {
+        stopTokens();
+        detach();
+      };
       await client.connect();
       await client.join(ROOM);
-      // Push registration goes here once the server has it (PROTOCOL-1.1 section 4):
-      // the device token from FCM/APNs, sent with `push.register` after every connect().
+      await messaging().requestPermission();
+      pushToken = await messaging().getToken();
+      registerPush();
     })().catch((err: unknown) => setState(err instanceof NatterClientError ? err.code : String(err)));
     return () => {
       cancelled = true;

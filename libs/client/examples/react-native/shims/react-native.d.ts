@@ -1,4 +1,4 @@
-// The few React Native, React, NetInfo and AsyncStorage APIs the example uses, declared
+// The few React Native, React, NetInfo, AsyncStorage and Firebase Messaging APIs the example uses, declared
 // here so that `npm test` type-checks the example without installing react-native (which
 // pulls in a toolchain this repository does not need). Signatures follow their types.
 declare module 'react-native' {
@@ -31,6 +31,16 @@ declare module '@react-native-community/netinfo' {
   }
   const NetInfo: { addEventListener(listener: (state: NetInfoState) => void): () => void };
   export default NetInfo;
+}
+
+declare module '@react-native-firebase/messaging' {
+  interface Messaging {
+    requestPermission(): Promise<number>;
+    getToken(): Promise<string>;
+    /** Returns the unsubscribe function. */
+    onTokenRefresh(listener: (token: string) => void): () => void;
+  }
+  export default function messaging(): Messaging;
 }
 
 declare module '@react-native-async-storage/async-storage' {
