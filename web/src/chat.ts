@@ -10,6 +10,7 @@ import {
 } from '@natter/client';
 import { dmConv, kindOf, peerOf, targetFor } from './convs.ts';
 import { mentionsIn } from './mentions.ts';
+import { followPeerMarkers } from './receipts.ts';
 import { Conv, fromView, keyOf, pendingMessage } from './store.ts';
 
 export interface Credentials {
@@ -78,6 +79,7 @@ export class Chat {
       this.emit({ what: 'connection' });
     });
     c.on('outbox', () => this.emit({ what: 'connection' }));
+    followPeerMarkers(this);
     document.addEventListener('visibilitychange', () => {
       if (this.current) this.markRead(this.current);
     });
@@ -92,7 +94,7 @@ export class Chat {
     return () => this.listeners.delete(fn);
   }
 
-  private emit(change: Change): void {
+  emit(change: Change): void {
     for (const fn of this.listeners) fn(change);
   }
 
@@ -189,8 +191,8 @@ export class Chat {
 
   private onRead(conv: string, user: string, seq: number): void {
     const c = this.conv(conv);
-    if (user === this.me) c.read = Math.max(c.read, seq);
-    else if (c.kind === 'dm') c.peerRead = Math.max(c.peerRead, seq);
+    if (user !== this.me) return; // the peer's markers: receipts.ts
+    c.read = Math.max(c.read, seq);
     this.emit({ what: 'conv', conv });
     this.emit({ what: 'list' });
   }
