@@ -155,7 +155,9 @@ describe('the message lifecycle in two browsers', () => {
     // The page does not know who owns a room (roles have not landed): Delete is offered on
     // one's own messages only, so Bob deletes his.
     await row(alice, 'see you there').hover();
-    expect(await row(alice, 'see you there').getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    expect(
+      await row(alice, 'see you there').getByRole('button', { name: 'Delete', exact: true }).count(),
+    ).toBe(0);
     bob.acceptConfirms = true;
     await act(bob, 'see you there', 'Delete');
     await bob.page.locator('.list .msg.deleted').nth(1).waitFor();

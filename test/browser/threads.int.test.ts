@@ -99,9 +99,9 @@ describe('threads and receipts in two browsers', () => {
 
     // Esc closes the pane; so does its close button.
     await bob.page.getByRole('textbox', { name: 'Reply in thread' }).press('Escape');
-    expect(await pane(bob).isHidden()).toBe(true);
+    expect(await pane(bob).count()).toBe(0);
     await alice.page.getByRole('button', { name: 'Close thread' }).click();
-    expect(await pane(alice).isHidden()).toBe(true);
+    expect(await pane(alice).count()).toBe(0);
     // A reply inside a thread offers no thread of its own (threads do not nest).
     await row(alice, 'Who brings snacks?').locator('.thread-summary').click();
     const reply = pane(alice)

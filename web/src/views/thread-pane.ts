@@ -27,7 +27,9 @@ interface OpenThread {
  * the thread. Esc or the close button closes it.
  */
 export class ThreadPane {
+  /** Where the pane goes; it holds the pane only while a thread is open (one composer in the page otherwise). */
   readonly el: HTMLElement;
+  private readonly pane: HTMLElement;
   private readonly summary: HTMLElement;
   private readonly rootSlot: HTMLElement;
   private readonly listSlot: HTMLElement;
@@ -45,9 +47,10 @@ export class ThreadPane {
     this.summary = h('span', { class: 'thread-root-summary', attrs: { 'aria-live': 'polite' } });
     this.rootSlot = h('div', { class: 'thread-root' });
     this.listSlot = h('div', { class: 'thread-list' });
-    this.el = h(
+    this.el = h('div', { class: 'thread-host' });
+    this.pane = h(
       'aside',
-      { class: 'thread-pane', attrs: { 'aria-label': 'Thread', hidden: '' } },
+      { class: 'thread-pane', attrs: { 'aria-label': 'Thread' } },
       h(
         'header',
         { class: 'thread-header' },
@@ -59,7 +62,7 @@ export class ThreadPane {
       this.listSlot,
       this.sender.composer.el,
     );
-    this.el.addEventListener('keydown', (e) => {
+    this.pane.addEventListener('keydown', (e) => {
       if (e.key !== 'Escape' || e.defaultPrevented) return;
       e.preventDefault(); // the shell's Esc (close drawers) is not for this one
       this.close();
@@ -72,7 +75,7 @@ export class ThreadPane {
     if (m.seq === undefined) return;
     const id = threadOf(parent, m.seq);
     if (this.current?.id !== id) this.current = this.build(parent, m, id);
-    this.el.hidden = false;
+    if (!this.pane.isConnected) this.el.append(this.pane);
     this.render();
     this.sender.composer.focus();
     const c = this.chat.conv(id);
@@ -95,7 +98,7 @@ export class ThreadPane {
   }
 
   close(): void {
-    this.el.hidden = true;
+    this.pane.remove();
     this.current = undefined;
     this.rootSlot.replaceChildren();
     this.listSlot.replaceChildren();
