@@ -1,8 +1,7 @@
-import type { Browser, BrowserContext, Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, startCluster } from '../helpers/cluster.ts';
-import { ChatPage } from './chat-page.ts';
-import { ensureWebBuilt, launchChromium, screenshotsDir, WEB_DIST } from './chromium.ts';
+import type { Locator } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChatPage } from './chat-page.ts';
+import { act, row, twoPeople } from './two-people.ts';
 
 /**
  * Threads and receipts in the web client (protocol 1.1): Alice on gateway 1 and Bob on
@@ -10,48 +9,14 @@ import { ensureWebBuilt, launchChromium, screenshotsDir, WEB_DIST } from './chro
  * thread opened and answered in one browser shows its count and replies in the other; DM
  * ticks go delivered -> seen; "seen by" names who read a room message.
  */
-const shots = screenshotsDir();
-const SHOTS = shots.dir;
-
-let cluster: Cluster;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const people = twoPeople();
 let alice: ChatPage;
 let bob: ChatPage;
+let SHOTS: string;
 
-beforeAll(async () => {
-  ensureWebBuilt();
-  cluster = await startCluster({
-    env: { NATTER_JWT_SECRET: '', NATTER_AUTH: 'open', NATTER_WEB_DIR: WEB_DIST },
-  });
-  browser = await launchChromium();
-  const open = async (name: string, http: string) => {
-    const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1 });
-    contexts.push(ctx);
-    return ChatPage.open(ctx, name, `${http}/`);
-  };
-  const [gw1, gw2] = cluster.gateways;
-  alice = await open('alice', gw1!.http);
-  bob = await open('bob', gw2!.http);
+beforeAll(() => {
+  ({ alice, bob, shots: SHOTS } = people);
 });
-
-afterAll(async () => {
-  shots.clean();
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await cluster?.stop();
-});
-
-/** The row of the main list's message whose text contains `text`. */
-function row(p: ChatPage, text: string): Locator {
-  return p.page.locator('.chat .list .msg').filter({ has: p.page.locator('.text', { hasText: text }) });
-}
-
-async function act(p: ChatPage, text: string, action: string): Promise<void> {
-  const r = row(p, text);
-  await r.hover();
-  await r.getByRole('button', { name: action, exact: true }).click();
-}
 
 function pane(p: ChatPage): Locator {
   return p.page.locator('.thread-pane');
