@@ -10,7 +10,6 @@ import {
 } from '@natter/client';
 import { dmConv, kindOf, peerOf, targetFor } from './convs.ts';
 import { mentionsIn } from './mentions.ts';
-import { followPeerMarkers } from './receipts.ts';
 import { Conv, fromView, keyOf, pendingMessage } from './store.ts';
 
 export interface Credentials {
@@ -79,7 +78,6 @@ export class Chat {
       this.emit({ what: 'connection' });
     });
     c.on('outbox', () => this.emit({ what: 'connection' }));
-    followPeerMarkers(this);
     document.addEventListener('visibilitychange', () => {
       if (this.current) this.markRead(this.current);
     });
