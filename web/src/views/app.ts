@@ -106,7 +106,8 @@ class Shell {
 
   private openFromHash(): void {
     const id = decodeURIComponent(location.hash.slice(1));
-    if (parseConv(id) !== undefined && id !== this.chat.current) {
+    // A thread has no page of its own: it opens beside its conversation (thread-pane.ts).
+    if (parseConv(id) !== undefined && !parseConv(id)?.thread && id !== this.chat.current) {
       this.open(id);
     }
   }

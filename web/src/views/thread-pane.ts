@@ -68,6 +68,11 @@ export class ThreadPane {
       this.close();
     });
     chat.subscribe((c) => this.onChange(c));
+    // Too much changed while away: the Chat has emptied the thread's messages; read them again.
+    chat.client.on('refetch', ({ conv }) => {
+      const t = this.current;
+      if (t?.id === conv) void this.load(t.parent, t.seq);
+    });
   }
 
   /** Opens the thread of root message `m` of conversation `parent`, loading its newest page once. */
@@ -78,11 +83,17 @@ export class ThreadPane {
     if (!this.pane.isConnected) this.el.append(this.pane);
     this.render();
     this.sender.composer.focus();
+    await this.load(parent, m.seq);
+  }
+
+  /** The thread's newest page, once (again after a `refetch` emptied it). */
+  private async load(parent: string, seq: number): Promise<void> {
+    const id = threadOf(parent, seq);
     const c = this.chat.conv(id);
     if (c.loaded || c.loading) return;
     c.loading = true;
     try {
-      const page = await this.chat.client.openThread(parent, m.seq, { limit: PAGE });
+      const page = await this.chat.client.openThread(parent, seq, { limit: PAGE });
       for (const r of page.messages) c.put(fromView(r));
       c.more = page.more;
       c.loaded = true;
