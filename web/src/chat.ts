@@ -92,7 +92,7 @@ export class Chat {
     return () => this.listeners.delete(fn);
   }
 
-  private emit(change: Change): void {
+  emit(change: Change): void {
     for (const fn of this.listeners) fn(change);
   }
 
@@ -189,8 +189,8 @@ export class Chat {
 
   private onRead(conv: string, user: string, seq: number): void {
     const c = this.conv(conv);
-    if (user === this.me) c.read = Math.max(c.read, seq);
-    else if (c.kind === 'dm') c.peerRead = Math.max(c.peerRead, seq);
+    if (user !== this.me) return; // the peer's markers: receipts.ts
+    c.read = Math.max(c.read, seq);
     this.emit({ what: 'conv', conv });
     this.emit({ what: 'list' });
   }

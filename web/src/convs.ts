@@ -3,10 +3,12 @@ import { dmPeer, parseConv } from '@natter/protocol';
 
 export { dmConv } from '@natter/protocol';
 
-export type ConvKind = 'room' | 'dm';
+/** A thread (`thread:<conv>:<seq>`) is a conversation of its own, shown in the thread pane, never in the sidebar. */
+export type ConvKind = 'room' | 'dm' | 'thread';
 
 export function kindOf(conv: string): ConvKind {
-  return parseConv(conv)?.kind === 'dm' ? 'dm' : 'room';
+  const c = parseConv(conv);
+  return c?.thread ? 'thread' : c?.kind === 'dm' ? 'dm' : 'room';
 }
 
 /** The room name, or the other user of a DM (yourself for notes to self). */
@@ -16,5 +18,5 @@ export function peerOf(conv: string, me: string): string {
 }
 
 export function targetFor(conv: string, me: string): Target {
-  return kindOf(conv) === 'room' ? (conv as Target) : `user:${peerOf(conv, me)}`;
+  return kindOf(conv) === 'dm' ? `user:${peerOf(conv, me)}` : (conv as Target);
 }

@@ -8,7 +8,7 @@ import { type ConvKind, kindOf, peerOf } from './convs.ts';
  */
 export interface ChatMessage
   extends Partial<
-    Pick<MessageView, 'ver' | 'reply' | 'mentions' | 'edited' | 'deleted' | 'reactions' | 'pinned'>
+    Pick<MessageView, 'ver' | 'reply' | 'mentions' | 'edited' | 'deleted' | 'reactions' | 'pinned' | 'thread'>
   > {
   /** Stable across pending -> stored: `<from>/<cid>` when there is a cid, else the mid. */
   key: string;
@@ -65,8 +65,10 @@ export class Conv {
   seq = 0;
   /** My read marker. */
   read = 0;
-  /** DMs: the other user's read marker, as far as `read` events told us this session. */
+  /** DMs: the other user's read marker (hello's `peer`, then `read` events; see receipts.ts). */
   peerRead = 0;
+  /** DMs: how far the other user has the conversation on a device (hello's `peer`, then `received`). */
+  peerReceived = 0;
   private: boolean | undefined;
   readonly messages = new Map<string, ChatMessage>();
   /** A newest page has been loaded (or the conversation is known to be empty). */
@@ -121,6 +123,7 @@ export class Conv {
 
   /** Messages from others after my read marker (a conversation not loaded yet counts by seq). */
   unread(): number {
+    if (this.kind === 'thread') return 0; // replies are read in the thread pane, not counted in the sidebar
     let own = 0;
     for (const m of this.messages.values())
       if (m.from === this.me && m.seq !== undefined && m.seq > this.read) own++;

@@ -12,6 +12,7 @@ import { MembersPanel } from './members.ts';
 import { Sender } from './sending.ts';
 import { type CredentialStore, Session } from './session.ts';
 import { Sidebar } from './sidebar.ts';
+import { ThreadPane } from './thread-pane.ts';
 import { errorText, Toasts } from './toasts.ts';
 
 export type { CredentialStore } from './session.ts';
@@ -44,6 +45,7 @@ class Shell {
   private readonly dialogs: ConvDialogs;
   private readonly pane: ConversationPane;
   private readonly invites: InvitesView;
+  private readonly thread: ThreadPane;
 
   constructor(
     private readonly chat: Chat,
@@ -64,11 +66,13 @@ class Shell {
     this.sender = new Sender(chat, this.toasts);
     this.banner = new ConnectionBanner(chat);
     this.dialogs = new ConvDialogs(chat, (id) => this.open(id), this.toasts);
+    this.thread = new ThreadPane(chat, this.viewer, this.toasts);
     this.pane = new ConversationPane(chat, this.sender.composer, this.viewer, this.banner.el, this.toasts, {
       showSidebar: () => this.el.classList.add('show-sidebar'),
       toggleMembers: () => this.el.classList.toggle('show-members'),
       joinRoom: () => this.dialogs.join.showModal(),
       invite: () => this.dialogs.invite.showModal(),
+      openThread: (conv, m) => void this.thread.show(conv, m),
       redraw: () => this.renderConv(),
     });
     this.el = h(
@@ -81,6 +85,7 @@ class Shell {
       }),
       this.pane.el,
       this.members.el,
+      this.thread.el,
       this.viewer.el,
       ...this.dialogs.all,
       this.invites.notices,
@@ -101,7 +106,8 @@ class Shell {
 
   private openFromHash(): void {
     const id = decodeURIComponent(location.hash.slice(1));
-    if (parseConv(id) !== undefined && id !== this.chat.current) {
+    // A thread has no page of its own: it opens beside its conversation (thread-pane.ts).
+    if (parseConv(id) !== undefined && !parseConv(id)?.thread && id !== this.chat.current) {
       this.open(id);
     }
   }
@@ -109,6 +115,7 @@ class Shell {
   private open(id: string): void {
     if (location.hash.slice(1) !== id) history.replaceState(null, '', `#${id}`);
     this.el.classList.remove('show-sidebar', 'show-members');
+    this.thread.close(); // a thread belongs to the conversation it was opened from
     void this.chat.open(id).then(
       () => this.pane.fill(id),
       (err: unknown) => this.toasts.show(errorText(err)),

@@ -1,6 +1,7 @@
 import type { Chat } from '../chat.ts';
 import { h, iconButton } from '../dom.ts';
 import { icon } from '../icons.ts';
+import type { ChatMessage } from '../store.ts';
 import type { Composer } from './composer.ts';
 import type { ImageViewer } from './dialogs.ts';
 import { MessageList } from './message-list.ts';
@@ -13,6 +14,8 @@ export interface PaneActions {
   toggleMembers(): void;
   joinRoom(): void;
   invite(): void;
+  /** Opens the thread of message `m` of `conv` in the thread pane. */
+  openThread(conv: string, m: ChatMessage): void;
   /** Redraws all that shows the open conversation (this pane and what is beside it). */
   redraw(): void;
 }
@@ -171,6 +174,7 @@ export class ConversationPane {
           actions: messageOps(this.chat, id, this.toasts, {
             reply: (m) => this.composer.setReply(m),
             jumpTo: (seq) => this.jumpTo(seq),
+            openThread: (m) => this.actions.openThread(id, m),
           }),
           onOpenImage: (src, alt) => this.viewer.show(src, alt),
           onRetry: (key) => this.chat.retry(id, key),

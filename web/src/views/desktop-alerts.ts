@@ -1,3 +1,4 @@
+import { threadRoot } from '@natter/client';
 import type { MessageView } from '@natter/protocol';
 import type { Chat } from '../chat.ts';
 import { h } from '../dom.ts';
@@ -72,18 +73,20 @@ export class DesktopAlerts {
   private onMessage(m: MessageView): void {
     if (document.visibilityState !== 'hidden' || !this.enabled()) return;
     if (m.from === this.chat.me || m.deleted) return;
-    const dm = m.conv.startsWith('dm:');
+    // A reply in a thread is about its conversation, which the click opens (threads have no page of their own).
+    const conv = threadRoot(m.conv)?.conv ?? m.conv;
+    const dm = conv.startsWith('dm:');
     if (!dm && !m.mentions?.includes(this.chat.me)) return;
-    const where = dm ? m.from : `${m.from} in ${m.conv.slice(m.conv.indexOf(':') + 1)}`;
+    const where = dm ? m.from : `${m.from} in ${conv.slice(conv.indexOf(':') + 1)}`;
     const text = m.text ?? (m.attachments?.length ? 'sent an attachment' : '');
     const n = new Notification(where, {
       body: text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text,
-      tag: m.conv,
+      tag: conv,
       icon: FAVICON,
     });
     n.onclick = () => {
       window.focus();
-      this.open(m.conv);
+      this.open(conv);
       n.close();
     };
   }

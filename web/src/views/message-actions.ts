@@ -1,6 +1,7 @@
 import { h, iconButton } from '../dom.ts';
 import { icon } from '../icons.ts';
 import type { ChatMessage } from '../store.ts';
+import { seenByButton } from './receipts-view.ts';
 
 /** What a person can do to a message; the conversation pane implements it on the Chat. */
 export interface MessageActions {
@@ -11,8 +12,12 @@ export interface MessageActions {
   remove(m: ChatMessage): void;
   /** Pins, or unpins a pinned message. */
   pin(m: ChatMessage): void;
-  /** My own message, or (in a room) any: its owner may delete, and the server decides. */
+  /** My own message only: the page does not know a room's owner (rooms and join do not say). */
   canDelete(m: ChatMessage): boolean;
+  /** Opens the message's thread in the side pane; absent inside a thread (threads do not nest). */
+  openThread?(m: ChatMessage): void;
+  /** Rooms: who has read my message (asked on demand). */
+  seenBy?(m: ChatMessage): Promise<string[]>;
   jumpTo(seq: number): void;
 }
 
@@ -64,7 +69,11 @@ export function actionsBar(
       },
       'act-react',
     ),
+    actions.openThread
+      ? iconButton(icon('thread', 16), 'Open thread', () => actions.openThread?.(m), 'act-thread')
+      : null,
     m.from === me ? iconButton(icon('edit', 16), 'Edit', () => startEdit(row, m, actions), 'act-edit') : null,
+    m.from === me && actions.seenBy ? seenByButton(row, m, me, actions.seenBy) : null,
     iconButton(icon('pin', 16), m.pinned ? 'Unpin' : 'Pin', () => actions.pin(m), 'act-pin'),
     actions.canDelete(m)
       ? iconButton(icon('trash', 16), 'Delete', () => actions.remove(m), 'act-delete')

@@ -2,10 +2,13 @@ import { type Attachment, isUploadPath } from '@natter/client';
 import { h } from '../dom.ts';
 import { icon } from '../icons.ts';
 import { safeHref } from '../linkify.ts';
+import type { Tick } from '../receipts.ts';
 import type { ChatMessage } from '../store.ts';
 import { durationLabel, fullLabel, timeLabel } from '../time.ts';
 import { actionsBar, longPressOpens, type MessageActions } from './message-actions.ts';
 import { reactionChips, renderMessageText, replyQuote } from './message-content.ts';
+import { tickMark } from './receipts-view.ts';
+import { threadSummary } from './thread-summary.ts';
 
 export interface ItemContext {
   me: string;
@@ -137,6 +140,9 @@ export class MessageItem {
   private readonly text: HTMLElement;
   private readonly atts: HTMLElement | null;
   private readonly reactions: HTMLElement;
+  private readonly threadSlot: HTMLElement;
+  private readonly tickSlot: HTMLElement;
+  private tick: Tick = 'sent';
   private readonly actionsSlot: HTMLElement;
   private readonly status: HTMLElement;
   /** The state last drawn: its ver and status (a pending message has no ver yet). */
@@ -155,6 +161,8 @@ export class MessageItem {
     this.quote = h('div', { class: 'quote-slot' });
     this.text = h('div', { class: 'text' });
     this.reactions = h('div', { class: 'reactions-slot' });
+    this.threadSlot = h('div', { class: 'thread-slot' });
+    this.tickSlot = h('span', { class: 'tick-slot' });
     this.actionsSlot = h('div', { class: 'actions-slot' });
     this.atts = m.attachments?.length
       ? h('div', { class: 'atts' }, ...m.attachments.map((a) => renderAttachment(a, ctx)))
@@ -166,12 +174,13 @@ export class MessageItem {
       h(
         'div',
         { class: 'msg-body' },
-        h('div', { class: 'meta' }, h('span', { class: 'from' }, m.from), this.time),
+        h('div', { class: 'meta' }, h('span', { class: 'from' }, m.from), this.time, this.tickSlot),
         this.quote,
         this.text,
         this.marks,
         this.atts,
         this.reactions,
+        this.threadSlot,
         this.status,
       ),
       this.actionsSlot,
@@ -201,7 +210,7 @@ export class MessageItem {
     this.row.classList.toggle('failed', m.status === 'failed');
     if (m.seq !== undefined) this.el.dataset.seq = String(m.seq);
     // A deleted message empties the previews of replies to it without a ver of its own.
-    const state = `${m.ver ?? ''}/${m.status}/${m.text ?? ''}/${m.reply?.preview ?? ''}/${m.mentions?.join() ?? ''}`;
+    const state = `${m.ver ?? ''}/${m.status}/${m.text ?? ''}/${m.reply?.preview ?? ''}/${m.mentions?.join() ?? ''}/${m.thread?.replies ?? ''}/${m.thread?.users.join() ?? ''}`;
     if (state !== this.drawn) this.drawState(m, me);
     this.drawn = state;
     this.setStatus(
@@ -237,8 +246,17 @@ export class MessageItem {
         : '',
     );
     this.reactions.replaceChildren(deleted ? '' : (reactionChips(m, me, (e) => actions.react(m, e)) ?? ''));
+    const open = actions.openThread;
+    this.threadSlot.replaceChildren((open && threadSummary(m, () => open(m))) || '');
     const live = m.status === 'stored' && m.seq !== undefined && !deleted;
     this.actionsSlot.replaceChildren(live ? actionsBar(this.row, m, me, actions) : '');
+  }
+
+  /** DMs: one tick once the other user has my message, two once they have read it. */
+  setTick(tick: Tick): void {
+    if (tick === this.tick) return;
+    this.tick = tick;
+    this.tickSlot.replaceChildren(tickMark(tick));
   }
 
   setStatus(text: string): void {

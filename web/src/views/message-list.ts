@@ -1,4 +1,5 @@
 import { h } from '../dom.ts';
+import { tickOf } from '../receipts.ts';
 import type { Conv } from '../store.ts';
 import { dayKey, dayLabel } from '../time.ts';
 import { type ItemContext, MessageItem } from './message-item.ts';
@@ -86,7 +87,7 @@ export class MessageList {
     else if (prependedAbove) this.el.scrollTop = before.top + (this.el.scrollHeight - before.height);
   }
 
-  /** Day separators, grouping, and the DM "seen" mark on my newest message the peer has read. */
+  /** Day separators, grouping, the DM ticks and "seen" on my newest message the peer has read. */
   private layout(items: MessageItem[]): void {
     let prev: MessageItem | undefined;
     const now = new Date();
@@ -106,6 +107,8 @@ export class MessageList {
         !newDay && !!p && p.from === m.from && d.getTime() - new Date(p.ts).getTime() < GROUP_MS;
       it.setLayout(newDay ? dayLabel(d, now) : undefined, compact);
       if (m.status === 'stored') it.setStatus(m.key === seenKey ? 'seen' : '');
+      if (this.conv.kind === 'dm' && m.from === this.ctx.me && m.seq !== undefined)
+        it.setTick(tickOf(m.seq, this.conv.peerReceived, this.conv.peerRead));
       prev = it;
     }
   }

@@ -12,7 +12,7 @@ export function messageOps(
   chat: Chat,
   conv: string,
   toasts: Toasts,
-  ui: { reply(m: ChatMessage): void; jumpTo(seq: number): void },
+  ui: { reply(m: ChatMessage): void; jumpTo(seq: number): void; openThread?(m: ChatMessage): void },
 ): MessageActions {
   const client = chat.client;
   const run = (p: Promise<unknown>) => p.catch((err: unknown) => toasts.show(errorText(err)));
@@ -20,6 +20,10 @@ export function messageOps(
   return {
     reply: ui.reply,
     jumpTo: ui.jumpTo,
+    openThread: ui.openThread,
+    seenBy: conv.startsWith('room:')
+      ? async (m) => (m.seq === undefined ? [] : (await client.receipts(conv, m.seq)).read)
+      : undefined,
     react(m, emoji) {
       if (m.seq === undefined) return;
       const mine = current(m)
@@ -44,8 +48,8 @@ export function messageOps(
       if (m.seq === undefined) return;
       void run(current(m)?.pinned ? client.unpin(conv, m.seq) : client.pin(conv, m.seq));
     },
-    // In a room its owner may delete anyone's; members carry no roles yet, so the page
-    // offers it and the server decides. In a DM only my own.
-    canDelete: (m) => m.from === chat.me || conv.startsWith('room:'),
+    // A room's owner may delete anyone's, but neither the rooms list nor join says who owns
+    // a room, so the page offers Delete on my own messages only (the server still decides).
+    canDelete: (m) => m.from === chat.me,
   };
 }

@@ -1,3 +1,4 @@
+import { threadRoot } from '@natter/client';
 import type { Chat } from '../chat.ts';
 import { isUploadable, uploadBlob } from '../upload.ts';
 import { Composer } from './composer.ts';
@@ -10,14 +11,18 @@ import { errorText, type Toasts } from './toasts.ts';
 export class Sender {
   readonly composer: Composer;
 
+  /** `target`: where it sends; the open conversation, or (the thread pane's) the open thread. */
   constructor(
     private readonly chat: Chat,
     private readonly toasts: Toasts,
+    private readonly target: () => string | undefined = () => chat.current,
   ) {
     this.composer = new Composer({
       sendText: (text, reply) => this.withConv((id) => chat.send(id, { text, reply })),
       members: () => {
-        const c = chat.current ? chat.convs.get(chat.current) : undefined;
+        const id = this.target();
+        // A thread's members are its parent's.
+        const c = id ? chat.convs.get(threadRoot(id)?.conv ?? id) : undefined;
         if (!c) return [];
         return (c.kind === 'room' ? (c.members ?? []) : [c.name]).filter((u) => u !== chat.me);
       },
@@ -55,7 +60,8 @@ export class Sender {
   }
 
   private withConv(fn: (id: string) => void): void {
-    if (this.chat.current) fn(this.chat.current);
+    const id = this.target();
+    if (id) fn(id);
   }
 
   private async sendFiles(id: string, files: File[]): Promise<void> {

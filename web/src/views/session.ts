@@ -1,5 +1,6 @@
 import { NatterClientError } from '@natter/client';
 import { Chat, type Credentials } from '../chat.ts';
+import { followPeerMarkers } from '../receipts.ts';
 import { signInView } from './signin.ts';
 
 export interface CredentialStore {
@@ -36,6 +37,7 @@ export class Session {
 
   private async start(creds: Credentials): Promise<void> {
     const chat = new Chat(this.urls, creds);
+    followPeerMarkers(chat); // the DM ticks; before connect, so the first hello's markers count
     this.chat = chat;
     // Refused later (the token expired, or the server's keys changed while we were away): the
     // SDK gives up rather than retry a fixed token, so back to sign-in, not "Disconnected.".
