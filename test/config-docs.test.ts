@@ -155,7 +155,8 @@ describe('docs/configuration.md', () => {
       } catch {
         continue;
       }
-      const m = /httpPort \?\? (\w+)/.exec(main);
+      // `config.httpPort ?? PORT` in a main of its own, `defaultPort: PORT` through runPgService.
+      const m = /(?:httpPort \?\? |defaultPort: )(\w+)/.exec(main);
       if (!m) continue;
       const port = /^\d+$/.test(m[1]) ? m[1] : new RegExp(`const ${m[1]} = (\\d+)`).exec(main)?.[1];
       expect(port, `${svc}: the default port constant ${m[1]}`).toBeDefined();

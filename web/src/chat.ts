@@ -299,6 +299,7 @@ export class Chat {
     for (const r of rooms) {
       const c = this.conv(`room:${r.room}`);
       c.private = r.private;
+      c.role = r.role;
       c.seq = Math.max(c.seq, r.seq);
     }
     this.emit({ what: 'list' });

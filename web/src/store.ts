@@ -70,6 +70,8 @@ export class Conv {
   /** DMs: how far the other user has the conversation on a device (hello's `peer`, then `received`). */
   peerReceived = 0;
   private: boolean | undefined;
+  /** My role in a room (from the rooms list): an owner or admin may delete anyone's message. */
+  role: 'owner' | 'admin' | 'member' | undefined;
   readonly messages = new Map<string, ChatMessage>();
   /** A newest page has been loaded (or the conversation is known to be empty). */
   loaded = false;

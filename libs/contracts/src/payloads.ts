@@ -358,7 +358,8 @@ export interface RoomListManyReply {
 }
 export interface RoomListReply {
   /** `ver`: the room's membership version when listed. */
-  rooms: { room: string; members: number; private: boolean; ver: number }[];
+  /** `role`: the listing user's, in a list of their own rooms (the creator is `owner`). */
+  rooms: { room: string; members: number; private: boolean; ver: number; role?: 'owner' | 'member' }[];
 }
 export interface RoomLeaveReply {
   /** The room's membership version after the leave. */

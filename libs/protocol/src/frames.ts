@@ -245,6 +245,8 @@ export interface RoomView {
   seq: number;
   members: number;
   private: boolean;
+  /** The caller's role in a room of their own list (1.1; the creator is `owner` until roles land). */
+  role?: 'owner' | 'admin' | 'member';
 }
 
 /** An unused invitation of the caller (1.1 "Invitations"): into `room`, by `by`, at `ts`. */

@@ -96,6 +96,10 @@ export const RoomView = z.object({
   seq,
   members: z.number().int().nonnegative(),
   private: z.boolean(),
+  role: z
+    .enum(['owner', 'admin', 'member'])
+    .optional()
+    .meta({ description: "The caller's role, in a list of the caller's own rooms (the creator is owner)" }),
 });
 const JoinResult = z.object({ room, seq });
 /** react, unreact, pin, unpin: the ver after the request; `changed: false` when it changed nothing (1.1). */

@@ -209,6 +209,7 @@ const handlers: { [O in Op]: Handler<O> } = {
       seq: seqs.get(roomConv(r.room)) ?? 0,
       members: r.members,
       private: r.private,
+      ...(r.role ? { role: r.role } : {}),
     }));
     return { rooms };
   },

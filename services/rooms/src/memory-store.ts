@@ -107,7 +107,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async listMine(user: string): Promise<RoomSummary[]> {
-    return [...(this.roomsOf.get(user) ?? [])].sort(byteOrder).map((name) => this.summary(name));
+    return [...(this.roomsOf.get(user) ?? [])].sort(byteOrder).map((name) => ({
+      ...this.summary(name),
+      role: this.rooms.get(name)?.createdBy === user ? ('owner' as const) : ('member' as const),
+    }));
   }
 
   async listMineMany(users: string[]): Promise<RoomSummary[][]> {

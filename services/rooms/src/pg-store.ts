@@ -145,7 +145,8 @@ export class PgRoomStore implements RoomStore {
     // One statement for all: each row says whose (by position) it is, so lists never mix.
     const { rows } = await this.query<SummaryRow & { i: number }>(
       `list rooms of ${users.length} users`,
-      `SELECT q.i::int AS i, r.name, r.private, r.member_count, r.member_ver
+      `SELECT q.i::int AS i, r.name, r.private, r.member_count, r.member_ver,
+              CASE WHEN r.created_by = q."user" THEN 'owner' ELSE 'member' END AS role
          FROM unnest($1::text[]) WITH ORDINALITY AS q("user", i)
          JOIN members m ON m."user" = q."user"
          JOIN rooms r ON r.name = m.room
@@ -236,10 +237,18 @@ interface SummaryRow {
   private: boolean;
   member_count: number;
   member_ver: string;
+  role?: 'owner' | 'member';
 }
 
 function toSummary(r: SummaryRow): RoomSummary {
-  return { room: r.name, private: r.private, members: r.member_count, ver: Number(r.member_ver) };
+  const s: RoomSummary = {
+    room: r.name,
+    private: r.private,
+    members: r.member_count,
+    ver: Number(r.member_ver),
+  };
+  if (r.role) s.role = r.role;
+  return s;
 }
 
 function wrap(what: string, err: unknown): Error {

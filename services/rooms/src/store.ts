@@ -21,6 +21,11 @@ export interface RoomSummary {
   members: number;
   /** The room's membership version at the time of the listing. */
   ver: number;
+  /**
+   * The listing user's role there (a list of the user's own rooms only): its creator is the
+   * `owner` until roles and moderation land (PROTOCOL-1.1 section 2), everyone else `member`.
+   */
+  role?: 'owner' | 'member';
 }
 
 export interface Roster {

@@ -192,8 +192,12 @@ describe('rooms service (MemoryBus + MemoryRoomStore)', () => {
       rooms: [{ room: 'games', private: false, members: 1, ver: 1 }],
     });
     expect(await rpc.call('rooms.list', { v: 1, user: 'bob' })).toEqual({
-      rooms: [{ room: 'general', private: false, members: 2, ver: 2 }],
+      rooms: [{ room: 'general', private: false, members: 2, ver: 2, role: 'member' }],
     });
+    // alice made general by joining it first: its owner.
+    expect((await rpc.call('rooms.list', { v: 1, user: 'alice' })).rooms).toContainEqual(
+      expect.objectContaining({ room: 'general', role: 'owner' }),
+    );
     await expectCode(
       rpc.call('rooms.list', { v: 1, user: 'bob', public: true, limit: 201 }),
       'bad_request',

@@ -199,7 +199,7 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       expect(await store.memberships([])).toEqual([]);
     });
 
-    it('listMine lists the rooms of a user with member counts, by name', async () => {
+    it("listMine lists the rooms of a user with member counts and the user's role, by name", async () => {
       const store = getStore();
       const p = fresh();
       const user = `u${p}`;
@@ -207,10 +207,17 @@ export function roomStoreContract(name: string, getStore: () => RoomStore): void
       await store.join(`${p}b`, 'x');
       await store.create(`${p}a`, user, true);
       await store.join(`${p}c`, 'x');
+      // The creator is the owner (until roles land), whoever joins later a member.
       expect(await store.listMine(user)).toMatchObject([
-        { room: `${p}a`, private: true, members: 1 },
-        { room: `${p}b`, private: false, members: 2 },
+        { room: `${p}a`, private: true, members: 1, role: 'owner' },
+        { room: `${p}b`, private: false, members: 2, role: 'owner' },
       ]);
+      expect(await store.listMine('x')).toContainEqual(
+        expect.objectContaining({ room: `${p}b`, role: 'member' }),
+      );
+      expect(
+        (await store.listMineMany([user, 'x'])).map((l) => l.find((r) => r.room === `${p}b`)?.role),
+      ).toEqual(['owner', 'member']);
       expect(await store.listMine(`nobody${p}`)).toEqual([]);
     });
 

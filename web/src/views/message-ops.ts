@@ -1,3 +1,4 @@
+import { parseConv } from '@natter/protocol';
 import type { Chat } from '../chat.ts';
 import type { ChatMessage } from '../store.ts';
 import type { MessageActions } from './message-actions.ts';
@@ -48,8 +49,14 @@ export function messageOps(
       if (m.seq === undefined) return;
       void run(current(m)?.pinned ? client.unpin(conv, m.seq) : client.pin(conv, m.seq));
     },
-    // A room's owner may delete anyone's, but neither the rooms list nor join says who owns
-    // a room, so the page offers Delete on my own messages only (the server still decides).
-    canDelete: (m) => m.from === chat.me,
+    // Mine, or anyone's where the rooms list says I own the room (or, once roles land, am an
+    // admin there); the server decides again.
+    canDelete: (m) => {
+      if (m.from === chat.me) return true;
+      const parsed = parseConv(conv);
+      if (parsed?.kind !== 'room') return false;
+      const role = chat.conv(parsed.thread?.parent ?? conv).role;
+      return role === 'owner' || role === 'admin';
+    },
   };
 }
