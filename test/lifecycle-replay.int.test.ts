@@ -77,30 +77,41 @@ describe('since {seq, ver}', () => {
     await alice.ok('edit', { conv, seq: 2, text: 'm2 edited twice' });
     await alice.ok('send', { to: conv, cid: fresh('c'), text: 'm8' });
     await alice.ok('delete', { conv, seq: 8 });
+    // m7 changes after m8 did: its ver is now above m8's, yet it must come first (by seq).
+    await alice.ok('edit', { conv, seq: 7, text: 'm7 edited' });
 
     const { client: back } = await hello(1, 'carol', { since: { [conv]: { seq: 6, ver: 7 } } });
     const now = await history(back, conv);
-    const expected = now
-      .filter((m) => (m.ver as number) > 7)
+    // The changes of what carol had, in ver order; then the new messages in seq order, each
+    // in its current state (a client takes a message only above the highest seq it has).
+    const changes = now
+      .filter((m) => (m.ver as number) > 7 && (m.seq as number) <= 6)
       .sort((a, b) => (a.ver as number) - (b.ver as number))
-      .map((m) => {
-        if ((m.seq as number) > 6) return { ev: 'message', ...m };
-        if (m.deleted) return { ev: 'delete', conv, seq: m.seq, ver: m.ver };
-        return { ev: 'update', conv, seq: m.seq, ver: m.ver, message: m };
-      });
+      .map((m) =>
+        m.deleted
+          ? { ev: 'delete', conv, seq: m.seq, ver: m.ver }
+          : { ev: 'update', conv, seq: m.seq, ver: m.ver, message: m },
+      );
+    const news = now
+      .filter((m) => (m.seq as number) > 6)
+      .sort((a, b) => (a.seq as number) - (b.seq as number))
+      .map((m) => ({ ev: 'message', ...m }));
     const got = replayed(back, conv);
-    expect(got).toEqual(expected);
+    expect(got).toEqual([...changes, ...news]);
     expect(got.map((f) => [f.ev, f.seq])).toEqual([
       ['update', 3],
       ['delete', 4],
-      ['message', 7], // with its reaction (its ver is the reaction's)
       ['update', 1],
       ['update', 2],
+      ['message', 7], // with its reaction and its edit, though its ver is now above m8's
       ['message', 8], // a tombstone already
     ]);
-    expect(got[4].message).toMatchObject({ text: 'm2 edited twice' });
+    expect(got[3].message).toMatchObject({ text: 'm2 edited twice' });
+    expect(got[4]).toMatchObject({ seq: 7, text: 'm7 edited' });
     expect(got[5]).toMatchObject({ seq: 8, deleted: expect.any(String) });
-    expect(got.map((f) => f.ver)).toEqual([...got.map((f) => f.ver as number)].sort((a, b) => a - b));
+    expect((got[4].ver as number) > (got[5].ver as number)).toBe(true);
+    const changeVers = got.slice(0, 4).map((f) => f.ver as number);
+    expect(changeVers).toEqual([...changeVers].sort((a, b) => a - b));
 
     // Live from there on, in ver order.
     const live = await bob.ok('react', { conv, seq: 2, emoji: '✅' });

@@ -71,9 +71,15 @@ async function replayMessages(
 /**
  * 1.1: everything of the conversation whose ver is above `have.ver`, limited to the
  * messages at or below `have.seq` (their changes) and the newest `replayPerConv` above it
- * (new to the client), page by page in ver order, to the end. Buffered until the count of
- * changed messages is known, so that past REPLAY_CHANGES the client gets one `refetch`
- * and nothing else. Resolves with the ver the client now has.
+ * (new to the client), read page by page in ver order, to the end. Buffered until the count
+ * of changed messages is known, so that past REPLAY_CHANGES the client gets one `refetch`
+ * and nothing else. Sent as: the changes of messages the client has, in ver order, then the
+ * new messages in seq order (each in its current state). Messages go in seq order because
+ * a client takes a message only above the highest seq it has: in ver order, a new message
+ * edited since (its ver now high) would come after a later one and be dropped as old (the
+ * fault suite's gateway kill with edits in the load showed it). The changes go first, so
+ * a new message's high ver cannot make a client skip an older change as already applied.
+ * Resolves with the ver the client now has.
  */
 async function replayChanges(
   gw: GatewayContext,
@@ -84,6 +90,7 @@ async function replayChanges(
   replayPerConv: number,
 ): Promise<number> {
   const events: ServerEvent[] = [];
+  const fresh: MessageView[] = [];
   let newAfter = have.seq;
   if (c.seq - have.seq > replayPerConv) {
     newAfter = c.seq - replayPerConv;
@@ -100,7 +107,7 @@ async function replayChanges(
     for (const { msg } of page.changes) {
       if (msg.ver <= after) continue;
       if (msg.seq > have.seq) {
-        events.push({ ev: 'message', ...msg });
+        fresh.push(msg);
         continue;
       }
       if (++changed > REPLAY_CHANGES) {
@@ -113,6 +120,8 @@ async function replayChanges(
     const last = page.changes.at(-1)?.msg.ver;
     if (!page.more || last === undefined || last <= after) {
       for (const e of events) s.event(e);
+      fresh.sort((a, b) => a.seq - b.seq);
+      for (const m of fresh) s.event({ ev: 'message', ...m });
       return Math.max(c.ver, page.ver, last ?? 0);
     }
     after = last;
