@@ -65,7 +65,7 @@ describe('rooms across two gateways', () => {
     }
 
     const rooms = await bob.ok('rooms');
-    expect(rooms.rooms).toEqual([{ room: 'general', seq: 150, members: 3, private: false }]);
+    expect(rooms.rooms).toEqual([{ room: 'general', seq: 150, members: 3, private: false, role: 'member' }]);
     const members = await bob.ok('members', { room: 'general' });
     expect(members.members).toEqual(
       expect.arrayContaining([

@@ -188,8 +188,8 @@ describe('load shedding', () => {
     }
     expect((await fetch(`${health}/readyz`)).status).toBe(200);
     const page = await (await fetch(`${health}/metrics`)).text();
-    expect(page).toMatch(/^natter_db_pool_waiting\{pool="natter-rooms"[^}]*\} 0$/m);
-    expect(page).toMatch(/^natter_db_pool_connections\{pool="natter-rooms",state="max"[^}]*\} 10$/m);
+    expect(page).toMatch(/^natter_db_pool_waiting\{pool="rooms"[^}]*\} 0$/m);
+    expect(page).toMatch(/^natter_db_pool_connections\{pool="rooms",state="max"[^}]*\} 10$/m);
   });
 });
 

@@ -171,7 +171,7 @@ describe('rooms service: two instances on NATS and Postgres', () => {
       });
     }
     expect((await rpc.call('rooms.list', { v: 1, user: 'bob' })).rooms).toEqual([
-      { room: 'ops', private: true, members: 2, ver: 2 },
+      { room: 'ops', private: true, members: 2, ver: 2, role: 'member' },
     ]);
     expect((await rpc.call('rooms.list', { v: 1, user: 'bob', public: true, prefix: 'op' })).rooms).toEqual(
       [],
