@@ -91,7 +91,7 @@ export async function runWebhooks(ctx: Ctx): Promise<WebhooksResult> {
   }
 }
 
-/** Logs `n` events at once, as any change would (one transaction). */
+/** Logs `n` events at once, as a single change would (one transaction). */
 async function logBacklog(db: Ctx['db'], n: number): Promise<void> {
   await db.query(
     `INSERT INTO natter_events (type, data)

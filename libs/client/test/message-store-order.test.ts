@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageStore } from '../src/message-store.ts';
 
 /**
- * The store's promise (src/message-store.ts): any order and any repetition of the messages,
+ * The store's promise (src/message-store.ts): every order and every repetition of the messages,
  * whole states and change events of a conversation converge to the server's current state.
  * A model of the server (services/history: pg-append, pg-changes, pg-thread) runs random
  * ops and records everything a client could be given; the store gets all of it shuffled,

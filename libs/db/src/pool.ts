@@ -118,7 +118,7 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
   pool.on('connect', (client) => {
     if (histogram) timeQueries(client, histogram, name);
     // A checked-out client also emits 'error' when its connection drops; the query in flight
-    // (if any) already rejects with it, so this listener only keeps the event from crashing us.
+    // (when there is one) already rejects with it, so this listener only keeps the event from crashing us.
     client.on('error', (err) => {
       opts.log?.debug({ err, pool: name }, 'Postgres connection of a checked-out client failed');
     });

@@ -212,7 +212,7 @@ export class Receiver {
     return true;
   }
 
-  /** Writes `cursor` (if any) after the writes already started, and waits for them all. */
+  /** Writes `cursor` (when given) after the writes already started, and waits for them all. */
   private async flush(cursor: string | undefined): Promise<void> {
     if (cursor) this.commitLater(cursor);
     await this.committing;

@@ -297,7 +297,7 @@ export async function checkRoomsPerUser(db: Db, user: string, limits: RoomLimits
 }
 
 /**
- * Adds the member (consuming its invitation, if any) under the room's lock, in one statement;
+ * Adds the member (consuming its invitation, when there is one) under the room's lock, in one statement;
  * returns the room's new membership version and member count.
  */
 export async function addMember(
