@@ -14,7 +14,7 @@ import path from 'node:path';
 import { DEFAULTS, loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
 import { describe, expect, it } from 'vitest';
 import { renderNginxSite } from '../deploy/nginx/render.ts';
-import { configSourceVariables, directEnvReads } from './config-scan.ts';
+import { configSource, configSourceVariables, directEnvReads } from './config-scan.ts';
 import { parseYaml, YamlSubsetError, type YamlValue } from './mini-yaml.ts';
 
 // compose.yaml, the Dockerfiles and deploy/nginx cannot be run here (no Docker daemon), so
@@ -60,7 +60,7 @@ const IMAGE_VARS: Record<string, string[]> = {
 
 /** Every variable some lib or service reads: libs/config's, plus direct process.env reads. */
 function variablesTheCodeReads(): Set<string> {
-  const names = configSourceVariables(read('libs/config/src/index.ts'));
+  const names = configSourceVariables(configSource());
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name);

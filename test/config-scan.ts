@@ -1,9 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Scanners that find which environment variables the code reads and which ones
  * docs/configuration.md documents, for the drift tests (config-docs, compose).
  */
 
-/** Every variable libs/config/src/index.ts reads: its str/int/optionalPort/url calls and DEFAULTS keys. */
+const CONFIG_SRC = path.resolve(import.meta.dirname, '../libs/config/src');
+
+/** The source of libs/config (every file of its src/), as one text for configSourceVariables. */
+export function configSource(): string {
+  return readdirSync(CONFIG_SRC)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(path.join(CONFIG_SRC, f), 'utf8'))
+    .join('\n');
+}
+
+/** Every variable libs/config reads (its source: configSource()): its str/int/optionalPort/url calls and DEFAULTS keys. */
 export function configSourceVariables(source: string): Set<string> {
   const names = new Set<string>();
   for (const m of source.matchAll(

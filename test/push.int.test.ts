@@ -3,13 +3,8 @@ import { waitFor } from '@natter/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
 import { apiSend, type Cluster, startCluster, token } from './helpers/cluster.ts';
-import {
-  LocalApns,
-  LocalFcm,
-  LocalPushService,
-  type Subscriber,
-  selfSignedCert,
-} from './helpers/push-servers.ts';
+import { LocalApns, LocalFcm, LocalPushService, type Subscriber } from './helpers/push-servers.ts';
+import { selfSignedCert } from './helpers/tls.ts';
 import { RawClient } from './helpers/ws-client.ts';
 
 /**

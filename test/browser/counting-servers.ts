@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { selfSignedCert } from '../helpers/tls.ts';
 
 /**
  * Servers that stand for hosts a page must not contact on its own, and count every TCP
@@ -49,40 +46,6 @@ export async function countingListener(host: string): Promise<CountingServer> {
   return counting(server, await listen(server, host));
 }
 
-/** A self-signed certificate for 127.0.0.1, made fresh (no key is kept in the repository). */
-function selfSigned(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'natter-cert-'));
-  try {
-    const r = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        `${dir}/key.pem`,
-        '-out',
-        `${dir}/cert.pem`,
-      ],
-      { stdio: 'pipe' },
-    );
-    if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-    return { key: readFileSync(`${dir}/key.pem`), cert: readFileSync(`${dir}/cert.pem`) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export interface RemoteHost extends CountingServer {
   /** `https://127.0.0.1:<port>` */
   readonly origin: string;
@@ -96,7 +59,7 @@ export interface RemoteHost extends CountingServer {
  */
 export async function remoteHost(body: Buffer, type: string): Promise<RemoteHost> {
   const requests: string[] = [];
-  const server = createHttpsServer(selfSigned(), (req, res) => {
+  const server = createHttpsServer(selfSignedCert(), (req, res) => {
     requests.push(req.url ?? '');
     res.writeHead(200, { 'content-type': type, 'access-control-allow-origin': '*' });
     res.end(body);

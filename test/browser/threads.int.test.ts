@@ -56,6 +56,31 @@ describe('threads and receipts in two browsers', () => {
 
     // Bob's open pane gets Alice's reply and the root's new count, live.
     await pane(bob).locator('.list .text', { hasText: 'Great, I bring drinks' }).waitFor();
+    // The pane sits beside the room, not over it: the room's header buttons stay usable.
+    for (const name of ['Pinned messages', 'Leave this room']) {
+      const covered = await bob.page.getByRole('button', { name }).evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return !at || !el.contains(at);
+      });
+      expect(covered, name).toBe(false);
+    }
+    // Bob has the thread on screen: its read marker follows, so Alice sees he read her reply.
+    await expect
+      .poll(
+        async () => {
+          const mine = pane(alice)
+            .locator('.list .msg')
+            .filter({ has: alice.page.locator('.text', { hasText: 'Great, I bring drinks' }) });
+          await mine.hover();
+          await mine.getByRole('button', { name: 'Seen by', exact: true }).click();
+          const line = mine.locator('.seen-by');
+          await line.filter({ hasNotText: 'Seen by…' }).waitFor();
+          return line.textContent();
+        },
+        { timeout: 10_000 },
+      )
+      .toBe('Seen by bob');
     await pane(bob).locator('.thread-root-summary', { hasText: '2 replies' }).waitFor();
     expect(await pane(bob).locator('.thread-root-summary').textContent()).toMatch(/bob/);
     expect(await pane(bob).locator('.thread-root-summary').textContent()).toMatch(/alice/);

@@ -1,13 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
 import { createECDH, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import http2 from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 // http_ece (web-push's own dependency) has no types; decrypt is all this uses.
 // @ts-expect-error no declaration file
 import ece from 'http_ece';
@@ -17,39 +13,6 @@ async function body(req: IncomingMessage | http2.Http2ServerRequest): Promise<Bu
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** A self-signed certificate for 127.0.0.1 (openssl), and the file a client trusts it by. */
-export function selfSignedCert(): { key: string; cert: string; certFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'natter-push-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return {
-    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    certFile: join(dir, 'cert.pem'),
-  };
 }
 
 export interface WebPushDelivery {

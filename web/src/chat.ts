@@ -41,6 +41,8 @@ export class Chat {
   readonly convs = new Map<string, Conv>();
   readonly presence = new Map<string, boolean>();
   current: string | undefined;
+  /** The thread open in the side pane: read like the current conversation while it shows. */
+  thread: string | undefined;
   state: ConnectionState = 'connecting';
   /** The first hello has answered. */
   ready = false;
@@ -78,9 +80,7 @@ export class Chat {
       this.emit({ what: 'connection' });
     });
     c.on('outbox', () => this.emit({ what: 'connection' }));
-    document.addEventListener('visibilitychange', () => {
-      if (this.current) this.markRead(this.current);
-    });
+    document.addEventListener('visibilitychange', () => this.markShownRead());
   }
 
   get me(): string {
@@ -133,7 +133,7 @@ export class Chat {
     this.emit({ what: 'list' });
     void this.refreshRooms();
     if (first && this.current) void this.open(this.current);
-    if (this.current) this.markRead(this.current);
+    this.markShownRead();
   }
 
   private onMessage(m: MessageView): void {
@@ -141,7 +141,7 @@ export class Chat {
     c.put(fromView(m));
     c.typing.delete(m.from);
     if (m.from === this.me && m.seq > c.read) c.read = m.seq; // sent from another of my sessions
-    if (m.conv === this.current) this.markRead(m.conv);
+    this.markRead(m.conv);
     this.emit({ what: 'conv', conv: m.conv });
     this.emit({ what: 'list' });
   }
@@ -331,7 +331,7 @@ export class Chat {
             : { ...pending, conv: r.conv, seq: r.seq, mid: r.mid, ts: r.ts, status: 'stored' },
         );
         if (r.seq > conv.read && r.seq === conv.seq) conv.read = r.seq;
-        if (this.current === r.conv) this.markRead(r.conv);
+        this.markRead(r.conv);
         this.emit({ what: 'conv', conv: r.conv });
         this.emit({ what: 'list' });
       },
@@ -358,9 +358,18 @@ export class Chat {
     this.client.typing(targetFor(id, this.me));
   }
 
-  /** Moves my read marker to the newest message, if the page is visible (debounced). */
+  /** The conversation and the thread on screen: their read markers follow what is shown. */
+  private markShownRead(): void {
+    if (this.current) this.markRead(this.current);
+    if (this.thread) this.markRead(this.thread);
+  }
+
+  /**
+   * Moves my read marker to the newest message of a conversation on screen (the current
+   * one, or the thread in the side pane), if the page is visible (debounced).
+   */
   markRead(id: string): void {
-    if (document.visibilityState !== 'visible' || this.current !== id) return;
+    if (document.visibilityState !== 'visible' || (this.current !== id && this.thread !== id)) return;
     const c = this.convs.get(id);
     if (!c || c.seq <= c.read) return;
     clearTimeout(this.readTimers.get(id));

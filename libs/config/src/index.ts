@@ -1,13 +1,28 @@
 import path from 'node:path';
+import { DEFAULTS, MIN_JWT_SECRET_BYTES } from './defaults.ts';
+import {
+  bearerSecret,
+  bool,
+  ConfigError,
+  type Env,
+  endpoint,
+  int,
+  jwksLocation,
+  list,
+  optionalPort,
+  origins,
+  str,
+  url,
+} from './env.ts';
+import { apns, vapid, webhookSecret, webhookUrls } from './webhooks-push.ts';
+
 /**
  * Configuration from the environment, parsed once at start. Every default lives in
- * DEFAULTS below (and in docs/configuration.md, which test/config-docs.test.ts keeps in
- * step with it). A bad value throws ConfigError naming the variable; main.ts prints it
+ * DEFAULTS (defaults.ts, and in docs/configuration.md, which test/config-docs.test.ts keeps
+ * in step with it). A bad value throws ConfigError naming the variable; main.ts prints it
  * and exits.
  */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError, DEFAULTS, MIN_JWT_SECRET_BYTES };
 
 export interface Config {
   port: number;
@@ -175,303 +190,6 @@ export interface Config {
   jwtMaxAgeSec: number;
   /** How long after sending its author may edit a message, in seconds; 0: no limit. */
   editWindowSec: number;
-}
-
-/** Shortest HS256 secret accepted, in bytes (RFC 7518 3.2: at least the hash size). */
-export const MIN_JWT_SECRET_BYTES = 32;
-
-export const DEFAULTS = {
-  PORT: '8080',
-  NATTER_EDIT_WINDOW_S: '0',
-  DATA_DIR: './data',
-  NATTER_NAMESPACE: 'natter',
-  LOG_LEVEL: 'info',
-  NATTER_REQUEST_TIMEOUT_MS: '3000',
-  NATTER_GATEWAY_HEARTBEAT_MS: '3000',
-  NATTER_HEARTBEAT_SEC: '25',
-  NATTER_HELLO_TIMEOUT_MS: '10000',
-  NATTER_MAX_FRAME_BYTES: '65536',
-  NATTER_MAX_TEXT_CHARS: '4000',
-  NATTER_REORDER_WAIT_MS: '250',
-  NATTER_MAX_BUFFERED_BYTES: '4194304',
-  NATTER_TOKEN_TTL_SEC: '86400',
-  NATTER_MAX_ROOMS_PER_USER: '1000',
-  NATTER_MAX_ROOM_MEMBERS: '100000',
-  NATTER_MAX_UPLOAD_BYTES: '10485760',
-  NATTER_UPLOAD_BYTES_PER_DAY: '209715200',
-  NATTER_UPLOADS_IN_FLIGHT_PER_USER: '3',
-  NATTER_UPLOAD_ORPHAN_HOURS: '24',
-  NATTER_UPLOAD_SWEEP_INTERVAL_MS: '600000',
-  NATTER_EVENTS_RETENTION_HOURS: '72',
-  NATTER_EVENTS_PRUNE_INTERVAL_MS: '600000',
-  NATTER_WEBHOOK_TIMEOUT_MS: '10000',
-  NATTER_WEBHOOK_BACKOFF_MS: '5000',
-  NATTER_WEBHOOK_POLL_MS: '250',
-  NATTER_JWKS_COOLDOWN_MS: '30000',
-  NATTER_RATE_REQUESTS_PER_SEC: '50',
-  NATTER_RATE_REQUESTS_BURST: '1000',
-  NATTER_RATE_SENDS_PER_SEC: '10',
-  NATTER_RATE_SENDS_BURST: '500',
-  NATTER_RATE_TYPING_PER_SEC: '2',
-  NATTER_RATE_TYPING_BURST: '5',
-  NATTER_HTTP_RATE_PER_SEC: '20',
-  NATTER_HTTP_RATE_BURST: '100',
-  NATTER_RATE_ABUSE_REJECTIONS: '50',
-  NATTER_RATE_ABUSE_WINDOW_MS: '10000',
-  NATTER_USER_SENDS_PER_MIN: '600',
-  NATTER_MAX_CONNECTIONS_PER_IP: '200',
-  NATTER_MAX_SESSIONS_PER_USER: '20',
-  NATTER_TRUST_PROXY_HOPS: '0',
-  NATTER_MEMBERSHIP_CHECK_SEC: '30',
-  NATTER_POSITION_CHECK_SEC: '10',
-  NATTER_MAX_PENDING_EVENTS: '10000',
-  NATTER_ROSTER_TTL_MS: '30000',
-  NATTER_ROSTER_CACHE_ROOMS: '10000',
-  NATTER_BACKEND_PROBE_MS: '2000',
-  NATTER_ADMISSION_IN_FLIGHT: '256',
-  NATTER_ADMISSION_QUEUE: '4000',
-  NATTER_ADMISSION_WAIT_MS: '4000',
-  NATTER_ADMISSION_UPGRADE_LIMIT: '8000',
-  NATTER_HELLO_BATCH_MAX: '200',
-  NATTER_RECONNECT_RATE: '1000',
-  NATTER_SERVICE_MAX_IN_FLIGHT: '2000',
-  NATTER_DB_POOL_MAX: '10',
-  NATTER_ROOM_ANNOUNCE_MAX: '1000',
-  NATTER_JWT_MAX_AGE_S: '86400',
-  NATTER_REMOTE_ATTACHMENTS: 'off',
-  NATTER_PUSH_DELAY_MS: '3000',
-  NATTER_PUSH_WEBHOOK: 'false',
-  NATTER_PUSH_POLL_MS: '250',
-  NATTER_VAPID_SUBJECT: 'mailto:admin@localhost',
-  NATTER_FCM_ENDPOINT: 'https://fcm.googleapis.com',
-  NATTER_APNS_ENDPOINT: 'https://api.push.apple.com',
-} as const;
-
-type Env = Record<string, string | undefined>;
-
-function str(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v === '' ? undefined : v;
-}
-
-function int(env: Env, name: keyof typeof DEFAULTS, min: number, max: number): number {
-  const raw = str(env, name) ?? DEFAULTS[name];
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}`);
-  }
-  return n;
-}
-
-function optionalPort(env: Env, name: string): number | undefined {
-  const raw = str(env, name);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a port number (0-65535)`);
-  }
-  return n;
-}
-
-function url(env: Env, name: string, schemes: string[]): string | undefined {
-  const raw = str(env, name);
-  if (raw === undefined) return undefined;
-  for (const part of raw.split(',')) {
-    let u: URL;
-    try {
-      u = new URL(part.trim());
-    } catch {
-      throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a URL`);
-    }
-    if (!schemes.includes(u.protocol.slice(0, -1))) {
-      throw new ConfigError(`${name}=${JSON.stringify(raw)} must use ${schemes.join(' or ')}://`);
-    }
-  }
-  return raw;
-}
-
-/** A JWKS location: an http(s):// or file:// URL, or a file path. */
-function jwksLocation(name: string, raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  if (/^https?:\/\//.test(raw) || raw.startsWith('file://')) {
-    try {
-      new URL(raw);
-    } catch {
-      throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a URL`);
-    }
-    return raw;
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
-    throw new ConfigError(
-      `${name}=${JSON.stringify(raw)} must be an http(s):// or file:// URL or a file path`,
-    );
-  }
-  return raw;
-}
-
-/**
- * A bearer secret that guards a route on a public port, where anyone may try it: long
- * enough not to be guessed, and without whitespace (`Authorization: Bearer <secret>`).
- */
-function bearerSecret(name: string, raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\S{16,}$/.test(raw)) {
-    throw new ConfigError(
-      `${name}: must be at least 16 characters without spaces (e.g. openssl rand -hex 32)`,
-    );
-  }
-  return raw;
-}
-
-/**
- * Comma-separated origins, each a scheme and host (`https://chat.example.com`), with a
- * scheme out of `schemes` when it is given.
- */
-function origins(name: string, raw: string | undefined, schemes?: string[]): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const list = raw
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
-  for (const o of list) {
-    let u: URL;
-    try {
-      u = new URL(o);
-    } catch {
-      throw new ConfigError(`${name}: ${JSON.stringify(o)} is not an origin like https://chat.example.com`);
-    }
-    if (schemes && !schemes.includes(u.protocol.slice(0, -1))) {
-      throw new ConfigError(`${name}: ${JSON.stringify(o)} must use ${schemes.join(' or ')}://`);
-    }
-    if (u.origin !== o) {
-      throw new ConfigError(
-        `${name}: ${JSON.stringify(o)} is not an origin (write it as ${JSON.stringify(u.origin)})`,
-      );
-    }
-  }
-  return list;
-}
-
-/** A comma-separated list, blanks dropped; undefined when unset or blank. */
-function list(raw: string | undefined): string[] | undefined {
-  const items = (raw ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
-  return items.length ? [...new Set(items)] : undefined;
-}
-
-const MAX_WEBHOOK_URLS = 20;
-
-/** `NATTER_WEBHOOK_URLS`: up to 20 distinct http(s) URLs. */
-function webhookUrls(raw: string | undefined): string[] {
-  const urls = list(raw) ?? [];
-  if (urls.length > MAX_WEBHOOK_URLS) {
-    throw new ConfigError(`NATTER_WEBHOOK_URLS: ${urls.length} URLs, at most ${MAX_WEBHOOK_URLS}`);
-  }
-  for (const u of urls) {
-    let parsed: URL;
-    try {
-      parsed = new URL(u);
-    } catch {
-      throw new ConfigError(`NATTER_WEBHOOK_URLS: ${JSON.stringify(u)} is not a URL`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(`NATTER_WEBHOOK_URLS: ${JSON.stringify(u)} must use http:// or https://`);
-    }
-    if (u.length > 2000) throw new ConfigError('NATTER_WEBHOOK_URLS: a URL is longer than 2000 characters');
-  }
-  return urls;
-}
-
-/** `NATTER_WEBHOOK_SECRET`: `whsec_` + base64 of 24-64 bytes; required with URLs. */
-function webhookSecret(raw: string | undefined, urls: string | undefined): string | undefined {
-  if (raw === undefined) {
-    if (list(urls))
-      throw new ConfigError('NATTER_WEBHOOK_URLS needs NATTER_WEBHOOK_SECRET (whsec_ + base64)');
-    return undefined;
-  }
-  const b64 = raw.startsWith('whsec_') ? raw.slice(6) : undefined;
-  const bytes =
-    b64 !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(b64) ? Buffer.from(b64, 'base64').length : 0;
-  if (bytes < 24 || bytes > 64) {
-    throw new ConfigError(
-      'NATTER_WEBHOOK_SECRET must be whsec_ + base64 of 24 to 64 random bytes (try: echo whsec_$(openssl rand -base64 32))',
-    );
-  }
-  return raw;
-}
-
-/** `true` or `false`. */
-function bool(env: Env, name: 'NATTER_PUSH_WEBHOOK'): boolean {
-  const raw = str(env, name) ?? DEFAULTS[name];
-  if (raw !== 'true' && raw !== 'false')
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
-  return raw === 'true';
-}
-
-/** An http(s) URL without a trailing slash (http: lets tests point at a local server). */
-function endpoint(
-  env: Env,
-  name: 'NATTER_FCM_ENDPOINT' | 'NATTER_APNS_ENDPOINT' | 'NATTER_FCM_TOKEN_URL',
-): string {
-  const raw = str(env, name) ?? (DEFAULTS as Record<string, string>)[name];
-  let u: URL | undefined;
-  try {
-    u = raw === undefined ? undefined : new URL(raw);
-  } catch {}
-  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not an http(s) URL`);
-  return raw!.replace(/\/+$/, '');
-}
-
-const B64URL_RE = /^[A-Za-z0-9_-]+$/;
-
-/** NATTER_VAPID_*: both keys or neither, base64url (65-byte public, 32-byte private). */
-function vapid(env: Env): Pick<Config, 'vapidPublicKey' | 'vapidPrivateKey' | 'vapidSubject'> {
-  const publicKey = str(env, 'NATTER_VAPID_PUBLIC_KEY');
-  const privateKey = str(env, 'NATTER_VAPID_PRIVATE_KEY');
-  if ((publicKey === undefined) !== (privateKey === undefined))
-    throw new ConfigError(
-      'NATTER_VAPID_PUBLIC_KEY and NATTER_VAPID_PRIVATE_KEY go together (npm run natter -- vapid makes a pair)',
-    );
-  if (
-    publicKey !== undefined &&
-    (!B64URL_RE.test(publicKey) || Buffer.from(publicKey, 'base64url').length !== 65)
-  )
-    throw new ConfigError('NATTER_VAPID_PUBLIC_KEY must be the base64url of a 65-byte P-256 public key');
-  if (
-    privateKey !== undefined &&
-    (!B64URL_RE.test(privateKey) || Buffer.from(privateKey, 'base64url').length !== 32)
-  )
-    throw new ConfigError('NATTER_VAPID_PRIVATE_KEY must be the base64url of a 32-byte P-256 private key');
-  const vapidSubject = str(env, 'NATTER_VAPID_SUBJECT') ?? DEFAULTS.NATTER_VAPID_SUBJECT;
-  if (!/^(mailto:|https:\/\/)\S+$/.test(vapidSubject))
-    throw new ConfigError(
-      `NATTER_VAPID_SUBJECT=${JSON.stringify(vapidSubject)} must be a mailto: or https:// contact`,
-    );
-  return { vapidPublicKey: publicKey, vapidPrivateKey: privateKey, vapidSubject };
-}
-
-/** NATTER_APNS_*: the key, key id, team id and topic all set, or none. */
-function apns(env: Env): Pick<Config, 'apnsKey' | 'apnsKeyId' | 'apnsTeamId' | 'apnsTopic' | 'apnsEndpoint'> {
-  const given = {
-    NATTER_APNS_KEY: str(env, 'NATTER_APNS_KEY'),
-    NATTER_APNS_KEY_ID: str(env, 'NATTER_APNS_KEY_ID'),
-    NATTER_APNS_TEAM_ID: str(env, 'NATTER_APNS_TEAM_ID'),
-    NATTER_APNS_TOPIC: str(env, 'NATTER_APNS_TOPIC'),
-  };
-  const names = Object.keys(given) as (keyof typeof given)[];
-  const missing = names.filter((n) => given[n] === undefined);
-  if (missing.length > 0 && missing.length < names.length)
-    throw new ConfigError(`APNs needs all of ${names.join(', ')}; missing ${missing.join(', ')}`);
-  return {
-    apnsKey: given.NATTER_APNS_KEY,
-    apnsKeyId: given.NATTER_APNS_KEY_ID,
-    apnsTeamId: given.NATTER_APNS_TEAM_ID,
-    apnsTopic: given.NATTER_APNS_TOPIC,
-    apnsEndpoint: endpoint(env, 'NATTER_APNS_ENDPOINT'),
-  };
 }
 
 /** `NATTER_REMOTE_ATTACHMENTS`: `allow` or `off`. */

@@ -18,7 +18,12 @@ export {
 } from './health.ts';
 export { InFlight, type InFlightOptions, type OutcomeCounter } from './in-flight.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
-export { type PgServiceContext, type PgServiceOptions, runPgService } from './pg-service.ts';
+export {
+  type PgServiceContext,
+  type PgServiceOptions,
+  type PgServiceParts,
+  runPgService,
+} from './pg-service.ts';
 export { createRedis, type RedisOptions, redisReady } from './redis.ts';
 export { type RunMainOptions, runMain } from './run-main.ts';
 export type { RunningService } from './running-service.ts';

@@ -2,11 +2,21 @@ import type { Bus } from '@natter/bus';
 import { type Config, loadConfig, requireUrls } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger, type Logger } from '@natter/log';
+import type { Registry } from 'prom-client';
 import { connectBusFromConfig } from './bus.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { runMain } from './run-main.ts';
 import type { RunningService } from './running-service.ts';
 import { serveProcess } from './serve-process.ts';
+
+/** What a Postgres service's start() is given when run in a process or in-process (tests, single node). */
+export interface PgServiceParts {
+  bus: Bus;
+  log: Logger;
+  /** The service's database, migrated; the caller owns it. */
+  pool: ReturnType<typeof createPool>;
+  registry?: Registry;
+}
 
 export interface PgServiceContext {
   config: Config;

@@ -1,24 +1,23 @@
-import type { Bus, Subscription } from '@natter/bus';
+import type { Subscription } from '@natter/bus';
 import { ConfigError, type HooksConfig } from '@natter/config';
 import { EVENT_TYPES, QUEUE, serve, subjects } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import { backlog, MAX_PAGE, pruneEvents, readEvents } from '@natter/events';
-import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
-import { BackendHealth, InFlight, type RunningService } from '@natter/service';
+import {
+  BackendHealth,
+  backendError,
+  InFlight,
+  type PgServiceParts,
+  type RunningService,
+} from '@natter/service';
 import type pg from 'pg';
-import type { Registry } from 'prom-client';
 import { type Backlogs, hooksMetrics, receiverLabel } from './metrics.ts';
 import { Receiver } from './receiver.ts';
 import { Signer } from './signing.ts';
 
-export interface HooksParts {
-  bus: Bus;
-  log: Logger;
-  /** The database of the event log (migrated by migrateHooks); the caller owns it. */
-  pool: pg.Pool;
-  registry?: Registry;
-}
+/** Its bus, log, database (migrated by migrateHooks; the caller owns it) and metrics registry. */
+export type HooksParts = PgServiceParts;
 
 /**
  * Starts one hooks instance: it answers `eventsRead` (GET /v1/events) in queue group
@@ -117,11 +116,9 @@ function eventFilter(list: string[] | undefined): Set<string> | undefined {
   return new Set(list);
 }
 
+/** A lost database is `unavailable` (retry), named for the client; anything else as it is. */
 function unavailable(err: unknown): never {
-  if (err instanceof NatterError) throw err;
-  if (isConnectionError(err))
-    throw new NatterError('unavailable', 'the event log is unavailable, try again', 1000);
-  throw err;
+  throw backendError('the event log', err, isConnectionError);
 }
 
 async function backlogs(pool: pg.Pool, urls: string[]): Promise<Backlogs> {

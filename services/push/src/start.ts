@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from '@natter/bus';
+import type { Subscription } from '@natter/bus';
 import type { PushConfig } from '@natter/config';
 import {
   MAX_LIST_BATCH,
@@ -11,11 +11,15 @@ import {
   subjects,
 } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
-import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
-import { BackendHealth, InFlight, type RunningService } from '@natter/service';
+import {
+  BackendHealth,
+  backendError,
+  InFlight,
+  type PgServiceParts,
+  type RunningService,
+} from '@natter/service';
 import type pg from 'pg';
-import type { Registry } from 'prom-client';
 import { decidePage } from './decide.ts';
 import { registerDevice, unregisterDevice } from './devices.ts';
 import { clearRead, dispatchDue } from './dispatch.ts';
@@ -24,13 +28,8 @@ import { levelsOf, setLevel } from './levels.ts';
 import { pushMetrics } from './metrics.ts';
 import { providersFrom } from './providers/index.ts';
 
-export interface PushParts {
-  bus: Bus;
-  log: Logger;
-  /** The database (migrated by migratePush); the caller owns it. */
-  pool: pg.Pool;
-  registry?: Registry;
-}
+/** Its bus, log, database (migrated by migratePush; the caller owns it) and metrics registry. */
+export type PushParts = PgServiceParts;
 
 /**
  * Starts one push instance: it answers push.register / push.unregister / notify in queue
@@ -132,8 +131,7 @@ export async function start(config: PushConfig, parts: PushParts): Promise<Runni
   };
 }
 
+/** A lost database is `unavailable` (retry), named for the client; anything else as it is. */
 function unavailable(err: unknown): never {
-  if (err instanceof NatterError) throw err;
-  if (isConnectionError(err)) throw new NatterError('unavailable', 'push is unavailable, try again', 1000);
-  throw err;
+  throw backendError('push', err, isConnectionError);
 }

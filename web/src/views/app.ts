@@ -66,7 +66,9 @@ class Shell {
     this.sender = new Sender(chat, this.toasts);
     this.banner = new ConnectionBanner(chat);
     this.dialogs = new ConvDialogs(chat, (id) => this.open(id), this.toasts);
-    this.thread = new ThreadPane(chat, this.viewer, this.toasts);
+    this.thread = new ThreadPane(chat, this.viewer, this.toasts, (open) =>
+      this.el.classList.toggle('show-thread', open),
+    );
     this.pane = new ConversationPane(chat, this.sender.composer, this.viewer, this.banner.el, this.toasts, {
       showSidebar: () => this.el.classList.add('show-sidebar'),
       toggleMembers: () => this.el.classList.toggle('show-members'),

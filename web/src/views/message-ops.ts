@@ -22,7 +22,8 @@ export function messageOps(
     reply: ui.reply,
     jumpTo: ui.jumpTo,
     openThread: ui.openThread,
-    seenBy: conv.startsWith('room:')
+    // Rooms and their threads (a DM shows ticks instead).
+    seenBy: /^(thread:)?room:/.test(conv)
       ? async (m) => (m.seq === undefined ? [] : (await client.receipts(conv, m.seq)).read)
       : undefined,
     react(m, emoji) {

@@ -40,6 +40,8 @@ export class ThreadPane {
     private readonly chat: Chat,
     private readonly viewer: ImageViewer,
     private readonly toasts: Toasts,
+    /** Told when the pane opens or closes: the shell makes room for it beside the conversation. */
+    private readonly onShown: (open: boolean) => void = () => undefined,
   ) {
     this.sender = new Sender(chat, toasts, () => this.current?.id);
     this.sender.composer.input.setAttribute('aria-label', 'Reply in thread');
@@ -80,7 +82,11 @@ export class ThreadPane {
     if (m.seq === undefined) return;
     const id = threadOf(parent, m.seq);
     if (this.current?.id !== id) this.current = this.build(parent, m, id);
-    if (!this.pane.isConnected) this.el.append(this.pane);
+    this.chat.thread = id;
+    if (!this.pane.isConnected) {
+      this.el.append(this.pane);
+      this.onShown(true);
+    }
     this.render();
     this.sender.composer.focus();
     await this.load(parent, m.seq);
@@ -105,12 +111,15 @@ export class ThreadPane {
     if (this.current?.id === id) {
       this.render();
       void this.current.list.fill();
+      this.chat.markRead(id);
     }
   }
 
   close(): void {
+    if (this.pane.isConnected) this.onShown(false);
     this.pane.remove();
     this.current = undefined;
+    this.chat.thread = undefined;
     this.rootSlot.replaceChildren();
     this.listSlot.replaceChildren();
   }
