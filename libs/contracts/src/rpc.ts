@@ -42,34 +42,35 @@ export class RpcClient {
   ) {}
 
   async call<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions = {}): Promise<Rpc[K][1]> {
-    return okOf<Rpc[K][1]>(JSON.parse(await this.exchange(key, req, opts)) as Reply<Rpc[K][1]>);
+    return okOf<Rpc[K][1]>(decode<Reply<Rpc[K][1]>>(await this.exchange(key, req, opts)));
   }
 
   /**
-   * `call` for an answer only passed on: the result stays the JSON text the responder wrote
+   * `call` for an answer only passed on: the result stays the JSON bytes the responder wrote
    * (a history page of decorated messages is tens of KB; parsing it to write it out again
-   * cost the gateway two passes over it). Error replies are parsed and thrown as by `call`.
+   * cost the gateway two passes over it, and decoding it to text and encoding it again two
+   * more). Error replies are parsed and thrown as by `call`.
    */
   async callRaw<K extends RpcKey>(
     key: K,
     req: Rpc[K][0],
     opts: CallOptions = {},
   ): Promise<RawJson<Rpc[K][1]>> {
-    const text = await this.exchange(key, req, opts);
+    const data = await this.exchange(key, req, opts);
     // serve() writes every reply with JSON.stringify({ ok }) or ({ err }): an ok reply is
     // `{"ok":` + the result's JSON + `}`.
-    if (text.startsWith(OK_PREFIX)) return new RawJson(text.slice(OK_PREFIX.length, -1));
-    return okOf(JSON.parse(text) as Reply<never>);
+    if (startsWith(data, OK_BYTES)) return new RawJson(data.subarray(OK_BYTES.length, data.length - 1));
+    return okOf(decode<Reply<never>>(data));
   }
 
-  private async exchange<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions): Promise<string> {
+  private async exchange<K extends RpcKey>(key: K, req: Rpc[K][0], opts: CallOptions): Promise<Uint8Array> {
     const headers: Headers = { [TRACE_HEADER]: opts.trace ?? newTraceId() };
     try {
       const msg = await this.bus.request(rpcSubject(this.subjects, key), encode(req), {
         timeout: opts.timeout ?? this.timeout,
         headers,
       });
-      return dec.decode(msg.data);
+      return msg.data;
     } catch (err) {
       if (err instanceof BusError) {
         throw new NatterError('unavailable', `${key} is unavailable, try again`, 1000, { cause: err });
@@ -80,11 +81,40 @@ export class RpcClient {
 }
 
 const OK_PREFIX = '{"ok":';
+const OK_BYTES = enc.encode(OK_PREFIX);
+const CLOSE_BYTES = enc.encode('}');
 
-/** A value of type T already encoded as JSON text, written out as it is (`Session.reply`). */
+function startsWith(data: Uint8Array, prefix: Uint8Array): boolean {
+  if (data.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * A value of type T already encoded as JSON, written out as it is (`serve`, `Session.reply`):
+ * as text where a responder built it (a history page), as UTF-8 bytes where a caller got it
+ * off the bus (`RpcClient.callRaw`).
+ */
 export class RawJson<T = unknown> {
   declare readonly of?: T;
-  constructor(readonly json: string) {}
+  constructor(readonly json: string | Uint8Array) {}
+
+  /** The JSON as text (decoded when it is bytes). */
+  get text(): string {
+    return typeof this.json === 'string' ? this.json : dec.decode(this.json);
+  }
+
+  /** The JSON as UTF-8 bytes between `before` and `after` (one copy of the bytes). */
+  framed(before: string, after: string): Uint8Array {
+    if (typeof this.json === 'string') return enc.encode(`${before}${this.json}${after}`);
+    const head = enc.encode(before);
+    const tail = after === '}' ? CLOSE_BYTES : enc.encode(after);
+    const out = new Uint8Array(head.length + this.json.length + tail.length);
+    out.set(head, 0);
+    out.set(this.json, head.length);
+    out.set(tail, head.length + this.json.length);
+    return out;
+  }
 }
 
 function okOf<T>(reply: Reply<T>): T {
@@ -160,9 +190,7 @@ export function serve<K extends RpcKey>(
       // No trace header on the reply: the caller has the trace, and a header costs an
       // encode here and a larger message through NATS on every request (bench/README.md).
       const data =
-        'ok' in reply && reply.ok instanceof RawJson
-          ? enc.encode(`${OK_PREFIX}${reply.ok.json}}`)
-          : encode(reply);
+        'ok' in reply && reply.ok instanceof RawJson ? reply.ok.framed(OK_PREFIX, '}') : encode(reply);
       msg.respond(data);
     },
     { queue },

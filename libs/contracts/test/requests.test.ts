@@ -63,7 +63,7 @@ describe('typed requests', () => {
     const rpc = new RpcClient(bus.connect(), s, 1000);
     const page = await rpc.callRaw('presenceQuery', { v: 1, users: ['alice', 'b"ob'] });
     expect(page).toBeInstanceOf(RawJson);
-    expect(page.json).toBe(
+    expect(page.text).toBe(
       JSON.stringify({
         presence: [
           { user: 'alice', online: true },

@@ -139,9 +139,12 @@ export class Session {
 
   reply(id: number | string | undefined, result: unknown): void {
     if (id === undefined) return;
-    // A backend's answer passed on as its JSON text (RpcClient.callRaw) is not encoded again.
-    if (result instanceof RawJson) this.sendRaw(`{"re":${JSON.stringify(id)},"result":${result.json}}`);
-    else this.sendRaw(JSON.stringify({ re: id, result }));
+    // A backend's answer passed on as its JSON bytes (RpcClient.callRaw) is neither parsed
+    // nor decoded and encoded again: one copy into the frame.
+    if (result instanceof RawJson) {
+      const frame = result.framed(`{"re":${JSON.stringify(id)},"result":`, '}');
+      this.sendRaw(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    } else this.sendRaw(JSON.stringify({ re: id, result }));
   }
 
   fail(id: number | string | undefined, op: string, error: ErrorBody): void {

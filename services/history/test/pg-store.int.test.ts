@@ -272,7 +272,7 @@ describe('PgMessageStore.queryJson', () => {
       for (const opts of [{ limit: 200 }, { limit: 3, before: mid + 1 }, { limit: 2, after: mid - 1 }]) {
         const page = await store.query(conv, opts);
         const text = await store.queryJson(conv, opts);
-        expect(JSON.parse(text.json.json)).toEqual(page);
+        expect(JSON.parse(text.json.text)).toEqual(page);
         expect(text.count).toBe(page.messages.length);
         decorated += page.messages.filter((m) => m.reactions || m.thread || m.reply).length;
       }
