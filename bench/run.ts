@@ -156,7 +156,7 @@ async function main(): Promise<number> {
       }
     }
     if (only.has('reactions')) {
-      for (const id of among(['natter', 'peer'] as const)) {
+      for (const id of among(['natter', 'peer', 'ws'] as const)) {
         await attempt(`reactions ${id}`, async () => {
           report.reactions?.push(...(await runReactions(ctx, id)));
         });

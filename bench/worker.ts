@@ -3,7 +3,6 @@
  * connections between commands (connect, then dm / fanout / history on them, then close)
  * and answers each command with counters and HDR histograms for the coordinator to merge.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type ChatClient, closeNats, connectClient } from './clients/index.ts';
 import { eachConcurrently } from './lib/concurrently.ts';
 import { encode, newHistogram, recordSince, wallMs } from './lib/histogram.ts';
@@ -18,6 +17,7 @@ import type {
   Reply,
   Request,
 } from './lib/ipc.ts';
+import { LoopDelay } from './lib/loop-delay.ts';
 import { reactArm, reactJoin, reactStats } from './lib/reactions-worker.ts';
 import { stormConnect } from './lib/storm-connect.ts';
 
@@ -160,17 +160,16 @@ function newRecv(tag: string) {
     storeHist: newHistogram(),
     firstAt: 0,
     lastAt: 0,
-    loop: monitorEventLoopDelay({ resolution: 10 }),
+    loop: new LoopDelay(),
   };
 }
 let recv = newRecv('');
 
 function recvReset(tag: string): void {
-  recv.loop.disable();
+  recv.loop.stop();
   recv = newRecv(`${tag}|`);
-  // This process's own event loop delay while the messages arrive: a busy load generator
-  // makes deliveries look late (the storm's ~16,700 sockets per worker on 2 cores).
-  recv.loop.enable();
+  // This process's own event loop delay while the messages arrive (lib/loop-delay.ts).
+  recv.loop.start();
   for (const cl of clients.values()) {
     cl.onMessage = (text, _ref, arrivedAt, storedAt) => {
       if (!text.startsWith(recv.tag)) return;
@@ -193,8 +192,7 @@ function recvStats(): RecvStats {
     storeHist: encode(recv.storeHist),
     firstAt: recv.firstAt,
     lastAt: recv.lastAt,
-    loopMaxMs: recv.loop.count ? recv.loop.max / 1e6 : 0,
-    loopP99Ms: recv.loop.count ? recv.loop.percentile(99) / 1e6 : 0,
+    ...recv.loop.read(),
   };
 }
 

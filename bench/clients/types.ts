@@ -15,14 +15,17 @@ export interface ChatClient {
    * system's store time when it says.
    */
   onMessage: ((text: string, ref?: MessageRef, arrivedAt?: number, storedAt?: number) => void) | undefined;
-  /** Reacts to a message (the `reactions` scenario; Natter and the peer only). */
+  /** Reacts to a message (the `reactions` scenario; Natter, the peer and the raw ws relay). */
   react?(ref: MessageRef, emoji: string): Promise<void>;
   /** Called for every reaction event this client receives: the message and who reacted. */
   onReaction?: ((ref: MessageRef, user: string) => void) | undefined;
   close(): void;
 }
 
-/** A message as its system names it: Natter's conversation and seq, the peer's conv and row id. */
+/**
+ * A message as its system names it: Natter's conversation and seq, the peer's conv and row id,
+ * the ws relay's room and its per-room counter.
+ */
 export interface MessageRef {
   conv: string;
   seq: number;

@@ -1,19 +1,30 @@
 import WebSocket from 'ws';
-import { type ChatClient, ConnectionFailed, type ConnectOptions, RequestFailed } from './types.ts';
+import {
+  type ChatClient,
+  ConnectionFailed,
+  type ConnectOptions,
+  type MessageRef,
+  RequestFailed,
+} from './types.ts';
 
 interface Frame {
   re?: number;
   ev?: string;
   error?: string;
   text?: string;
+  conv?: string;
+  seq?: number;
+  user?: string;
+  on?: boolean;
 }
 
 /**
- * The raw `ws` relay (bench/peers/ws-limit): user and rooms in the URL, `send` relayed to
- * the target's sockets and answered at once. Nothing is stored, so it has no history.
+ * The raw `ws` relay (bench/peers/ws-limit): user and rooms in the URL, `send` and `react`
+ * relayed to the target's sockets and answered at once. Nothing is stored, so it has no history.
  */
 export class WsLimitClient implements ChatClient {
   onMessage: ChatClient['onMessage'];
+  onReaction: ((ref: MessageRef, user: string) => void) | undefined;
   private nextId = 1;
   private readonly pending = new Map<
     number,
@@ -35,7 +46,10 @@ export class WsLimitClient implements ChatClient {
         if (f.error) p.reject(new RequestFailed(f.error));
         else p.resolve();
       } else if (f.ev === 'message') {
-        this.onMessage?.(f.text ?? '');
+        // A DM carries no seq (the relay numbers room messages only).
+        this.onMessage?.(f.text ?? '', { conv: f.conv ?? '', seq: f.seq ?? 0 });
+      } else if (f.ev === 'reaction') {
+        if (f.on) this.onReaction?.({ conv: f.conv ?? '', seq: f.seq ?? 0 }, f.user ?? '');
       }
     });
     ws.on('close', () => {
@@ -60,16 +74,26 @@ export class WsLimitClient implements ChatClient {
     return new WsLimitClient(o.user, ws, o.timeoutMs);
   }
 
-  send(to: string, text: string): Promise<void> {
+  private request(params: Record<string, unknown>): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new ConnectionFailed(`${this.user}: no reply in ${this.timeoutMs} ms`));
+        reject(
+          new ConnectionFailed(`${this.user}: no reply to ${String(params.op)} in ${this.timeoutMs} ms`),
+        );
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.ws.send(JSON.stringify({ id, op: 'send', to, text }));
+      this.ws.send(JSON.stringify({ id, ...params }));
     });
+  }
+
+  send(to: string, text: string): Promise<void> {
+    return this.request({ op: 'send', to, text });
+  }
+
+  react(ref: MessageRef, emoji: string): Promise<void> {
+    return this.request({ op: 'react', conv: ref.conv, seq: ref.seq, emoji });
   }
 
   history(): Promise<number> {

@@ -3,6 +3,7 @@
  * over node:child_process IPC. Every command gets exactly one reply with its `id`; workers
  * also push `progress` counters while they work.
  */
+import type { LoopDelayStats } from './loop-delay.ts';
 
 /** How to reach one system under test. `urls[i]` is node (gateway) i. */
 export interface Target {
@@ -61,7 +62,8 @@ export interface ReactArmCommand {
   emoji: string;
 }
 
-export interface ReactRoundStats {
+/** With this worker's event loop delay since react-arm. */
+export interface ReactRoundStats extends LoopDelayStats {
   /** Message events received (every member) and their latency from the send. */
   messages: number;
   msgHist: string;
@@ -134,7 +136,8 @@ export interface DmResult {
   sendMs: number;
 }
 
-export interface RecvStats {
+/** With this worker's event loop delay since recv-reset. */
+export interface RecvStats extends LoopDelayStats {
   received: number;
   /** Send to arrival at the receiving socket (stamped before parsing). */
   hist: string;
@@ -143,9 +146,6 @@ export interface RecvStats {
   /** Wall clock (ms) of the first and last delivery; 0 when none. */
   firstAt: number;
   lastAt: number;
-  /** This worker's event loop delay since recv-reset (ms): max and p99; 0 when not sampled. */
-  loopMaxMs: number;
-  loopP99Ms: number;
 }
 
 export interface FanoutSendResult {

@@ -9,6 +9,7 @@
 import type { ChatClient } from '../clients/index.ts';
 import { encode, newHistogram, recordSince, wallMs } from './histogram.ts';
 import type { ReactArmCommand, ReactJoinResult, ReactRoundStats } from './ipc.ts';
+import { LoopDelay } from './loop-delay.ts';
 
 const errorText = (err: unknown): string =>
   err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -31,6 +32,8 @@ function fresh(tag: string) {
     ackHist: newHistogram(),
     firstAt: 0,
     lastAt: 0,
+    /** This process's event loop delay from react-arm to react-join: the generator's own stalls. */
+    loop: new LoopDelay(),
   };
 }
 
@@ -40,7 +43,9 @@ function seen(now: number): void {
 }
 
 export function reactArm(clients: Map<string, ChatClient>, c: ReactArmCommand, onReceived: () => void): void {
+  round.loop.stop();
   round = fresh(`${c.tag}|`);
+  round.loop.start();
   const reactors = new Set(c.reactors);
   for (const cl of clients.values()) {
     const reacts = reactors.has(cl.user) && cl.react;
@@ -100,6 +105,7 @@ export function reactStats(): ReactRoundStats {
     firstAt: round.firstAt,
     lastAt: round.lastAt,
     sentAt: Object.fromEntries(round.sentAt),
+    ...round.loop.read(),
   };
 }
 
@@ -115,6 +121,7 @@ export function reactJoin(clients: Map<string, ChatClient>, sentAt: Record<strin
     }
     for (const t of times) recordSince(hist, at, t);
   }
+  round.loop.stop();
   for (const cl of clients.values()) {
     cl.onMessage = undefined;
     cl.onReaction = undefined;

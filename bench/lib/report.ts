@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLUSTER_KINDS } from '../scenarios/cluster.ts';
 import { chartSvg } from './chart.ts';
-import { reactionsBest, reactionsTable } from './reactions-report.ts';
+import { reactionsBest, reactionsSummary, reactionsTable } from './reactions-report.ts';
 import { type ClusterResult, type Ratio, type Report, SYSTEM_LABELS, type SystemId } from './results.ts';
 import { stormTables } from './storm-report.ts';
 import { webhooksTable } from './webhooks-report.ts';
@@ -108,10 +108,16 @@ export function computeRatios(
       ratio(`CPU per DM at ${gn.last.nodes} nodes: Natter / peer`, div(gn.last.cpuPerDm, gp.last.cpuPerDm)),
     );
   if (r.reactions?.length) {
-    const best = (held: boolean) => div(reactionsBest(r, 'natter', held), reactionsBest(r, 'peer', held));
+    const best = (held: boolean, other: SystemId) =>
+      div(reactionsBest(r, 'natter', held), reactionsBest(r, other, held));
     out.push(
-      ratio('Reactions in a 1000-member room, deliveries/s held at p99 < 100 ms: Natter / peer', best(true)),
-      ratio('Reactions, deliveries/s of the best round whatever its p99: Natter / peer', best(false)),
+      ratio(
+        'Reactions in a 1000-member room, deliveries/s held at p99 < 100 ms: Natter / peer',
+        best(true, 'peer'),
+      ),
+      ratio('Reactions, deliveries/s of the best round whatever its p99: Natter / peer', best(false, 'peer')),
+      ratio('Reactions, deliveries/s held at p99 < 100 ms: Natter / raw ws', best(true, 'ws')),
+      ratio('Reactions, deliveries/s of the best round whatever its p99: Natter / raw ws', best(false, 'ws')),
     );
   }
   const h = (s: SystemId) => r.history.find((x) => x.system === s && !x.variant);
@@ -356,10 +362,14 @@ function cpuRows(r: Report, label: (s: SystemId) => string): string[][] {
   return rows;
 }
 
+/** The one-line summaries for the top of the report (cost versus cluster size, reactions held). */
+function summaries(r: Report): string[] {
+  return [clusterSummary(r), reactionsSummary(r)].filter((x): x is string => x !== undefined);
+}
+
 export function terminalTable(r: Report): string {
   const out: string[] = [];
-  const summary = clusterSummary(r);
-  if (summary) out.push('', summary);
+  for (const line of summaries(r)) out.push('', line);
   for (const t of tables(r)) {
     if (!t.rows.length) continue;
     const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
@@ -380,7 +390,7 @@ export function markdown(r: Report, svg: string): string {
     '',
     'Systems: **Natter** (two gateways, history, rooms and presence as separate processes on nats-server, redis-server and Postgres); the **peer**, a Socket.IO 4 chat server with `@socket.io/redis-adapter` on two nodes that stores every message in the same Postgres before acknowledging it (bench/peers/socketio); the **limits**: a raw `ws` relay in one process (no storage) and a raw NATS publish/subscribe round trip.',
     'Absolute numbers move with the machine and its load; the ratios, measured in the same run, are what to compare.',
-    ...(clusterSummary(r) ? ['', clusterSummary(r) as string] : []),
+    ...summaries(r).flatMap((line) => ['', line]),
     '',
     svg,
     '',

@@ -112,6 +112,12 @@ export interface ReactionsResult {
   messageLatency: LatencySummary;
   reactionLatency: LatencySummary;
   reactAck: LatencySummary;
+  /**
+   * The load generator's event loop delay over the round (ms; the worst worker): a stalled
+   * worker makes every delivery to its sockets late. Absent in reports from before it was measured.
+   */
+  clientLoopMaxMs?: number;
+  clientLoopP99Ms?: number;
 }
 
 export interface ConnectionsResult {

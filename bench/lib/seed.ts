@@ -2,9 +2,9 @@ import type pg from 'pg';
 
 /**
  * Data put straight into the databases (SQL, not the protocol), so a scenario measures what
- * it is about and not its setup: stored history for `history`, room membership for `fanout`.
- * Natter's tables are those of services/history/migrations and services/rooms/migrations;
- * the peer's are bench/peers/socketio/schema.sql.
+ * it is about and not its setup: stored history for `history`, room membership for `fanout`
+ * and `reactions`. Natter's tables are those of services/history/migrations and
+ * services/rooms/migrations; the peer's are bench/peers/socketio/schema.sql.
  */
 
 export interface HistorySeed {
@@ -100,6 +100,17 @@ export async function seedNatterRoom(db: pg.Pool, room: string, members: string[
 
 export async function seedPeerRoom(db: pg.Pool, room: string, members: string[]): Promise<void> {
   await db.query(`INSERT INTO peer_members (room, "user") SELECT $1, unnest($2::text[])`, [room, members]);
+}
+
+/** A room's members where `system` reads them; the raw ws relay takes them from the URL at connect. */
+export async function seedRoom(
+  db: pg.Pool,
+  system: 'natter' | 'peer' | 'ws',
+  room: string,
+  members: string[],
+): Promise<void> {
+  if (system === 'natter') await seedNatterRoom(db, room, members);
+  else if (system === 'peer') await seedPeerRoom(db, room, members);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { merge, summarize } from './histogram.ts';
 import type { FanoutSendResult, RecvStats } from './ipc.ts';
+import { worstLoopDelay } from './loop-delay.ts';
 import type { WorkerPool } from './pool.ts';
 import type { StormHops } from './results.ts';
 
@@ -102,8 +103,7 @@ export async function stormMessages(o: StormMessageOptions): Promise<StormMessag
       store: summarize(merge(stats.map((x) => x.storeHist))),
       gatewayLagMs: lag.length ? round(Math.max(...lag)) : undefined,
       fanoutMs: fanout.length ? round(Math.max(...fanout)) : undefined,
-      clientLoopMaxMs: round(Math.max(0, ...stats.map((x) => x.loopMaxMs))),
-      clientLoopP99Ms: round(Math.max(0, ...stats.map((x) => x.loopP99Ms))),
+      ...worstLoopDelay(stats),
     },
   };
 }

@@ -2,7 +2,7 @@ import { cpuPer, cpuSince, cpuSnapshot, formatCpu } from '../lib/cpu.ts';
 import { merge, summarize } from '../lib/histogram.ts';
 import type { FanoutSendResult, RecvStats } from '../lib/ipc.ts';
 import type { FanoutResult } from '../lib/results.ts';
-import { seedNatterRoom, seedPeerRoom } from '../lib/seed.ts';
+import { seedRoom } from '../lib/seed.ts';
 import { type Ctx, counterDetail, profiled, systemOf } from './context.ts';
 import { collectUntil, connectRoom } from './room.ts';
 
@@ -26,8 +26,7 @@ export async function runFanout(
   const room = `f${ctx.tag}${id}${size.members}`;
   const sender = `${room}-s`;
   const members = Array.from({ length: size.members }, (_, i) => `${room}-${i}`);
-  if (id === 'natter') await seedNatterRoom(ctx.db, room, [sender, ...members]);
-  if (id === 'peer') await seedPeerRoom(ctx.db, room, [sender, ...members]);
+  await seedRoom(ctx.db, id, room, [sender, ...members]);
 
   ctx.progress.phase(`fanout ${id} ${size.members}: connecting`, counterDetail(ctx));
   await connectRoom(ctx, `fanout ${id}`, sys.target, room, sender, members);

@@ -1,7 +1,8 @@
 import { merge, summarize } from '../lib/histogram.ts';
 import type { FanoutSendResult, ReactJoinResult, ReactRoundStats } from '../lib/ipc.ts';
+import { worstLoopDelay } from '../lib/loop-delay.ts';
 import type { ReactionsResult } from '../lib/results.ts';
-import { seedNatterRoom, seedPeerRoom } from '../lib/seed.ts';
+import { seedRoom } from '../lib/seed.ts';
 import { type Ctx, counterDetail, profiled, systemOf } from './context.ts';
 import { collectUntil, connectRoom } from './room.ts';
 
@@ -12,12 +13,13 @@ const EMOJI = '👍';
 /**
  * `reactions` (issue 13): one room of `members` across both nodes (and the workers), one
  * sender on node 1 sending a message every 1/rate s (open loop), and every tenth member
- * reacting to each message at a random moment before the next one: Natter's `react`, the peer's `reaction` emit; every
- * reaction goes to every other member. Deliveries are the messages and the reaction events;
- * a reaction's latency is its reactor's request to each member's event, joined across workers
- * after the round (lib/reactions-worker.ts).
+ * reacting to each message at a random moment before the next one: Natter's `react`, the peer's
+ * `reaction` emit, the raw ws relay's `react` (the machine's limit: nothing stored, nothing
+ * checked); every reaction goes to every other member. Deliveries are the messages and the
+ * reaction events; a reaction's latency is its reactor's request to each member's event, joined
+ * across workers after the round (lib/reactions-worker.ts).
  */
-export async function runReactions(ctx: Ctx, id: 'natter' | 'peer'): Promise<ReactionsResult[]> {
+export async function runReactions(ctx: Ctx, id: 'natter' | 'peer' | 'ws'): Promise<ReactionsResult[]> {
   const { pool } = ctx;
   const { members: n, messages, rates, reactEvery } = ctx.sizes.reactions;
   const sys = systemOf(ctx, id);
@@ -25,8 +27,7 @@ export async function runReactions(ctx: Ctx, id: 'natter' | 'peer'): Promise<Rea
   const sender = `${room}-s`;
   const members = Array.from({ length: n }, (_, i) => `${room}-${i}`);
   const reactors = members.filter((_, i) => i % reactEvery === 0);
-  if (id === 'natter') await seedNatterRoom(ctx.db, room, [sender, ...members]);
-  else await seedPeerRoom(ctx.db, room, [sender, ...members]);
+  await seedRoom(ctx.db, id, room, [sender, ...members]);
 
   ctx.progress.phase(`reactions ${id} ${n}: connecting`, counterDetail(ctx));
   await connectRoom(ctx, `reactions ${id}`, sys.target, room, sender, members);
@@ -64,7 +65,7 @@ interface Round {
   tag: string;
 }
 
-async function round(ctx: Ctx, id: 'natter' | 'peer', r: Round): Promise<ReactionsResult> {
+async function round(ctx: Ctx, id: 'natter' | 'peer' | 'ws', r: Round): Promise<ReactionsResult> {
   const { pool } = ctx;
   ctx.progress.phase(`reactions ${id} ${r.members}: ${r.messages} msgs at ${r.rate}/s`, counterDetail(ctx));
   // The reactions to one message come within the gap to the next, as people react: not as
@@ -119,9 +120,10 @@ async function round(ctx: Ctx, id: 'natter' | 'peer', r: Round): Promise<Reactio
     messageLatency: summarize(messagesLatency),
     reactionLatency: summarize(reactionsLatency),
     reactAck: summarize(merge(stats.map((s) => s.ackHist))),
+    ...worstLoopDelay(stats),
   };
   ctx.progress.note(
-    `  reactions ${id.padEnd(6)} ${r.rate}/s  ${res.deliveriesPerSec} deliveries/s  p99 ${res.latency.p99} ms (messages ${res.messageLatency.p99}, reactions ${res.reactionLatency.p99})  (${res.delivered}/${res.expected} delivered, ${res.errors} errors)`,
+    `  reactions ${id.padEnd(6)} ${r.rate}/s  ${res.deliveriesPerSec} deliveries/s  p99 ${res.latency.p99} ms (messages ${res.messageLatency.p99}, reactions ${res.reactionLatency.p99})  (${res.delivered}/${res.expected} delivered, ${res.errors} errors; generator loop delay p99 ${res.clientLoopP99Ms} max ${res.clientLoopMaxMs} ms)`,
   );
   return res;
 }

@@ -2,8 +2,12 @@
  * The raw `ws` limit: one process, no bus, no database, no validation beyond JSON.parse.
  * A client names itself and its rooms in the URL (`/ws?user=alice&rooms=a,b`);
  * `{"id":1,"op":"send","to":"user:bob"|"room:a","text":"..."}` is relayed to the target's
- * sockets (a room's once-serialized frame to every member but the sender) and answered
- * `{"re":1}`. What this does per message is the least any WebSocket chat server must do.
+ * sockets (a room's once-serialized frame to every member but the sender, numbered by the
+ * room's own `seq` counter) and answered `{"re":1,"result":{}}`;
+ * `{"id":2,"op":"react","conv":"room:a","seq":7,"emoji":"👍"}` is relayed to every member
+ * of the room but the reactor as `{"ev":"reaction","conv","seq","user","emoji","on":true}`
+ * and answered the same way (nothing stored: the message is not even looked up). What this
+ * does per message or reaction is the least any WebSocket chat server must do.
  */
 import { type WebSocket, WebSocketServer } from 'ws';
 import { peerHttpServer } from '../http.ts';
@@ -12,6 +16,18 @@ const port = Number(process.env.PORT ?? 0);
 
 const users = new Map<string, Set<WebSocket>>();
 const rooms = new Map<string, Set<WebSocket>>();
+/** The last message number of each room (a chat server's seq, which a reaction names). */
+const roomSeq = new Map<string, number>();
+
+interface Op {
+  id?: number;
+  op?: string;
+  to?: string;
+  text?: string;
+  conv?: string;
+  seq?: number;
+  emoji?: string;
+}
 
 function add(index: Map<string, Set<WebSocket>>, key: string, ws: WebSocket): void {
   let set = index.get(key);
@@ -28,6 +44,14 @@ function remove(index: Map<string, Set<WebSocket>>, key: string, ws: WebSocket):
   if (set?.size === 0) index.delete(key);
 }
 
+/** Sends `event` to every socket of `targets` but `from`. */
+function relay(targets: Set<WebSocket> | undefined, from: WebSocket, event: Record<string, unknown>): void {
+  if (!targets) return;
+  // Encoded once, sent as a text frame to every target (ws would re-encode a string per send).
+  const frame = Buffer.from(JSON.stringify(event));
+  for (const t of targets) if (t !== from) t.send(frame, { binary: false });
+}
+
 const server = peerHttpServer();
 
 const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: false });
@@ -38,16 +62,38 @@ wss.on('connection', (ws, req) => {
   add(users, user, ws);
   for (const r of myRooms) add(rooms, r, ws);
   ws.on('message', (data) => {
-    const f = JSON.parse(data.toString()) as { id?: number; op?: string; to?: string; text?: string };
-    if (f.op !== 'send' || typeof f.to !== 'string') {
+    const f = JSON.parse(data.toString()) as Op;
+    if (f.op === 'send' && typeof f.to === 'string') {
+      const [kind, name] = f.to.split(':');
+      const room = kind === 'room';
+      // A DM has no seq here (undefined leaves the field out of the frame).
+      const seq = room ? (roomSeq.get(name) ?? 0) + 1 : undefined;
+      if (seq !== undefined) roomSeq.set(name, seq);
+      relay(room ? rooms.get(name) : users.get(name), ws, {
+        ev: 'message',
+        conv: f.to,
+        seq,
+        from: user,
+        text: f.text,
+      });
+    } else if (
+      f.op === 'react' &&
+      typeof f.conv === 'string' &&
+      f.conv.startsWith('room:') &&
+      typeof f.seq === 'number'
+    ) {
+      relay(rooms.get(f.conv.slice(5)), ws, {
+        ev: 'reaction',
+        conv: f.conv,
+        seq: f.seq,
+        user,
+        emoji: f.emoji,
+        on: true,
+      });
+    } else {
       ws.send(JSON.stringify({ re: f.id, error: 'bad_request' }));
       return;
     }
-    const [kind, name] = f.to.split(':');
-    // Encoded once, sent as a text frame to every target (ws would re-encode a string per send).
-    const frame = Buffer.from(JSON.stringify({ ev: 'message', conv: f.to, from: user, text: f.text }));
-    const targets = kind === 'room' ? rooms.get(name) : users.get(name);
-    if (targets) for (const t of targets) if (t !== ws) t.send(frame, { binary: false });
     ws.send(JSON.stringify({ re: f.id, result: {} }));
   });
   ws.on('close', () => {
