@@ -19,7 +19,6 @@ import {
   type PgServiceParts,
   type RunningService,
 } from '@natter/service';
-import type pg from 'pg';
 import { decidePage } from './decide.ts';
 import { registerDevice, unregisterDevice } from './devices.ts';
 import { clearRead, dispatchDue } from './dispatch.ts';
