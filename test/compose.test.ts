@@ -1,58 +1,30 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULTS, loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
 import { describe, expect, it } from 'vitest';
-import { renderNginxSite } from '../deploy/nginx/render.ts';
+import {
+  composeText,
+  envOf,
+  list,
+  NATTER,
+  NATTER_NAMES,
+  type NatterName,
+  obj,
+  ROOT,
+  read,
+  SERVICE_DOCKERFILE,
+  services,
+  svc,
+} from './compose-model.ts';
 import { configSource, configSourceVariables, directEnvReads } from './config-scan.ts';
-import { parseYaml, YamlSubsetError, type YamlValue } from './mini-yaml.ts';
 
-// compose.yaml, the Dockerfiles and deploy/nginx cannot be run here (no Docker daemon), so
-// this checks what can be checked without one: the topology is complete, every container
-// has a health check and a restart policy, each Natter container gets exactly the
-// variables the code reads and the ones its main.ts requires, with values loadConfig
-// accepts, and the nginx config is valid (`nginx -t`, where nginx is installed).
+// compose.yaml cannot be run here (no Docker daemon), so this checks what can be checked
+// without one: the topology is complete, every container has a health check and a restart
+// policy, and each Natter container gets exactly the variables the code reads and the ones
+// its main.ts requires, with values loadConfig accepts. The Dockerfiles and deploy/nginx are
+// checked the same way (dockerfiles.test.ts, nginx-config.test.ts).
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
-
-type Obj = { [key: string]: YamlValue };
-const isObj = (v: YamlValue | undefined): v is Obj =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-function obj(v: YamlValue | undefined, what: string): Obj {
-  if (!isObj(v)) throw new Error(`${what} is not a mapping`);
-  return v;
-}
-function list(v: YamlValue | undefined, what: string): YamlValue[] {
-  if (!Array.isArray(v)) throw new Error(`${what} is not a list`);
-  return v;
-}
-
-/** Which service package each Natter container runs, and what its main.ts requires. */
-const NATTER = {
-  history: { pkg: 'history', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
-  rooms: { pkg: 'rooms', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
-  presence: { pkg: 'presence', needs: ['NATS_URL', 'REDIS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
-  hooks: { pkg: 'hooks', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
-  push: { pkg: 'push', needs: ['NATS_URL', 'DATABASE_URL'], portVar: 'HTTP_PORT' },
-  'gateway-1': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
-  'gateway-2': { pkg: 'gateway', needs: ['NATS_URL'], portVar: 'PORT' },
-} as const;
-type NatterName = keyof typeof NATTER;
-const NATTER_NAMES = Object.keys(NATTER) as NatterName[];
 const INFRA = ['nats', 'redis', 'postgres', 'nginx'];
-/** The one Dockerfile of the backend services (history, rooms, presence, hooks, push). */
-const SERVICE_DOCKERFILE = 'deploy/service.Dockerfile';
 /** Variables of the official images that compose.yaml may set (documented by each image). */
 const IMAGE_VARS: Record<string, string[]> = {
   postgres: ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB'],
@@ -91,71 +63,6 @@ function interpolate(value: string, shell: Record<string, string | undefined>): 
     return v ?? '';
   });
 }
-
-function envOf(service: Obj, name: string): Record<string, string> {
-  const env = service.environment;
-  if (env === undefined) return {};
-  // Only the mapping form: `- KEY=value` lists hide typos from this test.
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj(env, `${name}.environment`))) {
-    if (typeof v !== 'string') throw new Error(`${name}.environment.${k} must be a string`);
-    out[k] = v;
-  }
-  return out;
-}
-
-const composeText = read('compose.yaml');
-const compose = obj(parseYaml(composeText), 'compose.yaml');
-const services = obj(compose.services, 'services');
-const svc = (name: string) => obj(services[name], `services.${name}`);
-
-describe('mini-yaml (the reader this test uses)', () => {
-  it('reads the subset compose.yaml uses', () => {
-    const doc = parseYaml(
-      [
-        '# comment',
-        'a:',
-        '  b: plain value # trailing comment',
-        "  c: 'it''s'",
-        '  d: "x: \\"y\\" # not a comment"',
-        '  e: ["CMD", "node", plain, \'\', "daemon off;"]',
-        '  f:',
-        '    - one',
-        '    - k: v',
-        '      k2: v2',
-        '  g:',
-        '  - same-indent item',
-        '  h:',
-        'i: nats://nats:4222',
-      ].join('\n'),
-    );
-    expect(doc).toEqual({
-      a: {
-        b: 'plain value',
-        c: "it's",
-        d: 'x: "y" # not a comment',
-        e: ['CMD', 'node', 'plain', '', 'daemon off;'],
-        f: ['one', { k: 'v', k2: 'v2' }],
-        g: ['same-indent item'],
-        h: null,
-      },
-      i: 'nats://nats:4222',
-    });
-  });
-
-  it.each([
-    ['anchors', 'a: &x 1\nb: *x'],
-    ['merge keys', 'a:\n  <<: {}'],
-    ['block scalars', 'a: |\n  text'],
-    ['flow mappings', 'a: {b: 1}'],
-    ['duplicate keys', 'a: 1\na: 2'],
-    ['bad indentation', 'a:\n    b: 1\n  c: 2'],
-    ['tabs', 'a:\n\tb: 1'],
-    ['unterminated strings', 'a: "open'],
-  ])('refuses %s', (_what, text) => {
-    expect(() => parseYaml(text)).toThrow(YamlSubsetError);
-  });
-});
 
 describe('compose.yaml', () => {
   it('has the whole topology', () => {
@@ -314,159 +221,5 @@ describe('compose.yaml', () => {
       expect(gatewayConfig({ NATTER_AUTH: 'open' }).authMode).toBe('open');
       expect(gatewayConfig({ NATTER_JWT_SECRET: 'x'.repeat(32) }).authMode).toBe('keyed');
     }
-  });
-});
-
-describe('Dockerfiles', () => {
-  const images = ['gateway', 'natter'];
-
-  function checkImage(file: string, text: string): void {
-    const froms = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-    expect(froms.length, `${file}: multi-stage`).toBeGreaterThan(1);
-    for (const from of froms) expect(from, file).toBe('node:20-bookworm-slim');
-    expect(text, file).toMatch(/^RUN npm ci --omit=dev/m);
-    expect(text, file).toContain('cp package-lock.json');
-    expect(text, file).toMatch(/^USER node$/m);
-    expect(text, file).toMatch(/^HEALTHCHECK .*\n?.*deploy\/healthcheck\.mjs/m);
-    expect(text, file).toContain('/src/libs/ ./libs/');
-    expect(text, file).toContain('/src/deploy/healthcheck.mjs');
-  }
-
-  it('deploy/service.Dockerfile builds a non-root, health-checked image of the service it is given', () => {
-    const text = read(SERVICE_DOCKERFILE);
-    checkImage(SERVICE_DOCKERFILE, text);
-    expect(text).toMatch(/^ARG SERVICE$/m);
-    expect(text).toContain(`ENV NODE_ENV=production NATTER_SERVICE=\${SERVICE}`);
-    expect(text).toContain(`COPY --from=manifests /src/services/\${SERVICE}/ ./services/\${SERVICE}/`);
-    // node as PID 1 (exec), so SIGTERM reaches it and it drains.
-    expect(text).toMatch(/^CMD exec node --import tsx "services\/\$\{NATTER_SERVICE\}\/src\/main\.ts"$/m);
-    for (const pkg of new Set(NATTER_NAMES.map((n) => NATTER[n].pkg))) {
-      if (pkg !== 'gateway')
-        expect(existsSync(path.join(ROOT, 'services', pkg, 'src/main.ts')), pkg).toBe(true);
-    }
-  });
-
-  it.each(images)('services/%s/Dockerfile builds a non-root, health-checked image of its service', (pkg) => {
-    const file = `services/${pkg}/Dockerfile`;
-    const text = read(file);
-    checkImage(file, text);
-    const cmd = /^CMD (\[.*\])$/m.exec(text);
-    expect(cmd, `${file}: CMD in exec form`).not.toBeNull();
-    expect(JSON.parse(cmd![1])).toEqual(['node', '--import', 'tsx', `services/${pkg}/src/main.ts`]);
-    expect(text, file).toContain(pkg === 'natter' ? '/src/services/ ./services/' : `/src/services/${pkg}/ `);
-  });
-
-  it('tsx is a production dependency of the root (the images run TypeScript with it)', () => {
-    const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
-    expect(pkg.dependencies).toHaveProperty('tsx');
-  });
-
-  it('.dockerignore keeps local state out of the build context', () => {
-    const lines = read('.dockerignore').split('\n');
-    for (const entry of ['.git', 'node_modules', '**/node_modules', 'data', 'bench/results']) {
-      expect(lines, entry).toContain(entry);
-    }
-    for (const needed of [
-      'package.json',
-      'package-lock.json',
-      'libs',
-      'services',
-      'deploy',
-      'tsconfig.json',
-    ]) {
-      expect(lines, `${needed} must reach the image`).not.toContain(needed);
-    }
-  });
-});
-
-describe('deploy/nginx', () => {
-  const conf = read('deploy/nginx/nginx.conf');
-  const gatewaysConf = read('deploy/nginx/gateways.conf');
-
-  it('balances over the two compose gateways with passive health checks', () => {
-    expect(conf).toMatch(/upstream natter_gateways \{[^}]*\b(least_conn|ip_hash);/);
-    expect(conf).toMatch(/upstream natter_gateways \{[^}]*include gateways\.conf;/);
-    const servers = [...gatewaysConf.matchAll(/^server (\S+?):(\d+) (.*);$/gm)];
-    expect(servers.map((m) => m[1])).toEqual(['gateway-1', 'gateway-2']);
-    for (const [, host, port, params] of servers) {
-      expect(port, host).toBe(envOf(svc(host), host).PORT);
-      expect(params, host).toMatch(/max_fails=\d+/);
-      expect(params, host).toMatch(/fail_timeout=\d+s/);
-    }
-    expect(read('deploy/nginx/server.conf')).toMatch(/^listen 80;$/m);
-    expect(conf).toMatch(/server \{\s*include server\.conf;/);
-  });
-
-  it('upgrades /ws and keeps it open longer than two heartbeats', () => {
-    const ws = /location = \/ws \{([^}]*)\}/.exec(conf);
-    expect(ws).not.toBeNull();
-    expect(conf).toContain('proxy_http_version 1.1;');
-    expect(conf).toContain('proxy_set_header Upgrade $http_upgrade;');
-    expect(conf).toContain('proxy_set_header Connection $connection_upgrade;');
-    const timeout = /proxy_read_timeout (\d+)s;/.exec(ws![1]);
-    expect(Number(timeout?.[1])).toBeGreaterThan(2 * Number(DEFAULTS.NATTER_HEARTBEAT_SEC));
-  });
-
-  it('sets proxy headers only at server level (a location setting one would drop the rest)', () => {
-    for (const m of conf.matchAll(/location [^{]*\{([^}]*)\}/g))
-      expect(m[1]).not.toContain('proxy_set_header');
-  });
-
-  it('proxies the API, the health checks and the web client', () => {
-    for (const loc of ['location /v1/', 'location = /healthz', 'location = /readyz', 'location /']) {
-      expect(conf).toContain(`${loc} {`);
-    }
-  });
-
-  it('renders a native copy for other ports', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'natter-nginx-'));
-    try {
-      const file = renderNginxSite({
-        dir,
-        listenPort: 18080,
-        gateways: ['127.0.0.1:18081', '127.0.0.1:18082'],
-      });
-      expect(readFileSync(file, 'utf8')).toBe(conf);
-      expect(readFileSync(path.join(dir, 'server.conf'), 'utf8')).toBe(
-        `listen 127.0.0.1:18080;\naccess_log ${dir}/access.log;\n`,
-      );
-      expect(readFileSync(path.join(dir, 'gateways.conf'), 'utf8')).toBe(
-        'server 127.0.0.1:18081 max_fails=2 fail_timeout=10s;\nserver 127.0.0.1:18082 max_fails=2 fail_timeout=10s;\n',
-      );
-      expect(() => renderNginxSite({ dir, listenPort: 1, gateways: ['x; evil'] })).toThrow(/host:port/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-  it.skipIf(!nginx)('is accepted by `nginx -t` once rendered for native ports', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'natter-nginx-'));
-    try {
-      const file = renderNginxSite({
-        dir,
-        listenPort: 18080,
-        gateways: ['127.0.0.1:18081', '127.0.0.1:18082'],
-      });
-      const res = spawnSync(
-        nginx!,
-        ['-t', '-p', dir, '-c', file, '-e', path.join(dir, 'error.log'), '-g', `pid ${dir}/nginx.pid;`],
-        {
-          encoding: 'utf8',
-        },
-      );
-      expect(res.status, res.stderr).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('.ci/run', () => {
-  it('is an executable bash script that parses', () => {
-    const file = path.join(ROOT, '.ci/run');
-    accessSync(file, constants.X_OK);
-    expect(readFileSync(file, 'utf8')).toMatch(/^#!\/usr\/bin\/env bash\n/);
-    execFileSync('bash', ['-n', file]);
   });
 });

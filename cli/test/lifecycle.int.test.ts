@@ -1,33 +1,13 @@
 import type { ChangeEvent, MessageView, NatterClient } from '@natter/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatterProcess } from './natter-process.ts';
-import { TestNode } from './single-node.ts';
+import { describe, expect, it } from 'vitest';
+import { cliSuite } from './cli-suite.ts';
 
 /**
  * The lifecycle commands of `natter` (protocol 1.1) as a user runs them: child processes on
  * pipes against the real single-node system with a real Postgres, and an SDK client as the
  * other person.
  */
-let node: TestNode;
-let url: string;
-const procs: NatterProcess[] = [];
-const sdk = (user: string) => node.sdk(user);
-
-beforeAll(async () => {
-  node = await TestNode.start('natter-cli-lifecycle');
-  url = node.url;
-});
-
-afterAll(async () => {
-  for (const p of procs) p.signal('SIGKILL');
-  await node?.stop();
-});
-
-function natter(args: string[]): NatterProcess {
-  const p = new NatterProcess(args, { NATTER_URL: url });
-  procs.push(p);
-  return p;
-}
+const { sdk, natter } = cliSuite('natter-cli-lifecycle');
 
 function next<T>(c: NatterClient, event: 'message' | 'change', pred: (v: T) => boolean): Promise<T> {
   return new Promise((resolve) => {

@@ -1,16 +1,14 @@
 import {
-  type Attachment,
   type ConnectionState,
   type HelloResult,
   type MessageView,
   NatterClient,
   NatterClientError,
-  newCid,
   type RoomView,
 } from '@natter/client';
-import { dmConv, kindOf, peerOf, targetFor } from './convs.ts';
-import { mentionsIn } from './mentions.ts';
-import { Conv, fromView, keyOf, pendingMessage } from './store.ts';
+import { dmConv, kindOf, peerOf } from './convs.ts';
+import { Outgoing } from './outgoing.ts';
+import { Conv, fromView, keyOf } from './store.ts';
 
 export interface Credentials {
   /** Open mode: the name to be. */
@@ -29,7 +27,6 @@ export type Change =
   | { what: 'connection' };
 
 const TYPING_SHOWN_MS = 5000;
-const TYPING_SEND_EVERY_MS = 2500;
 const PAGE = 50;
 
 /**
@@ -40,6 +37,8 @@ export class Chat {
   readonly client: NatterClient;
   readonly convs = new Map<string, Conv>();
   readonly presence = new Map<string, boolean>();
+  /** Sending: messages and typing notices (outgoing.ts). */
+  readonly outgoing = new Outgoing(this);
   current: string | undefined;
   /** The thread open in the side pane: read like the current conversation while it shows. */
   thread: string | undefined;
@@ -47,7 +46,6 @@ export class Chat {
   /** The first hello has answered. */
   ready = false;
   private readonly listeners = new Set<(c: Change) => void>();
-  private readonly lastTypingSent = new Map<string, number>();
   private readonly readTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly watched = new Set<string>();
 
@@ -303,59 +301,6 @@ export class Chat {
       c.seq = Math.max(c.seq, r.seq);
     }
     this.emit({ what: 'list' });
-  }
-
-  /** Sends text and/or attachments; the message shows at once and is retried until stored. */
-  send(id: string, body: { text?: string; attachments?: Attachment[]; reply?: number }): void {
-    const c = this.conv(id);
-    const cid = newCid();
-    const to = body.reply === undefined ? undefined : c.bySeq(body.reply);
-    const reply = to && {
-      seq: body.reply!,
-      from: to.from,
-      preview: [...(to.text ?? '')].slice(0, 100).join(''),
-    };
-    const pending = pendingMessage(id, this.me, cid, body.text, body.attachments, reply);
-    if (body.text) pending.mentions = mentionsIn(body.text, c.kind === 'room' ? (c.members ?? []) : [c.name]);
-    c.put(pending);
-    this.lastTypingSent.delete(id);
-    this.emit({ what: 'conv', conv: id });
-    this.client.send(targetFor(id, this.me), { ...body, cid }).then(
-      (r) => {
-        // A new DM gets its conversation id from the server: the same one we computed.
-        const conv = this.conv(r.conv);
-        const stored = this.client.store.get(r.conv, r.seq);
-        conv.put(
-          stored
-            ? { ...fromView(stored), mentions: stored.mentions ?? pending.mentions, order: pending.order }
-            : { ...pending, conv: r.conv, seq: r.seq, mid: r.mid, ts: r.ts, status: 'stored' },
-        );
-        if (r.seq > conv.read && r.seq === conv.seq) conv.read = r.seq;
-        this.markRead(r.conv);
-        this.emit({ what: 'conv', conv: r.conv });
-        this.emit({ what: 'list' });
-      },
-      (err: unknown) => {
-        c.put({ ...pending, status: 'failed', error: err instanceof Error ? err.message : String(err) });
-        this.emit({ what: 'conv', conv: id });
-      },
-    );
-  }
-
-  /** Sends a failed message again (a new cid: the first attempt was not stored). */
-  retry(id: string, key: string): void {
-    const c = this.conv(id);
-    const m = c.messages.get(key);
-    if (m?.status !== 'failed') return;
-    c.messages.delete(key);
-    this.send(id, { text: m.text, attachments: m.attachments, reply: m.reply?.seq });
-  }
-
-  typing(id: string): void {
-    const now = Date.now();
-    if (now - (this.lastTypingSent.get(id) ?? 0) < TYPING_SEND_EVERY_MS) return;
-    this.lastTypingSent.set(id, now);
-    this.client.typing(targetFor(id, this.me));
   }
 
   /** The conversation and the thread on screen: their read markers follow what is shown. */

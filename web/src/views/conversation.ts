@@ -177,7 +177,7 @@ export class ConversationPane {
             openThread: (m) => this.actions.openThread(id, m),
           }),
           onOpenImage: (src, alt) => this.viewer.show(src, alt),
-          onRetry: (key) => this.chat.retry(id, key),
+          onRetry: (key) => this.chat.outgoing.retry(id, key),
           onMediaLoad: () => this.lists.get(id)?.mediaLoaded(),
         },
         () => this.chat.loadOlder(id),

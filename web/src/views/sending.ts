@@ -18,7 +18,7 @@ export class Sender {
     private readonly target: () => string | undefined = () => chat.current,
   ) {
     this.composer = new Composer({
-      sendText: (text, reply) => this.withConv((id) => chat.send(id, { text, reply })),
+      sendText: (text, reply) => this.withConv((id) => chat.outgoing.send(id, { text, reply })),
       members: () => {
         const id = this.target();
         // A thread's members are its parent's.
@@ -28,7 +28,7 @@ export class Sender {
       },
       sendFiles: (files) => this.withConv((id) => void this.sendFiles(id, files)),
       sendVoice: (blob, ms) => this.withConv((id) => void this.sendVoice(id, blob, ms)),
-      typing: () => this.withConv((id) => chat.typing(id)),
+      typing: () => this.withConv((id) => chat.outgoing.typing(id)),
       notify: (m) => this.toasts.show(m),
     });
   }
@@ -75,7 +75,7 @@ export class Sender {
       const note = this.toasts.show(`Uploading ${f.name}…`, 0);
       try {
         const att = await uploadBlob(f, { token: this.chat.client.token, name: f.name || 'image' });
-        this.chat.send(id, { attachments: [att] });
+        this.chat.outgoing.send(id, { attachments: [att] });
       } catch (err) {
         this.toasts.show(errorText(err));
       } finally {
@@ -93,7 +93,7 @@ export class Sender {
         name: `voice-message.${ext}`,
         duration: durationMs,
       });
-      this.chat.send(id, { attachments: [att] });
+      this.chat.outgoing.send(id, { attachments: [att] });
     } catch (err) {
       this.toasts.show(errorText(err));
     } finally {

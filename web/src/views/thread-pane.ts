@@ -127,7 +127,7 @@ export class ThreadPane {
   private build(parent: string, m: ChatMessage, id: ThreadConv): OpenThread {
     const base = {
       onOpenImage: (src: string, alt: string) => this.viewer.show(src, alt),
-      onRetry: (key: string) => this.chat.retry(id, key),
+      onRetry: (key: string) => this.chat.outgoing.retry(id, key),
       onMediaLoad: () => this.current?.list.mediaLoaded(),
     };
     const jumpTo = () => undefined;
