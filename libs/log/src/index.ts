@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { randomHex } from './random.ts';
+
+export { randomByteFraction, randomHex } from './random.ts';
 
 export type Logger = pino.Logger;
 
@@ -48,5 +50,5 @@ export function createLogger(opts: LogOptions): Logger {
 
 /** A short random trace id, carried from a client request through every service. */
 export function newTraceId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
