@@ -22,7 +22,7 @@ const STORM_DEADLINE_MS = 120_000;
  * have a session on gw-2 (or the deadline passes). The suite's load keeps sending
  * throughout, so the checker proves nothing acknowledged was lost, duplicated or reordered
  * while the survivor took the storm. The fault fails if a client is not back within
- * STORM_DEADLINE_MS, or if any client gave up (a hello refused beyond the SDK's retries);
+ * STORM_DEADLINE_MS, or if a client gave up (a hello refused beyond the SDK's retries);
  * the time all took is reported against STORM_TARGET_MS.
  */
 export function stormFault(log: (line: string) => void) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-// Hostile values for the fuzz frames (frames.ts): odd strings, huge numbers, any JSON.
+// Hostile values for the fuzz frames (frames.ts): odd strings, huge numbers, arbitrary JSON.
 
 const oddStrings = fc.constantFrom(
   '',

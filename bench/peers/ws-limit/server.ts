@@ -7,7 +7,7 @@
  * `{"id":2,"op":"react","conv":"room:a","seq":7,"emoji":"👍"}` is relayed to every member
  * of the room but the reactor as `{"ev":"reaction","conv","seq","user","emoji","on":true}`
  * and answered the same way (nothing stored: the message is not even looked up). What this
- * does per message or reaction is the least any WebSocket chat server must do.
+ * does per message or reaction is the least a WebSocket chat server must do.
  */
 import { type WebSocket, WebSocketServer } from 'ws';
 import { peerHttpServer } from '../http.ts';

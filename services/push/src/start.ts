@@ -32,7 +32,7 @@ export type PushParts = PgServiceParts;
 
 /**
  * Starts one push instance: it answers push.register / push.unregister / notify in queue
- * group `push` (any instance), and the instance holding the lease (src/lease.ts) reads the
+ * group `push` (whichever instance), and the instance holding the lease (src/lease.ts) reads the
  * event log into pending pushes and decides them once NATTER_PUSH_DELAY_MS has passed
  * (docs/design.md, "Push").
  */
