@@ -22,6 +22,7 @@ export {
   type PgServiceContext,
   type PgServiceOptions,
   type PgServiceParts,
+  poolHealth,
   runPgService,
 } from './pg-service.ts';
 export { createRedis, type RedisOptions, redisReady } from './redis.ts';

@@ -1,8 +1,9 @@
 import type { Bus } from '@natter/bus';
 import { type Config, loadConfig, requireUrls } from '@natter/config';
-import { createPool } from '@natter/db';
+import { createPool, isConnectionError } from '@natter/db';
 import { createLogger, type Logger } from '@natter/log';
 import type { Registry } from 'prom-client';
+import { BackendHealth } from './backend-health.ts';
 import { connectBusFromConfig } from './bus.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { runMain } from './run-main.ts';
@@ -16,6 +17,26 @@ export interface PgServiceParts {
   /** The service's database, migrated; the caller owns it. */
   pool: ReturnType<typeof createPool>;
   registry?: Registry;
+}
+
+/**
+ * The health of a service whose one backend is its pool (hooks, push): probed with
+ * `SELECT 1`, a lost connection counted as the database being down. Started.
+ */
+export async function poolHealth(
+  what: string,
+  parts: Pick<PgServiceParts, 'pool'> & { log: Logger },
+  intervalMs: number,
+): Promise<BackendHealth> {
+  const health = new BackendHealth({
+    what,
+    log: parts.log,
+    probe: () => parts.pool.query('SELECT 1'),
+    intervalMs,
+    isConnectionError,
+  });
+  await health.start();
+  return health;
 }
 
 export interface PgServiceContext {

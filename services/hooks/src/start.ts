@@ -5,10 +5,10 @@ import { isConnectionError } from '@natter/db';
 import { backlog, MAX_PAGE, pruneEvents, readEvents } from '@natter/events';
 import { NatterError } from '@natter/protocol';
 import {
-  BackendHealth,
   backendError,
   InFlight,
   type PgServiceParts,
+  poolHealth,
   type RunningService,
 } from '@natter/service';
 import type pg from 'pg';
@@ -30,14 +30,7 @@ export async function start(config: HooksConfig, parts: HooksParts): Promise<Run
   const s = subjects(config.namespace);
   const types = eventFilter(config.webhookEvents);
   const metrics = hooksMetrics(parts.registry, () => backlogs(pool, config.webhookUrls));
-  const health = new BackendHealth({
-    what: 'events database',
-    log,
-    probe: () => pool.query('SELECT 1'),
-    intervalMs: config.backendProbeMs,
-    isConnectionError,
-  });
-  await health.start();
+  const health = await poolHealth('events database', { pool, log }, config.backendProbeMs);
   const inFlight = new InFlight();
 
   const subs: Subscription[] = [

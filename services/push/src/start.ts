@@ -13,10 +13,10 @@ import {
 import { isConnectionError } from '@natter/db';
 import { NatterError } from '@natter/protocol';
 import {
-  BackendHealth,
   backendError,
   InFlight,
   type PgServiceParts,
+  poolHealth,
   type RunningService,
 } from '@natter/service';
 import { decidePage } from './decide.ts';
@@ -43,14 +43,7 @@ export async function start(config: PushConfig, parts: PushParts): Promise<Runni
   const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
   const metrics = pushMetrics(parts.registry);
   const providers = providersFrom(config);
-  const health = new BackendHealth({
-    what: 'push database',
-    log,
-    probe: () => pool.query('SELECT 1'),
-    intervalMs: config.backendProbeMs,
-    isConnectionError,
-  });
-  await health.start();
+  const health = await poolHealth('push database', { pool, log }, config.backendProbeMs);
   const inFlight = new InFlight();
   const answer = <K extends RpcKey>(
     key: K,
