@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
 import { startPostgres } from '@natter/testkit';
-import { newMid } from '../services/history/src/ids.ts';
-import { migrateHistory } from '../services/history/src/migrations.ts';
-import { APPEND_BATCH_SQL, APPEND_ONE_SQL, mentionRows } from '../services/history/src/pg-append.ts';
+import { newMid } from '../libs/messages/src/ids.ts';
+import { migrateMessages } from '../libs/messages/src/migrations.ts';
+import { APPEND_BATCH_SQL, APPEND_ONE_SQL, mentionRows } from '../libs/messages/src/pg-append.ts';
 
 const N = Number(process.argv[2] ?? 3000);
 const ROUNDS = 3;
@@ -64,7 +64,7 @@ const log = createLogger({ name: 'append-cpu', level: 'silent' });
 const postgres = await startPostgres();
 try {
   const url = await postgres.createDatabase();
-  await migrateHistory(url, log);
+  await migrateMessages(url, log);
   const pool = createPool(url, { max: 1 });
   await pool.query(readFileSync(new URL('./peers/socketio/schema.sql', import.meta.url), 'utf8'));
   const backend = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;

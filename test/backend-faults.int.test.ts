@@ -3,7 +3,7 @@ import { type Cluster, startCluster, token } from './helpers/cluster.ts';
 import { type Frame, RawClient } from './helpers/ws-client.ts';
 
 /**
- * Degrade, don't die (DESIGN.md promise 7): with NATS, Postgres or Redis down, the
+ * Degrade, don't die (DESIGN.md promise 7): with NATS, Postgres, Redis or history down, the
  * affected requests fail fast with `unavailable`, `/readyz` of the affected processes says
  * 503, and everything recovers by itself once the part is back. Redis comes back empty:
  * gateways re-announce their sessions and DMs route again. A gateway that dies without a
@@ -102,8 +102,14 @@ afterAll(async () => {
 describe('NATS down', () => {
   it('fails requests fast with unavailable, turns every readyz 503, and recovers by itself', async () => {
     await cluster.nats.kill();
-    await expectUnavailable(bob, 'send', { to: 'user:alice', cid: `n-${++cid}`, text: 'nats is down' });
+    await expectUnavailable(bob, 'send', { to: 'room:faults', cid: `n-${++cid}`, text: 'nats is down' });
     await expectUnavailable(bob, 'history', { conv: 'dm:alice:bob' });
+    // A DM needs only Postgres: bob's gateway stores it (the answer means committed), and it
+    // reaches alice on the other gateway once NATS is back.
+    const stored = receives(alice, 'dm while nats is down');
+    expect(
+      (await bob.ok('send', { to: 'user:alice', cid: `n-${++cid}`, text: 'dm while nats is down' })).seq,
+    ).toBeGreaterThan(0);
     for (const gw of cluster.gateways) await waitStatus(gw.http, 503);
     for (const name of ['history', 'rooms', 'presence'] as const)
       await waitStatus(cluster.health[name][0], 503);
@@ -112,6 +118,7 @@ describe('NATS down', () => {
     const back = Date.now();
     const ms = await sendsAgain(bob, 'room:faults', back);
     console.log(`NATS: sends succeed again ${ms} ms after it is back (target 5000)`);
+    await stored;
     for (const gw of cluster.gateways) await waitStatus(gw.http, 200);
     for (const name of ['history', 'rooms', 'presence'] as const)
       await waitStatus(cluster.health[name][0], 200);
@@ -129,6 +136,8 @@ describe('Postgres down', () => {
   it('fails sends fast with unavailable, turns history and rooms readyz 503, and recovers by itself', async () => {
     await cluster.pg.kill();
     await expectUnavailable(bob, 'send', { to: 'room:faults', cid: `p-${++cid}`, text: 'postgres is down' });
+    // The DM's store is the gateway's own connection to the same database: unavailable too.
+    await expectUnavailable(bob, 'send', { to: 'user:alice', cid: `p-${++cid}`, text: 'postgres is down' });
     await expectUnavailable(bob, 'history', { conv: 'room:faults' });
     await expectUnavailable(carol, 'join', { room: 'while-pg-is-down' });
     await waitStatus(cluster.health.history[0], 503);
@@ -144,6 +153,23 @@ describe('Postgres down', () => {
     const room = receives(alice, 'room after postgres');
     await bob.ok('send', { to: 'room:faults', cid: `p-${++cid}`, text: 'room after postgres' });
     await room;
+  });
+});
+
+describe('history down', () => {
+  it('answers room sends unavailable and keeps storing and delivering DMs, which the gateways append themselves', async () => {
+    await cluster.services.history[0].kill('SIGKILL');
+    await expectUnavailable(bob, 'send', { to: 'room:faults', cid: `h-${++cid}`, text: 'history is down' });
+    const text = 'dm while history is down';
+    const live = receives(alice, text, 5000);
+    const sent = await bob.ok('send', { to: 'user:alice', cid: `h-${++cid}`, text });
+    await live;
+    await cluster.services.history[0].restart();
+    await sendsAgain(bob, 'room:faults', Date.now());
+    // Stored where history reads it: the DM is in alice's page, once.
+    const page = await alice.ok('history', { conv: 'dm:alice:bob', limit: 5 });
+    const found = (page.messages as { seq: number; text: string }[]).filter((m) => m.text === text);
+    expect(found.map((m) => m.seq)).toEqual([sent.seq]);
   });
 });
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 /**
  * Data put straight into the databases (SQL, not the protocol), so a scenario measures what
  * it is about and not its setup: stored history for `history`, room membership for `fanout`
- * and `reactions`. Natter's tables are those of services/history/migrations and
+ * and `reactions`. Natter's tables are those of libs/messages/migrations and
  * services/rooms/migrations; the peer's are bench/peers/socketio/schema.sql.
  */
 

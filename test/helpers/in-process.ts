@@ -10,8 +10,9 @@ import type {
 import { MemoryBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
 import { type RunningGateway, start as startGateway } from '@natter/gateway';
-import { MemoryMessageStore, start as startHistory } from '@natter/history';
+import { start as startHistory } from '@natter/history';
 import { createLogger } from '@natter/log';
+import { MemoryMessageStore } from '@natter/messages';
 import { MemoryPresenceStore, start as startPresence } from '@natter/presence';
 import { MemoryRoomStore, start as startRooms } from '@natter/rooms';
 import { Registry } from 'prom-client';

@@ -17,6 +17,7 @@ import {
   natsInternals,
 } from './nats-subscription.ts';
 import { Outbox } from './outbox.ts';
+import { SubjectTrie } from './subject-trie.ts';
 import {
   type Bus,
   BusClosedError,
@@ -37,6 +38,14 @@ export interface NatsBusOptions {
   name: string;
   /** Connection state changes are logged here: a disconnect is news for whoever is on call. */
   log: Logger;
+  /**
+   * This process's publishes reach its own plain subscriptions in process, not back over the
+   * socket (NATS `no_echo`): a gateway that publishes a DM to a user it holds was woken a
+   * second time by its own message coming back (docs/design.md, "A DM's path"). The
+   * subscriptions of a queue group never see the process's own publishes or requests then:
+   * for a process that does not serve what it sends.
+   */
+  localEcho?: boolean;
 }
 
 function toNatsHeaders(h: Headers | undefined): MsgHdrs | undefined {
@@ -44,6 +53,17 @@ function toNatsHeaders(h: Headers | undefined): MsgHdrs | undefined {
   const out = natsHeaders();
   for (const [k, v] of Object.entries(h)) out.set(k, v);
   return out;
+}
+
+/** One of this process's own publishes, handed to its own subscription (localEcho). */
+class LocalMsg implements BusMsg {
+  readonly reply = undefined;
+  constructor(
+    readonly subject: string,
+    readonly data: Uint8Array,
+    readonly headers: Headers | undefined,
+  ) {}
+  respond(): void {}
 }
 
 class NatsBusMsg implements BusMsg {
@@ -87,12 +107,16 @@ class NatsBus implements Bus, LightTarget {
   private readonly outbox = new Outbox();
   private connected = true;
   private draining: Promise<void> | undefined;
+  /** With localEcho: the plain subscriptions, to find those of an own publish. */
+  private readonly local: SubjectTrie<LightSubscription> | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly internals: NatsInternals,
     private readonly log: Logger,
+    localEcho: boolean,
   ) {
+    this.local = localEcho ? new SubjectTrie() : undefined;
     this.watchStatus().catch((err: unknown) =>
       this.log.error({ err }, 'stopped watching NATS connection status'),
     );
@@ -120,6 +144,12 @@ class NatsBus implements Bus, LightTarget {
         // Closed between the call and the end of its turn: at most once, like every other publish.
         this.log.warn({ err: toBusError(err, `publish to ${subject}`) }, 'NATS publish dropped');
       }
+      // In the same turn, after the network's copy: in publish order, like the server's echo.
+      if (this.local) {
+        for (const sub of this.local.match(subject)) {
+          if (this.subs.has(sub)) this.handlers.run(sub.handler, new LocalMsg(subject, data, opts?.headers));
+        }
+      }
     });
   }
 
@@ -135,6 +165,7 @@ class NatsBus implements Bus, LightTarget {
       throw toBusError(err, `subscribe to ${subject}`);
     }
     this.subs.add(sub);
+    if (!opts?.queue) this.local?.add(subject, sub);
     return sub;
   }
 
@@ -147,11 +178,12 @@ class NatsBus implements Bus, LightTarget {
       { err, subject: sub.subject },
       'NATS ended a subscription; its messages are no longer received',
     );
-    this.subs.delete(sub);
+    this.forget(sub);
   }
 
   forget(sub: LightSubscription): void {
     this.subs.delete(sub);
+    if (!sub.queue) this.local?.remove(sub.subject, sub);
   }
 
   request(subject: string, data: Uint8Array, opts: RequestOptions): Promise<BusMsg> {
@@ -287,6 +319,7 @@ export async function connectNatsBus(opts: NatsBusOptions): Promise<Bus> {
       // messages; on the hot path that was ~5% of a gateway's CPU. Our errors name the
       // subject and the trace id instead.
       noAsyncTraces: true,
+      noEcho: opts.localEcho === true,
     });
   } catch (err) {
     throw new BusError(`could not connect to NATS at ${servers.join(',')}`, { cause: err });
@@ -297,5 +330,5 @@ export async function connectNatsBus(opts: NatsBusOptions): Promise<Bus> {
     throw new BusError('this nats.js has not the protocol handler libs/bus/src/nats-subscription.ts expects');
   }
   opts.log.info({ server: nc.getServer() }, 'connected to NATS');
-  return new NatsBus(nc, internals, opts.log);
+  return new NatsBus(nc, internals, opts.log, opts.localEcho === true);
 }

@@ -54,6 +54,56 @@ describe('NATS bus writes', () => {
   });
 });
 
+describe('NATS bus with localEcho', () => {
+  it('hands its own publishes to its own plain subscriptions in process, once, in order, and to others over NATS', async () => {
+    const a = await connectNatsBus({ servers: nats.url, name: 'echo-a', log, localEcho: true });
+    const b = await connectNatsBus({ servers: nats.url, name: 'echo-b', log });
+    const dec = new TextDecoder();
+    try {
+      const own: string[] = [];
+      const wild: string[] = [];
+      const other: string[] = [];
+      const queued: string[] = [];
+      const ownSub = a.subscribe(
+        'echo.x',
+        (m) => void own.push(`${dec.decode(m.data)}:${m.headers?.h ?? ''}`),
+      );
+      a.subscribe('echo.*', (m) => void wild.push(dec.decode(m.data)));
+      // A queue group of the publisher never gets its own publishes (NATS no_echo).
+      a.subscribe('echo.x', (m) => void queued.push(dec.decode(m.data)), { queue: 'q' });
+      b.subscribe('echo.x', (m) => void other.push(dec.decode(m.data)));
+      await a.flush();
+      await b.flush();
+      for (let i = 0; i < 50; i++)
+        a.publish('echo.x', new TextEncoder().encode(String(i)), { headers: { h: 'v' } });
+      await waitFor(
+        () => other.length === 50 && own.length === 50 && wild.length === 50,
+        'all 50 everywhere',
+      );
+      b.publish('echo.x', new TextEncoder().encode('from-b'));
+      await waitFor(() => own.length === 51, "b's message over NATS");
+      await b.flush();
+      await a.flush();
+      const want = Array.from({ length: 50 }, (_, i) => String(i));
+      // Each once: the server did not send a's publishes back to it as well.
+      expect(own).toEqual([...want.map((x) => `${x}:v`), 'from-b:']);
+      expect(wild).toEqual([...want, 'from-b']);
+      expect(other).toEqual([...want, 'from-b']);
+      expect(queued).toEqual(['from-b']);
+      // Unsubscribed: no longer handed its own publishes either.
+      ownSub.unsubscribe();
+      a.publish('echo.x', new TextEncoder().encode('late'));
+      await waitFor(() => other.length === 52, 'the late message at b');
+      await a.flush();
+      expect(own.at(-1)).toBe('from-b:');
+      expect(wild.at(-1)).toBe('late');
+    } finally {
+      vi.restoreAllMocks();
+      await Promise.all([a.drain(), b.drain()]);
+    }
+  });
+});
+
 describe('NATS bus across a server restart', () => {
   let a: Bus;
   let b: Bus;

@@ -15,7 +15,7 @@ export interface LoggedChange {
 }
 
 /**
- * The state after one change, as the server computes it (services/history pg-changes.ts),
+ * The state after one change, as the server computes it (libs/messages pg-changes.ts),
  * or `m` itself when the change changes nothing there. Nothing but a thread summary
  * changes a tombstone (the server keeps a deleted root's thread readable).
  */

@@ -6,7 +6,7 @@ import { MessageStore } from '../src/message-store.ts';
 /**
  * The store's promise (src/message-store.ts): every order and every repetition of the messages,
  * whole states and change events of a conversation converge to the server's current state.
- * A model of the server (services/history: pg-append, pg-changes, pg-thread) runs random
+ * A model of the server (libs/messages: pg-append, pg-changes, pg-thread) runs random
  * ops and records everything a client could be given; the store gets all of it shuffled,
  * with repeats, and must end with every message exactly as the server's history shows it.
  */

@@ -20,6 +20,6 @@ export type * from './push-payloads.ts';
 export type * from './rooms-payloads.ts';
 export { MAX_LIST_BATCH } from './rooms-payloads.ts';
 export type { CallOptions, RpcKey, ServeContext } from './rpc.ts';
-export { decode, encode, RawJson, RpcClient, rpcSubject, serve } from './rpc.ts';
+export { decode, encode, RawJson, RpcClient, rpcSubject, serve, serveContext } from './rpc.ts';
 export type { RoomsOp, Subjects } from './subjects.ts';
 export { GATEWAY_ID_RE, QUEUE, subjects, userOfToken, userToken } from './subjects.ts';

@@ -1,6 +1,6 @@
 import type { Bus } from '@natter/bus';
 import type { GatewayConfig } from '@natter/config';
-import type { RawJson, RpcClient, Subjects } from '@natter/contracts';
+import type { RawJson, RpcClient, SendReply, SendRequest, Subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import type { Op, RequestParams, Results } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
@@ -24,9 +24,14 @@ export interface GatewayContext {
   readonly metrics: Metrics;
   /** Rooms, conversations and presence registration, batched across concurrent hellos. */
   readonly lookups: HelloLookups;
+  /** Stores and announces a DM in this process; unset: DMs go to history like other sends. */
+  readonly sendDm?: DirectSendFn;
   /** Registers an authenticated session with presence and this gateway. */
   greet(s: Session, trace: string): Promise<void>;
 }
+
+/** `msgSend` answered in-process (history's startDirectSend). */
+export type DirectSendFn = (req: SendRequest, trace: string) => Promise<SendReply>;
 
 export interface RequestContext {
   trace: string;

@@ -16,7 +16,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Admission } from './admission.ts';
 import { Authenticator } from './auth.ts';
-import type { GatewayContext, RequestContext } from './context.ts';
+import type { DirectSendFn, GatewayContext, RequestContext } from './context.ts';
 import { deliverPresence, inDm } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { hello } from './hello.ts';
@@ -50,6 +50,11 @@ export interface GatewayParts {
    * mode is the default): the gateway's own line is then info, not a warning on every start.
    */
   openModeAnnounced?: boolean;
+  /**
+   * Appends the DMs this gateway's sessions send, in-process (history's write path,
+   * startDirectSend); without it they go to history as `msgSend` like every other send.
+   */
+  sendDm?: DirectSendFn;
 }
 
 /**
@@ -69,6 +74,7 @@ export class Gateway implements GatewayContext {
   readonly bus: Bus;
   readonly guard: Guard;
   readonly lookups: HelloLookups;
+  readonly sendDm?: DirectSendFn;
   private readonly admission: Admission;
   private readonly subscriptions: Subscriptions;
   private readonly checks: Periodic[] = [];
@@ -91,6 +97,7 @@ export class Gateway implements GatewayContext {
     this.heartbeatSlots = Math.max(1, Math.round((config.heartbeatSec * 1000) / HEARTBEAT_TICK_MS));
     this.bus = parts.bus;
     this.openModeAnnounced = parts.openModeAnnounced === true;
+    this.sendDm = parts.sendDm;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
     this.metrics = gatewayMetrics(parts.registry);

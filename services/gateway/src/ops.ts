@@ -1,4 +1,4 @@
-import { emit, emitEach } from '@natter/contracts';
+import { emit, emitEach, type SendRequest } from '@natter/contracts';
 import {
   type ConvSummary,
   convOf,
@@ -110,20 +110,21 @@ const handlers: { [O in Op]: Handler<O> } = {
     const attachments = checkContent(p, gw.config);
     if (to.kind === 'room') requireMember(gw, s, to.room);
     else if (to.kind === 'thread') memberConv(gw, s, to.conv);
-    const result = await gw.rpc.call(
-      'msgSend',
-      {
-        v: 1,
-        from: s.user,
-        to: p.to,
-        cid: p.cid,
-        text: p.text,
-        attachments,
-        reply: p.reply,
-        origin: { gw: gw.id, session: s.id },
-      },
-      { trace: rc.trace },
-    );
+    const req: SendRequest = {
+      v: 1,
+      from: s.user,
+      to: p.to,
+      cid: p.cid,
+      text: p.text,
+      attachments,
+      reply: p.reply,
+      origin: { gw: gw.id, session: s.id },
+    };
+    // A DM is appended here when this gateway can (docs/design.md, "A DM's path").
+    const result =
+      to.kind === 'user' && gw.sendDm
+        ? await gw.sendDm(req, rc.trace)
+        : await gw.rpc.call('msgSend', req, { trace: rc.trace });
     s.cursor(result.conv).markOwn(result.ver);
     gw.metrics.sends.inc({ kind: to.kind });
     return { conv: result.conv, seq: result.seq, mid: result.mid, ts: result.ts, ver: result.ver };

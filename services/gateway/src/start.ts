@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Bus } from '@natter/bus';
 import type { GatewayConfig } from '@natter/config';
-import type { Logger } from '@natter/log';
 import { NatterError } from '@natter/protocol';
 import { type HealthServer, healthRoutes, type RunningService, startHealthServer } from '@natter/service';
 import { bearerToken, sendError, sendJson, type UploadStore, uploadRoutes } from '@natter/uploads';
-import type { Registry } from 'prom-client';
-import { Gateway } from './gateway.ts';
+import { Gateway, type GatewayParts } from './gateway.ts';
 import { apiRoutes } from './http-api.ts';
 import { AddressRateLimit } from './limits/address-rate.ts';
 import { clientAddress } from './limits/connections.ts';
@@ -15,18 +12,13 @@ import { checkPublicMetrics } from './metrics-access.ts';
 import { API_HEADERS } from './security-headers.ts';
 import { staticRoutes } from './static-files.ts';
 
-export interface GatewayStartParts {
-  bus: Bus;
-  log: Logger;
-  registry: Registry;
+export interface GatewayStartParts extends GatewayParts {
   /** The built web client to serve at `/` (web/dist), if any. */
   webDir?: string;
   /** Where `POST /v1/uploads` stores bytes; without it the upload routes answer 503. */
   uploads?: UploadStore;
   /** Extra readiness checks (single-node mode adds the embedded parts). */
   checks?: Record<string, () => boolean>;
-  /** See GatewayParts: single-node's banner has said it already. */
-  openModeAnnounced?: boolean;
 }
 
 export interface RunningGateway extends RunningService {

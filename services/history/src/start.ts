@@ -13,17 +13,27 @@ import {
 } from '@natter/contracts';
 import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
+import {
+  changeHandler,
+  changesHandler,
+  convsHandler,
+  convsManyHandler,
+  historyMetrics,
+  MembershipCache,
+  type MessageStore,
+  markersHandler,
+  pinsHandler,
+  positionsHandler,
+  queryHandler,
+  readHandler,
+  receiptsHandler,
+  receivedHandler,
+  sendHandler,
+  UploadSweep,
+} from '@natter/messages';
 import { BackendHealth, InFlight, type RunningService } from '@natter/service';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { changeHandler, changesHandler, pinsHandler } from './change.ts';
-import { MembershipCache } from './membership.ts';
-import { historyMetrics } from './metrics.ts';
-import { convsHandler, convsManyHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
-import { markersHandler, receiptsHandler, receivedHandler } from './receipts.ts';
-import { sendHandler } from './send.ts';
-import type { MessageStore } from './store.ts';
-import { UploadSweep } from './upload-sweep.ts';
 
 export interface HistoryParts {
   bus: Bus;

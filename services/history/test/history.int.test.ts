@@ -3,13 +3,12 @@ import { loadConfig } from '@natter/config';
 import { decode, RpcClient, type SendReply, subjects, type UserDelivery } from '@natter/contracts';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
+import { migrateMessages, PgMessageStore } from '@natter/messages';
 import type { MessageView } from '@natter/protocol';
 import type { RunningService } from '@natter/service';
 import { type NatsHandle, type PostgresHandle, startNats, startPostgres, waitFor } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateHistory } from '../src/migrations.ts';
-import { PgMessageStore } from '../src/pg-store.ts';
 import { start } from '../src/start.ts';
 
 const log = createLogger({ name: 'history-int-test', level: 'silent' });
@@ -29,7 +28,7 @@ async function bus(name: string): Promise<Bus> {
 beforeAll(async () => {
   [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
   const databaseUrl = await postgres.createDatabase();
-  await migrateHistory(databaseUrl, log);
+  await migrateMessages(databaseUrl, log);
   pool = createPool(databaseUrl, { max: 10 });
 });
 

@@ -12,12 +12,11 @@ import {
   type UserDelivery,
 } from '@natter/contracts';
 import { createLogger, TRACE_HEADER } from '@natter/log';
+import { MemoryMessageStore, type MessageStore } from '@natter/messages';
 import { NatterError } from '@natter/protocol';
 import type { RunningService } from '@natter/service';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryMessageStore } from '../src/memory-store.ts';
 import { start } from '../src/start.ts';
-import type { MessageStore } from '../src/store.ts';
 
 const config = loadConfig({});
 const s = subjects(config.namespace);

@@ -2,14 +2,12 @@ import { MemoryBus } from '@natter/bus';
 import { loadConfig } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
+import { migrateMessages, PgMessageStore, UploadSweep } from '@natter/messages';
 import { type PostgresHandle, startPostgres, waitFor } from '@natter/testkit';
 import { migrateUploads, newUploadId } from '@natter/uploads';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateHistory } from '../src/migrations.ts';
-import { PgMessageStore } from '../src/pg-store.ts';
 import { start } from '../src/start.ts';
-import { UploadSweep } from '../src/upload-sweep.ts';
 
 const log = createLogger({ name: 'upload-sweep-test', level: 'silent' });
 const HOUR = 3_600_000;
@@ -24,7 +22,7 @@ beforeAll(async () => {
   postgres = await startPostgres();
   databaseUrl = await postgres.createDatabase();
   // As in a deployment: history's tables and the gateways' uploads table in one database.
-  await migrateHistory(databaseUrl, log);
+  await migrateMessages(databaseUrl, log);
   await migrateUploads(databaseUrl, log);
   pool = createPool(databaseUrl, { max: 10, log });
   store = new PgMessageStore(pool);
@@ -109,7 +107,7 @@ describe('the orphan upload sweep', () => {
 
   it('does nothing in a database without the uploads table', async () => {
     const bare = await postgres.createDatabase();
-    await migrateHistory(bare, log);
+    await migrateMessages(bare, log);
     const p = createPool(bare, { log });
     try {
       const sweep = new UploadSweep(p, { orphanMs: ORPHAN_MS, intervalMs: HOUR, log });

@@ -11,9 +11,10 @@ import {
 } from '@natter/config';
 import { createPool, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@natter/db';
 import { chooseWebDir, logWebDir, type RunningGateway, start as startGateway } from '@natter/gateway';
-import { migrateHistory, PgMessageStore, start as startHistory } from '@natter/history';
+import { start as startHistory } from '@natter/history';
 import { migrateHooks, start as startHooks } from '@natter/hooks';
 import type { Logger } from '@natter/log';
+import { migrateMessages, PgMessageStore, startDirectSend } from '@natter/messages';
 import {
   MemoryPresenceStore,
   migratePresence,
@@ -61,7 +62,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     });
     databaseUrl = embedded.url;
   }
-  await migrateHistory(databaseUrl, log);
+  await migrateMessages(databaseUrl, log);
   await migrateRooms(databaseUrl, log);
   await migrateHooks(databaseUrl, log);
   await migratePresence(databaseUrl, log);
@@ -91,9 +92,12 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   });
   const hooks = await startHooks(hooksConfig(config), { ...parts, pool: hooksPool });
   const push = await startPush(pushConfig(config), { ...parts, pool });
+  // The gateway appends DMs itself, as a gateway process with DATABASE_URL does.
+  const dms = await startDirectSend(historyConfig(config), { ...parts, pool });
   const web = chooseWebDir(config.webDir);
   const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
+    sendDm: dms.send,
     webDir: web.dir,
     uploads: new PgUploadStore(pool),
     openModeAnnounced: config.authMode === 'open',
@@ -123,7 +127,14 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     gateway,
     async stop() {
       await gateway.stop();
-      await Promise.allSettled([presence.stop(), rooms.stop(), history.stop(), hooks.stop(), push.stop()]);
+      await Promise.allSettled([
+        dms.stop(),
+        presence.stop(),
+        rooms.stop(),
+        history.stop(),
+        hooks.stop(),
+        push.stop(),
+      ]);
       await bus.drain();
       await pool.end();
       await hooksPool.end();

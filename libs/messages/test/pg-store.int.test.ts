@@ -6,7 +6,7 @@ import { createLogger } from '@natter/log';
 import { type PostgresHandle, startPostgres } from '@natter/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE, migrateHistory } from '../src/migrations.ts';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE, migrateMessages } from '../src/migrations.ts';
 import { APPEND_ONE_STATEMENT, APPEND_STATEMENT, appendOne } from '../src/pg-append.ts';
 import { PgMessageStore } from '../src/pg-store.ts';
 import { lifecycleContract } from './lifecycle-contract.ts';
@@ -25,9 +25,9 @@ const receivedBatches: number[] = [];
 beforeAll(async () => {
   postgres = await startPostgres();
   const databaseUrl = await postgres.createDatabase();
-  await migrateHistory(databaseUrl, log);
+  await migrateMessages(databaseUrl, log);
   // Migrating twice is a no-op.
-  await migrateHistory(databaseUrl, log);
+  await migrateMessages(databaseUrl, log);
   pool = createPool(databaseUrl, { max: 10 });
   store = new PgMessageStore(pool, {
     onBatch: (n) => batches.push(n),
@@ -222,7 +222,7 @@ describe('PgMessageStore append plan', () => {
   it('finds a repeated cid by its index, whatever the table held when the plan was cached', async () => {
     // A fresh, never analyzed database and one connection, as a history instance starts.
     const databaseUrl = await postgres.createDatabase();
-    await migrateHistory(databaseUrl, log);
+    await migrateMessages(databaseUrl, log);
     const one = createPool(databaseUrl, { max: 1 });
     try {
       const fresh = new PgMessageStore(one);

@@ -1,0 +1,14 @@
+export { changeHandler, changesHandler, pinsHandler } from './change.ts';
+export type { DirectSend, DirectSendParts } from './direct-send.ts';
+export { startDirectSend } from './direct-send.ts';
+export { MembershipCache } from './membership.ts';
+export { MemoryMessageStore } from './memory-store.ts';
+export { batchSizeHistogram, historyMetrics } from './metrics.ts';
+export { MIGRATIONS_DIR, MIGRATIONS_TABLE, migrateMessages } from './migrations.ts';
+export type { PgMessageStoreOptions } from './pg-store.ts';
+export { PgMessageStore } from './pg-store.ts';
+export { convsHandler, convsManyHandler, positionsHandler, queryHandler, readHandler } from './queries.ts';
+export { markersHandler, receiptsHandler, receivedHandler } from './receipts.ts';
+export { sendHandler } from './send.ts';
+export type { AppendInput, AppendResult, MessageStore, QueryOptions, QueryResult } from './store.ts';
+export { UploadSweep } from './upload-sweep.ts';
