@@ -1,12 +1,10 @@
 import type { Bus } from '@natter/bus';
 import type { HistoryConfig } from '@natter/config';
-import { RpcClient, type SendReply, type SendRequest, serveContext, subjects } from '@natter/contracts';
-import { isConnectionError } from '@natter/db';
+import { type SendReply, type SendRequest, serveContext, subjects } from '@natter/contracts';
 import type { Logger } from '@natter/log';
-import { BackendHealth } from '@natter/service';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { MembershipCache } from './membership.ts';
+import { handlerDeps } from './handler-deps.ts';
 import { batchSizeHistogram, historyMetrics } from './metrics.ts';
 import { PgMessageStore } from './pg-store.ts';
 import { sendHandler } from './send.ts';
@@ -40,30 +38,16 @@ export async function startDirectSend(config: HistoryConfig, parts: DirectSendPa
   const log = parts.log.child({ module: 'direct-send' });
   const batches = parts.registry && batchSizeHistogram(parts.registry);
   const store = new PgMessageStore(parts.pool, { onBatch: (size) => batches?.observe(size) });
-  const health = new BackendHealth({
-    what: 'history database',
-    log,
-    probe: () => store.ping(),
-    intervalMs: config.backendProbeMs,
-    isConnectionError,
-  });
-  await health.start();
-  const s = subjects(config.namespace);
+  const deps = await handlerDeps(config, { bus: parts.bus, log, store });
   const handler = sendHandler({
+    ...deps,
     bus: parts.bus,
-    subjects: s,
-    store,
-    health,
-    // Consulted for rooms only; a caller that sends a room's message here is still authorized.
-    membership: new MembershipCache(new RpcClient(parts.bus, s, config.requestTimeoutMs), {
-      ttlMs: config.rosterTtlMs,
-      maxRooms: config.rosterCacheRooms,
-    }),
+    subjects: subjects(config.namespace),
     metrics: historyMetrics(parts.registry),
     maxTextChars: config.maxTextChars,
   });
   return {
     send: (req, trace) => handler(req, serveContext(log, trace)),
-    stop: () => health.stop(),
+    stop: () => deps.health.stop(),
   };
 }

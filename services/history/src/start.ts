@@ -5,21 +5,19 @@ import {
   QUEUE,
   type RawJson,
   type Rpc,
-  RpcClient,
   type RpcKey,
   type ServeContext,
   serve,
   subjects,
 } from '@natter/contracts';
-import { isConnectionError } from '@natter/db';
 import type { Logger } from '@natter/log';
 import {
   changeHandler,
   changesHandler,
   convsHandler,
   convsManyHandler,
+  handlerDeps,
   historyMetrics,
-  MembershipCache,
   type MessageStore,
   markersHandler,
   pinsHandler,
@@ -31,7 +29,7 @@ import {
   sendHandler,
   UploadSweep,
 } from '@natter/messages';
-import { BackendHealth, InFlight, type RunningService } from '@natter/service';
+import { InFlight, type RunningService } from '@natter/service';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 
@@ -56,21 +54,9 @@ export async function start(config: HistoryConfig, parts: HistoryParts): Promise
   const { bus, store } = parts;
   const log = parts.log.child({ module: 'history' });
   const s = subjects(config.namespace);
-  const rpc = new RpcClient(bus, s, config.requestTimeoutMs);
-  const membership = new MembershipCache(rpc, {
-    ttlMs: config.rosterTtlMs,
-    maxRooms: config.rosterCacheRooms,
-  });
-  const health = new BackendHealth({
-    what: 'history database',
-    log,
-    probe: () => store.ping(),
-    intervalMs: config.backendProbeMs,
-    isConnectionError,
-  });
-  await health.start();
+  const deps = await handlerDeps(config, { bus, log, store });
+  const { health, membership } = deps;
   const inFlight = new InFlight(undefined, { max: config.serviceMaxInFlight });
-  const deps = { store, health, membership };
   const changeDeps = {
     ...deps,
     bus,
