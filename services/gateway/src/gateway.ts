@@ -112,7 +112,10 @@ export class Gateway implements GatewayContext {
       queue: config.admissionQueue,
       waitMs: config.admissionWaitMs,
       upgradeLimit: config.admissionUpgradeLimit,
-      onOutcome: (outcome) => this.metrics.admission.inc({ outcome }),
+      onOutcome: (outcome, waitedMs) => {
+        this.metrics.admission.inc({ outcome });
+        if (waitedMs !== undefined) this.metrics.admissionWait.observe({ outcome }, waitedMs / 1000);
+      },
     });
     requireAuthChoice(config);
     this.auth = new Authenticator({
@@ -212,6 +215,7 @@ export class Gateway implements GatewayContext {
     // Past the admission bound a new connection would only wait behind the others' hellos.
     const retryAfter = this.admission.refuseUpgrade(this.wss.clients.size - this.registry.sessions.size);
     if (retryAfter !== undefined) {
+      this.metrics.refusedConnections.inc({ reason: 'busy' });
       socket.end(
         `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfter}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
