@@ -7,14 +7,14 @@ const STORM_CLIENTS = Number(process.env.FAULTS_STORM_CLIENTS ?? 5000);
 const STORM_PROCESSES = 5;
 /** Source addresses, so that no one address holds more than a few hundred connections. */
 const STORM_ADDRESSES = Array.from({ length: 25 }, (_, i) => `127.0.0.${i + 2}`);
-/** Issue 16's target: every storm client has a session on another gateway within this of the kill (reported). */
-const STORM_TARGET_MS = 30_000;
 /**
- * The case fails past this: a client that is not back by then is stuck, not slow. How long
- * 5,000 reconnects take is a speed, which moves with the machine (13.5 s on it one day, 27-40 s
- * on a day it ran at half its speed, with the same code): reported against the target, not
- * failed on, like every other speed (bench/).
+ * Issue 16's bound: every storm client has a session on another gateway within this of the
+ * kill, or the case fails. 9.4-16.7 s on the 2-core test machine (shared with other work)
+ * once the gateway's listen backlog held the storm's wave; before, SYNs dropped from a full
+ * accept queue and retried 1, 3, 7, 15 s later made it 27-48 s on a slow day.
  */
+const STORM_TARGET_MS = 30_000;
+/** How long the case waits for the last client, so that a miss reports how long it took (or how many never came). */
 const STORM_DEADLINE_MS = 120_000;
 
 /**
@@ -23,8 +23,8 @@ const STORM_DEADLINE_MS = 120_000;
  * have a session on gw-2 (or the deadline passes). The suite's load keeps sending
  * throughout, so the checker proves nothing acknowledged was lost, duplicated or reordered
  * while the survivor took the storm. The fault fails if a client is not back within
- * STORM_DEADLINE_MS, or if a client gave up (a hello refused beyond the SDK's retries);
- * the time all took is reported against STORM_TARGET_MS, with where it went (storm-report.ts):
+ * STORM_TARGET_MS, or if a client gave up (a hello refused beyond the SDK's retries); the
+ * time all took is reported, with where it went (storm-report.ts):
  * the clients' redials, upgrades and hellos, what ended the connections that failed, the
  * machine's listen-queue counters, each process's CPU time and the survivor's metrics.
  */
@@ -97,6 +97,8 @@ export function stormFault(log: (line: string) => void) {
       const out: string[] = [];
       if (backMs === undefined)
         out.push(`storm: ${missing} clients not back on the other gateway within ${STORM_DEADLINE_MS} ms`);
+      else if (backMs > STORM_TARGET_MS)
+        out.push(`storm: all back only ${backMs} ms after the kill, past the ${STORM_TARGET_MS} ms bound`);
       if (gaveUp > 0) out.push(`storm: ${gaveUp} clients gave up (a hello failed beyond the SDK's retries)`);
       return out;
     },
