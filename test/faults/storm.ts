@@ -62,8 +62,18 @@ export class Storm {
     return merge(await Promise.all(jobs));
   }
 
+  /** The processes' ids (to read their CPU time). */
+  get pids(): number[] {
+    return this.procs.map((p) => p.pid ?? 0);
+  }
+
   async status(): Promise<StormStatus> {
     return merge(await Promise.all(this.procs.map((p) => this.ask(p, { cmd: 'status' }))));
+  }
+
+  /** The status with every client's timings (storm-worker.ts), for the report. */
+  async report(): Promise<StormStatus> {
+    return merge(await Promise.all(this.procs.map((p) => this.ask(p, { cmd: 'report' }))));
   }
 
   /** Polls until every client has a session on `gateway` (true) or `ms` passed (false). */
@@ -99,8 +109,29 @@ export class Storm {
 }
 
 function merge(all: StormStatus[]): StormStatus {
-  const out: StormStatus = { open: {}, clients: 0, disconnects: 0, gaveUp: 0 };
+  const out: StormStatus = {
+    open: {},
+    clients: 0,
+    disconnects: 0,
+    gaveUp: 0,
+    ends: {},
+    backMs: [],
+    lostAt: [],
+    redialAt: [],
+    tries: [],
+    upgradeMs: [],
+    helloMs: [],
+    lagMaxMs: 0,
+  };
   for (const s of all) {
+    for (const [why, n] of Object.entries(s.ends)) out.ends[why] = (out.ends[why] ?? 0) + n;
+    out.backMs.push(...s.backMs);
+    out.tries.push(...s.tries);
+    out.lostAt.push(...s.lostAt);
+    out.redialAt.push(...s.redialAt);
+    out.upgradeMs.push(...s.upgradeMs);
+    out.helloMs.push(...s.helloMs);
+    out.lagMaxMs = Math.max(out.lagMaxMs, s.lagMaxMs);
     for (const [gw, n] of Object.entries(s.open)) out.open[gw] = (out.open[gw] ?? 0) + n;
     out.clients += s.clients;
     out.disconnects += s.disconnects;

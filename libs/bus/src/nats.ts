@@ -109,6 +109,8 @@ class NatsBus implements Bus, LightTarget {
   private draining: Promise<void> | undefined;
   /** With localEcho: the plain subscriptions, to find those of an own publish. */
   private readonly local: SubjectTrie<LightSubscription> | undefined;
+  /** The round trip the flushes of this event-loop turn share (see flush). */
+  private nextFlush: Promise<void> | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -205,10 +207,21 @@ class NatsBus implements Bus, LightTarget {
     });
   }
 
+  /**
+   * The flushes of one event-loop turn share one PING: the server answers it after everything
+   * written before it, so it covers every caller whose writes went out first. A reconnect
+   * storm's hellos each flush their subscriptions (5,000 round trips to the broker, a write
+   * and a PONG to parse each, for one gateway's storm); batched, they are a few dozen.
+   */
   async flush(): Promise<void> {
     this.outbox.flush();
+    this.nextFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      // Callers from here on wrote after this PING: they need the next one.
+      this.nextFlush = undefined;
+      return this.nc.flush();
+    });
     try {
-      await this.nc.flush();
+      await this.nextFlush;
     } catch (err) {
       throw toBusError(err, 'flush');
     }

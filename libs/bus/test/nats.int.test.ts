@@ -104,6 +104,34 @@ describe('NATS bus with localEcho', () => {
   });
 });
 
+describe('NATS bus flushes', () => {
+  it('shares one round trip among the flushes of one turn, each covering the subscriptions before it', async () => {
+    const a = await connectNatsBus({ servers: nats.url, name: 'flush-a', log });
+    const b = await connectNatsBus({ servers: nats.url, name: 'flush-b', log });
+    try {
+      const got: string[] = [];
+      const write = vi.spyOn(net.Socket.prototype, 'write');
+      // As a storm's hellos do: each subscribes, then awaits flush, in the same turn.
+      const flushes = ['x', 'y', 'z'].map((s) => {
+        a.subscribe(`flush.${s}`, () => void got.push(s));
+        return a.flush();
+      });
+      await Promise.all(flushes);
+      const written = write.mock.calls.map(([chunk]) => Buffer.from(chunk as Uint8Array).toString()).join('');
+      write.mockRestore();
+      expect(written.match(/^SUB /gm)).toHaveLength(3);
+      expect(written.match(/^PING\r$/gm)).toHaveLength(1);
+      for (const s of ['x', 'y', 'z']) b.publish(`flush.${s}`, new TextEncoder().encode(s));
+      await waitFor(() => got.length === 3, 'a message on each subscription');
+      // A flush after the shared one was sent is a round trip of its own, and still resolves.
+      await a.flush();
+    } finally {
+      vi.restoreAllMocks();
+      await Promise.all([a.drain(), b.drain()]);
+    }
+  });
+});
+
 describe('NATS bus across a server restart', () => {
   let a: Bus;
   let b: Bus;

@@ -172,6 +172,8 @@ export interface Config {
   admissionUpgradeLimit: number;
   /** Users whose rooms and conversations one batched hello lookup fetches at most. */
   helloBatchMax: number;
+  /** Connections the kernel holds for the gateway's public port until it accepts them (capped by net.core.somaxconn). */
+  listenBacklog: number;
   /** Sessions per second a cluster should take back from one dropped gateway; `bye` tells clients to spread over sessions / rate. */
   reconnectRate: number;
   /** Requests one rooms or history instance works on at once; past it they are answered `unavailable` at once. */
@@ -300,6 +302,7 @@ export function loadConfig(env: Env = process.env): Config {
     admissionWaitMs: int(env, 'NATTER_ADMISSION_WAIT_MS', 10, 600_000),
     admissionUpgradeLimit: int(env, 'NATTER_ADMISSION_UPGRADE_LIMIT', 1, 10_000_000),
     helloBatchMax: int(env, 'NATTER_HELLO_BATCH_MAX', 1, 500),
+    listenBacklog: int(env, 'NATTER_LISTEN_BACKLOG', 1, 1_000_000),
     reconnectRate: int(env, 'NATTER_RECONNECT_RATE', 1, 10_000_000),
     serviceMaxInFlight: int(env, 'NATTER_SERVICE_MAX_IN_FLIGHT', 1, 10_000_000),
     dbPoolMax: int(env, 'NATTER_DB_POOL_MAX', 1, 1000),

@@ -116,6 +116,7 @@ const GATEWAY_KEYS = [
   'admissionWaitMs',
   'admissionUpgradeLimit',
   'helloBatchMax',
+  'listenBacklog',
   'reconnectRate',
 ] as const;
 

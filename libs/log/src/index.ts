@@ -2,7 +2,7 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { randomHex } from './random.ts';
 
-export { randomByteFraction, randomHex } from './random.ts';
+export { randomBase64url, randomByteFraction, randomHex } from './random.ts';
 
 export type Logger = pino.Logger;
 

@@ -25,6 +25,12 @@ export function randomHex(bytes: number): string {
   return pool.toString('hex', at, at + bytes);
 }
 
+/** `bytes` random bytes as base64url (no padding). */
+export function randomBase64url(bytes: number): string {
+  const at = take(bytes);
+  return pool.toString('base64url', at, at + bytes);
+}
+
 /** A random number in [0, 1) with 8 bits: one byte / 256 (uniform over ULID's 32 characters). */
 export function randomByteFraction(): number {
   return pool[take(1)]! / 256;

@@ -9,8 +9,8 @@ export interface AdmissionOptions {
   waitMs: number;
   /** Waiting work past which an upgrade is refused (NATTER_ADMISSION_UPGRADE_LIMIT). */
   upgradeLimit: number;
-  /** Told of every decision, for metrics. */
-  onOutcome?: (outcome: AdmissionOutcome) => void;
+  /** Told of every decision, for metrics; `waitedMs` for a request that waited in line. */
+  onOutcome?: (outcome: AdmissionOutcome, waitedMs?: number) => void;
 }
 
 /** `admitted` ran at once, `queued` ran after waiting, `shed` found the line full, `expired` waited too long. */
@@ -87,17 +87,18 @@ export class Admission {
       this.opts.onOutcome?.('shed');
       return Promise.reject(this.refusal('the gateway is at capacity'));
     }
+    const since = performance.now();
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
         start: () => {
           clearTimeout(w.timer);
-          this.opts.onOutcome?.('queued');
+          this.opts.onOutcome?.('queued', performance.now() - since);
           resolve();
         },
         timer: setTimeout(() => {
           const i = this.line.indexOf(w, this.head);
           if (i >= 0) this.line.splice(i, 1);
-          this.opts.onOutcome?.('expired');
+          this.opts.onOutcome?.('expired', performance.now() - since);
           reject(this.refusal(`no place within ${this.opts.waitMs} ms`));
         }, this.opts.waitMs),
       };

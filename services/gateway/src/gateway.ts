@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Bus, Subscription } from '@natter/bus';
 import { type GatewayConfig, requireAuthChoice } from '@natter/config';
 import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
-import { type Logger, newTraceId } from '@natter/log';
+import { type Logger, newTraceId, randomBase64url } from '@natter/log';
 import {
   CloseCode,
   type ErrorBody,
@@ -119,7 +119,10 @@ export class Gateway implements GatewayContext {
       queue: config.admissionQueue,
       waitMs: config.admissionWaitMs,
       upgradeLimit: config.admissionUpgradeLimit,
-      onOutcome: (outcome) => this.metrics.admission.inc({ outcome }),
+      onOutcome: (outcome, waitedMs) => {
+        this.metrics.admission.inc({ outcome });
+        if (waitedMs !== undefined) this.metrics.admissionWait.observe({ outcome }, waitedMs / 1000);
+      },
     });
     requireAuthChoice(config);
     this.auth = new Authenticator({
@@ -219,6 +222,7 @@ export class Gateway implements GatewayContext {
     // Past the admission bound a new connection would only wait behind the others' hellos.
     const retryAfter = this.admission.refuseUpgrade(this.wss.clients.size - this.registry.sessions.size);
     if (retryAfter !== undefined) {
+      this.metrics.refusedConnections.inc({ reason: 'busy' });
       socket.end(
         `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfter}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
@@ -229,7 +233,8 @@ export class Gateway implements GatewayContext {
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const s = new Session(
-      `s_${randomBytes(12).toString('base64url')}`,
+      // From the pooled CSPRNG: a storm makes thousands of these a second.
+      `s_${randomBase64url(12)}`,
       ws,
       req.socket.remoteAddress ?? '',
       this.sessionLimits,

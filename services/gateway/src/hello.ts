@@ -28,6 +28,13 @@ export async function hello(
   p: RequestParams<'hello'>,
   rc: RequestContext,
 ): Promise<void> {
+  // Each phase's time goes to natter_gateway_hello_phase_seconds: where a storm's hellos wait.
+  let t0 = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    gw.metrics.helloPhase.observe({ phase: name }, (now - t0) / 1000);
+    t0 = now;
+  };
   let identity: Awaited<ReturnType<Authenticator['verify']>>;
   if (p.token) identity = await gw.auth.verify(p.token);
   else if (p.user && gw.auth.openMode) identity = await gw.auth.issue(p.user);
@@ -35,6 +42,7 @@ export async function hello(
   else throw new NatterError('bad_request', 'token: hello needs a token (or user, in open mode)');
   if (s.state !== 'greeting')
     throw new NatterError('bad_request', 'op: hello was already sent on this connection');
+  phase('auth');
   gw.guard.checkSessions(identity.user, gw.registry.sessionsOfUser(identity.user));
   s.user = identity.user;
   s.tokenExp = identity.exp;
@@ -47,8 +55,10 @@ export async function hello(
   let convs: Awaited<ReturnType<typeof listConvs>>['convs'];
   try {
     await gw.greet(s, rc.trace);
+    phase('presence');
     // Batched with the other hellos in flight (hello-lookups.ts): one request for many users.
     const mine = await gw.lookups.roomsOf(s.user);
+    phase('rooms');
     const rooms = mine.map((r) => r.room);
     for (const r of mine) gw.registry.applyMembership(s.user, r.room, true, r.ver);
     // Rooms the user's other sessions here are in, missing from this (newer) list: a `left`
@@ -64,7 +74,9 @@ export async function hello(
       ).catch((err: unknown) => rc.log.warn({ err }, 'could not confirm memberships at hello'));
     }
     await gw.bus.flush();
+    phase('flush');
     convs = await gw.lookups.convsWithLevels({ user: s.user, rooms, dms: true });
+    phase('convs');
   } catch (err) {
     gw.forget(s);
     s.state = 'greeting';
@@ -81,6 +93,7 @@ export async function hello(
   });
   try {
     await replaySince(gw, s, p.since ?? {}, convs, rc.trace, REPLAY_PER_CONV);
+    phase('replay');
   } catch (err) {
     rc.log.warn({ err }, 'could not replay since; closing so the client resumes');
     gw.closeSession(s, CloseCode.Draining, 'resync', true, 'history unavailable during since');

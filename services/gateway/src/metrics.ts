@@ -140,7 +140,7 @@ export function gatewayMetrics(registry: Registry) {
       () =>
         new Counter({
           name: 'natter_gateway_refused_connections_total',
-          help: 'WebSocket upgrades and hellos refused, by reason (origin, per_ip, per_user)',
+          help: 'WebSocket upgrades and hellos refused, by reason (origin, per_ip, per_user, busy: past the admission bound)',
           labelNames: ['reason'],
           registers: r,
         }),
@@ -153,7 +153,7 @@ export function gatewayMetrics(registry: Registry) {
           name: 'natter_gateway_request_seconds',
           help: 'Time to answer a client request',
           labelNames: ['op'],
-          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
           registers: r,
         }),
     ),
@@ -209,6 +209,30 @@ export function gatewayMetrics(registry: Registry) {
           name: 'natter_gateway_admission_total',
           help: 'Backend-hitting requests and upgrades by admission outcome (admitted, queued, shed: refused at once, expired: waited too long)',
           labelNames: ['outcome'],
+          registers: r,
+        }),
+    ),
+    admissionWait: reuse(
+      registry,
+      'natter_gateway_admission_wait_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_admission_wait_seconds',
+          help: 'Time a request waited in the admission line, by how the wait ended (queued: it ran, expired: refused)',
+          labelNames: ['outcome'],
+          buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+          registers: r,
+        }),
+    ),
+    helloPhase: reuse(
+      registry,
+      'natter_gateway_hello_phase_seconds',
+      () =>
+        new Histogram({
+          name: 'natter_gateway_hello_phase_seconds',
+          help: 'Time of each phase of an admitted hello (auth, presence, rooms, flush, convs, replay), where a reconnect storm spends it',
+          labelNames: ['phase'],
+          buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
           registers: r,
         }),
     ),

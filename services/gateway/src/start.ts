@@ -109,7 +109,10 @@ export async function start(config: GatewayConfig, parts: GatewayStartParts): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, resolve);
+    // A dropped gateway's clients all dial the survivors within seconds: a connection that
+    // finds the accept queue full has its SYN dropped and retried after 1, 3, 7, 15 s, so
+    // the queue must hold a storm's wave (Node's default, 511, did not: issue 16).
+    server.listen({ port: config.port, backlog: config.listenBacklog }, resolve);
   });
   const port = (server.address() as AddressInfo).port;
   parts.log.info(
