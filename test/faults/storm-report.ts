@@ -1,6 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import type { StormStatus } from './storm-worker.ts';
 
+/** A status with nothing counted yet: a worker's start, and what the workers' statuses are merged into. */
+export function emptyStormStatus(): StormStatus {
+  return {
+    open: {},
+    clients: 0,
+    disconnects: 0,
+    gaveUp: 0,
+    ends: {},
+    backMs: [],
+    lostAt: [],
+    redialAt: [],
+    tries: [],
+    upgradeMs: [],
+    helloMs: [],
+    lagMaxMs: 0,
+  };
+}
+
 /** Kernel TCP counters that say connections waited in, or were dropped from, a listen queue. */
 const TCP_COUNTERS = [
   'ListenOverflows',

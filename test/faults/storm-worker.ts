@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { NatterClient, type WebSocketConstructor } from '@natter/client';
 import WebSocket from 'ws';
 import { token } from '../helpers/cluster.ts';
+import { emptyStormStatus } from './storm-report.ts';
 
 export type StormCommand =
   | { cmd: 'connect'; users: string[]; urls: string[]; addresses: string[]; concurrency: number }
@@ -62,20 +63,7 @@ interface Tracker {
 }
 
 const clients: NatterClient[] = [];
-const status: StormStatus = {
-  open: {},
-  clients: 0,
-  disconnects: 0,
-  gaveUp: 0,
-  ends: {},
-  backMs: [],
-  lostAt: [],
-  redialAt: [],
-  tries: [],
-  upgradeMs: [],
-  helloMs: [],
-  lagMaxMs: 0,
-};
+const status: StormStatus = emptyStormStatus();
 
 /** A busy client process delays its sockets' events: measured, so it is not taken for the server's. */
 const lag = monitorEventLoopDelay({ resolution: 20 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { emptyStormStatus } from './storm-report.ts';
 import type { StormCommand, StormStatus } from './storm-worker.ts';
 
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -109,20 +110,7 @@ export class Storm {
 }
 
 function merge(all: StormStatus[]): StormStatus {
-  const out: StormStatus = {
-    open: {},
-    clients: 0,
-    disconnects: 0,
-    gaveUp: 0,
-    ends: {},
-    backMs: [],
-    lostAt: [],
-    redialAt: [],
-    tries: [],
-    upgradeMs: [],
-    helloMs: [],
-    lagMaxMs: 0,
-  };
+  const out = emptyStormStatus();
   for (const s of all) {
     for (const [why, n] of Object.entries(s.ends)) out.ends[why] = (out.ends[why] ?? 0) + n;
     out.backMs.push(...s.backMs);
