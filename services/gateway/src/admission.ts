@@ -37,6 +37,8 @@ export class Admission {
   private running = 0;
   private readonly line: Waiter[] = [];
   private head = 0;
+  /** Waiters that are hellos: their connections are already among those without a session. */
+  private greetings = 0;
 
   constructor(private readonly opts: AdmissionOptions) {}
 
@@ -50,13 +52,16 @@ export class Admission {
     return this.line.length - this.head;
   }
 
-  /** Runs `fn` when a place is free; rejects with `unavailable` when none comes in time. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` when a place is free; rejects with `unavailable` when none comes in time.
+   * `greeting`: `fn` is a connection's `hello` (see refuseUpgrade).
+   */
+  async run<T>(fn: () => Promise<T>, greeting = false): Promise<T> {
     if (this.running < this.opts.inFlight && this.queued === 0) {
       this.running++;
       this.opts.onOutcome?.('admitted');
     } else {
-      await this.wait(); // resolves with the place already counted (next())
+      await this.wait(greeting); // resolves with the place already counted (next())
     }
     try {
       return await fn();
@@ -68,10 +73,12 @@ export class Admission {
 
   /**
    * Whether an upgrade should be refused, given the connections that have no session yet (each
-   * will send a `hello`): the `Retry-After` in seconds when it should, else undefined.
+   * will send a `hello`, or has and waits in line): the `Retry-After` in seconds when it
+   * should, else undefined. The waiting work is those connections and the other requests in
+   * line; a hello in line is its connection's, counted once.
    */
   refuseUpgrade(withoutSession: number): number | undefined {
-    if (withoutSession + this.queued < this.opts.upgradeLimit) return undefined;
+    if (withoutSession + this.queued - this.greetings < this.opts.upgradeLimit) return undefined;
     this.opts.onOutcome?.('shed');
     return Math.ceil(this.retryAfterMs() / 1000);
   }
@@ -82,7 +89,7 @@ export class Admission {
     return Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, Math.round(lines * 250)));
   }
 
-  private wait(): Promise<void> {
+  private wait(greeting: boolean): Promise<void> {
     if (this.queued >= this.opts.queue) {
       this.opts.onOutcome?.('shed');
       return Promise.reject(this.refusal('the gateway is at capacity'));
@@ -92,17 +99,20 @@ export class Admission {
       const w: Waiter = {
         start: () => {
           clearTimeout(w.timer);
+          if (greeting) this.greetings--;
           this.opts.onOutcome?.('queued', performance.now() - since);
           resolve();
         },
         timer: setTimeout(() => {
           const i = this.line.indexOf(w, this.head);
           if (i >= 0) this.line.splice(i, 1);
+          if (greeting) this.greetings--;
           this.opts.onOutcome?.('expired', performance.now() - since);
           reject(this.refusal(`no place within ${this.opts.waitMs} ms`));
         }, this.opts.waitMs),
       };
       this.line.push(w);
+      if (greeting) this.greetings++;
     });
   }
 

@@ -374,7 +374,7 @@ export class Gateway implements GatewayContext {
     clearTimeout(s.helloTimer);
     s.helloTimer = undefined;
     try {
-      await this.admission.run(() => hello(this, s, id, p, rc));
+      await this.admission.run(() => hello(this, s, id, p, rc), true);
     } catch (err) {
       if (s.state === 'greeting' && s.helloTimer === undefined)
         s.helloTimer = setTimeout(this.helloTimeout, this.config.helloTimeoutMs, s);

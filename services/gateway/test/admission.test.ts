@@ -98,4 +98,21 @@ describe('Admission', () => {
     g.open();
     await Promise.all(runs);
   });
+
+  it('counts a hello waiting in line once: as its connection without a session, not again as the line', async () => {
+    const a = new Admission({ inFlight: 1, queue: 1000, waitMs: 5000, upgradeLimit: 10 });
+    const g = gate();
+    const running = a.run(() => g.p);
+    // Six connections without a session, five of whose hellos wait in line: six waiting.
+    const hellos = Array.from({ length: 5 }, () => a.run(() => g.p, true));
+    expect(a.queued).toBe(5);
+    expect(a.refuseUpgrade(6)).toBeUndefined();
+    expect(a.refuseUpgrade(9)).toBeUndefined();
+    // Other requests in line are work of their own.
+    const others = Array.from({ length: 4 }, () => a.run(() => g.p));
+    expect(a.refuseUpgrade(6)).toBeGreaterThanOrEqual(1);
+    g.open();
+    await Promise.all([running, ...hellos, ...others]);
+    expect(a.refuseUpgrade(9)).toBeUndefined();
+  });
 });
