@@ -31,7 +31,7 @@ export interface DirectSendParts {
  * its mentions can only be the other one), so the sender's gateway can write it: one process
  * fewer to wake per DM, the largest part of what a DM cost beyond the peer's. Appends from
  * several processes are safe: the conversation's row lock orders them, and (sender, cid)
- * makes a retry through any of them the same row. Rooms and threads keep going through
+ * makes a retry through whichever of them the same row. Rooms and threads keep going through
  * history, whose membership cache their authorization needs.
  */
 export async function startDirectSend(config: HistoryConfig, parts: DirectSendParts): Promise<DirectSend> {
