@@ -103,7 +103,10 @@ describe('NATS down', () => {
   it('fails requests fast with unavailable, turns every readyz 503, and recovers by itself', async () => {
     await cluster.nats.kill();
     await expectUnavailable(bob, 'send', { to: 'room:faults', cid: `n-${++cid}`, text: 'nats is down' });
-    await expectUnavailable(bob, 'history', { conv: 'dm:alice:bob' });
+    // A page is read by the gateway from Postgres: a DM's needs nothing else; a room's needs
+    // the room's roster (rooms.roster over NATS), which bob's gateway has not cached yet.
+    expect((await bob.ok('history', { conv: 'dm:alice:bob' })).messages).toBeInstanceOf(Array);
+    await expectUnavailable(bob, 'history', { conv: 'room:faults' });
     // A DM needs only Postgres: bob's gateway stores it (the answer means committed), and it
     // reaches alice on the other gateway once NATS is back.
     const stored = receives(alice, 'dm while nats is down');
@@ -157,19 +160,24 @@ describe('Postgres down', () => {
 });
 
 describe('history down', () => {
-  it('answers room sends unavailable and keeps storing and delivering DMs, which the gateways append themselves', async () => {
+  it('answers room sends unavailable, keeps storing and delivering DMs and serving pages, which the gateways do themselves', async () => {
     await cluster.services.history[0].kill('SIGKILL');
     await expectUnavailable(bob, 'send', { to: 'room:faults', cid: `h-${++cid}`, text: 'history is down' });
     const text = 'dm while history is down';
     const live = receives(alice, text, 5000);
     const sent = await bob.ok('send', { to: 'user:alice', cid: `h-${++cid}`, text });
     await live;
-    await cluster.services.history[0].restart();
-    await sendsAgain(bob, 'room:faults', Date.now());
-    // Stored where history reads it: the DM is in alice's page, once.
+    // Pages are read by the gateways too: the DM is in alice's page, once, and the room's page
+    // is served (its roster from the rooms service), while history is still down.
     const page = await alice.ok('history', { conv: 'dm:alice:bob', limit: 5 });
     const found = (page.messages as { seq: number; text: string }[]).filter((m) => m.text === text);
     expect(found.map((m) => m.seq)).toEqual([sent.seq]);
+    const room = await alice.ok('history', { conv: 'room:faults', limit: 5 });
+    expect((room.messages as { text: string }[]).map((m) => m.text)).toContain('room after postgres');
+    // Membership is still checked: carol is in no room `faults`.
+    expect((await carol.request('history', { conv: 'room:faults' })).error?.code).toBe('forbidden');
+    await cluster.services.history[0].restart();
+    await sendsAgain(bob, 'room:faults', Date.now());
   });
 });
 

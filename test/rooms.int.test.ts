@@ -76,8 +76,17 @@ describe('rooms across two gateways', () => {
     );
     const pub = await carol.ok('rooms', { public: true, prefix: 'gen' });
     expect((pub.rooms as Frame[]).map((r) => r.room)).toEqual(['general']);
+    // Carol's gateway reads pages itself and now holds the room's roster with her in it.
+    expect((await carol.ok('history', { conv: 'room:general', limit: 1 })).messages).toHaveLength(1);
+    expect((await carol.ok('history', { conv: 'thread:room:general:1' })).messages).toEqual([]);
 
     await carol.ok('leave', { room: 'general' });
+    // The leave's roomsChanged reached her gateway before the answer: its cached roster is
+    // gone, and neither the room's page nor a thread's is hers any more.
+    for (const conv of ['room:general', 'thread:room:general:1']) {
+      const page = await carol.request('history', { conv });
+      expect(page.error?.code, conv).toBe('forbidden');
+    }
     await alice.waitEvent((f) => f.ev === 'left' && f.user === 'carol');
     await bob.waitEvent((f) => f.ev === 'left' && f.user === 'carol');
     const after = await carol.request('send', { to: 'room:general', cid: 'after-leave', text: 'x' });

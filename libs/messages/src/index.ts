@@ -1,8 +1,8 @@
 export { changeHandler, changesHandler, pinsHandler } from './change.ts';
-export type { DirectSend, DirectSendParts } from './direct-send.ts';
-export { startDirectSend } from './direct-send.ts';
 export type { HandlerDeps } from './handler-deps.ts';
 export { handlerDeps } from './handler-deps.ts';
+export type { LocalLog, LocalLogParts } from './local-log.ts';
+export { startLocalLog } from './local-log.ts';
 export { MembershipCache } from './membership.ts';
 export { MemoryMessageStore } from './memory-store.ts';
 export { batchSizeHistogram, historyMetrics } from './metrics.ts';

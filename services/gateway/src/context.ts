@@ -1,6 +1,14 @@
 import type { Bus } from '@natter/bus';
 import type { GatewayConfig } from '@natter/config';
-import type { RawJson, RpcClient, SendReply, SendRequest, Subjects } from '@natter/contracts';
+import type {
+  HistoryQueryReply,
+  HistoryQueryRequest,
+  RawJson,
+  RpcClient,
+  SendReply,
+  SendRequest,
+  Subjects,
+} from '@natter/contracts';
 import type { Logger } from '@natter/log';
 import type { Op, RequestParams, Results } from '@natter/protocol';
 import type { Authenticator } from './auth.ts';
@@ -24,14 +32,34 @@ export interface GatewayContext {
   readonly metrics: Metrics;
   /** Rooms, conversations and presence registration, batched across concurrent hellos. */
   readonly lookups: HelloLookups;
-  /** Stores and announces a DM in this process; unset: DMs go to history like other sends. */
-  readonly sendDm?: DirectSendFn;
+  /** The message log in this process; unset: DMs and pages go to history like everything else. */
+  readonly messageLog?: MessageLog;
   /** Registers an authenticated session with presence and this gateway. */
   greet(s: Session, trace: string): Promise<void>;
 }
 
-/** `msgSend` answered in-process (history's startDirectSend). */
-export type DirectSendFn = (req: SendRequest, trace: string) => Promise<SendReply>;
+/**
+ * History's handlers run in this process (libs/messages `startLocalLog`, wired by main.ts so
+ * that the gateway core does not depend on the message log's code).
+ */
+export interface MessageLog {
+  /** `msgSend` of a DM: stored and announced here. */
+  send(req: SendRequest, trace: string): Promise<SendReply>;
+  /** `historyQuery`: a page read here, authorized like history does. */
+  query(req: HistoryQueryRequest, trace: string): Promise<HistoryQueryReply | RawJson<HistoryQueryReply>>;
+}
+
+/**
+ * A page of history for `req.user`, from this process's message log when it has one (the
+ * page as its JSON, passed on without parsing it), else from history.
+ */
+export function historyPage(
+  gw: GatewayContext,
+  req: HistoryQueryRequest,
+  trace: string,
+): Promise<HistoryQueryReply | RawJson<HistoryQueryReply>> {
+  return gw.messageLog ? gw.messageLog.query(req, trace) : gw.rpc.callRaw('historyQuery', req, { trace });
+}
 
 export interface RequestContext {
   trace: string;

@@ -16,7 +16,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { Admission } from './admission.ts';
 import { Authenticator } from './auth.ts';
-import type { DirectSendFn, GatewayContext, RequestContext } from './context.ts';
+import type { GatewayContext, MessageLog, RequestContext } from './context.ts';
 import { deliverPresence, inDm } from './events.ts';
 import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
 import { hello } from './hello.ts';
@@ -51,10 +51,11 @@ export interface GatewayParts {
    */
   openModeAnnounced?: boolean;
   /**
-   * Appends the DMs this gateway's sessions send, in-process (history's write path,
-   * startDirectSend); without it they go to history as `msgSend` like every other send.
+   * History's handlers in this process (libs/messages startLocalLog): the DMs this gateway's
+   * sessions send are appended and the pages they read are read here; without it both go
+   * to history like every other request.
    */
-  sendDm?: DirectSendFn;
+  messageLog?: MessageLog;
 }
 
 /**
@@ -74,7 +75,7 @@ export class Gateway implements GatewayContext {
   readonly bus: Bus;
   readonly guard: Guard;
   readonly lookups: HelloLookups;
-  readonly sendDm?: DirectSendFn;
+  readonly messageLog?: MessageLog;
   private readonly admission: Admission;
   private readonly subscriptions: Subscriptions;
   private readonly checks: Periodic[] = [];
@@ -97,7 +98,7 @@ export class Gateway implements GatewayContext {
     this.heartbeatSlots = Math.max(1, Math.round((config.heartbeatSec * 1000) / HEARTBEAT_TICK_MS));
     this.bus = parts.bus;
     this.openModeAnnounced = parts.openModeAnnounced === true;
-    this.sendDm = parts.sendDm;
+    this.messageLog = parts.messageLog;
     this.log = parts.log.child({ gw: this.id });
     this.subjects = subjects(config.namespace);
     this.metrics = gatewayMetrics(parts.registry);

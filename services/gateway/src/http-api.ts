@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RawJson } from '@natter/contracts';
 import { newTraceId } from '@natter/log';
 import { NatterError, parseConv, USER_RE } from '@natter/protocol';
 import { asyncapiDocument } from '@natter/protocol/asyncapi';
@@ -7,6 +8,7 @@ import { describeIssue, RequestSchemas } from '@natter/protocol/schemas';
 import { bearerToken, sendError, sendJson } from '@natter/uploads';
 import { z } from 'zod';
 import { checkContent } from './content.ts';
+import { historyPage } from './context.ts';
 import type { Gateway } from './gateway.ts';
 import { openapiDocument } from './openapi.ts';
 import { listConvs, requireTarget } from './ops.ts';
@@ -107,12 +109,8 @@ export function apiRoutes(gw: Gateway) {
         if (q.data.before !== undefined && q.data.after !== undefined) {
           throw new NatterError('bad_request', 'before: give before or after, not both');
         }
-        const page = await gw.rpc.call(
-          'historyQuery',
-          { v: 1, user, conv, ...q.data, limit: q.data.limit ?? 50 },
-          { trace },
-        );
-        sendJson(res, 200, page);
+        const page = await historyPage(gw, { v: 1, user, conv, ...q.data, limit: q.data.limit ?? 50 }, trace);
+        sendJson(res, 200, page instanceof RawJson ? JSON.parse(page.text) : page);
         return true;
       }
       if (url.pathname === '/v1/events' && req.method === 'GET') {

@@ -1,7 +1,7 @@
 import { gatewayConfig, historyConfig, loadConfig, requireAuthChoice, requireUrls } from '@natter/config';
 import { createPool } from '@natter/db';
 import { createLogger } from '@natter/log';
-import { migrateMessages, startDirectSend } from '@natter/messages';
+import { migrateMessages, startLocalLog } from '@natter/messages';
 import { connectBusFromConfig, createMetrics, onShutdown, runMain } from '@natter/service';
 import { migrateUploads, PgUploadStore } from '@natter/uploads';
 import { start } from './start.ts';
@@ -18,8 +18,9 @@ runMain('gateway', async () => {
   const bus = await connectBusFromConfig(config, 'gateway', log, { localEcho: true });
   const metrics = createMetrics('gateway');
   // Uploads live in Postgres, shared by every gateway; without DATABASE_URL they answer 503.
-  // With it the gateway also appends its sessions' DMs itself (history's write path, on
-  // history's schema: whichever process starts first migrates it, under node-pg-migrate's lock).
+  // With it the gateway also appends its sessions' DMs and reads their pages itself (history's
+  // handlers, on history's schema: whichever process starts first migrates it, under
+  // node-pg-migrate's lock).
   if (config.databaseUrl) {
     await migrateUploads(config.databaseUrl, log);
     await migrateMessages(config.databaseUrl, log);
@@ -28,8 +29,8 @@ runMain('gateway', async () => {
     ? createPool(config.databaseUrl, { log, name: 'natter-gateway', max: 5, registry: metrics.registry })
     : undefined;
   const uploads = pool ? new PgUploadStore(pool) : undefined;
-  const dms = pool
-    ? await startDirectSend(historyConfig(config), { bus, log, pool, registry: metrics.registry })
+  const messageLog = pool
+    ? await startLocalLog(historyConfig(config), { bus, log, pool, registry: metrics.registry })
     : undefined;
   const web = chooseWebDir(config.webDir);
   const gw = await start(gatewayConfig(config), {
@@ -38,12 +39,12 @@ runMain('gateway', async () => {
     registry: metrics.registry,
     webDir: web.dir,
     uploads,
-    sendDm: dms?.send,
+    messageLog,
   });
   logWebDir(web, log);
   onShutdown(log, async () => {
     await gw.stop();
-    await dms?.stop();
+    await messageLog?.stop();
     await bus.drain();
     await pool?.end();
   });

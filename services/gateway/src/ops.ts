@@ -14,7 +14,7 @@ import {
 import { conv, memberConv, requireMember } from './access.ts';
 import { changeOps } from './change-ops.ts';
 import { checkContent } from './content.ts';
-import type { GatewayContext, Handler } from './context.ts';
+import { type GatewayContext, type Handler, historyPage } from './context.ts';
 import { pushOps } from './push-ops.ts';
 import type { Session } from './session.ts';
 
@@ -122,8 +122,8 @@ const handlers: { [O in Op]: Handler<O> } = {
     };
     // A DM is appended here when this gateway can (docs/design.md, "A DM's path").
     const result =
-      to.kind === 'user' && gw.sendDm
-        ? await gw.sendDm(req, rc.trace)
+      to.kind === 'user' && gw.messageLog
+        ? await gw.messageLog.send(req, rc.trace)
         : await gw.rpc.call('msgSend', req, { trace: rc.trace });
     s.cursor(result.conv).markOwn(result.ver);
     gw.metrics.sends.inc({ kind: to.kind });
@@ -139,12 +139,12 @@ const handlers: { [O in Op]: Handler<O> } = {
     if (p.before !== undefined && p.after !== undefined) {
       throw new NatterError('bad_request', 'before: give before or after, not both');
     }
-    // A page is passed on as history wrote it (up to 200 decorated messages: parsing and
+    // A page is passed on as the store wrote it (up to 200 decorated messages: parsing and
     // encoding it again was most of the gateway's cost of a page).
-    return gw.rpc.callRaw(
-      'historyQuery',
+    return historyPage(
+      gw,
       { v: 1, user: s.user, conv: p.conv, before: p.before, after: p.after, limit: p.limit ?? 50 },
-      { trace: rc.trace },
+      rc.trace,
     );
   },
 

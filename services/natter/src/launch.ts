@@ -14,7 +14,7 @@ import { chooseWebDir, logWebDir, type RunningGateway, start as startGateway } f
 import { start as startHistory } from '@natter/history';
 import { migrateHooks, start as startHooks } from '@natter/hooks';
 import type { Logger } from '@natter/log';
-import { migrateMessages, PgMessageStore, startDirectSend } from '@natter/messages';
+import { migrateMessages, PgMessageStore, startLocalLog } from '@natter/messages';
 import {
   MemoryPresenceStore,
   migratePresence,
@@ -92,12 +92,12 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
   });
   const hooks = await startHooks(hooksConfig(config), { ...parts, pool: hooksPool });
   const push = await startPush(pushConfig(config), { ...parts, pool });
-  // The gateway appends DMs itself, as a gateway process with DATABASE_URL does.
-  const dms = await startDirectSend(historyConfig(config), { ...parts, pool });
+  // The gateway appends DMs and reads pages itself, as a gateway process with DATABASE_URL does.
+  const messageLog = await startLocalLog(historyConfig(config), { ...parts, pool });
   const web = chooseWebDir(config.webDir);
   const gateway = await startGateway(gatewayConfig(config), {
     ...parts,
-    sendDm: dms.send,
+    messageLog,
     webDir: web.dir,
     uploads: new PgUploadStore(pool),
     openModeAnnounced: config.authMode === 'open',
@@ -128,7 +128,7 @@ export async function launch(given: Config, log: Logger): Promise<SingleNode> {
     async stop() {
       await gateway.stop();
       await Promise.allSettled([
-        dms.stop(),
+        messageLog.stop(),
         presence.stop(),
         rooms.stop(),
         history.stop(),
