@@ -3,38 +3,26 @@ import type { IncomingMessage } from 'node:http';
 import type { Bus, Subscription } from '@natter/bus';
 import { type GatewayConfig, requireAuthChoice } from '@natter/config';
 import { emit, on, type RpcClient, type Subjects, subjects } from '@natter/contracts';
-import { type Logger, newTraceId, randomBase64url } from '@natter/log';
-import {
-  CloseCode,
-  type ErrorBody,
-  NatterError,
-  type Op,
-  parseConv,
-  type RequestParams,
-} from '@natter/protocol';
+import { type Logger, randomBase64url } from '@natter/log';
+import { CloseCode, parseConv } from '@natter/protocol';
 import type { Registry as PromRegistry } from 'prom-client';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { Admission } from './admission.ts';
 import { Authenticator } from './auth.ts';
-import type { GatewayContext, MessageLog, RequestContext } from './context.ts';
+import type { GatewayContext, MessageLog } from './context.ts';
 import { deliverPresence, inDm } from './events.ts';
-import { FrameError, ProtocolViolation, parseFrame } from './frames.ts';
-import { hello } from './hello.ts';
 import { HelloLookups } from './hello-lookups.ts';
 import { Guard } from './limits/guard.ts';
 import { checkMemberships } from './membership.ts';
 import { gatewayMetrics, type Metrics, TimedRpcClient } from './metrics.ts';
-import { handlerFor } from './ops.ts';
 import { Ordering } from './ordering.ts';
 import { type Periodic, periodic } from './periodic.ts';
 import { checkPositions } from './position-check.ts';
 import { Registry } from './registry.ts';
+import { Requests } from './requests.ts';
 import { Session, type SessionLimits } from './session.ts';
 import { SessionSocket, socketListeners } from './socket.ts';
 import { Subscriptions } from './subscriptions.ts';
 
-/** Ops answered without a backend: they skip admission (a `ping` must not wait behind a storm). */
-const LOCAL_OPS: ReadonlySet<Op> = new Set<Op>(['ping', 'typing', 'refresh']);
 /** Bounds of the reconnect spread a draining gateway asks for. */
 const MIN_SPREAD_MS = 1000;
 const MAX_SPREAD_MS = 60_000;
@@ -59,8 +47,9 @@ export interface GatewayParts {
 }
 
 /**
- * The WebSocket edge: sessions, the protocol, and delivery of bus events to sessions.
- * HTTP routing lives in http.ts; this class owns everything behind `GET /ws`.
+ * The WebSocket edge: connections and sessions, the bus subscriptions that deliver to them,
+ * heartbeats and drain. A frame's way to its op's handler and back is requests.ts; HTTP
+ * routing lives in http.ts; this class owns everything else behind `GET /ws`.
  */
 export class Gateway implements GatewayContext {
   readonly id: string;
@@ -76,12 +65,11 @@ export class Gateway implements GatewayContext {
   readonly guard: Guard;
   readonly lookups: HelloLookups;
   readonly messageLog?: MessageLog;
-  private readonly admission: Admission;
+  private readonly requests: Requests;
   private readonly subscriptions: Subscriptions;
   private readonly checks: Periodic[] = [];
   private readonly subs: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
-  private inFlight = 0;
   private draining = false;
   /** One slot per second of the heartbeat interval; connections take them in turn. */
   private readonly heartbeatSlots: number;
@@ -115,16 +103,6 @@ export class Gateway implements GatewayContext {
       onBatch: (lookup, size) => this.metrics.lookupBatch.observe({ lookup }, size),
       log: this.log,
     });
-    this.admission = new Admission({
-      inFlight: config.admissionInFlight,
-      queue: config.admissionQueue,
-      waitMs: config.admissionWaitMs,
-      upgradeLimit: config.admissionUpgradeLimit,
-      onOutcome: (outcome, waitedMs) => {
-        this.metrics.admission.inc({ outcome });
-        if (waitedMs !== undefined) this.metrics.admissionWait.observe({ outcome }, waitedMs / 1000);
-      },
-    });
     requireAuthChoice(config);
     this.auth = new Authenticator({
       open: config.authMode === 'open',
@@ -144,6 +122,7 @@ export class Gateway implements GatewayContext {
       metrics: this.metrics,
       close: (s, code, why) => this.closeSession(s, code, why),
     });
+    this.requests = new Requests(this);
     this.subscriptions = new Subscriptions(this.bus, this.subjects, this.log, this);
     this.registry = new Registry(this.subscriptions);
     this.ordering = new Ordering({
@@ -221,7 +200,7 @@ export class Gateway implements GatewayContext {
     const refused = this.guard.refuseUpgrade(req);
     if (refused) return void socket.end(refused);
     // Past the admission bound a new connection would only wait behind the others' hellos.
-    const retryAfter = this.admission.refuseUpgrade(this.wss.clients.size - this.registry.sessions.size);
+    const retryAfter = this.requests.refuseUpgrade(this.wss.clients.size - this.registry.sessions.size);
     if (retryAfter !== undefined) {
       this.metrics.refusedConnections.inc({ reason: 'busy' });
       socket.end(
@@ -242,7 +221,7 @@ export class Gateway implements GatewayContext {
     );
     this.metrics.connections.inc();
     this.guard.track(s, req);
-    s.helloTimer = setTimeout(this.helloTimeout, this.config.helloTimeoutMs, s);
+    this.requests.armHelloTimer(s);
     s.heartbeatSlot = this.nextHeartbeatSlot++ % this.heartbeatSlots;
     // The listeners are the gateway's, shared by every connection; they find the session
     // on the socket (SessionSocket). Per-connection closures cost memory per idle connection.
@@ -252,11 +231,6 @@ export class Gateway implements GatewayContext {
     ws.on('error', this.socketListeners.error);
     ws.on('close', this.socketListeners.close);
   }
-
-  private readonly helloTimeout = (s: Session): void => {
-    s.helloTimer = undefined;
-    if (s.state === 'greeting') this.closeSession(s, CloseCode.Unauthenticated, 'hello_timeout', false);
-  };
 
   private readonly socketListeners = socketListeners(this);
 
@@ -293,106 +267,13 @@ export class Gateway implements GatewayContext {
   }
 
   onFrame(s: Session, data: RawData, isBinary: boolean): void {
-    if (s.state === 'closed') return;
-    if (isBinary) {
-      this.closeSession(
-        s,
-        CloseCode.ProtocolViolation,
-        'protocol_violation',
-        false,
-        'binary frames are not allowed',
-      );
-      return;
-    }
-    let frame: ReturnType<typeof parseFrame>;
-    try {
-      frame = parseFrame(data);
-    } catch (err) {
-      if (err instanceof ProtocolViolation) {
-        this.closeSession(s, CloseCode.ProtocolViolation, 'protocol_violation', false, err.message);
-      } else if (err instanceof FrameError) {
-        if (!this.guard.admit(s, err.id, err.op)) return;
-        this.metrics.errors.inc({ code: err.error.code });
-        s.fail(err.id, err.op, err.error.toBody());
-      }
-      return;
-    }
-    this.metrics.framesIn.inc({ op: frame.op });
-    void this.dispatch(s, frame.id, frame.op, frame.params);
-  }
-
-  private async dispatch(
-    s: Session,
-    id: number | string | undefined,
-    op: Op,
-    params: Record<string, unknown>,
-  ) {
-    if (!this.guard.admit(s, id, op)) return;
-    const trace = newTraceId();
-    // The child logger only when something logs: most requests log nothing.
-    const base = this.log;
-    let child: Logger | undefined;
-    const rc: RequestContext = {
-      trace,
-      get log() {
-        child ??= base.child({ trace, session: s.id });
-        return child;
-      },
-    };
-    const end = this.metrics.requestSeconds.startTimer({ op });
-    this.inFlight++;
-    try {
-      if (s.state === 'greeting') {
-        if (op !== 'hello') throw new NatterError('unauthenticated', `op: send hello before ${op}`);
-        await this.helloAdmitted(s, id, params as RequestParams<'hello'>, rc);
-        return;
-      }
-      if (op === 'send') await this.guard.checkUserSend(s.user);
-      const run = () => handlerFor(op)(this, s, params as never, rc);
-      const result = LOCAL_OPS.has(op) ? await run() : await this.admission.run(run);
-      s.reply(id, result);
-    } catch (err) {
-      const body = this.errorBody(err, rc, op);
-      this.metrics.errors.inc({ code: body.code });
-      s.fail(id, op, body);
-    } finally {
-      this.inFlight--;
-      end();
-    }
-  }
-
-  /**
-   * A `hello` waits for admission like any backend request. The client did say hello in time,
-   * so the hello timer stops while it waits and runs; if the hello fails (refused, or a
-   * backend unavailable) the connection gets a new full timer for its next try.
-   */
-  private async helloAdmitted(
-    s: Session,
-    id: number | string | undefined,
-    p: RequestParams<'hello'>,
-    rc: RequestContext,
-  ): Promise<void> {
-    clearTimeout(s.helloTimer);
-    s.helloTimer = undefined;
-    try {
-      await this.admission.run(() => hello(this, s, id, p, rc), true);
-    } catch (err) {
-      if (s.state === 'greeting' && s.helloTimer === undefined)
-        s.helloTimer = setTimeout(this.helloTimeout, this.config.helloTimeoutMs, s);
-      throw err;
-    }
+    this.requests.onFrame(s, data, isBinary);
   }
 
   /** How long a draining gateway's clients should spread their reconnects over (NATTER_RECONNECT_RATE). */
   private reconnectSpreadMs(): number {
     const ms = (this.registry.sessions.size / this.config.reconnectRate) * 1000;
     return Math.round(Math.min(MAX_SPREAD_MS, Math.max(MIN_SPREAD_MS, ms)));
-  }
-
-  private errorBody(err: unknown, rc: RequestContext, op: string): ErrorBody {
-    if (err instanceof NatterError) return err.toBody();
-    rc.log.error({ err, op }, 'request failed with an unexpected error; answered internal');
-    return { code: 'internal', message: `internal error (trace ${rc.trace})` };
   }
 
   async greet(s: Session): Promise<void> {
@@ -465,7 +346,7 @@ export class Gateway implements GatewayContext {
       this.closeSession(s, CloseCode.Draining, 'draining');
     for (const ws of this.wss.clients) ws.close(CloseCode.Draining, 'draining');
     const deadline = Date.now() + timeoutMs;
-    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.requests.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const sub of this.subs) sub.unsubscribe();
     this.subscriptions.close();
     this.ordering.stop();
