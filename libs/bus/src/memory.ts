@@ -75,6 +75,11 @@ export class MemoryBus implements Bus, MemoryEndpoint {
     return { published: this.broker.published, delivered: this.broker.delivered };
   }
 
+  /** Whether any connection of this broker subscribes to `subject` now (a test's wait for an unsubscribe). */
+  hasSubscribers(subject: string): boolean {
+    return this.broker.hasSubscribers(subject);
+  }
+
   publish(subject: string, data: Uint8Array, opts?: PublishOptions): void {
     this.assertOpen();
     checkPublishSubject(subject);
