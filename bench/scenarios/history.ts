@@ -8,6 +8,7 @@ import {
   seedNatterHistory,
   seedPeerHistory,
   seedTotal,
+  settleTables,
 } from '../lib/seed.ts';
 import { type Ctx, systemOf } from './context.ts';
 
@@ -30,6 +31,7 @@ export async function runLifecycleHistory(ctx: Ctx, seed: HistorySeed): Promise<
 export async function seedHistory(ctx: Ctx, seed: HistorySeed): Promise<void> {
   ctx.progress.phase(`history: seeding ${seedTotal(seed)} messages into Natter's and the peer's tables`);
   await Promise.all([seedNatterHistory(ctx.db, seed), seedPeerHistory(ctx.db, seed)]);
+  await settleTables(ctx.db, ['messages', 'peer_messages']);
 }
 
 /**
