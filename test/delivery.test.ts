@@ -1,4 +1,5 @@
 import { emit, subjects } from '@natter/contracts';
+import { waitFor } from '@natter/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCluster, startInProcess } from './helpers/in-process.ts';
 import type { Frame, RawClient } from './helpers/ws-client.ts';
@@ -21,15 +22,6 @@ afterAll(async () => {
 
 const seqs = (frames: Frame[]) => frames.map((f) => f.seq as number);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves once `ok()` holds, checked every 10 ms; fails the test after 5 s. */
-async function until(ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`still not so after 5 s: ${ok}`);
-    await sleep(10);
-  }
-}
 
 describe('DMs by the users’ subjects', () => {
   it('reach every session of both users on every gateway, once and in order, but not the sending one', async () => {
@@ -54,13 +46,19 @@ describe('DMs by the users’ subjects', () => {
     await dave.waitMessages('dm:carol:dave', 1);
     dave.close();
     // Waited for, not slept on: on a loaded machine the close takes its time to unsubscribe.
-    await until(() => !c.broker.hasSubscribers(subjects('inproc').user('dave')));
+    await waitFor(() => !c.broker.hasSubscribers(subjects('inproc').user('dave')), {
+      intervalMs: 10,
+      what: "dave's subject to lose its last subscriber",
+    });
     const before = c.broker.stats();
     await carol.ok('send', { to: 'user:dave', cid: 'c-2', text: 'are you there' });
     // msg.send + its reply + carol's subject (her own sessions) = 3 handler calls; dave's
     // subject has no subscriber left. The announcement follows the reply: wait for it, then
     // give a fourth call (dave's) time to show up.
-    await until(() => c.broker.stats().delivered - before.delivered >= 3);
+    await waitFor(() => c.broker.stats().delivered - before.delivered >= 3, {
+      intervalMs: 10,
+      what: 'the send, its reply and the announcement',
+    });
     await sleep(50);
     expect(c.broker.stats().delivered - before.delivered).toBe(3);
   });

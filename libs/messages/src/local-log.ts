@@ -43,7 +43,7 @@ export interface LocalLogParts {
  * `msgSend` (for DMs) and `historyQuery` as a library: the same handlers, store, roster cache,
  * announcement and metrics as the history service's own, for the gateway to append the DMs
  * its sessions send and to read the pages they ask for (docs/design.md, "A DM's path" and
- * "A history page's path"). Each is one process and one NATS round trip fewer than asking
+ * "A page's path"). Each is one process and one NATS round trip fewer than asking
  * history: for a DM that was most of what it cost beyond the peer's, for a page of
  * decorated messages (80 KB) it was most of its tail, each copy of the bytes in each process
  * being garbage its collector has to catch up with.
