@@ -29,7 +29,7 @@ import { runConnections } from './scenarios/connections.ts';
 import { type Ctx, FULL, QUICK } from './scenarios/context.ts';
 import { runDm } from './scenarios/dm.ts';
 import { runFanout } from './scenarios/fanout.ts';
-import { runHistory, runLifecycleHistory, seedHistory } from './scenarios/history.ts';
+import { runHistory, seedHistory } from './scenarios/history.ts';
 import { runReactions } from './scenarios/reactions.ts';
 import { runStorm } from './scenarios/storm.ts';
 import { runWebhooks } from './scenarios/webhooks.ts';
@@ -168,12 +168,7 @@ async function main(): Promise<number> {
       await attempt('history seeding', () => seedHistory(ctx, seed));
       for (const id of among(['natter', 'peer', 'pg'] as const)) {
         await attempt(`history ${id}`, async () => {
-          report.history.push(await runHistory(ctx, id, seed));
-        });
-      }
-      if (among(['natter'] as const).length) {
-        await attempt('history natter (lifecycle)', async () => {
-          report.history.push(await runLifecycleHistory(ctx, seed));
+          report.history.push(...(await runHistory(ctx, id, seed)));
         });
       }
     }
@@ -227,7 +222,7 @@ async function main(): Promise<number> {
     ratios: computeRatios(report),
   };
   process.stdout.write(`${terminalTable(full)}\n\n`);
-  for (const p of writeReport(values.out, full))
+  for (const p of writeReport(values.out, full, Boolean(values.only || values.systems)))
     process.stdout.write(`wrote ${path.relative(process.cwd(), p)}\n`);
   if (failures.length)
     process.stderr.write(`\n${failures.length} scenario(s) failed:\n${failures.join('\n')}\n`);

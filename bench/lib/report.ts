@@ -87,15 +87,23 @@ export function markdown(r: Report, svg: string): string {
   return out.join('\n');
 }
 
-/** Writes latest.{json,md,svg} and dated copies to `dir`; returns the paths written. */
-export function writeReport(dir: string, r: Report): string[] {
+/**
+ * Writes the report's dated copies to `dir`, and latest.* unless it is `partial` (an --only or --systems
+ * run: one scenario's experiment must not replace the last whole run that bench/README.md cites);
+ * returns the paths written.
+ */
+export function writeReport(dir: string, r: Report, partial = false): string[] {
   mkdirSync(dir, { recursive: true });
   const svg = chartSvg(r.dm, r.fanout, SYSTEM_LABELS);
-  const stamp = `${r.startedAt.replace(/[:]/g, '-').replace(/\..*$/, '')}-${r.mode}`;
+  const stamp = `${r.startedAt.replace(/[:]/g, '-').replace(/\..*$/, '')}-${r.mode}${partial ? '-partial' : ''}`;
   const files: [string, string][] = [
-    ['latest.json', `${JSON.stringify(r, null, 2)}\n`],
-    ['latest.md', markdown(r, svg)],
-    ['latest.svg', svg],
+    ...(partial
+      ? []
+      : ([
+          ['latest.json', `${JSON.stringify(r, null, 2)}\n`],
+          ['latest.md', markdown(r, svg)],
+          ['latest.svg', svg],
+        ] as [string, string][])),
     [`${stamp}.json`, `${JSON.stringify(r, null, 2)}\n`],
     [`${stamp}.md`, markdown(r, svg)],
   ];

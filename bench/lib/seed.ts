@@ -8,11 +8,18 @@ import type pg from 'pg';
  */
 
 export interface HistorySeed {
-  /** The conversation measured, `dm:<a>:<b>`. */
+  /** The conversation measured plain, `dm:<a>:<b>`. */
   conv: string;
   a: string;
   b: string;
-  /** Messages in `conv`. */
+  /**
+   * Its twin, `dm:<a>:<c>`, laid out the same, whose pages the history scenario decorates
+   * (decorateNatterHistory): `a` reads both in alternating blocks, so the plain and the
+   * decorated page are timed side by side under the same conditions.
+   */
+  twin: string;
+  c: string;
+  /** Messages in `conv`, and in `twin`. */
   convMessages: number;
   /** Other conversations of 100 messages each, so the table is not one conversation. */
   fillerConvs: number;
@@ -20,37 +27,41 @@ export interface HistorySeed {
 
 const FILLER_PER_CONV = 100;
 
+/** Half of `total` in the two measured conversations, half in filler ones. */
 export function historySeed(total: number): HistorySeed {
-  const convMessages = Math.floor(total / 2);
+  const convMessages = Math.floor(total / 4);
   return {
     conv: 'dm:seedh-a:seedh-b',
     a: 'seedh-a',
     b: 'seedh-b',
+    twin: 'dm:seedh-a:seedh-c',
+    c: 'seedh-c',
     convMessages,
-    fillerConvs: Math.ceil((total - convMessages) / FILLER_PER_CONV),
+    fillerConvs: Math.ceil((total - 2 * convMessages) / FILLER_PER_CONV),
   };
 }
 
 export function seedTotal(s: HistorySeed): number {
-  return s.convMessages + s.fillerConvs * FILLER_PER_CONV;
+  return 2 * s.convMessages + s.fillerConvs * FILLER_PER_CONV;
 }
 
 /**
- * The measured conversation's messages interleave with the filler ones (as live traffic
- * would), so neither system's table is laid out in its favour. Row `g` of 2 x convMessages:
- * even rows are the conversation's message g/2, odd rows go round the filler conversations.
+ * The measured conversations' messages interleave with the filler ones (as live traffic
+ * would), so neither system's table is laid out in its favour. Row `g` of 4 x convMessages:
+ * rows 4k are the conversation's message k, rows 4k - 2 the twin's message k (senders
+ * alternating a, b and a, c), odd rows go round the filler conversations.
  */
 const ROWS = `
-  SELECT CASE WHEN g % 2 = 0 THEN $1 ELSE 'dm:seedf' || f.c || ':seedg' || f.c END AS conv,
-         CASE WHEN g % 2 = 0 THEN g / 2 ELSE f.n END AS seq,
-         CASE WHEN g % 2 = 0 THEN CASE WHEN g % 4 = 0 THEN $2 ELSE $3 END ELSE 'seedf' || f.c END AS sender,
-         now() - ($4::int * 2 - g) * interval '1 ms' AS ts
-  FROM generate_series(1, $4::int * 2) g,
+  SELECT CASE g % 4 WHEN 0 THEN $1 WHEN 2 THEN $6 ELSE 'dm:seedf' || f.c || ':seedg' || f.c END AS conv,
+         CASE WHEN g % 2 = 0 THEN (g + 2) / 4 ELSE f.n END AS seq,
+         CASE g % 8 WHEN 0 THEN $2 WHEN 4 THEN $3 WHEN 2 THEN $2 WHEN 6 THEN $7 ELSE 'seedf' || f.c END AS sender,
+         now() - ($4::int * 4 - g) * interval '1 ms' AS ts
+  FROM generate_series(1, $4::int * 4) g,
        LATERAL (SELECT ((g - 1) / 2) % $5::int + 1 AS c, ((g - 1) / 2) / $5::int + 1 AS n) f
   WHERE g % 2 = 0 OR (g - 1) / 2 < $5::int * ${FILLER_PER_CONV}
   ORDER BY g`;
 
-const rowParams = (s: HistorySeed) => [s.conv, s.a, s.b, s.convMessages, s.fillerConvs];
+const rowParams = (s: HistorySeed) => [s.conv, s.a, s.b, s.convMessages, s.fillerConvs, s.twin, s.c];
 
 export async function seedNatterHistory(db: pg.Pool, s: HistorySeed): Promise<void> {
   await db.query(
@@ -62,10 +73,16 @@ export async function seedNatterHistory(db: pg.Pool, s: HistorySeed): Promise<vo
   );
   await db.query(
     `INSERT INTO conversations (conv, last_seq, last_ver)
-     SELECT conv, max(seq), max(seq) FROM messages WHERE conv = $1 OR conv LIKE 'dm:seedf%' GROUP BY conv`,
-    [s.conv],
+     SELECT conv, max(seq), max(seq) FROM messages WHERE conv = ANY($1) OR conv LIKE 'dm:seedf%' GROUP BY conv`,
+    [[s.conv, s.twin]],
   );
-  await db.query(`INSERT INTO conv_members (user_id, conv) VALUES ($1, $3), ($2, $3)`, [s.a, s.b, s.conv]);
+  await db.query(`INSERT INTO conv_members (user_id, conv) VALUES ($1, $3), ($2, $3), ($1, $5), ($4, $5)`, [
+    s.a,
+    s.b,
+    s.conv,
+    s.c,
+    s.twin,
+  ]);
 }
 
 export async function seedPeerHistory(db: pg.Pool, s: HistorySeed): Promise<void> {
@@ -123,11 +140,11 @@ export async function seedRoom(
 }
 
 /**
- * Gives the messages the history scenario reads (the newest `newest` and the `deep` ones
- * before its deep cursor) what the lifecycle leaves on a busy conversation's messages, as
- * services/history stores it: 3 emoji with 20 listed reactors each (the most a history
- * message lists), a thread summary of 10 users, a reply preview of 100 code points, and a
- * mention. Rows the pages do not read are left plain: a page's cost is the rows it reads.
+ * Gives the twin's messages that the history scenario reads (the newest `newest` and the
+ * `deep` ones before its deep cursor) what the lifecycle leaves on a busy conversation's
+ * messages, as services/history stores it: 3 emoji with 20 listed reactors each (the most a
+ * history message lists), a thread summary of 10 users, a reply preview of 100 code points,
+ * and a mention. Rows the pages do not read are left plain: a page's cost is the rows it reads.
  */
 export async function decorateNatterHistory(
   db: pg.Pool,
@@ -143,10 +160,10 @@ export async function decorateNatterHistory(
        ver = ver + $6::bigint
      WHERE conv = $1 AND seq > 1 AND (seq > $6::bigint - $7::int OR (seq < $8::bigint AND seq >= $8::bigint - $9::int))`,
     [
-      s.conv,
+      s.twin,
       JSON.stringify(reactions),
       JSON.stringify(thread),
-      JSON.stringify([s.b]),
+      JSON.stringify([s.c]),
       s.a,
       s.convMessages,
       pages.newest,
@@ -154,6 +171,6 @@ export async function decorateNatterHistory(
       pages.deep,
     ],
   );
-  await db.query('UPDATE conversations SET last_ver = last_ver * 2 WHERE conv = $1', [s.conv]);
+  await db.query('UPDATE conversations SET last_ver = last_ver * 2 WHERE conv = $1', [s.twin]);
   await settleTables(db, ['messages']);
 }

@@ -108,7 +108,7 @@ export async function changeMessage(pool: pg.Pool, input: ChangeInput): Promise<
           ({ rows: updated } = await c.query<Row>(
             `UPDATE messages SET ver = $3, reactions = (
                SELECT jsonb_agg(jsonb_build_object('emoji', emoji, 'count', n, 'users', to_jsonb(users))
-                                ORDER BY coalesce(array_position($4::text[], emoji), 2147483647), first)
+                                ORDER BY coalesce(array_position($4::text[], emoji), 2147483647), first)::json
                FROM (SELECT emoji, count(*) AS n, min(id) AS first,
                             (array_agg(user_id ORDER BY id))[1:${REACTION_USERS}] AS users
                      FROM reactions WHERE conv = $1 AND seq = $2 GROUP BY emoji) e)

@@ -16,10 +16,10 @@ UPDATE messages SET ver = $3, thread = jsonb_build_object(
   'replies', coalesce((thread ->> 'replies')::bigint, 0) + 1,
   'last', $4::text,
   'users', CASE
-    WHEN coalesce(thread -> 'users', '[]'::jsonb) ? $5::text
-      OR jsonb_array_length(coalesce(thread -> 'users', '[]'::jsonb)) >= ${THREAD_USERS}
-    THEN coalesce(thread -> 'users', '[]'::jsonb)
-    ELSE coalesce(thread -> 'users', '[]'::jsonb) || jsonb_build_array($5::text) END)
+    WHEN coalesce(thread::jsonb -> 'users', '[]'::jsonb) ? $5::text
+      OR jsonb_array_length(coalesce(thread::jsonb -> 'users', '[]'::jsonb)) >= ${THREAD_USERS}
+    THEN coalesce(thread::jsonb -> 'users', '[]'::jsonb)
+    ELSE coalesce(thread::jsonb -> 'users', '[]'::jsonb) || jsonb_build_array($5::text) END)::json
 WHERE conv = $1 AND seq = $2
 RETURNING thread`;
 
