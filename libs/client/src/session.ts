@@ -4,13 +4,12 @@ import { type DispatchTarget, dispatchEvent } from './dispatch.ts';
 import type { Emitter } from './emitter.ts';
 import { closedError, NatterClientError, wrap } from './errors.ts';
 import type { ByeEvent, ClientEvents, ConnectionState } from './events.ts';
-import { Heartbeat } from './heartbeat.ts';
 import type { OpName, OpParams, OpResult } from './ops.ts';
 import type { ResolvedOptions } from './options.ts';
 import { ReconnectPolicy } from './reconnect-policy.ts';
 import { RequestTracker } from './requests.ts';
 import type { SeqTracker } from './seq-tracker.ts';
-import { TokenRefresher } from './token-refresher.ts';
+import { Upkeep } from './upkeep.ts';
 
 /** What NatterClient does at the edges of a session. */
 export interface SessionHooks {
@@ -24,8 +23,9 @@ export interface SessionHooks {
 
 /**
  * The connection lifecycle behind NatterClient: dial (asking the token hook), `hello`
- * with `since`, requests and their replies, events, heartbeats, token refresh, and the
- * reconnect loop (ReconnectPolicy) until close() or a refusal that retrying cannot fix.
+ * with `since`, requests and their replies, events, the open session's upkeep (upkeep.ts:
+ * heartbeats, token refresh), and the reconnect loop (ReconnectPolicy) until close() or a
+ * refusal that retrying cannot fix.
  * Requests made while there is no session wait for one.
  */
 export class Session {
@@ -58,8 +58,8 @@ export class Session {
   private connectPromise: Promise<HelloResult> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  private refresher: TokenRefresher | undefined;
-  private heartbeat: Heartbeat | undefined;
+  /** Heartbeats and token refresh of the open session. */
+  private upkeep: Upkeep | undefined;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -267,33 +267,15 @@ export class Session {
     this.authFailures = 0;
     this._state = 'open';
     if (typeof result.token === 'string') this._token = result.token;
-    if (this.opts.heartbeat && result.heartbeat > 0) {
-      const intervalMs = result.heartbeat * 1000;
-      this.heartbeat = new Heartbeat(
-        intervalMs,
-        () => this.requestNow('ping', {}, intervalMs),
-        () => conn.close(1000, 'heartbeat: 2 pings without a reply'),
-      );
-      this.heartbeat.start();
-    }
-    const hook = this.opts.token;
-    if (typeof hook === 'function' && this._token !== undefined) {
-      this.refresher = new TokenRefresher({
-        fetchToken: hook,
-        sendRefresh: (token) => this.requestNow('refresh', { token }, this.opts.requestTimeoutMs),
-        onRefreshed: (token) => {
-          this._token = token;
-          this.events.emit('token', token);
-        },
-        onError: (cause) =>
-          this.events.emit(
-            'error',
-            wrap('unauthenticated', 'token refresh failed; retrying', cause, 'refresh'),
-          ),
-        backoff: this.opts.reconnect,
-      });
-      this.refresher.start(this._token);
-    }
+    this.upkeep = new Upkeep(conn, result, {
+      opts: this.opts,
+      events: this.events,
+      requestNow: (op, params, timeoutMs) => this.requestNow(op, params, timeoutMs),
+      token: () => this._token,
+      setToken: (token) => {
+        this._token = token;
+      },
+    });
     for (const [id, frame] of this.waiting) if (this.requests.has(id)) this.transmit(conn, id, frame);
     this.waiting.clear();
     this.hooks.onOpen(reconnected);
@@ -370,10 +352,8 @@ export class Session {
 
   private stopTimers(): void {
     clearTimeout(this.handshakeTimer);
-    this.refresher?.stop();
-    this.refresher = undefined;
-    this.heartbeat?.stop();
-    this.heartbeat = undefined;
+    this.upkeep?.stop();
+    this.upkeep = undefined;
   }
 
   /** The client gives up for good: like close(), with `err` as the reason. */

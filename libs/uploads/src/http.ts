@@ -7,10 +7,19 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const data = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** A body that is JSON already (a history page's bytes), sent as it is. */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  data: string | Uint8Array,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(data)),
+    'content-length': String(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength),
     'cache-control': 'no-store',
     ...headers,
   });

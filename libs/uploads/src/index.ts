@@ -1,5 +1,5 @@
 export { BodyAbortedError, BodyTooLargeError, readBodyLimited } from './body.ts';
-export { bearerToken, sendError, sendJson } from './http.ts';
+export { bearerToken, sendError, sendJson, sendJsonText } from './http.ts';
 export { MemoryUploadStore } from './memory-store.ts';
 export { migrateUploads, UPLOADS_MIGRATIONS_DIR, UPLOADS_MIGRATIONS_TABLE } from './migrations.ts';
 export { PgUploadStore } from './pg-store.ts';

@@ -5,7 +5,7 @@ import { newTraceId } from '@natter/log';
 import { NatterError, parseConv, USER_RE } from '@natter/protocol';
 import { asyncapiDocument } from '@natter/protocol/asyncapi';
 import { describeIssue, RequestSchemas } from '@natter/protocol/schemas';
-import { bearerToken, sendError, sendJson } from '@natter/uploads';
+import { bearerToken, sendError, sendJson, sendJsonText } from '@natter/uploads';
 import { z } from 'zod';
 import { checkContent } from './content.ts';
 import { historyPage } from './context.ts';
@@ -110,7 +110,8 @@ export function apiRoutes(gw: Gateway) {
           throw new NatterError('bad_request', 'before: give before or after, not both');
         }
         const page = await historyPage(gw, { v: 1, user, conv, ...q.data, limit: q.data.limit ?? 50 }, trace);
-        sendJson(res, 200, page instanceof RawJson ? JSON.parse(page.text) : page);
+        if (page instanceof RawJson) sendJsonText(res, 200, page.json);
+        else sendJson(res, 200, page);
         return true;
       }
       if (url.pathname === '/v1/events' && req.method === 'GET') {
