@@ -97,7 +97,8 @@ export function tables(r: Report): { title: string; head: string[]; rows: string
       ]),
     },
     {
-      title: 'History: pages of 50 from one conversation, one request at a time',
+      title:
+        'History: pages of 50 from one conversation, one request at a time; Natter (lifecycle): the same pages of a twin conversation whose messages carry reactions, thread summaries, replies and mentions, read by the same client in alternating blocks with the plain ones',
       head: ['system', 'stored (conversation)', 'newest p50 / p99 ms', 'deep p50 / p99 ms', 'errors'],
       rows: r.history.map((h) => [
         h.variant ? `${label(h.system)} (${h.variant})` : label(h.system),
