@@ -96,17 +96,13 @@ export function writeReport(dir: string, r: Report, partial = false): string[] {
   mkdirSync(dir, { recursive: true });
   const svg = chartSvg(r.dm, r.fanout, SYSTEM_LABELS);
   const stamp = `${r.startedAt.replace(/[:]/g, '-').replace(/\..*$/, '')}-${r.mode}${partial ? '-partial' : ''}`;
+  const json = `${JSON.stringify(r, null, 2)}\n`;
+  const md = markdown(r, svg);
   const files: [string, string][] = [
-    ...(partial
-      ? []
-      : ([
-          ['latest.json', `${JSON.stringify(r, null, 2)}\n`],
-          ['latest.md', markdown(r, svg)],
-          ['latest.svg', svg],
-        ] as [string, string][])),
-    [`${stamp}.json`, `${JSON.stringify(r, null, 2)}\n`],
-    [`${stamp}.md`, markdown(r, svg)],
+    [`${stamp}.json`, json],
+    [`${stamp}.md`, md],
   ];
+  if (!partial) files.push(['latest.json', json], ['latest.md', md], ['latest.svg', svg]);
   return files.map(([name, text]) => {
     const p = path.join(dir, name);
     writeFileSync(p, text);

@@ -150,7 +150,7 @@ export class PgMessageStore implements MessageStore {
     // end (what the socket or the NATS reply sends, framed with one more copy). An emoji
     // anywhere (a reaction, a text) makes a string two bytes per character: joined into one
     // page-sized string first, the decorated page cost ~0.25 ms more to flatten and encode
-    // (bench/README.md, "The decorated history page").
+    // (bench/README.md, "Reactions and the decorated history page, measured").
     const parts = [PAGE_HEAD];
     for (const [i, row] of page.entries()) {
       if (i > 0) parts.push(COMMA);
