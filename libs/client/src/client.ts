@@ -14,7 +14,7 @@ import { Changes } from './changes.ts';
 import { newCid } from './cid.ts';
 import type { Listener } from './emitter.ts';
 import { Emitter } from './emitter.ts';
-import { closedError, wrap } from './errors.ts';
+import { closedError } from './errors.ts';
 import type { ClientEvents, ConnectionState } from './events.ts';
 import { MessageStore } from './message-store.ts';
 import type {
@@ -37,6 +37,7 @@ import { SeqTracker } from './seq-tracker.ts';
 import { Session } from './session.ts';
 import type { Target } from './targets.ts';
 import { type OpenedThread, type ThreadConv, threadOf } from './threads.ts';
+import { Watchlist } from './watchlist.ts';
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -70,8 +71,7 @@ export class NatterClient {
   private readonly changes: Changes;
   private readonly session: Session;
   private readonly received: ReceivedSender;
-  /** Users watched with `watch`, watched again on every new session. */
-  private readonly watched = new Set<string>();
+  private readonly watchlist: Watchlist;
   /**
    * The current state of every message this client has seen: live ones, its own sends,
    * history pages, and every change (others' and its own), applied in `ver` order. It is
@@ -111,11 +111,16 @@ export class NatterClient {
     this.received = new ReceivedSender({
       send: (conv, seq) => this.session.notify({ op: 'received', conv, seq }),
     });
+    this.watchlist = new Watchlist({
+      events: this.events,
+      watchNow: (users) => this.session.requestNow('watch', { users }, this.opts.requestTimeoutMs),
+      closed: () => this.session.closed,
+    });
     this.session = new Session(this.opts, this.events, this.seqs, {
       onOpen: (reconnected) => {
         this.outbox.resume();
         this.received.resume();
-        if (reconnected && this.watched.size > 0) this.rewatch();
+        if (reconnected) this.watchlist.rewatch();
       },
       onShutdown: (makeError) => {
         this.outbox.failAll(makeError('send'));
@@ -346,12 +351,12 @@ export class NatterClient {
   /** Starts presence events for these users (kept across reconnects); resolves with their presence now. */
   async watch(users: string[], options?: RequestOptions): Promise<PresenceView[]> {
     const { presence } = await this.request('watch', { users }, options);
-    for (const u of users) this.watched.add(u);
+    this.watchlist.add(users);
     return presence;
   }
 
   async unwatch(users: string[], options?: RequestOptions): Promise<void> {
-    for (const u of users) this.watched.delete(u);
+    this.watchlist.remove(users);
     await this.request('unwatch', { users }, options);
   }
 
@@ -401,22 +406,5 @@ export class NatterClient {
     this.seqs.own(result.conv, result.seq, result.ver);
     this.store.put(sentMessage(result, params, this.user ?? '', this.store));
     return result;
-  }
-
-  /** Watches every watched user again on a new session, and reports their presence now. */
-  private rewatch(): void {
-    this.session.requestNow('watch', { users: [...this.watched] }, this.opts.requestTimeoutMs).then(
-      ({ presence }) => {
-        for (const p of presence) this.events.emit('presence', p);
-      },
-      (cause: unknown) => {
-        if (!this.session.closed) {
-          this.events.emit(
-            'error',
-            wrap('unavailable', 'watching again after reconnect failed', cause, 'watch'),
-          );
-        }
-      },
-    );
   }
 }
